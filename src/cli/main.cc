@@ -1,0 +1,96 @@
+// cdcpipe command line: parses flags, loads the config, runs a subcommand,
+// and maps its Status to an exit code (0 ok, 1 failure, 2 bad config/usage,
+// 3 verify mismatch).
+#include <csignal>
+#include <cstdio>
+
+#include "CLI/CLI.hpp"
+#include "config/config.h"
+#include "core/log.h"
+#include "pipeline/commands.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+void OnSignal(int) { cdc::StopRequested() = true; }
+
+int ExitCode(const absl::Status& st, const char* command) {
+  if (st.ok()) return 0;
+  if (absl::IsInvalidArgument(st)) {
+    std::fprintf(stderr, "cdcpipe %s: %s\n", command, std::string(st.message()).c_str());
+    return 2;
+  }
+  cdc::log::Error("cli", "command failed", {{"command", command}, {"code", absl::StatusCodeToString(st.code())},
+                                            {"error", std::string(st.message())}});
+  if (absl::IsDataLoss(st) && std::string(command) == "verify") return 3;
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cdcpipe: PostgreSQL -> Kafka -> warehouse change data capture"};
+  app.set_version_flag("--version", std::string("cdcpipe ") + kVersion);
+  app.require_subcommand(1);
+  std::string config_path, log_level, log_format = "auto";
+  app.add_option("--log-level", log_level, "debug | info | warn | error (overrides log.level)");
+  app.add_option("--log-format", log_format, "auto | json | text")->check(CLI::IsMember({"auto", "json", "text"}));
+
+  auto add_config = [&](CLI::App* sub) { sub->add_option("-c,--config", config_path, "YAML config file")->required(); };
+  CLI::App* run = app.add_subcommand("run", "capture and load in one process (the embedded default)");
+  CLI::App* capture = app.add_subcommand("capture", "stream PostgreSQL changes into Kafka");
+  CLI::App* load = app.add_subcommand("load", "apply Kafka change events to the warehouse");
+  CLI::App* verify = app.add_subcommand("verify", "compare source tables with warehouse tables");
+  CLI::App* broker = app.add_subcommand("dev-broker", "run an embedded (mock, not durable) Kafka broker");
+  CLI::App* settings = app.add_subcommand("config-keys", "list every configuration key");
+  for (CLI::App* s : {run, capture, load, verify}) add_config(s);
+  cdc::VerifyOptions verify_options;
+  verify->add_option("--timeout", verify_options.timeout_seconds, "seconds to wait for the pipeline to catch up")
+      ->default_val(120);
+  std::string bootstrap_file;
+  int partitions = 4;
+  std::vector<std::string> topics;
+  broker->add_option("--bootstrap-file", bootstrap_file, "also write the bootstrap servers here");
+  broker->add_option("--partitions", partitions, "partitions of --topic topics")->default_val(4);
+  broker->add_option("--topic", topics, "topic to create up front (repeatable)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  auto format = log_format == "json" ? cdc::log::Format::kJson
+                : log_format == "text" ? cdc::log::Format::kText : cdc::log::Format::kAuto;
+  cdc::log::Level level = cdc::log::Level::kInfo;
+  if (!log_level.empty() && !cdc::log::ParseLevel(log_level, level)) {
+    std::fprintf(stderr, "cdcpipe: --log-level must be debug, info, warn or error\n");
+    return 2;
+  }
+  cdc::log::Init(level, format);
+
+  if (*settings) {
+    std::printf("%s", cdc::DescribeSettings().c_str());
+    return 0;
+  }
+  if (*broker) return ExitCode(cdc::RunDevBroker(bootstrap_file, partitions, topics), "dev-broker");
+
+  auto config = cdc::LoadConfigFile(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "cdcpipe: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (log_level.empty()) {
+    cdc::log::ParseLevel(config->log_level, level);
+    cdc::log::Init(level, format);
+  }
+  if (*run) return ExitCode(cdc::RunAll(*config), "run");
+  if (*capture) return ExitCode(cdc::RunCapture(*config), "capture");
+  if (*load) return ExitCode(cdc::RunLoad(*config), "load");
+  if (*verify) return ExitCode(cdc::RunVerify(*config, verify_options), "verify");
+  return 2;
+}

@@ -1,0 +1,262 @@
+#include "core/strings.h"
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace cdc {
+namespace {
+
+using Problems = std::vector<std::string>;
+
+enum class Kind { kString, kInt, kStringList, kStringMap };
+
+/// One declared setting. `apply` validates and stores the value, returning an
+/// error text (without the value when the setting is secret).
+struct Setting {
+  std::string key;
+  Kind kind;
+  std::string default_text;
+  std::string description;
+  bool secret = false;
+  std::function<std::string(const YAML::Node&, Config&)> apply;
+};
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kString: return "string";
+    case Kind::kInt: return "integer";
+    case Kind::kStringList: return "list";
+    case Kind::kStringMap: return "map";
+  }
+  return "";
+}
+
+std::function<std::string(const YAML::Node&, Config&)> String(
+    std::function<std::string&(Config&)> field, std::vector<std::string> allowed = {}) {
+  return [field, allowed](const YAML::Node& n, Config& c) -> std::string {
+    if (!n.IsScalar()) return "must be a string";
+    const std::string v = n.as<std::string>();
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      return StrCat("must be one of ", absl::StrJoin(allowed, ", "), " (got '", v, "')");
+    }
+    field(c) = v;
+    return {};
+  };
+}
+
+std::function<std::string(const YAML::Node&, Config&)> Int(std::function<int&(Config&)> field, int min, int max) {
+  return [field, min, max](const YAML::Node& n, Config& c) -> std::string {
+    int v = 0;
+    if (!n.IsScalar() || !absl::SimpleAtoi(n.as<std::string>(), &v)) return "must be an integer";
+    if (v < min || v > max) return StrCat("must be between ", min, " and ", max, " (got ", v, ")");
+    field(c) = v;
+    return {};
+  };
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"source.postgres.dsn", Kind::kString, "", "libpq connection string of the source database", true,
+       String([](Config& c) -> std::string& { return c.postgres.dsn; })},
+      {"source.postgres.slot", Kind::kString, "cdcpipe", "logical replication slot (created if absent)", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsScalar()) return "must be a string";
+         c.postgres.slot = n.as<std::string>();
+         if (!std::regex_match(c.postgres.slot, std::regex("[a-z0-9_]{1,63}"))) {
+           return "must be 1-63 characters of a-z, 0-9 and _ (PostgreSQL slot name rules)";
+         }
+         return {};
+       }},
+      {"source.postgres.publication", Kind::kString, "cdcpipe", "publication (created if absent)", false,
+       String([](Config& c) -> std::string& { return c.postgres.publication; })},
+      {"source.postgres.tables", Kind::kStringList, "[] (all tables)", "schema.table names to capture", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsSequence()) return "must be a list of schema.table names";
+         for (const auto& item : n) {
+           const std::string t = item.IsScalar() ? item.as<std::string>() : "";
+           std::vector<std::string> parts = absl::StrSplit(t, '.');
+           if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+             return StrCat("entry '", t, "' is not schema.table");
+           }
+           c.postgres.tables.push_back({parts[0], parts[1]});
+         }
+         return {};
+       }},
+      {"source.postgres.snapshot", Kind::kString, "initial", "initial | never: read existing rows when the slot is created", false,
+       String([](Config& c) -> std::string& { return c.postgres.snapshot; }, {"initial", "never"})},
+      {"source.postgres.status_interval_ms", Kind::kInt, "1000", "standby status update interval", false,
+       Int([](Config& c) -> int& { return c.postgres.status_interval_ms; }, 100, 60000)},
+      {"kafka.bootstrap_servers", Kind::kString, "", "\"embedded\" or host:port[,host:port...]", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsScalar() || n.as<std::string>().empty()) return "must be \"embedded\" or host:port list";
+         c.kafka.bootstrap_servers = n.as<std::string>();
+         if (c.kafka.Embedded()) return {};
+         for (absl::string_view hp_piece : absl::StrSplit(c.kafka.bootstrap_servers, ',')) {
+           const std::string hp(hp_piece);
+           if (!std::regex_match(hp, std::regex("[A-Za-z0-9_.\\-\\[\\]:]+:[0-9]{1,5}"))) {
+             return StrCat("'", hp, "' is not host:port");
+           }
+         }
+         return {};
+       }},
+      {"kafka.topic_prefix", Kind::kString, "cdcpipe", "topics are <prefix>.<schema>.<table>", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsScalar()) return "must be a string";
+         c.kafka.topic_prefix = n.as<std::string>();
+         if (!std::regex_match(c.kafka.topic_prefix, std::regex("[A-Za-z0-9._\\-]{1,200}"))) {
+           return "must be 1-200 characters of A-Z, a-z, 0-9, '.', '_' and '-'";
+         }
+         return {};
+       }},
+      {"kafka.properties", Kind::kStringMap, "{}", "librdkafka properties passed through", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsMap()) return "must be a map of librdkafka property: value";
+         for (const auto& kv : n) {
+           if (!kv.second.IsScalar()) return StrCat("property ", kv.first.as<std::string>(), " must be a scalar");
+           c.kafka.properties[kv.first.as<std::string>()] = kv.second.as<std::string>();
+         }
+         return {};
+       }},
+      {"kafka.partitions", Kind::kInt, "4", "partitions of topics cdcpipe creates", false,
+       Int([](Config& c) -> int& { return c.kafka.partitions; }, 1, 10000)},
+      {"kafka.replication_factor", Kind::kInt, "-1 (broker default)", "replication factor of topics cdcpipe creates", false,
+       Int([](Config& c) -> int& { return c.kafka.replication_factor; }, -1, 100)},
+      {"kafka.group_id", Kind::kString, "cdcpipe-load", "consumer group of load", false,
+       String([](Config& c) -> std::string& { return c.kafka.group_id; })},
+      {"format", Kind::kString, "json", "event format: json (Debezium JsonConverter with schemas)", false,
+       String([](Config& c) -> std::string& { return c.format; }, {"json"})},
+      {"sink.type", Kind::kString, "duckdb", "warehouse: duckdb", false,
+       String([](Config& c) -> std::string& { return c.sink.type; }, {"duckdb"})},
+      {"sink.duckdb.path", Kind::kString, "cdcpipe.duckdb", "DuckDB database file", false,
+       String([](Config& c) -> std::string& { return c.sink.duckdb_path; })},
+      {"sink.batch.max_rows", Kind::kInt, "20000", "rows per warehouse transaction at most", false,
+       Int([](Config& c) -> int& { return c.sink.batch_max_rows; }, 1, 10000000)},
+      {"sink.batch.max_ms", Kind::kInt, "500", "longest wait before a batch is applied", false,
+       Int([](Config& c) -> int& { return c.sink.batch_max_ms; }, 1, 3600000)},
+      {"sink.delete_mode", Kind::kString, "hard", "hard: delete rows; soft: keep them with _cdc_deleted = true", false,
+       String([](Config& c) -> std::string& { return c.sink.delete_mode; }, {"hard", "soft"})},
+      {"http.listen", Kind::kString, "127.0.0.1:8089", "host:port of the status/metrics endpoint (empty: off)", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsScalar()) return "must be host:port";
+         c.http.listen = n.as<std::string>();
+         if (!c.http.listen.empty() && !std::regex_match(c.http.listen, std::regex("[A-Za-z0-9_.\\-]+:[0-9]{1,5}"))) {
+           return StrCat("'", c.http.listen, "' is not host:port");
+         }
+         return {};
+       }},
+      {"log.level", Kind::kString, "info", "debug | info | warn | error", false,
+       String([](Config& c) -> std::string& { return c.log_level; }, {"debug", "info", "warn", "error"})},
+  };
+  return settings;
+}
+
+// ${NAME} -> environment value; a missing variable is a problem (named).
+std::string ExpandEnv(const std::string& text, Problems& problems) {
+  static const std::regex ref("\\$\\{([A-Za-z_][A-Za-z0-9_]*)\\}");
+  std::string out;
+  auto begin = std::sregex_iterator(text.begin(), text.end(), ref);
+  size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    out.append(text, last, static_cast<size_t>(it->position()) - last);
+    const std::string name = (*it)[1].str();
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+      problems.push_back(StrCat("environment variable ", name, " is referenced but not set"));
+    } else {
+      out += value;
+    }
+    last = static_cast<size_t>(it->position() + it->length());
+  }
+  out.append(text, last);
+  return out;
+}
+
+void Walk(const YAML::Node& node, const std::string& path, Config& config, Problems& problems,
+          std::set<std::string>& seen) {
+  for (const auto& s : Settings()) {
+    if (s.key == path) {
+      seen.insert(path);
+      std::string err = s.apply(node, config);
+      if (!err.empty()) problems.push_back(StrCat(path, ": ", err));
+      return;
+    }
+  }
+  if (node.IsMap()) {
+    bool prefix = path.empty();
+    for (const auto& s : Settings()) prefix = prefix || absl::StartsWith(s.key, path + ".");
+    if (prefix) {
+      for (const auto& kv : node) {
+        const std::string key = kv.first.as<std::string>();
+        Walk(kv.second, path.empty() ? key : path + "." + key, config, problems, seen);
+      }
+      return;
+    }
+  }
+  if (node.IsNull() && !path.empty()) {
+    problems.push_back(StrCat(path, ": has no value"));
+    return;
+  }
+  problems.push_back(StrCat(path, ": unknown key"));
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& origin) {
+  Problems problems;
+  const std::string expanded = ExpandEnv(yaml_text, problems);
+  YAML::Node root;
+  try {
+    root = YAML::Load(expanded);
+  } catch (const YAML::Exception& e) {
+    // The message quotes a location, not the (possibly secret) content.
+    return absl::InvalidArgumentError(StrCat(origin, ": not valid YAML at line ", e.mark.line + 1,
+                                                   ", column ", e.mark.column + 1));
+  }
+  Config config;
+  std::set<std::string> seen;
+  if (!root.IsMap()) {
+    problems.push_back("the document must be a map of sections (source, kafka, sink, ...)");
+  } else {
+    Walk(root, "", config, problems, seen);
+  }
+  for (const char* required : {"source.postgres.dsn", "kafka.bootstrap_servers"}) {
+    if (!seen.contains(required)) problems.push_back(StrCat(required, ": required"));
+  }
+  if (!problems.empty()) {
+    return absl::InvalidArgumentError(StrCat("invalid configuration in ", origin, ":\n  ",
+                                                   absl::StrJoin(problems, "\n  ")));
+  }
+  return config;
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(StrCat("cannot read config file ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path);
+}
+
+std::string DescribeSettings() {
+  std::string out;
+  for (const auto& s : Settings()) {
+    StrAppend(&out, "  ", s.key, " (", KindName(s.kind), s.secret ? ", secret" : "", ", default ",
+                    s.default_text.empty() ? "none" : s.default_text, "): ", s.description, "\n");
+  }
+  return out;
+}
+
+}  // namespace cdc

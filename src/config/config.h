@@ -1,0 +1,63 @@
+#pragma once
+// cdcpipe's configuration: one YAML file. Every setting is declared once in
+// config.cc (key, type, default, description, secret flag, validator);
+// unknown keys and bad values are all reported together, by key path.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/change_event.h"
+#include "core/status.h"
+
+namespace cdc {
+
+struct PostgresConfig {
+  std::string dsn;
+  std::string slot = "cdcpipe";
+  std::string publication = "cdcpipe";
+  std::vector<TableId> tables;
+  std::string snapshot = "initial";  // initial | never
+  int status_interval_ms = 1000;
+};
+
+struct KafkaConfig {
+  std::string bootstrap_servers;  // "embedded" or host:port,...
+  std::string topic_prefix = "cdcpipe";
+  std::map<std::string, std::string> properties;
+  int partitions = 4;
+  int replication_factor = -1;
+  std::string group_id = "cdcpipe-load";
+  bool Embedded() const { return bootstrap_servers == "embedded"; }
+};
+
+struct SinkConfig {
+  std::string type = "duckdb";
+  std::string duckdb_path = "cdcpipe.duckdb";
+  int batch_max_rows = 20000;
+  int batch_max_ms = 500;
+  std::string delete_mode = "hard";  // hard | soft
+};
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1:8089";  // empty: no endpoint
+};
+
+struct Config {
+  PostgresConfig postgres;
+  KafkaConfig kafka;
+  std::string format = "json";
+  SinkConfig sink;
+  HttpConfig http;
+  std::string log_level = "info";
+};
+
+/// Loads and validates a YAML document; `${NAME}` references are expanded
+/// from the environment first. InvalidArgument lists every problem, one per
+/// line, each with its key path; secret values never appear.
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& origin);
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+/// One line per setting: key, type, default, description (for --help).
+std::string DescribeSettings();
+
+}  // namespace cdc

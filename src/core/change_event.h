@@ -1,0 +1,82 @@
+#pragma once
+// The capture-side vocabulary: what a source emits, independent of wire
+// formats. Values stay in PostgreSQL's text output form; the serializer maps
+// them to Debezium types.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lsn.h"
+
+namespace cdc {
+
+struct TableId {
+  std::string schema;
+  std::string table;
+  auto operator<=>(const TableId&) const = default;
+  std::string ToString() const { return schema + "." + table; }
+};
+
+/// One column as the source describes it (pgoutput Relation message, or the
+/// catalog for snapshots).
+struct SourceColumn {
+  std::string name;
+  uint32_t type_oid = 0;
+  int32_t type_modifier = -1;  // atttypmod; -1 when none
+  bool key = false;            // part of the replica identity / primary key
+};
+
+/// A table's shape at one point in the stream. Shared, immutable: events keep
+/// the schema they were decoded with even after a later Relation replaces it.
+struct SourceTable {
+  uint32_t relation_id = 0;
+  TableId id;
+  char replica_identity = 'd';  // pgoutput relreplident: d, n, f, i
+  std::vector<SourceColumn> columns;
+
+  bool HasKey() const {
+    for (const auto& c : columns)
+      if (c.key) return true;
+    return false;
+  }
+};
+
+/// One column value. kUnchangedToast: PostgreSQL did not send the value
+/// because it is TOASTed and did not change (pgoutput TupleData 'u').
+struct Datum {
+  enum class Kind : uint8_t { kNull, kUnchangedToast, kText };
+  Kind kind = Kind::kNull;
+  std::string text;
+
+  static Datum Null() { return {}; }
+  static Datum Text(std::string v) { return {Kind::kText, std::move(v)}; }
+  static Datum UnchangedToast() { return {Kind::kUnchangedToast, {}}; }
+  bool operator==(const Datum&) const = default;
+};
+
+using Row = std::vector<Datum>;
+
+enum class Op : char {
+  kCreate = 'c',
+  kUpdate = 'u',
+  kDelete = 'd',
+  kRead = 'r',  // snapshot
+};
+
+/// A committed row change. `before` follows the replica identity: key
+/// columns only for DEFAULT/INDEX, the full row for FULL, absent otherwise.
+struct ChangeEvent {
+  Op op = Op::kCreate;
+  std::shared_ptr<const SourceTable> table;
+  std::optional<Row> before;
+  std::optional<Row> after;
+  Version version;
+  uint32_t xid = 0;
+  int64_t commit_time_us = 0;  // unix epoch, µs
+  bool snapshot = false;
+  bool last_snapshot_row = false;
+};
+
+}  // namespace cdc

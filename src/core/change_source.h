@@ -1,0 +1,66 @@
+#pragma once
+#include <optional>
+#include <variant>
+
+#include "absl/time/time.h"
+#include "core/change_event.h"
+#include "core/status.h"
+
+namespace cdc {
+
+struct TransactionBegin {
+  uint32_t xid = 0;
+  Lsn final_lsn;  // LSN of the commit record
+  int64_t commit_time_us = 0;
+};
+
+/// End of a transaction. `end_lsn` is what the slot may be confirmed to once
+/// every message of this and all earlier transactions is delivered.
+struct TransactionCommit {
+  Lsn commit_lsn;
+  Lsn end_lsn;
+  int64_t commit_time_us = 0;
+};
+
+/// Snapshot rows are framed like a transaction: SnapshotBegin, op=r events,
+/// SnapshotEnd. `consistent_point` is where streaming continues.
+struct SnapshotBegin {
+  Lsn consistent_point;
+};
+struct SnapshotEnd {
+  Lsn consistent_point;
+};
+
+/// The server reported its WAL end and nothing is in flight on the stream
+/// (keepalive outside a transaction). Confirming it lets the server recycle
+/// WAL while the captured tables are quiet.
+struct SourceIdle {
+  Lsn wal_end;
+};
+
+using SourceRecord = std::variant<TransactionBegin, ChangeEvent, TransactionCommit,
+                                  SnapshotBegin, SnapshotEnd, SourceIdle>;
+
+/// A stream of committed changes with at-least-once acknowledgement.
+/// Not thread-safe: one thread calls Next and Acknowledge.
+class ChangeSource {
+ public:
+  virtual ~ChangeSource() = default;
+
+  /// Prepares the source (publication, slot, snapshot decision) and starts
+  /// streaming. FailedPrecondition when the server is not set up for it;
+  /// Unavailable when it cannot be reached.
+  virtual absl::Status Start() = 0;
+
+  /// Returns the next record, or nullopt when none arrived within `max_wait`.
+  /// Unavailable on connection loss (restart replays from the last
+  /// acknowledged position); InvalidArgument/DataLoss on malformed input.
+  virtual absl::StatusOr<std::optional<SourceRecord>> Next(absl::Duration max_wait) = 0;
+
+  /// Tells the source that everything up to `flushed` is durable downstream,
+  /// so it may be released (slot confirmed_flush_lsn). Monotonic: a lower
+  /// value than before is ignored.
+  virtual absl::Status Acknowledge(Lsn flushed) = 0;
+};
+
+}  // namespace cdc

@@ -1,0 +1,22 @@
+#pragma once
+#include <vector>
+
+#include "core/change_event.h"
+#include "core/message.h"
+#include "core/status.h"
+
+namespace cdc {
+
+/// Turns change events into transport messages (e.g. Debezium JSON).
+/// Stateless per call; safe to use from one thread at a time.
+class EventSerializer {
+ public:
+  virtual ~EventSerializer() = default;
+
+  /// Appends the messages for `event` to `out` (a delete adds its tombstone;
+  /// a key change adds delete + tombstone + create). InvalidArgument when a
+  /// value cannot be represented, naming table and column.
+  virtual absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) = 0;
+};
+
+}  // namespace cdc

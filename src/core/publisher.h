@@ -1,0 +1,38 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+
+#include "core/message.h"
+#include "core/status.h"
+
+namespace cdc {
+
+/// Result of one published message, reported once per Publish call.
+struct Delivery {
+  uint64_t ticket = 0;  // the caller's id for the message
+  absl::Status status;  // OK when the broker acknowledged it (acks=all)
+  TopicPartition partition;
+  int64_t offset = -1;
+  size_t bytes = 0;
+};
+
+/// Publishes messages with at-least-once delivery reports.
+/// Publish and Poll are called from one thread; deliveries are reported from
+/// inside Poll, on that thread.
+class Publisher {
+ public:
+  using DeliveryHandler = std::function<void(const Delivery&)>;
+  virtual ~Publisher() = default;
+
+  /// Queues a message. Unavailable (retry later, after Poll) when the local
+  /// queue is full: the caller must stop reading its source (backpressure).
+  virtual absl::Status Publish(OutgoingMessage message, uint64_t ticket) = 0;
+
+  /// Serves delivery reports, waiting up to `timeout_ms` for one.
+  virtual void Poll(int timeout_ms) = 0;
+
+  /// Number of messages queued or in flight.
+  virtual int64_t InFlight() const = 0;
+};
+
+}  // namespace cdc

@@ -1,0 +1,45 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/message.h"
+#include "core/status.h"
+#include "core/warehouse_change.h"
+
+namespace cdc {
+
+/// The changes of one table in one batch, collapsed to the newest version
+/// per key and in version order.
+struct TableBatch {
+  std::shared_ptr<const WarehouseTable> table;
+  std::vector<RowChange> rows;
+};
+
+/// Where a stream of offsets comes from. Offsets of one Kafka cluster mean
+/// nothing in another (e.g. a restarted embedded broker), so they are keyed
+/// by `stream_id`.
+using OffsetMap = std::map<TopicPartition, int64_t>;  // next offset to read
+
+/// A warehouse that applies batches atomically with the offsets they cover.
+/// Not thread-safe: one loader thread owns a Sink.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+
+  /// Creates or evolves the target tables, merges every batch with the
+  /// version guard, and stores `next_offsets` for `stream_id`, all in one
+  /// transaction: either everything is applied or nothing is.
+  /// Unavailable: transient, retry the same call. FailedPrecondition: the
+  /// table cannot take this schema. Anything else: stop.
+  virtual absl::Status Apply(std::span<const TableBatch> batches, const std::string& stream_id,
+                             const OffsetMap& next_offsets) = 0;
+
+  /// Offsets committed for `stream_id` (empty if none).
+  virtual absl::StatusOr<OffsetMap> CommittedOffsets(const std::string& stream_id) = 0;
+};
+
+}  // namespace cdc

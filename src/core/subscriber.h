@@ -1,0 +1,47 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/message.h"
+#include "core/status.h"
+
+namespace cdc {
+
+/// Consumes topics as a member of a consumer group. Single-threaded: the
+/// handlers run inside Poll, on the caller's thread.
+class Subscriber {
+ public:
+  /// Returns the offset to start each newly assigned partition from; a
+  /// partition left out starts at the beginning of the log.
+  using AssignHandler = std::function<absl::StatusOr<std::map<TopicPartition, int64_t>>(
+      const std::vector<TopicPartition>&)>;
+  /// Called before partitions are taken away: the last chance to commit
+  /// their work.
+  using RevokeHandler = std::function<void(const std::vector<TopicPartition>&)>;
+
+  virtual ~Subscriber() = default;
+
+  /// Subscribes to topics matching `pattern` (a regex) or the exact names.
+  virtual absl::Status Subscribe(const std::vector<std::string>& topics, AssignHandler on_assign,
+                                 RevokeHandler on_revoke) = 0;
+
+  /// Next message, or nullopt after `timeout_ms` without one. Unavailable on
+  /// broker errors that outlast librdkafka's own retries.
+  virtual absl::StatusOr<std::optional<IncomingMessage>> Poll(int timeout_ms) = 0;
+
+  /// Records consumed positions in the group, for monitoring only: the
+  /// warehouse holds the offsets that count.
+  virtual void CommitInformational(const std::map<TopicPartition, int64_t>& next_offsets) = 0;
+
+  /// The partition's current end (high watermark). Thread-safe.
+  virtual absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) = 0;
+
+  /// Partitions currently assigned to this member.
+  virtual std::vector<TopicPartition> Assignment() = 0;
+};
+
+}  // namespace cdc

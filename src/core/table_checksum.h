@@ -1,0 +1,53 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/change_event.h"
+#include "core/status.h"
+
+namespace cdc {
+
+/// How a column is rendered before hashing, so that PostgreSQL and the
+/// warehouse produce identical text for equal values.
+enum class CanonicalForm : uint8_t {
+  kText,         // the type's plain text output (integers, text, decimals)
+  kBoolean,      // "true" / "false"
+  kEpochMicros,  // timestamps: µs since the epoch (the instant for timestamptz)
+  kIsoDate,      // YYYY-MM-DD
+};
+
+struct ChecksumColumn {
+  std::string name;
+  CanonicalForm form = CanonicalForm::kText;
+};
+
+/// Row count plus an order-independent checksum: the wrapping sum of a
+/// 64-bit hash of each row's canonical values.
+struct TableChecksum {
+  uint64_t rows = 0;
+  uint64_t sum = 0;
+  bool operator==(const TableChecksum&) const = default;
+};
+
+/// Adds one row (canonical values, nullopt for NULL) to `acc`.
+void AddRowToChecksum(std::span<const std::optional<std::string_view>> values, TableChecksum& acc);
+
+/// One side of `verify`: computes checksums of a table it holds.
+class TableChecksummer {
+ public:
+  virtual ~TableChecksummer() = default;
+
+  /// The table's columns with the canonical form of each, or nullopt when
+  /// the table does not exist. Unavailable when the store cannot be reached.
+  virtual absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> Columns(const TableId& table) = 0;
+
+  /// Count and checksum over `columns` of the live rows of `table`.
+  virtual absl::StatusOr<TableChecksum> Checksum(const TableId& table,
+                                                  std::span<const ChecksumColumn> columns) = 0;
+};
+
+}  // namespace cdc

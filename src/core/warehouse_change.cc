@@ -1,0 +1,26 @@
+#include "core/warehouse_change.h"
+
+namespace cdc {
+
+const char* ColumnTypeName(ColumnType type) {
+  switch (type) {
+    case ColumnType::kBoolean: return "boolean";
+    case ColumnType::kInt16: return "int16";
+    case ColumnType::kInt32: return "int32";
+    case ColumnType::kInt64: return "int64";
+    case ColumnType::kFloat: return "float";
+    case ColumnType::kDouble: return "double";
+    case ColumnType::kDecimal: return "decimal";
+    case ColumnType::kText: return "text";
+    case ColumnType::kDate: return "date";
+    case ColumnType::kTime: return "time";
+    case ColumnType::kTimestamp: return "timestamp";
+    case ColumnType::kTimestampTz: return "timestamptz";
+    case ColumnType::kJson: return "json";
+    case ColumnType::kUuid: return "uuid";
+    case ColumnType::kBlob: return "blob";
+  }
+  return "unknown";
+}
+
+}  // namespace cdc

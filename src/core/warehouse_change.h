@@ -1,0 +1,74 @@
+#pragma once
+// The load-side vocabulary: a decoded change event in typed, warehouse-ready
+// form, independent of the wire format it came in and of the warehouse.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/change_event.h"
+#include "core/lsn.h"
+
+namespace cdc {
+
+enum class ColumnType : uint8_t {
+  kBoolean, kInt16, kInt32, kInt64, kFloat, kDouble,
+  kDecimal,      // precision/scale set; value as decimal text
+  kText,         // also the exact fallback for unbounded numerics
+  kDate,         // value: days since 1970-01-01
+  kTime,         // value: µs since midnight
+  kTimestamp,    // value: µs since epoch, no zone
+  kTimestampTz,  // value: ISO-8601 text with zone
+  kJson, kUuid,
+  kBlob,         // value: raw bytes
+};
+
+const char* ColumnTypeName(ColumnType type);
+
+struct WarehouseColumn {
+  std::string name;
+  ColumnType type = ColumnType::kText;
+  int precision = 0;
+  int scale = 0;
+  bool key = false;
+  bool operator==(const WarehouseColumn&) const = default;
+};
+
+/// A target table as the event schema describes it.
+struct WarehouseTable {
+  TableId id;
+  std::vector<WarehouseColumn> columns;
+  bool HasKey() const {
+    for (const auto& c : columns)
+      if (c.key) return true;
+    return false;
+  }
+};
+
+/// A typed value. kUnchanged: the source did not send it (unchanged TOAST);
+/// the warehouse must keep what it has.
+struct Value {
+  enum class Kind : uint8_t { kNull, kUnchanged, kBool, kInt, kDouble, kText };
+  Kind kind = Kind::kNull;
+  int64_t integer = 0;
+  double real = 0;
+  std::string text;
+
+  static Value Null() { return {}; }
+  static Value Unchanged() { return {Kind::kUnchanged, 0, 0, {}}; }
+  static Value Bool(bool b) { return {Kind::kBool, b ? 1 : 0, 0, {}}; }
+  static Value Int(int64_t i) { return {Kind::kInt, i, 0, {}}; }
+  static Value Double(double d) { return {Kind::kDouble, 0, d, {}}; }
+  static Value Text(std::string s) { return {Kind::kText, 0, 0, std::move(s)}; }
+};
+
+/// One change for one table: for c/u/r the new row, for d the old key.
+struct RowChange {
+  std::shared_ptr<const WarehouseTable> table;
+  Op op = Op::kCreate;
+  std::vector<Value> values;  // one per table->columns
+  Version version;
+  int64_t source_ts_ms = 0;
+};
+
+}  // namespace cdc

@@ -1,0 +1,351 @@
+#include "core/strings.h"
+#include "format/debezium_json/debezium_json_decoder.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "format/debezium_json/debezium_json_serializer.h"
+
+namespace cdc::debezium {
+
+std::string DecimalTextFromUnscaled(std::string_view bytes, int scale) {
+  if (bytes.empty()) return "0";
+  std::vector<uint8_t> mag(bytes.begin(), bytes.end());
+  const bool negative = (mag[0] & 0x80) != 0;
+  if (negative) {  // two's complement -> magnitude
+    for (auto& b : mag) b = static_cast<uint8_t>(~b);
+    for (size_t i = mag.size(); i-- > 0;)
+      if (++mag[i] != 0) break;
+  }
+  std::string digits;  // little-endian decimal digits
+  while (!mag.empty()) {
+    int rem = 0;
+    std::vector<uint8_t> next;
+    for (uint8_t b : mag) {
+      const int cur = rem * 256 + b;
+      const int q = cur / 10;
+      rem = cur % 10;
+      if (!next.empty() || q != 0) next.push_back(static_cast<uint8_t>(q));
+    }
+    digits.push_back(static_cast<char>('0' + rem));
+    mag.swap(next);
+  }
+  while (static_cast<int>(digits.size()) <= scale) digits.push_back('0');
+  std::reverse(digits.begin(), digits.end());
+  if (scale > 0) digits.insert(digits.end() - scale, '.');
+  if (negative) digits.insert(digits.begin(), '-');
+  return digits;
+}
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+enum class Encoding : uint8_t {
+  kPlain,           // JSON scalar as is
+  kDecimal,         // base64 unscaled bytes, scale from schema
+  kVariableDecimal, // {scale, value}
+  kMillisToMicros,  // io.debezium.time.Timestamp / Time
+  kNanosToMicros,
+  kBase64,          // bytes
+};
+
+struct FieldDecoding {
+  ColumnType type;
+  Encoding encoding = Encoding::kPlain;
+  int scale = 0;
+};
+
+struct TableDecoding {
+  std::shared_ptr<WarehouseTable> table;
+  std::vector<FieldDecoding> fields;
+};
+
+std::string_view StringOr(element e, std::string_view key, std::string_view fallback = {}) {
+  std::string_view out;
+  if (e[key].get(out) == simdjson::SUCCESS) return out;
+  return fallback;
+}
+
+FieldDecoding MapField(element field, WarehouseColumn& col) {
+  const std::string_view type = StringOr(field, "type");
+  const std::string_view name = StringOr(field, "name");
+  FieldDecoding d{ColumnType::kText};
+  if (name == "org.apache.kafka.connect.data.Decimal") {
+    int64_t scale = 0, precision = 0;
+    absl::SimpleAtoi(Piece(StringOr(field["parameters"], "scale", "0")), &scale);
+    const bool has_precision =
+        absl::SimpleAtoi(Piece(StringOr(field["parameters"], "connect.decimal.precision")), &precision);
+    d.encoding = Encoding::kDecimal;
+    d.scale = static_cast<int>(scale);
+    // DuckDB DECIMAL holds up to 38 digits; wider values stay exact as text.
+    if (has_precision && precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision) {
+      d.type = ColumnType::kDecimal;
+      col.precision = static_cast<int>(precision);
+      col.scale = static_cast<int>(scale);
+    } else {
+      d.type = ColumnType::kText;
+    }
+  } else if (name == "io.debezium.data.VariableScaleDecimal") {
+    d = {ColumnType::kText, Encoding::kVariableDecimal};
+  } else if (name == "io.debezium.time.Date" || name == "org.apache.kafka.connect.data.Date") {
+    d.type = ColumnType::kDate;
+  } else if (name == "io.debezium.time.MicroTimestamp") {
+    d.type = ColumnType::kTimestamp;
+  } else if (name == "io.debezium.time.Timestamp" || name == "org.apache.kafka.connect.data.Timestamp") {
+    d = {ColumnType::kTimestamp, Encoding::kMillisToMicros};
+  } else if (name == "io.debezium.time.NanoTimestamp") {
+    d = {ColumnType::kTimestamp, Encoding::kNanosToMicros};
+  } else if (name == "io.debezium.time.ZonedTimestamp") {
+    d.type = ColumnType::kTimestampTz;
+  } else if (name == "io.debezium.time.MicroTime") {
+    d.type = ColumnType::kTime;
+  } else if (name == "io.debezium.time.Time") {
+    d = {ColumnType::kTime, Encoding::kMillisToMicros};
+  } else if (name == "io.debezium.data.Json") {
+    d.type = ColumnType::kJson;
+  } else if (name == "io.debezium.data.Uuid") {
+    d.type = ColumnType::kUuid;
+  } else if (type == "boolean") {
+    d.type = ColumnType::kBoolean;
+  } else if (type == "int8" || type == "int16") {
+    d.type = ColumnType::kInt16;
+  } else if (type == "int32") {
+    d.type = ColumnType::kInt32;
+  } else if (type == "int64") {
+    d.type = ColumnType::kInt64;
+  } else if (type == "float") {
+    d.type = ColumnType::kFloat;
+  } else if (type == "double") {
+    d.type = ColumnType::kDouble;
+  } else if (type == "bytes") {
+    d = {ColumnType::kBlob, Encoding::kBase64};
+  } else {
+    d.type = ColumnType::kText;  // strings; struct/array/map kept as JSON text
+  }
+  col.type = d.type;
+  return d;
+}
+
+absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, std::string_view placeholder) {
+  if (v.is_null()) return Value::Null();
+  switch (f.encoding) {
+    case Encoding::kDecimal: {
+      std::string_view b64;
+      if (v.get(b64) != simdjson::SUCCESS) return absl::InvalidArgumentError("decimal is not a base64 string");
+      std::string raw;
+      if (!absl::Base64Unescape(Piece(b64), &raw)) return absl::InvalidArgumentError("decimal is not valid base64");
+      return Value::Text(DecimalTextFromUnscaled(raw, f.scale));
+    }
+    case Encoding::kVariableDecimal: {
+      int64_t scale;
+      std::string_view b64;
+      std::string raw;
+      if (v["scale"].get(scale) != simdjson::SUCCESS || v["value"].get(b64) != simdjson::SUCCESS ||
+          !absl::Base64Unescape(Piece(b64), &raw) || scale < 0 || scale > 1000) {
+        return absl::InvalidArgumentError("malformed VariableScaleDecimal");
+      }
+      return Value::Text(DecimalTextFromUnscaled(raw, static_cast<int>(scale)));
+    }
+    case Encoding::kMillisToMicros:
+    case Encoding::kNanosToMicros: {
+      int64_t n;
+      if (v.get(n) != simdjson::SUCCESS) return absl::InvalidArgumentError("time value is not an integer");
+      return Value::Int(f.encoding == Encoding::kMillisToMicros ? n * 1000 : n / 1000);
+    }
+    case Encoding::kBase64: {
+      std::string_view b64;
+      std::string raw;
+      if (v.get(b64) != simdjson::SUCCESS || !absl::Base64Unescape(Piece(b64), &raw)) {
+        if (b64 == placeholder) return Value::Unchanged();
+        return absl::InvalidArgumentError("bytes value is not base64");
+      }
+      return Value::Text(std::move(raw));
+    }
+    case Encoding::kPlain:
+      break;
+  }
+  switch (v.type()) {
+    case simdjson::dom::element_type::BOOL:
+      return Value::Bool(v.get_bool().value_unsafe());
+    case simdjson::dom::element_type::INT64:
+      return Value::Int(v.get_int64().value_unsafe());
+    case simdjson::dom::element_type::UINT64:
+      return Value::Int(static_cast<int64_t>(v.get_uint64().value_unsafe()));
+    case simdjson::dom::element_type::DOUBLE:
+      return Value::Double(v.get_double().value_unsafe());
+    case simdjson::dom::element_type::STRING: {
+      std::string_view s = v.get_string().value_unsafe();
+      if (s == placeholder) return Value::Unchanged();
+      return Value::Text(std::string(s));
+    }
+    default:
+      return Value::Text(simdjson::minify(v));
+  }
+}
+
+}  // namespace
+
+struct DebeziumJsonDecoder::Impl {
+  DecoderOptions options;
+  simdjson::dom::parser parser;
+  simdjson::dom::parser key_parser;
+  // Keyed by the raw text of the value and key schemas: same bytes, same table.
+  std::unordered_map<std::string, std::shared_ptr<TableDecoding>> tables;
+
+  absl::StatusOr<std::shared_ptr<TableDecoding>> TableFor(element value_schema, element key_schema,
+                                                          std::string_view cache_key, const TableId& id) {
+    auto it = tables.find(std::string(cache_key));
+    if (it != tables.end()) return it->second;
+    simdjson::dom::array fields;
+    if (value_schema["fields"].get(fields) != simdjson::SUCCESS) {
+      return absl::InvalidArgumentError("envelope schema has no fields");
+    }
+    element row_schema;
+    bool found = false;
+    for (element f : fields) {
+      if (StringOr(f, "field") == "after") {
+        row_schema = f;
+        found = true;
+      }
+    }
+    if (!found) return absl::InvalidArgumentError("envelope schema has no 'after' field");
+    std::vector<std::string> key_names;
+    simdjson::dom::array key_fields;
+    if (!key_schema.is_null() && key_schema["fields"].get(key_fields) == simdjson::SUCCESS) {
+      for (element kf : key_fields) key_names.emplace_back(StringOr(kf, "field"));
+    }
+    auto t = std::make_shared<TableDecoding>();
+    t->table = std::make_shared<WarehouseTable>();
+    t->table->id = id;
+    simdjson::dom::array columns;
+    if (row_schema["fields"].get(columns) != simdjson::SUCCESS) {
+      return absl::InvalidArgumentError("row schema has no fields");
+    }
+    for (element c : columns) {
+      WarehouseColumn col;
+      col.name = StringOr(c, "field");
+      col.key = std::find(key_names.begin(), key_names.end(), col.name) != key_names.end();
+      t->fields.push_back(MapField(c, col));
+      t->table->columns.push_back(std::move(col));
+    }
+    if (tables.size() > 10000) tables.clear();  // bound memory under schema churn
+    tables.emplace(std::string(cache_key), t);
+    return t;
+  }
+
+  absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& m) {
+    if (!m.value) return std::nullopt;  // tombstone
+    element doc;
+    if (auto err = parser.parse(*m.value).get(doc); err) {
+      return absl::InvalidArgumentError(StrCat("value is not JSON: ", simdjson::error_message(err)));
+    }
+    element schema, payload;
+    if (doc["schema"].get(schema) != simdjson::SUCCESS || doc["payload"].get(payload) != simdjson::SUCCESS) {
+      return absl::InvalidArgumentError(
+          "value has no schema/payload: JsonConverter with schemas.enable=true is required");
+    }
+    std::string_view op;
+    if (payload["op"].get(op) != simdjson::SUCCESS || op.size() != 1) {
+      return absl::InvalidArgumentError("payload has no 'op'");
+    }
+    if (op != "c" && op != "u" && op != "d" && op != "r") return std::nullopt;  // t, m: not rows
+    element source;
+    if (payload["source"].get(source) != simdjson::SUCCESS) {
+      return absl::InvalidArgumentError("payload has no 'source' block");
+    }
+    TableId id{std::string(StringOr(source, "schema")), std::string(StringOr(source, "table"))};
+    if (id.schema.empty() || id.table.empty()) {
+      return absl::InvalidArgumentError("source block names no schema/table");
+    }
+
+    element key_schema;
+    std::string cache_key;
+    if (m.key) {
+      element key_doc;
+      if (auto err = key_parser.parse(*m.key).get(key_doc); err) {
+        return absl::InvalidArgumentError(StrCat("key is not JSON: ", simdjson::error_message(err)));
+      }
+      if (key_doc["schema"].get(key_schema) != simdjson::SUCCESS) {
+        return absl::InvalidArgumentError("key has no schema");
+      }
+      cache_key = simdjson::minify(key_schema);
+    }
+    cache_key += '\n';
+    cache_key += simdjson::minify(schema);
+    CDC_ASSIGN_OR_RETURN(auto table, TableFor(schema, key_schema, cache_key, id));
+
+    RowChange change;
+    change.table = table->table;
+    change.op = static_cast<Op>(op[0]);
+    element row;
+    const char* row_field = change.op == Op::kDelete ? "before" : "after";
+    if (payload[row_field].get(row) != simdjson::SUCCESS || row.is_null()) {
+      return absl::InvalidArgumentError(StrCat("op '", op, "' without '", row_field, "'"));
+    }
+    std::vector<std::string> unchanged;
+    for (const auto& [k, v] : m.headers) {
+      if (k == kUnchangedColumnsHeader) unchanged = absl::StrSplit(v, ',');
+    }
+    const auto& cols = table->table->columns;
+    change.values.reserve(cols.size());
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (std::find(unchanged.begin(), unchanged.end(), cols[i].name) != unchanged.end()) {
+        change.values.push_back(Value::Unchanged());
+        continue;
+      }
+      element v;
+      if (row[cols[i].name].get(v) != simdjson::SUCCESS) {
+        change.values.push_back(Value::Null());
+        continue;
+      }
+      auto value = DecodeValue(v, table->fields[i], options.unavailable_value_placeholder);
+      if (!value.ok()) {
+        return absl::InvalidArgumentError(StrCat("column ", cols[i].name, ": ", value.status().message()));
+      }
+      change.values.push_back(std::move(*value));
+    }
+
+    int64_t lsn = 0;
+    if (source["lsn"].get(lsn) != simdjson::SUCCESS) lsn = 0;
+    int64_t commit = lsn;
+    std::string_view sequence;
+    if (source["sequence"].get(sequence) == simdjson::SUCCESS) {
+      // "[\"<commit lsn>\",\"<lsn>\"]": the first entry orders transactions.
+      const size_t open = sequence.find('"');
+      const size_t close = open == std::string_view::npos ? open : sequence.find('"', open + 1);
+      int64_t parsed;
+      if (close != std::string_view::npos && absl::SimpleAtoi(Piece(sequence.substr(open + 1, close - open - 1)), &parsed)) {
+        commit = parsed;
+      }
+    }
+    change.version = Version{Lsn{static_cast<uint64_t>(commit)},
+                             Lsn{change.op == Op::kRead ? 0 : static_cast<uint64_t>(lsn)}};
+    int64_t ts_ms = 0;
+    if (source["ts_ms"].get(ts_ms) != simdjson::SUCCESS) ts_ms = 0;
+    change.source_ts_ms = ts_ms;
+    return change;
+  }
+};
+
+DebeziumJsonDecoder::DebeziumJsonDecoder(DecoderOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+DebeziumJsonDecoder::~DebeziumJsonDecoder() = default;
+
+absl::StatusOr<std::optional<RowChange>> DebeziumJsonDecoder::Decode(const IncomingMessage& m) {
+  auto r = impl_->Decode(m);
+  if (!r.ok()) {
+    return absl::InvalidArgumentError(StrCat("topic ", m.source.topic, " partition ", m.source.partition,
+                                                   " offset ", m.offset, ": ", r.status().message()));
+  }
+  return r;
+}
+
+}  // namespace cdc::debezium

@@ -1,0 +1,33 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "core/event_decoder.h"
+
+namespace cdc::debezium {
+
+struct DecoderOptions {
+  std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+};
+
+/// Decodes Debezium PostgreSQL change events written by Kafka's
+/// JsonConverter with schemas (by cdcpipe capture or by Debezium itself)
+/// into typed RowChanges. Tombstones decode to nullopt.
+class DebeziumJsonDecoder final : public EventDecoder {
+ public:
+  explicit DebeziumJsonDecoder(DecoderOptions options = {});
+  ~DebeziumJsonDecoder() override;
+
+  absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& message) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Text of the decimal whose unscaled two's-complement big-endian bytes are
+/// `bytes`, with `scale` fraction digits. Exposed for tests.
+std::string DecimalTextFromUnscaled(std::string_view bytes, int scale);
+
+}  // namespace cdc::debezium

@@ -1,0 +1,282 @@
+#include "core/strings.h"
+#include "format/debezium_json/debezium_json_serializer.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/log.h"
+#include "format/debezium_json/json_writer.h"
+
+namespace cdc::debezium {
+
+struct DebeziumJsonSerializer::TableEncoding {
+  std::shared_ptr<const SourceTable> table;  // keeps the key of encodings_ alive
+  std::string topic;
+  std::vector<ColumnMapping> columns;
+  std::vector<size_t> key_columns;
+  std::string key_schema;       // {"schema":...,"payload": prefix of the key
+  std::string envelope_schema;  // {"schema":...,"payload": prefix of the value
+};
+
+namespace {
+
+std::string SourceSchema() {
+  return "{\"type\":\"struct\",\"fields\":["
+         "{\"type\":\"string\",\"optional\":false,\"field\":\"version\"},"
+         "{\"type\":\"string\",\"optional\":false,\"field\":\"connector\"},"
+         "{\"type\":\"string\",\"optional\":false,\"field\":\"name\"},"
+         "{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"},"
+         "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1,"
+         "\"parameters\":{\"allowed\":\"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental\"},"
+         "\"default\":\"false\",\"field\":\"snapshot\"},"
+         "{\"type\":\"string\",\"optional\":false,\"field\":\"db\"},"
+         "{\"type\":\"string\",\"optional\":true,\"field\":\"sequence\"},"
+         "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_us\"},"
+         "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"},"
+         "{\"type\":\"string\",\"optional\":false,\"field\":\"schema\"},"
+         "{\"type\":\"string\",\"optional\":false,\"field\":\"table\"},"
+         "{\"type\":\"int64\",\"optional\":true,\"field\":\"txId\"},"
+         "{\"type\":\"int64\",\"optional\":true,\"field\":\"lsn\"},"
+         "{\"type\":\"int64\",\"optional\":true,\"field\":\"xmin\"}"
+         "],\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Source\",\"field\":\"source\"}";
+}
+
+std::string StructFields(const SourceTable& t, const std::vector<ColumnMapping>& cols,
+                         const std::vector<size_t>& which) {
+  std::string s;
+  for (size_t n = 0; n < which.size(); ++n) {
+    if (n) s.push_back(',');
+    StrAppend(&s, cols[which[n]].schema_json, ",\"field\":");
+    json::AppendEscaped(s, t.columns[which[n]].name);
+    s.push_back('}');
+  }
+  return s;
+}
+
+}  // namespace
+
+DebeziumJsonSerializer::DebeziumJsonSerializer(SerializerOptions options) : options_(std::move(options)) {}
+DebeziumJsonSerializer::~DebeziumJsonSerializer() = default;
+
+std::string DebeziumJsonSerializer::TopicFor(const TableId& table) const {
+  std::string topic = StrCat(options_.topic_prefix, ".", table.schema, ".", table.table);
+  for (char& c : topic) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) c = '_';
+  }
+  return topic.substr(0, 249);
+}
+
+const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor(
+    const std::shared_ptr<const SourceTable>& table) {
+  auto it = encodings_.find(table.get());
+  if (it != encodings_.end()) return *it->second;
+
+  auto enc = std::make_unique<TableEncoding>();
+  enc->table = table;
+  enc->topic = TopicFor(table->id);
+  const std::string base = StrCat(options_.topic_prefix, ".", table->id.schema, ".", table->id.table);
+  std::vector<size_t> all;
+  for (size_t i = 0; i < table->columns.size(); ++i) {
+    const SourceColumn& c = table->columns[i];
+    // pgoutput does not say which columns are nullable; key columns are not.
+    enc->columns.push_back(MapColumn(c, !c.key));
+    if (enc->columns.back().fallback) {
+      log::Warn("serializer", "unsupported column type sent as its text form",
+                {{"table", table->id.ToString()}, {"column", c.name}, {"type_oid", c.type_oid}});
+    }
+    all.push_back(i);
+    if (c.key && table->replica_identity != 'f') enc->key_columns.push_back(i);
+  }
+  if (table->replica_identity == 'f') {
+    // Under FULL every column is flagged; the key is still the primary key,
+    // which the Relation message cannot tell us: fall back to no key.
+    enc->key_columns.clear();
+  }
+  std::string key_fields;
+  {
+    std::vector<ColumnMapping> key_maps;
+    for (size_t i : enc->key_columns) key_maps.push_back(MapColumn(table->columns[i], false));
+    std::vector<size_t> idx(key_maps.size());
+    for (size_t n = 0; n < idx.size(); ++n) idx[n] = n;
+    SourceTable key_table;
+    for (size_t i : enc->key_columns) key_table.columns.push_back(table->columns[i]);
+    key_fields = StructFields(key_table, key_maps, idx);
+  }
+  enc->key_schema = StrCat("{\"schema\":{\"type\":\"struct\",\"fields\":[", key_fields,
+                                 "],\"optional\":false,\"name\":", "\"", base, ".Key\"},\"payload\":");
+  const std::string row_schema = StrCat("{\"type\":\"struct\",\"fields\":[",
+                                              StructFields(*table, enc->columns, all),
+                                              "],\"optional\":true,\"name\":\"", base, ".Value\",");
+  enc->envelope_schema = StrCat(
+      "{\"schema\":{\"type\":\"struct\",\"fields\":[", row_schema, "\"field\":\"before\"},", row_schema,
+      "\"field\":\"after\"},", SourceSchema(),
+      ",{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
+      "{\"type\":\"int64\",\"optional\":false,\"field\":\"total_order\"},"
+      "{\"type\":\"int64\",\"optional\":false,\"field\":\"data_collection_order\"}],"
+      "\"optional\":true,\"name\":\"event.block\",\"version\":1,\"field\":\"transaction\"},"
+      "{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
+      "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},"
+      "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_us\"},"
+      "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"}],"
+      "\"optional\":false,\"name\":\"", base, ".Envelope\",\"version\":2},\"payload\":");
+  auto [pos, inserted] = encodings_.emplace(table.get(), std::move(enc));
+  return *pos->second;
+}
+
+absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEncoding& enc, const Row& row,
+                                               std::string* unchanged_columns) const {
+  const SourceTable& t = *enc.table;
+  out.push_back('{');
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i) out.push_back(',');
+    json::AppendKey(out, t.columns[i].name);
+    const Datum& d = row[i];
+    switch (d.kind) {
+      case Datum::Kind::kNull:
+        out += "null";
+        break;
+      case Datum::Kind::kUnchangedToast:
+        if (unchanged_columns) {
+          if (!unchanged_columns->empty()) unchanged_columns->push_back(',');
+          *unchanged_columns += t.columns[i].name;
+        }
+        // Debezium puts its placeholder in string columns; other types get
+        // null, and the header tells loaders to keep their value.
+        if (enc.columns[i].writer == ColumnMapping::Writer::kString) {
+          json::AppendEscaped(out, options_.unavailable_value_placeholder);
+        } else {
+          out += "null";
+        }
+        break;
+      case Datum::Kind::kText: {
+        absl::Status st = AppendValue(out, enc.columns[i], d.text);
+        if (!st.ok()) {
+          return absl::InvalidArgumentError(StrCat("table ", t.id.ToString(), " column ",
+                                                         t.columns[i].name, ": ", st.message()));
+        }
+      }
+    }
+  }
+  out.push_back('}');
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> DebeziumJsonSerializer::Key(const TableEncoding& enc,
+                                                                       const Row& row) const {
+  if (enc.key_columns.empty()) return std::nullopt;
+  std::string key = enc.key_schema;
+  key.push_back('{');
+  for (size_t n = 0; n < enc.key_columns.size(); ++n) {
+    const size_t i = enc.key_columns[n];
+    if (n) key.push_back(',');
+    json::AppendKey(key, enc.table->columns[i].name);
+    if (row[i].kind != Datum::Kind::kText) {
+      return absl::InvalidArgumentError(StrCat("table ", enc.table->id.ToString(), " key column ",
+                                                     enc.table->columns[i].name, " has no value"));
+    }
+    CDC_RETURN_IF_ERROR(AppendValue(key, enc.columns[i], row[i].text));
+  }
+  key += "}}";
+  return std::optional<std::string>(std::move(key));
+}
+
+absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding& enc, const ChangeEvent& e,
+                                                             Op op, const Row* before, const Row* after,
+                                                             std::string& unchanged) const {
+  std::string v = enc.envelope_schema;
+  v.reserve(v.size() + 512);
+  v += "{\"before\":";
+  if (before) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *before, nullptr));
+  else v += "null";
+  v += ",\"after\":";
+  if (after) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *after, &unchanged));
+  else v += "null";
+
+  const int64_t commit_us = e.commit_time_us;
+  v += ",\"source\":{\"version\":\"";
+  v += kConnectorVersion;
+  v += "\",\"connector\":\"postgresql\",\"name\":";
+  json::AppendEscaped(v, options_.topic_prefix);
+  v += ",\"ts_ms\":";
+  json::AppendInt(v, commit_us / 1000);
+  v += ",\"snapshot\":";
+  v += !e.snapshot ? "\"false\"" : (e.last_snapshot_row ? "\"last\"" : "\"true\"");
+  v += ",\"db\":";
+  json::AppendEscaped(v, options_.database);
+  v += ",\"sequence\":\"[\\\"";
+  json::AppendInt(v, e.version.commit_lsn.value);
+  if (e.snapshot) {
+    v += "\\\",null]\"";
+  } else {
+    v += "\\\",\\\"";
+    json::AppendInt(v, e.version.change_lsn.value);
+    v += "\\\"]\"";
+  }
+  v += ",\"ts_us\":";
+  json::AppendInt(v, commit_us);
+  v += ",\"ts_ns\":";
+  json::AppendInt(v, commit_us * 1000);
+  v += ",\"schema\":";
+  json::AppendEscaped(v, enc.table->id.schema);
+  v += ",\"table\":";
+  json::AppendEscaped(v, enc.table->id.table);
+  v += ",\"txId\":";
+  if (e.snapshot) v += "null";
+  else json::AppendInt(v, e.xid);
+  v += ",\"lsn\":";
+  json::AppendInt(v, e.snapshot ? e.version.commit_lsn.value : e.version.change_lsn.value);
+  v += ",\"xmin\":null},\"transaction\":null,\"op\":\"";
+  v.push_back(static_cast<char>(op));
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  v += "\",\"ts_ms\":";
+  json::AppendInt(v, now_us / 1000);
+  v += ",\"ts_us\":";
+  json::AppendInt(v, now_us);
+  v += ",\"ts_ns\":";
+  json::AppendInt(v, now_us * 1000);
+  v += "}}";
+  return v;
+}
+
+absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector<OutgoingMessage>& out) {
+  if (!e.table) return absl::InvalidArgumentError("change event without a table");
+  const TableEncoding& enc = EncodingFor(e.table);
+
+  auto emit = [&](Op op, const Row* before, const Row* after) -> absl::Status {
+    std::string unchanged;
+    const Row& key_row = after ? *after : *before;
+    CDC_ASSIGN_OR_RETURN(auto key, Key(enc, key_row));
+    CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, op, before, after, unchanged));
+    OutgoingMessage m{enc.topic, key, std::move(value), {}};
+    if (!unchanged.empty()) m.headers.emplace_back(kUnchangedColumnsHeader, std::move(unchanged));
+    out.push_back(std::move(m));
+    if (op == Op::kDelete) out.push_back(OutgoingMessage{enc.topic, std::move(key), std::nullopt, {}});
+    return absl::OkStatus();
+  };
+
+  switch (e.op) {
+    case Op::kCreate:
+    case Op::kRead:
+      if (!e.after) return absl::InvalidArgumentError(StrCat("insert into ", e.table->id.ToString(), " without a row"));
+      return emit(e.op, nullptr, &*e.after);
+    case Op::kDelete:
+      if (!e.before) return absl::InvalidArgumentError(StrCat("delete from ", e.table->id.ToString(), " without an old row"));
+      return emit(Op::kDelete, &*e.before, nullptr);
+    case Op::kUpdate: {
+      if (!e.after) return absl::InvalidArgumentError(StrCat("update of ", e.table->id.ToString(), " without a row"));
+      if (e.before && !enc.key_columns.empty()) {
+        bool key_changed = false;
+        for (size_t i : enc.key_columns) key_changed |= (*e.before)[i] != (*e.after)[i];
+        if (key_changed) {
+          CDC_RETURN_IF_ERROR(emit(Op::kDelete, &*e.before, nullptr));
+          return emit(Op::kCreate, nullptr, &*e.after);
+        }
+      }
+      return emit(Op::kUpdate, e.before ? &*e.before : nullptr, &*e.after);
+    }
+  }
+  return absl::InvalidArgumentError("unknown operation");
+}
+
+}  // namespace cdc::debezium

@@ -1,0 +1,50 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/event_serializer.h"
+#include "format/debezium_json/type_mapping.h"
+
+namespace cdc::debezium {
+
+struct SerializerOptions {
+  std::string topic_prefix;
+  std::string database;  // source.db
+  std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+};
+
+/// Header listing the columns whose value was not sent (unchanged TOAST),
+/// comma-separated, so a loader keeps what it stored.
+inline constexpr const char* kUnchangedColumnsHeader = "cdcpipe.unchanged.columns";
+/// Version string written to source.version.
+inline constexpr const char* kConnectorVersion = "cdcpipe-0.1.0";
+
+/// Debezium PostgreSQL change events through Kafka's JsonConverter with
+/// schemas.enable=true: {"schema": ..., "payload": ...} for key and value
+/// (spec/02 §1-3). Topic <prefix>.<schema>.<table>; deletes are followed by a
+/// tombstone; a key change becomes delete + tombstone + create.
+class DebeziumJsonSerializer final : public EventSerializer {
+ public:
+  explicit DebeziumJsonSerializer(SerializerOptions options);
+  ~DebeziumJsonSerializer() override;
+
+  absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) override;
+
+  /// The topic for a table (characters outside [A-Za-z0-9._-] become '_').
+  std::string TopicFor(const TableId& table) const;
+
+ private:
+  struct TableEncoding;
+  const TableEncoding& EncodingFor(const std::shared_ptr<const SourceTable>& table);
+  absl::Status AppendRow(std::string& out, const TableEncoding& enc, const Row& row,
+                         std::string* unchanged_columns) const;
+  absl::StatusOr<std::optional<std::string>> Key(const TableEncoding& enc, const Row& row) const;
+  absl::StatusOr<std::string> Envelope(const TableEncoding& enc, const ChangeEvent& e, Op op,
+                                       const Row* before, const Row* after, std::string& unchanged) const;
+
+  SerializerOptions options_;
+  std::map<const SourceTable*, std::unique_ptr<TableEncoding>> encodings_;
+};
+
+}  // namespace cdc::debezium

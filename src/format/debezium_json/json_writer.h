@@ -1,0 +1,48 @@
+#pragma once
+// Minimal append-only JSON writer for the hot path (no DOM, no allocation
+// per value beyond the output string).
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cdc::json {
+
+inline void AppendEscaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+template <typename Int>
+inline void AppendInt(std::string& out, Int v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, r.ptr);
+}
+
+inline void AppendKey(std::string& out, std::string_view key) {
+  AppendEscaped(out, key);
+  out.push_back(':');
+}
+
+}  // namespace cdc::json

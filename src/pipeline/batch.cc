@@ -1,0 +1,78 @@
+#include "core/strings.h"
+#include "pipeline/batch.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace cdc {
+
+std::string KeyOf(const RowChange& c) {
+  std::string key;
+  const auto& cols = c.table->columns;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (!cols[i].key) continue;
+    const Value& v = c.values[i];
+    switch (v.kind) {
+      case Value::Kind::kText: StrAppend(&key, "s", v.text.size(), ":", v.text); break;
+      case Value::Kind::kInt:
+      case Value::Kind::kBool: StrAppend(&key, "i", v.integer); break;
+      case Value::Kind::kDouble: StrAppend(&key, "d", v.real); break;
+      default: key += "n";
+    }
+    key.push_back('|');
+  }
+  return key;
+}
+
+void Batch::Add(RowChange change) {
+  TableRows& t = tables_[change.table->id];
+  // A schema change inside a batch: the older rows are flushed under the
+  // new schema only if it has the same columns; otherwise keep per-schema
+  // order by splitting is the caller's job, so adopt the newest schema here
+  // and map values by column name.
+  if (t.schema && t.schema != change.table && t.schema->columns != change.table->columns) {
+    for (auto& row : t.rows) {
+      std::vector<Value> mapped;
+      for (const auto& col : change.table->columns) {
+        size_t j = 0;
+        while (j < row.table->columns.size() && row.table->columns[j].name != col.name) ++j;
+        mapped.push_back(j < row.values.size() ? row.values[j] : Value::Null());
+      }
+      row.values = std::move(mapped);
+      row.table = change.table;
+    }
+  }
+  t.schema = change.table;
+  ++rows_;
+  if (!change.table->HasKey()) {
+    t.rows.push_back(std::move(change));
+    return;
+  }
+  std::string key = KeyOf(change);
+  auto it = t.by_key.find(key);
+  if (it == t.by_key.end()) {
+    t.by_key.emplace(std::move(key), t.rows.size());
+    t.rows.push_back(std::move(change));
+    return;
+  }
+  RowChange& kept = t.rows[it->second];
+  if (change.version < kept.version) return;  // a replayed older event
+  if (change.op != Op::kDelete && kept.op != Op::kDelete) {
+    for (size_t i = 0; i < change.values.size() && i < kept.values.size(); ++i) {
+      if (change.values[i].kind == Value::Kind::kUnchanged) change.values[i] = kept.values[i];
+    }
+  }
+  kept = std::move(change);
+}
+
+std::vector<TableBatch> Batch::Take() {
+  std::vector<TableBatch> out;
+  for (auto& [id, t] : tables_) {
+    for (auto& row : t.rows) row.table = t.schema;
+    out.push_back(TableBatch{t.schema, std::move(t.rows)});
+  }
+  tables_.clear();
+  rows_ = 0;
+  return out;
+}
+
+}  // namespace cdc

@@ -1,0 +1,35 @@
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/sink.h"
+#include "core/warehouse_change.h"
+
+namespace cdc {
+
+/// Accumulates decoded changes per table and collapses them per key to the
+/// newest version. Unchanged (TOAST) values of the newest version take the
+/// value of an older event of the same key in the batch when it has one.
+class Batch {
+ public:
+  void Add(RowChange change);
+  size_t rows() const { return rows_; }
+  bool empty() const { return rows_ == 0; }
+  /// The collapsed batches, one per table; clears the batch.
+  std::vector<TableBatch> Take();
+
+ private:
+  struct TableRows {
+    std::shared_ptr<const WarehouseTable> schema;
+    std::vector<RowChange> rows;                // keyless tables: every event
+    std::map<std::string, size_t> by_key;       // key text -> index in rows
+  };
+  std::map<TableId, TableRows> tables_;
+  size_t rows_ = 0;
+};
+
+/// Key text of a change (its key columns' values), for collapsing.
+std::string KeyOf(const RowChange& change);
+
+}  // namespace cdc

@@ -1,0 +1,75 @@
+#include "pipeline/capture_loop.h"
+
+#include <variant>
+
+#include "core/log.h"
+
+namespace cdc {
+
+absl::Status CaptureLoop::Confirm() {
+  CDC_RETURN_IF_ERROR(coordinator_.Error());
+  if (auto lsn = coordinator_.TakeConfirmable()) {
+    CDC_RETURN_IF_ERROR(source_.Acknowledge(*lsn));
+    stats_.confirmed_lsn = lsn->value;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CaptureLoop::PublishAll(std::vector<OutgoingMessage>& messages, const std::atomic<bool>& stop) {
+  for (auto& m : messages) {
+    const uint64_t ticket = coordinator_.AddMessage();
+    while (true) {
+      absl::Status st = publisher_.Publish(std::move(m), ticket);
+      if (st.ok()) break;
+      if (!absl::IsUnavailable(st) || stop) return st;
+      // Queue full: serve delivery reports until there is room (backpressure).
+      publisher_.Poll(50);
+      CDC_RETURN_IF_ERROR(coordinator_.Error());
+    }
+  }
+  messages.clear();
+  return absl::OkStatus();
+}
+
+absl::Status CaptureLoop::Handle(SourceRecord& record) {
+  if (auto* e = std::get_if<ChangeEvent>(&record)) {
+    scratch_.clear();
+    CDC_RETURN_IF_ERROR(serializer_.Serialize(*e, scratch_));
+    stats_.events += 1;
+    return PublishAll(scratch_, *stop_);
+  }
+  if (std::holds_alternative<TransactionBegin>(record) || std::holds_alternative<SnapshotBegin>(record)) {
+    coordinator_.Begin();
+    return absl::OkStatus();
+  }
+  if (auto* c = std::get_if<TransactionCommit>(&record)) {
+    coordinator_.Commit(c->end_lsn);
+    stats_.transactions += 1;
+    return absl::OkStatus();
+  }
+  if (auto* s = std::get_if<SnapshotEnd>(&record)) {
+    coordinator_.Commit(s->consistent_point);
+    log::Info("capture", "snapshot read; streaming follows", {{"lsn", s->consistent_point.ToString()}});
+    return absl::OkStatus();
+  }
+  if (auto* idle = std::get_if<SourceIdle>(&record)) coordinator_.Idle(idle->wal_end);
+  return absl::OkStatus();
+}
+
+absl::Status CaptureLoop::Run(const std::atomic<bool>& stop) {
+  stop_ = &stop;
+  while (!stop) {
+    publisher_.Poll(0);
+    CDC_RETURN_IF_ERROR(Confirm());
+    if (max_uncommitted_bytes_ > 0 && coordinator_.MaxUncommittedPartitionBytes() > max_uncommitted_bytes_) {
+      // The warehouse is behind; reading more WAL would only grow memory.
+      publisher_.Poll(20);
+      continue;
+    }
+    CDC_ASSIGN_OR_RETURN(auto record, source_.Next(absl::Milliseconds(100)));
+    if (record) CDC_RETURN_IF_ERROR(Handle(*record));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cdc

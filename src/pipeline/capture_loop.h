@@ -1,0 +1,49 @@
+#pragma once
+#include <atomic>
+#include <memory>
+
+#include "core/change_source.h"
+#include "core/event_serializer.h"
+#include "core/publisher.h"
+#include "pipeline/checkpoint_coordinator.h"
+
+namespace cdc {
+
+struct CaptureStats {
+  std::atomic<uint64_t> events{0};
+  std::atomic<uint64_t> transactions{0};
+  std::atomic<uint64_t> confirmed_lsn{0};
+};
+
+/// Moves changes from a source to a publisher, confirming positions to the
+/// source as the coordinator allows. Single-threaded; stops when `stop` is
+/// set or on the first error (which it returns). Memory stays bounded: while
+/// the publisher's queue is full, or (kWarehouse) a partition has more than
+/// `max_uncommitted_partition_bytes` not yet in the warehouse, it stops
+/// reading the source.
+class CaptureLoop {
+ public:
+  CaptureLoop(ChangeSource& source, EventSerializer& serializer, Publisher& publisher,
+              CheckpointCoordinator& coordinator, CaptureStats& stats,
+              size_t max_uncommitted_partition_bytes)
+      : source_(source), serializer_(serializer), publisher_(publisher), coordinator_(coordinator),
+        stats_(stats), max_uncommitted_bytes_(max_uncommitted_partition_bytes) {}
+
+  absl::Status Run(const std::atomic<bool>& stop);
+
+ private:
+  absl::Status Handle(SourceRecord& record);
+  absl::Status PublishAll(std::vector<OutgoingMessage>& messages, const std::atomic<bool>& stop);
+  absl::Status Confirm();
+
+  ChangeSource& source_;
+  EventSerializer& serializer_;
+  Publisher& publisher_;
+  CheckpointCoordinator& coordinator_;
+  CaptureStats& stats_;
+  size_t max_uncommitted_bytes_;
+  std::vector<OutgoingMessage> scratch_;
+  const std::atomic<bool>* stop_ = nullptr;
+};
+
+}  // namespace cdc

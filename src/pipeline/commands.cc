@@ -1,0 +1,335 @@
+#include "core/strings.h"
+#include "pipeline/commands.h"
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "core/log.h"
+#include "format/debezium_json/debezium_json_decoder.h"
+#include "format/debezium_json/debezium_json_serializer.h"
+#include "http/http.h"
+#include "nlohmann/json.hpp"
+#include "pipeline/capture_loop.h"
+#include "pipeline/http_checksummer.h"
+#include "pipeline/load_loop.h"
+#include "sink/duckdb/duckdb_sink.h"
+#include "source/postgres/postgres_checksummer.h"
+#include "source/postgres/postgres_source.h"
+#include "transport/kafka/kafka_publisher.h"
+#include "transport/kafka/kafka_subscriber.h"
+#include "transport/kafka/mock_broker.h"
+
+namespace cdc {
+
+std::atomic<bool>& StopRequested() {
+  static std::atomic<bool> stop{false};
+  return stop;
+}
+
+namespace {
+
+// The embedded broker keeps ~5 MiB per partition and drops older data:
+// capture never lets more than this sit in a partition unloaded.
+constexpr size_t kEmbeddedUncommittedBytes = 3 << 20;
+
+std::string EscapeRegex(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (std::string_view(".^$|()[]{}*+?\\").find(c) != std::string_view::npos) out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+kafka::KafkaOptions KafkaOptionsFor(const Config& c, const std::string& bootstrap) {
+  kafka::KafkaOptions o;
+  o.bootstrap_servers = bootstrap;
+  o.properties = c.kafka.properties;
+  o.partitions = c.kafka.partitions;
+  o.replication_factor = c.kafka.replication_factor;
+  return o;
+}
+
+pg::PostgresSourceOptions SourceOptionsFor(const Config& c) {
+  pg::PostgresSourceOptions o;
+  o.dsn = c.postgres.dsn;
+  o.slot = c.postgres.slot;
+  o.publication = c.postgres.publication;
+  o.tables = c.postgres.tables;
+  o.snapshot = c.postgres.snapshot == "never" ? pg::SnapshotMode::kNever : pg::SnapshotMode::kInitial;
+  o.status_interval = absl::Milliseconds(c.postgres.status_interval_ms);
+  return o;
+}
+
+std::string RandomId() {
+  std::random_device rd;
+  return StrCat(absl::Hex(static_cast<uint64_t>(rd()) << 32 | rd(), absl::kZeroPad16));
+}
+
+/// Everything one process runs: optional embedded broker, capture, load,
+/// and the HTTP endpoint that reports on them.
+class Process {
+ public:
+  absl::Status Start(const Config& config, bool capture, bool load) {
+    config_ = config;
+    bootstrap_ = config.kafka.bootstrap_servers;
+    if (config.kafka.Embedded()) {
+      if (!(capture && load)) {
+        return absl::InvalidArgumentError(
+            "kafka.bootstrap_servers: \"embedded\" works only with `cdcpipe run` (capture and load in one process); "
+            "use `cdcpipe dev-broker` for separate processes");
+      }
+      CDC_ASSIGN_OR_RETURN(broker_, kafka::MockBroker::Start());
+      bootstrap_ = broker_->BootstrapServers();
+      log::Info("kafka", "embedded broker started (not durable)", {{"bootstrap_servers", bootstrap_}});
+    }
+    const bool embedded = config.kafka.Embedded();
+    coordinator_ = std::make_unique<CheckpointCoordinator>(
+        embedded ? CheckpointCoordinator::AckStage::kWarehouse : CheckpointCoordinator::AckStage::kBroker);
+    // Embedded: the slot may advance only to what the warehouse holds.
+    if (embedded) on_committed_ = [this](const OffsetMap& m) { coordinator_->OnWarehouseCommitted(m); };
+    if (load) CDC_RETURN_IF_ERROR(StartLoad());
+    if (capture) CDC_RETURN_IF_ERROR(StartCapture());
+    return StartHttp();
+  }
+
+  absl::Status Wait() {
+    if (capture_thread_.joinable()) capture_thread_.join();
+    if (load_thread_.joinable()) load_thread_.join();
+    if (server_) server_->Stop();
+    absl::Status st = capture_status_;
+    st.Update(load_status_);
+    return st;
+  }
+
+ private:
+  absl::Status StartCapture() {
+    const bool embedded = config_.kafka.Embedded();
+    source_ = std::make_unique<pg::PostgresSource>(SourceOptionsFor(config_));
+    CDC_RETURN_IF_ERROR(source_->Start());
+    serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(
+        debezium::SerializerOptions{config_.kafka.topic_prefix, source_->database()});
+    kafka::KafkaPublisher::TopicCreator creator;
+    if (broker_) {
+      creator = [this](const std::string& topic) { return broker_->CreateTopic(topic, config_.kafka.partitions); };
+    }
+    CDC_ASSIGN_OR_RETURN(publisher_, kafka::KafkaPublisher::Create(
+        KafkaOptionsFor(config_, bootstrap_),
+        [this](const Delivery& d) { coordinator_->OnDelivered(d); }, creator));
+    capture_thread_ = std::thread([this, embedded] {
+      CaptureLoop loop(*source_, *serializer_, *publisher_, *coordinator_, capture_stats_,
+                       embedded ? kEmbeddedUncommittedBytes : 0);
+      capture_status_ = loop.Run(StopRequested());
+      if (!capture_status_.ok()) {
+        log::Error("capture", "capture stopped", {{"error", capture_status_.ToString()}});
+        StopRequested() = true;
+      }
+    });
+    return absl::OkStatus();
+  }
+
+  absl::Status StartLoad() {
+    CDC_ASSIGN_OR_RETURN(database_, duck::Database::Open(config_.sink.duckdb_path));
+    CDC_ASSIGN_OR_RETURN(sink_, duck::DuckDbSink::Create(database_, duck::DuckDbSinkOptions{
+        config_.sink.delete_mode == "soft" ? duck::DeleteMode::kSoft : duck::DeleteMode::kHard}));
+    auto kopts = KafkaOptionsFor(config_, bootstrap_);
+    if (broker_) kopts.properties.emplace("topic.metadata.refresh.interval.ms", "1000");
+    CDC_ASSIGN_OR_RETURN(subscriber_, kafka::KafkaSubscriber::Create(kopts, config_.kafka.group_id));
+    decoder_ = std::make_unique<debezium::DebeziumJsonDecoder>();
+    LoadOptions lo;
+    lo.topics = {StrCat("^", EscapeRegex(config_.kafka.topic_prefix), "\\.[^.]+\\.[^.]+$")};
+    lo.batch_max_rows = static_cast<size_t>(config_.sink.batch_max_rows);
+    lo.batch_max_ms = config_.sink.batch_max_ms;
+    if (broker_) {
+      // Offsets of an earlier embedded broker mean nothing to this one.
+      lo.stream_id = "embedded-" + RandomId();
+      lo.trust_stored_offsets = false;
+    } else {
+      const std::string cluster = subscriber_->ClusterId();
+      if (cluster.empty()) {
+        return absl::UnavailableError(StrCat("Kafka at ", bootstrap_, " (kafka.bootstrap_servers) did not answer"));
+      }
+      lo.stream_id = "kafka-" + cluster;
+    }
+    load_loop_ = std::make_unique<LoadLoop>(*subscriber_, *decoder_, *sink_, lo, load_stats_,
+                                            on_committed_);
+    checksummer_ = std::make_unique<duck::DuckDbChecksummer>(database_);
+    load_thread_ = std::thread([this] {
+      load_status_ = load_loop_->Run(StopRequested());
+      if (!load_status_.ok()) {
+        log::Error("load", "load stopped", {{"error", load_status_.ToString()}});
+        StopRequested() = true;
+      }
+    });
+    return absl::OkStatus();
+  }
+
+  absl::Status StartHttp() {
+    if (config_.http.listen.empty()) return absl::OkStatus();
+    server_ = std::make_unique<http::Server>();
+    server_->Get("/healthz", [](const http::Params&) { return http::Response{200, "ok\n", "text/plain"}; });
+    server_->Get("/metrics", [this](const http::Params&) {
+      std::string m;
+      StrAppend(&m, "# TYPE cdcpipe_capture_events_total counter\ncdcpipe_capture_events_total ",
+                      capture_stats_.events.load(), "\n# TYPE cdcpipe_capture_transactions_total counter\n",
+                      "cdcpipe_capture_transactions_total ", capture_stats_.transactions.load(),
+                      "\n# TYPE cdcpipe_capture_confirmed_lsn gauge\ncdcpipe_capture_confirmed_lsn ",
+                      capture_stats_.confirmed_lsn.load(), "\n# TYPE cdcpipe_load_rows_total counter\n",
+                      "cdcpipe_load_rows_total ", load_stats_.rows.load(),
+                      "\n# TYPE cdcpipe_load_batches_total counter\ncdcpipe_load_batches_total ",
+                      load_stats_.batches.load(), "\n");
+      return http::Response{200, m, "text/plain; version=0.0.4"};
+    });
+    server_->Get("/v1/progress", [this](const http::Params&) {
+      nlohmann::json j;
+      j["confirmed_lsn"] = Lsn{capture_stats_.confirmed_lsn.load()}.ToString();
+      j["loading"] = load_loop_ != nullptr;
+      if (load_loop_) {
+        auto lag = load_loop_->Lag();
+        if (!lag.ok()) return http::Response{503, nlohmann::json{{"error", lag.status().ToString()}}.dump()};
+        j["lag"] = *lag;
+      }
+      return http::Response{200, j.dump()};
+    });
+    if (checksummer_) RegisterChecksumRoutes(*server_, *checksummer_);
+    CDC_RETURN_IF_ERROR(server_->Start(config_.http.listen));
+    log::Info("http", "endpoint listening", {{"address", config_.http.listen}});
+    return absl::OkStatus();
+  }
+
+  Config config_;
+  std::string bootstrap_;
+  std::unique_ptr<kafka::MockBroker> broker_;
+  std::unique_ptr<CheckpointCoordinator> coordinator_;
+  std::unique_ptr<pg::PostgresSource> source_;
+  std::unique_ptr<debezium::DebeziumJsonSerializer> serializer_;
+  std::unique_ptr<kafka::KafkaPublisher> publisher_;
+  std::shared_ptr<duck::Database> database_;
+  std::unique_ptr<duck::DuckDbSink> sink_;
+  std::unique_ptr<kafka::KafkaSubscriber> subscriber_;
+  std::unique_ptr<debezium::DebeziumJsonDecoder> decoder_;
+  std::unique_ptr<LoadLoop> load_loop_;
+  std::unique_ptr<duck::DuckDbChecksummer> checksummer_;
+  std::unique_ptr<http::Server> server_;
+  std::function<void(const OffsetMap&)> on_committed_;
+  CaptureStats capture_stats_;
+  LoadStats load_stats_;
+  std::thread capture_thread_, load_thread_;
+  absl::Status capture_status_, load_status_;
+};
+
+absl::Status RunProcess(const Config& config, bool capture, bool load) {
+  Process p;
+  absl::Status st = p.Start(config, capture, load);
+  if (!st.ok()) {
+    StopRequested() = true;
+    (void)p.Wait();
+    return st;
+  }
+  return p.Wait();
+}
+
+}  // namespace
+
+absl::Status RunCapture(const Config& config) { return RunProcess(config, true, false); }
+absl::Status RunLoad(const Config& config) { return RunProcess(config, false, true); }
+absl::Status RunAll(const Config& config) { return RunProcess(config, true, true); }
+
+absl::Status RunDevBroker(const std::string& bootstrap_file, int partitions, const std::vector<std::string>& topics) {
+  CDC_ASSIGN_OR_RETURN(auto broker, kafka::MockBroker::Start());
+  for (const auto& t : topics) CDC_RETURN_IF_ERROR(broker->CreateTopic(t, partitions));
+  const std::string bootstrap = broker->BootstrapServers();
+  std::printf("%s\n", bootstrap.c_str());
+  std::fflush(stdout);
+  if (!bootstrap_file.empty()) {
+    std::ofstream out(bootstrap_file);
+    out << bootstrap << "\n";
+    if (!out) return absl::InvalidArgumentError(StrCat("cannot write --bootstrap-file ", bootstrap_file));
+  }
+  log::Info("dev-broker", "embedded broker running (not durable; development only)", {{"bootstrap_servers", bootstrap}});
+  while (!StopRequested()) absl::SleepFor(absl::Milliseconds(100));
+  return absl::OkStatus();
+}
+
+absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
+  CDC_ASSIGN_OR_RETURN(auto source, pg::PostgresChecksummer::Connect(config.postgres.dsn));
+  std::vector<TableId> tables = config.postgres.tables;
+  if (tables.empty()) {
+    CDC_ASSIGN_OR_RETURN(tables, source->PublicationTables(config.postgres.publication));
+  }
+
+  // 1. Wait until the pipeline has everything up to the current WAL position.
+  const absl::Time deadline = absl::Now() + absl::Seconds(options.timeout_seconds);
+  CDC_ASSIGN_OR_RETURN(Lsn target, source->CurrentWalLsn());
+  bool caught_up = false;
+  while (true) {
+    CDC_ASSIGN_OR_RETURN(caught_up, source->SlotCaughtUp(config.postgres.slot, config.postgres.publication, target));
+    if (caught_up || absl::Now() > deadline) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  if (!caught_up) log::Warn("verify", "slot did not reach the source WAL position in time", {{"lsn", target.ToString()}});
+
+  // 2. The warehouse: through the running process if there is one (it holds
+  //    the DuckDB file), else by opening the file read-only.
+  std::unique_ptr<TableChecksummer> warehouse;
+  std::shared_ptr<duck::Database> db;
+  auto progress = config.http.listen.empty() ? absl::UnavailableError("no endpoint")
+                                             : http::Get(config.http.listen, "/v1/progress", 10000);
+  if (progress.ok()) {
+    while (true) {
+      auto j = nlohmann::json::parse(*progress, nullptr, false);
+      const bool loading = j.is_object() && j.value("loading", false);
+      if (!loading) return absl::FailedPreconditionError(StrCat("the process at ", config.http.listen, " does not load into the warehouse"));
+      if (j.contains("lag") && j["lag"].is_number() && j["lag"].get<int64_t>() == 0) break;
+      if (absl::Now() > deadline) {
+        log::Warn("verify", "warehouse still behind Kafka at timeout", {{"progress", *progress}});
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+      progress = http::Get(config.http.listen, "/v1/progress", 10000);
+      CDC_RETURN_IF_ERROR(progress.status());
+    }
+    warehouse = std::make_unique<HttpChecksummer>(config.http.listen);
+  } else {
+    CDC_ASSIGN_OR_RETURN(db, duck::Database::Open(config.sink.duckdb_path, /*read_only=*/true));
+    warehouse = std::make_unique<duck::DuckDbChecksummer>(db);
+  }
+
+  // 3. Compare each table over the columns both sides have.
+  int mismatches = 0;
+  for (const TableId& table : tables) {
+    CDC_ASSIGN_OR_RETURN(auto src_cols, source->Columns(table));
+    if (!src_cols) return absl::FailedPreconditionError(StrCat("source table ", table.ToString(), " does not exist"));
+    CDC_ASSIGN_OR_RETURN(auto wh_cols, warehouse->Columns(table));
+    if (!wh_cols) {
+      std::printf("%-40s MISMATCH  missing in the warehouse\n", table.ToString().c_str());
+      ++mismatches;
+      continue;
+    }
+    std::vector<ChecksumColumn> common;
+    for (const auto& c : *src_cols) {
+      for (const auto& w : *wh_cols) {
+        if (w.name == c.name) common.push_back(c);
+      }
+    }
+    CDC_ASSIGN_OR_RETURN(TableChecksum s, source->Checksum(table, common));
+    CDC_ASSIGN_OR_RETURN(TableChecksum w, warehouse->Checksum(table, common));
+    const bool ok = s == w;
+    mismatches += ok ? 0 : 1;
+    std::printf("%-40s %s  source rows=%llu warehouse rows=%llu checksum %s  (%zu columns)\n", table.ToString().c_str(),
+                ok ? "OK      " : "MISMATCH", static_cast<unsigned long long>(s.rows),
+                static_cast<unsigned long long>(w.rows), s.sum == w.sum ? "equal" : "differs", common.size());
+  }
+  std::fflush(stdout);
+  if (mismatches) return absl::DataLossError(StrCat(mismatches, " of ", tables.size(), " tables differ"));
+  return absl::OkStatus();
+}
+
+}  // namespace cdc

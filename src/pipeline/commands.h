@@ -1,0 +1,32 @@
+#pragma once
+// The subcommands, wired from adapters. The CLI maps their Status to an
+// exit code.
+#include <atomic>
+#include <string>
+
+#include "config/config.h"
+#include "core/status.h"
+
+namespace cdc {
+
+/// Set by the signal handler; every long-running command stops cleanly.
+std::atomic<bool>& StopRequested();
+
+absl::Status RunCapture(const Config& config);
+absl::Status RunLoad(const Config& config);
+/// capture + load in one process (hosts the embedded broker when
+/// kafka.bootstrap_servers is "embedded").
+absl::Status RunAll(const Config& config);
+
+struct VerifyOptions {
+  int timeout_seconds = 120;
+};
+/// Prints one line per table; OK only when every table matches.
+absl::Status RunVerify(const Config& config, const VerifyOptions& options);
+
+/// Runs an embedded broker until stopped; prints its bootstrap servers on
+/// stdout and to `bootstrap_file` when set.
+absl::Status RunDevBroker(const std::string& bootstrap_file, int partitions,
+                          const std::vector<std::string>& topics);
+
+}  // namespace cdc

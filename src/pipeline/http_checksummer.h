@@ -1,0 +1,28 @@
+#pragma once
+// verify's view of a warehouse held by a running cdcpipe process: DuckDB
+// lets one process open the file, so verify asks that process over its
+// local HTTP endpoint, which answers with the same checksummer code.
+#include <string>
+
+#include "core/table_checksum.h"
+
+namespace cdc {
+
+namespace http {
+class Server;
+}
+
+class HttpChecksummer final : public TableChecksummer {
+ public:
+  explicit HttpChecksummer(std::string address) : address_(std::move(address)) {}
+  absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> Columns(const TableId& table) override;
+  absl::StatusOr<TableChecksum> Checksum(const TableId& table, std::span<const ChecksumColumn> columns) override;
+
+ private:
+  std::string address_;
+};
+
+/// Serves /v1/columns and /v1/checksum from `checksummer` (must outlive the server).
+void RegisterChecksumRoutes(http::Server& server, TableChecksummer& checksummer);
+
+}  // namespace cdc

@@ -1,0 +1,98 @@
+#include "pipeline/load_loop.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/log.h"
+
+namespace cdc {
+
+absl::Status LoadLoop::Flush() {
+  if (pending_offsets_.empty()) return absl::OkStatus();
+  const size_t rows = batch_.rows();
+  std::vector<TableBatch> batches = batch_.Take();
+  // Transient warehouse errors are retried with backoff; offsets never move
+  // past data that is not applied.
+  absl::Duration backoff = absl::Milliseconds(100);
+  for (int attempt = 1;; ++attempt) {
+    absl::Status st = sink_.Apply(batches, options_.stream_id, pending_offsets_);
+    if (st.ok()) break;
+    if (!absl::IsUnavailable(st) || attempt >= 8) return st;
+    log::Warn("load", "warehouse apply failed; retrying", {{"error", std::string(st.message())}, {"attempt", attempt}});
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(10));
+  }
+  {
+    std::lock_guard lock(committed_mu_);
+    for (const auto& [tp, off] : pending_offsets_) committed_[tp] = off;
+  }
+  if (on_committed_) on_committed_(pending_offsets_);
+  subscriber_.CommitInformational(pending_offsets_);
+  stats_.rows += rows;
+  stats_.batches += 1;
+  log::Debug("load", "batch applied", {{"rows", rows}, {"partitions", pending_offsets_.size()}});
+  pending_offsets_.clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> LoadLoop::Lag() {
+  int64_t lag = 0;
+  for (const TopicPartition& tp : subscriber_.Assignment()) {
+    CDC_ASSIGN_OR_RETURN(int64_t end, subscriber_.EndOffset(tp));
+    int64_t next = 0;
+    {
+      std::lock_guard lock(committed_mu_);
+      auto it = committed_.find(tp);
+      if (it != committed_.end()) next = it->second;
+    }
+    lag += std::max<int64_t>(0, end - next);
+  }
+  return lag;
+}
+
+absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
+  auto on_assign = [this](const std::vector<TopicPartition>& parts) -> absl::StatusOr<std::map<TopicPartition, int64_t>> {
+    std::map<TopicPartition, int64_t> starts;
+    if (options_.trust_stored_offsets) {
+      CDC_ASSIGN_OR_RETURN(OffsetMap stored, sink_.CommittedOffsets(options_.stream_id));
+      for (const auto& tp : parts) {
+        auto it = stored.find(tp);
+        if (it != stored.end()) starts[tp] = it->second;
+      }
+    }
+    std::lock_guard lock(committed_mu_);
+    for (const auto& tp : parts) {
+      auto it = starts.find(tp);
+      committed_[tp] = it != starts.end() ? it->second : 0;
+      log::Info("load", "partition assigned", {{"topic", tp.topic}, {"partition", tp.partition},
+                                               {"offset", it != starts.end() ? it->second : int64_t{0}}});
+    }
+    return starts;
+  };
+  auto on_revoke = [this](const std::vector<TopicPartition>& parts) {
+    // Apply what we hold before the partitions move to another member.
+    if (absl::Status st = Flush(); !st.ok() && flush_error_.ok()) flush_error_ = st;
+    std::lock_guard lock(committed_mu_);
+    for (const auto& tp : parts) committed_.erase(tp);
+  };
+  CDC_RETURN_IF_ERROR(subscriber_.Subscribe(options_.topics, on_assign, on_revoke));
+
+  absl::Time batch_start = absl::Now();
+  while (!stop) {
+    CDC_RETURN_IF_ERROR(flush_error_);
+    CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(50));
+    if (message) {
+      CDC_ASSIGN_OR_RETURN(auto change, decoder_.Decode(*message));
+      if (pending_offsets_.empty()) batch_start = absl::Now();
+      if (change) batch_.Add(std::move(*change));
+      pending_offsets_[message->source] = message->offset + 1;
+    }
+    if (!pending_offsets_.empty() &&
+        (batch_.rows() >= options_.batch_max_rows ||
+         absl::Now() - batch_start >= absl::Milliseconds(options_.batch_max_ms))) {
+      CDC_RETURN_IF_ERROR(Flush());
+    }
+  }
+  return Flush();
+}
+
+}  // namespace cdc

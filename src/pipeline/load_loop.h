@@ -1,0 +1,59 @@
+#pragma once
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "core/event_decoder.h"
+#include "core/sink.h"
+#include "core/subscriber.h"
+#include "pipeline/batch.h"
+
+namespace cdc {
+
+struct LoadOptions {
+  std::vector<std::string> topics;  // names, or one regex starting with ^
+  std::string stream_id;            // names the offsets in the warehouse
+  bool trust_stored_offsets = true; // false for a non-durable (embedded) broker
+  size_t batch_max_rows = 20000;
+  int batch_max_ms = 500;
+};
+
+struct LoadStats {
+  std::atomic<uint64_t> rows{0};
+  std::atomic<uint64_t> batches{0};
+};
+
+/// Consumes, batches and applies to the sink, storing offsets with the
+/// data. Single-threaded; `on_committed` is told every committed offset map
+/// (capture's coordinator in `run` with the embedded broker).
+class LoadLoop {
+ public:
+  LoadLoop(Subscriber& subscriber, EventDecoder& decoder, Sink& sink, LoadOptions options, LoadStats& stats,
+           std::function<void(const OffsetMap&)> on_committed = nullptr)
+      : subscriber_(subscriber), decoder_(decoder), sink_(sink), options_(std::move(options)), stats_(stats),
+        on_committed_(std::move(on_committed)) {}
+
+  absl::Status Run(const std::atomic<bool>& stop);
+
+  /// Messages in assigned partitions not yet applied (thread-safe; asks the
+  /// broker for end offsets).
+  absl::StatusOr<int64_t> Lag();
+
+ private:
+  absl::Status Flush();
+
+  Subscriber& subscriber_;
+  EventDecoder& decoder_;
+  Sink& sink_;
+  LoadOptions options_;
+  LoadStats& stats_;
+  std::function<void(const OffsetMap&)> on_committed_;
+  Batch batch_;
+  OffsetMap pending_offsets_;  // next offsets covered by batch_
+  std::mutex committed_mu_;
+  OffsetMap committed_;        // next offsets applied, per assigned partition
+  absl::Status flush_error_;
+};
+
+}  // namespace cdc

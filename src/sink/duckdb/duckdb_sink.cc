@@ -1,0 +1,352 @@
+#include "core/strings.h"
+#include "sink/duckdb/duckdb_sink.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/log.h"
+
+namespace cdc::duck {
+namespace {
+
+constexpr const char* kOffsetsTable = "_cdc_offsets";
+
+std::string Qualified(const TableId& id) { return QuoteIdent(id.schema) + "." + QuoteIdent(id.table); }
+
+bool IsCdcColumn(std::string_view name) { return name.starts_with("_cdc_"); }
+
+}  // namespace
+
+std::string DuckDbType(const WarehouseColumn& c) {
+  switch (c.type) {
+    case ColumnType::kBoolean: return "BOOLEAN";
+    case ColumnType::kInt16: return "SMALLINT";
+    case ColumnType::kInt32: return "INTEGER";
+    case ColumnType::kInt64: return "BIGINT";
+    case ColumnType::kFloat: return "REAL";
+    case ColumnType::kDouble: return "DOUBLE";
+    case ColumnType::kDecimal: return StrCat("DECIMAL(", c.precision, ",", c.scale, ")");
+    case ColumnType::kText: return "VARCHAR";
+    case ColumnType::kDate: return "DATE";
+    case ColumnType::kTime: return "TIME";
+    case ColumnType::kTimestamp: return "TIMESTAMP";
+    case ColumnType::kTimestampTz: return "TIMESTAMPTZ";
+    case ColumnType::kJson: return "JSON";
+    case ColumnType::kUuid: return "UUID";
+    case ColumnType::kBlob: return "BLOB";
+  }
+  return "VARCHAR";
+}
+
+/// What the sink knows of one target table: its columns, and the staging
+/// table and MERGE statement for the current event schema.
+struct DuckDbSink::TableState {
+  std::set<std::string> target_columns;
+  std::shared_ptr<const WarehouseTable> schema;  // the event schema the staging table matches
+  std::string staging;                            // temp table name
+  std::string merge_sql;
+  int staging_generation = 0;
+};
+
+absl::StatusOr<std::unique_ptr<DuckDbSink>> DuckDbSink::Create(std::shared_ptr<Database> db,
+                                                               DuckDbSinkOptions options) {
+  CDC_ASSIGN_OR_RETURN(auto con, db->Connect());
+  CDC_RETURN_IF_ERROR(con->Execute(StrCat(
+      "CREATE TABLE IF NOT EXISTS ", kOffsetsTable,
+      " (stream_id VARCHAR, topic VARCHAR, \"partition\" INTEGER, next_offset BIGINT, "
+      "updated_at TIMESTAMPTZ, PRIMARY KEY (stream_id, topic, \"partition\"))"), "create _cdc_offsets"));
+  return std::unique_ptr<DuckDbSink>(new DuckDbSink(std::move(db), std::move(con), options));
+}
+
+DuckDbSink::DuckDbSink(std::shared_ptr<Database> db, std::unique_ptr<Connection> con, DuckDbSinkOptions options)
+    : db_(std::move(db)), con_(std::move(con)), options_(options) {}
+DuckDbSink::~DuckDbSink() = default;
+
+absl::StatusOr<OffsetMap> DuckDbSink::CommittedOffsets(const std::string& stream_id) {
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT topic, \"partition\", next_offset FROM ", kOffsetsTable,
+                                               " WHERE stream_id = ", QuoteLiteral(stream_id)),
+                                  "read _cdc_offsets", r));
+  OffsetMap out;
+  const idx_t rows = duckdb_row_count(r.get());
+  for (idx_t i = 0; i < rows; ++i) {
+    char* topic = duckdb_value_varchar(r.get(), 0, i);
+    out[{topic, duckdb_value_int32(r.get(), 1, i)}] = duckdb_value_int64(r.get(), 2, i);
+    duckdb_free(topic);
+  }
+  return out;
+}
+
+absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable& table) {
+  auto& slot = tables_[table.id];
+  const std::string target = Qualified(table.id);
+  const std::string ctx = StrCat("warehouse table ", table.id.ToString());
+  if (!slot) {
+    slot = std::make_unique<TableState>();
+    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE SCHEMA IF NOT EXISTS ", QuoteIdent(table.id.schema)), ctx));
+    std::vector<std::string> defs;
+    for (const auto& c : table.columns) defs.push_back(QuoteIdent(c.name) + " " + DuckDbType(c));
+    defs.push_back("_cdc_lsn UBIGINT");
+    defs.push_back("_cdc_seq UBIGINT");
+    defs.push_back("_cdc_op VARCHAR");
+    defs.push_back("_cdc_ts TIMESTAMPTZ");
+    defs.push_back("_cdc_loaded_at TIMESTAMPTZ");
+    defs.push_back("_cdc_deleted BOOLEAN");
+    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TABLE IF NOT EXISTS ", target, " (",
+                                                   absl::StrJoin(defs, ", "), ")"), ctx));
+    QueryResult r;
+    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT column_name FROM information_schema.columns WHERE table_schema = ",
+                                                 QuoteLiteral(table.id.schema), " AND table_name = ",
+                                                 QuoteLiteral(table.id.table)), ctx, r));
+    for (idx_t i = 0; i < duckdb_row_count(r.get()); ++i) {
+      char* name = duckdb_value_varchar(r.get(), 0, i);
+      slot->target_columns.insert(name);
+      duckdb_free(name);
+    }
+  }
+  TableState* st = slot.get();
+  if (st->schema && st->schema->columns == table.columns) return st;
+
+  // A new event schema: add columns the target lacks (dropped source columns
+  // stay and become null), then rebuild the staging table and the MERGE.
+  for (const auto& c : table.columns) {
+    if (st->target_columns.contains(c.name)) continue;
+    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("ALTER TABLE ", target, " ADD COLUMN ", QuoteIdent(c.name), " ",
+                                                   DuckDbType(c)), ctx));
+    st->target_columns.insert(c.name);
+    log::Info("sink", "added column", {{"table", table.id.ToString()}, {"column", c.name}, {"type", DuckDbType(c)}});
+  }
+  if (!st->staging.empty()) CDC_RETURN_IF_ERROR(con_->Execute("DROP TABLE IF EXISTS temp." + st->staging, ctx));
+  st->staging = StrCat("_cdc_stage_", tables_.size(), "_", ++st->staging_generation);
+  std::vector<std::string> defs;
+  for (const auto& c : table.columns) defs.push_back(QuoteIdent(c.name) + " " + DuckDbType(c));
+  defs.push_back("_cdc_lsn UBIGINT");
+  defs.push_back("_cdc_seq UBIGINT");
+  defs.push_back("_cdc_op VARCHAR");
+  defs.push_back("_cdc_ts TIMESTAMPTZ");
+  defs.push_back("_cdc_unchanged VARCHAR");  // ",i,j," indexes of unchanged columns
+  CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TEMP TABLE ", st->staging, " (", absl::StrJoin(defs, ", "), ")"), ctx));
+
+  std::vector<std::string> on, set, insert_cols, insert_vals;
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    const std::string q = QuoteIdent(table.columns[i].name);
+    if (table.columns[i].key) on.push_back(StrCat("t.", q, " = s.", q));
+    // Unchanged TOAST values keep what the warehouse has.
+    set.push_back(StrCat(q, " = CASE WHEN s._cdc_unchanged LIKE '%,", i, ",%' THEN t.", q, " ELSE s.", q, " END"));
+    insert_cols.push_back(q);
+    insert_vals.push_back("s." + q);
+  }
+  for (const char* meta : {"_cdc_lsn", "_cdc_seq", "_cdc_op", "_cdc_ts"}) {
+    set.push_back(StrCat(meta, " = s.", meta));
+    insert_cols.push_back(meta);
+    insert_vals.push_back(StrCat("s.", meta));
+  }
+  set.push_back("_cdc_loaded_at = now()");
+  insert_cols.push_back("_cdc_loaded_at");
+  insert_vals.push_back("now()");
+  insert_cols.push_back("_cdc_deleted");
+  insert_vals.push_back("s._cdc_op = 'd'");
+
+  if (on.empty()) {
+    // No key: every event is a row (append), deletes included as records.
+    st->merge_sql = StrCat("INSERT INTO ", target, " (", absl::StrJoin(insert_cols, ", "), ") SELECT ",
+                                 absl::StrJoin(insert_vals, ", "), " FROM temp.", st->staging, " s");
+  } else {
+    const std::string older = "(s._cdc_lsn < t._cdc_lsn OR (s._cdc_lsn = t._cdc_lsn AND s._cdc_seq <= t._cdc_seq))";
+    const std::string on_delete = options_.delete_mode == DeleteMode::kHard
+        ? "DELETE"
+        : "UPDATE SET _cdc_deleted = true, _cdc_lsn = s._cdc_lsn, _cdc_seq = s._cdc_seq, _cdc_op = s._cdc_op, "
+          "_cdc_ts = s._cdc_ts, _cdc_loaded_at = now()";
+    const std::string insert_where = options_.delete_mode == DeleteMode::kHard ? "s._cdc_op <> 'd'" : "true";
+    st->merge_sql = StrCat(
+        "MERGE INTO ", target, " AS t USING temp.", st->staging, " AS s ON ", absl::StrJoin(on, " AND "),
+        " WHEN MATCHED AND ", older, " THEN DO NOTHING",
+        " WHEN MATCHED AND s._cdc_op = 'd' THEN ", on_delete,
+        " WHEN MATCHED THEN UPDATE SET ", absl::StrJoin(set, ", "), ", _cdc_deleted = false",
+        " WHEN NOT MATCHED AND ", insert_where, " THEN INSERT (", absl::StrJoin(insert_cols, ", "),
+        ") VALUES (", absl::StrJoin(insert_vals, ", "), ")");
+  }
+  st->schema = std::make_shared<WarehouseTable>(table);
+  return st;
+}
+
+namespace {
+
+absl::Status AppendValue(duckdb_appender app, const WarehouseColumn& col, const Value& v) {
+  duckdb_state s = DuckDBSuccess;
+  switch (v.kind) {
+    case Value::Kind::kNull:
+    case Value::Kind::kUnchanged:
+      s = duckdb_append_null(app);
+      break;
+    case Value::Kind::kBool:
+      s = duckdb_append_bool(app, v.integer != 0);
+      break;
+    case Value::Kind::kInt:
+      switch (col.type) {
+        case ColumnType::kDate: s = duckdb_append_date(app, duckdb_date{static_cast<int32_t>(v.integer)}); break;
+        case ColumnType::kTimestamp: s = duckdb_append_timestamp(app, duckdb_timestamp{v.integer}); break;
+        case ColumnType::kTime: s = duckdb_append_time(app, duckdb_time{v.integer}); break;
+        default: s = duckdb_append_int64(app, v.integer);
+      }
+      break;
+    case Value::Kind::kDouble:
+      s = duckdb_append_double(app, v.real);
+      break;
+    case Value::Kind::kText:
+      if (col.type == ColumnType::kBlob) {
+        s = duckdb_append_blob(app, v.text.data(), v.text.size());
+      } else {
+        s = duckdb_append_varchar_length(app, v.text.data(), v.text.size());
+      }
+      break;
+  }
+  if (s == DuckDBError) {
+    return absl::InvalidArgumentError(StrCat("column ", col.name, " (", DuckDbType(col),
+                                                   "): ", duckdb_appender_error(app)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
+  const WarehouseTable& table = *batch.table;
+  CDC_ASSIGN_OR_RETURN(TableState * st, Prepare(table));
+  const std::string ctx = StrCat("warehouse table ", table.id.ToString());
+  CDC_RETURN_IF_ERROR(con_->Execute("DELETE FROM temp." + st->staging, ctx));
+
+  duckdb_appender app = nullptr;
+  if (duckdb_appender_create_ext(con_->raw(), "temp", "main", st->staging.c_str(), &app) == DuckDBError) {
+    std::string msg = app ? duckdb_appender_error(app) : "unknown";
+    duckdb_appender_destroy(&app);
+    return absl::InternalError(StrCat(ctx, ": staging appender: ", msg));
+  }
+  absl::Status status;
+  std::string unchanged;
+  for (const RowChange& row : batch.rows) {
+    if (row.values.size() != table.columns.size()) {
+      status = absl::InvalidArgumentError(StrCat(ctx, ": row has ", row.values.size(), " values for ",
+                                                       table.columns.size(), " columns"));
+      break;
+    }
+    unchanged.clear();
+    for (size_t i = 0; i < row.values.size() && status.ok(); ++i) {
+      status = AppendValue(app, table.columns[i], row.values[i]);
+      if (row.values[i].kind == Value::Kind::kUnchanged) StrAppend(&unchanged, unchanged.empty() ? "," : "", i, ",");
+    }
+    if (!status.ok()) break;
+    duckdb_append_uint64(app, row.version.commit_lsn.value);
+    duckdb_append_uint64(app, row.version.change_lsn.value);
+    const char op = static_cast<char>(row.op);
+    duckdb_append_varchar_length(app, &op, 1);
+    duckdb_append_timestamp(app, duckdb_timestamp{row.source_ts_ms * 1000});
+    if (unchanged.empty()) duckdb_append_null(app);
+    else duckdb_append_varchar_length(app, unchanged.data(), unchanged.size());
+    if (duckdb_appender_end_row(app) == DuckDBError) {
+      status = absl::InvalidArgumentError(StrCat(ctx, ": ", duckdb_appender_error(app)));
+      break;
+    }
+  }
+  if (status.ok() && duckdb_appender_close(app) == DuckDBError) {
+    status = absl::InvalidArgumentError(StrCat(ctx, ": ", duckdb_appender_error(app)));
+  }
+  duckdb_appender_destroy(&app);
+  if (!status.ok()) {
+    return absl::Status(status.code(), StrCat(ctx, ": ", status.message()));
+  }
+  return con_->Execute(st->merge_sql, StrCat("MERGE into ", table.id.ToString()));
+}
+
+absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
+                                            const OffsetMap& next_offsets) {
+  for (const TableBatch& b : batches) {
+    if (!b.rows.empty()) CDC_RETURN_IF_ERROR(ApplyTable(b));
+  }
+  if (next_offsets.empty()) return absl::OkStatus();
+  std::vector<std::string> values;
+  for (const auto& [tp, off] : next_offsets) {
+    values.push_back(StrCat("(", QuoteLiteral(stream_id), ", ", QuoteLiteral(tp.topic), ", ", tp.partition,
+                                  ", ", off, ", now())"));
+  }
+  return con_->Execute(StrCat("INSERT OR REPLACE INTO ", kOffsetsTable, " VALUES ", absl::StrJoin(values, ", ")),
+                       "store offsets in _cdc_offsets");
+}
+
+absl::Status DuckDbSink::Apply(std::span<const TableBatch> batches, const std::string& stream_id,
+                               const OffsetMap& next_offsets) {
+  CDC_RETURN_IF_ERROR(con_->Execute("BEGIN TRANSACTION", "begin batch"));
+  absl::Status st = ApplyInTransaction(batches, stream_id, next_offsets);
+  if (st.ok()) st = con_->Execute("COMMIT", "commit batch");
+  if (!st.ok()) {
+    (void)con_->Execute("ROLLBACK", "roll back batch");
+    // Cached table state may describe DDL that was rolled back.
+    tables_.clear();
+  }
+  return st;
+}
+
+absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> DuckDbChecksummer::Columns(const TableId& table) {
+  CDC_ASSIGN_OR_RETURN(auto con, db_->Connect());
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT column_name FROM information_schema.columns WHERE table_schema = ",
+                                              QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table),
+                                              " ORDER BY ordinal_position"),
+                                 StrCat("columns of warehouse table ", table.ToString()), r));
+  const idx_t n = duckdb_row_count(r.get());
+  if (n == 0) return std::nullopt;
+  std::vector<ChecksumColumn> out;
+  for (idx_t i = 0; i < n; ++i) {
+    char* name = duckdb_value_varchar(r.get(), 0, i);
+    if (!IsCdcColumn(name)) out.push_back({name, CanonicalForm::kText});
+    duckdb_free(name);
+  }
+  return out;
+}
+
+absl::StatusOr<TableChecksum> DuckDbChecksummer::Checksum(const TableId& table,
+                                                          std::span<const ChecksumColumn> columns) {
+  CDC_ASSIGN_OR_RETURN(auto con, db_->Connect());
+  std::vector<std::string> exprs;
+  for (const auto& c : columns) {
+    const std::string q = QuoteIdent(c.name);
+    switch (c.form) {
+      case CanonicalForm::kText:
+      case CanonicalForm::kBoolean: exprs.push_back(StrCat("CAST(", q, " AS VARCHAR)")); break;
+      case CanonicalForm::kEpochMicros: exprs.push_back(StrCat("CAST(epoch_us(", q, ") AS VARCHAR)")); break;
+      case CanonicalForm::kIsoDate: exprs.push_back(StrCat("strftime(", q, ", '%Y-%m-%d')")); break;
+    }
+  }
+  if (exprs.empty()) exprs.push_back("NULL");
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT ", absl::StrJoin(exprs, ", "), " FROM ", Qualified(table),
+                                              " WHERE _cdc_deleted IS NOT TRUE"),
+                                 StrCat("checksum of warehouse table ", table.ToString()), r));
+  TableChecksum acc;
+  std::vector<std::optional<std::string_view>> row(exprs.size());
+  while (true) {
+    duckdb_data_chunk chunk = duckdb_fetch_chunk(*r.get());
+    if (chunk == nullptr) break;
+    const idx_t n = duckdb_data_chunk_get_size(chunk);
+    std::vector<duckdb_string_t*> data(exprs.size());
+    std::vector<uint64_t*> validity(exprs.size());
+    for (idx_t c = 0; c < exprs.size(); ++c) {
+      duckdb_vector v = duckdb_data_chunk_get_vector(chunk, c);
+      data[c] = static_cast<duckdb_string_t*>(duckdb_vector_get_data(v));
+      validity[c] = duckdb_vector_get_validity(v);
+    }
+    for (idx_t i = 0; i < n; ++i) {
+      for (idx_t c = 0; c < exprs.size(); ++c) {
+        if (validity[c] && !duckdb_validity_row_is_valid(validity[c], i)) {
+          row[c].reset();
+        } else {
+          row[c] = std::string_view(duckdb_string_t_data(&data[c][i]), duckdb_string_t_length(data[c][i]));
+        }
+      }
+      AddRowToChecksum(row, acc);
+    }
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  return acc;
+}
+
+}  // namespace cdc::duck

@@ -1,0 +1,61 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/sink.h"
+#include "core/table_checksum.h"
+#include "sink/duckdb/duckdb_connection.h"
+
+namespace cdc::duck {
+
+enum class DeleteMode { kHard, kSoft };
+
+struct DuckDbSinkOptions {
+  DeleteMode delete_mode = DeleteMode::kHard;
+};
+
+/// Applies batches to DuckDB: per table, rows are appended to a staging
+/// table and merged with one MERGE INTO guarded by the row version
+/// (_cdc_lsn, _cdc_seq), in the same transaction as the Kafka offsets.
+class DuckDbSink final : public Sink {
+ public:
+  static absl::StatusOr<std::unique_ptr<DuckDbSink>> Create(std::shared_ptr<Database> db,
+                                                            DuckDbSinkOptions options);
+  ~DuckDbSink() override;
+
+  absl::Status Apply(std::span<const TableBatch> batches, const std::string& stream_id,
+                     const OffsetMap& next_offsets) override;
+  absl::StatusOr<OffsetMap> CommittedOffsets(const std::string& stream_id) override;
+
+ private:
+  DuckDbSink(std::shared_ptr<Database> db, std::unique_ptr<Connection> con, DuckDbSinkOptions options);
+  struct TableState;
+  absl::StatusOr<TableState*> Prepare(const WarehouseTable& table);
+  absl::Status ApplyTable(const TableBatch& batch);
+  absl::Status ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
+                                  const OffsetMap& next_offsets);
+
+  std::shared_ptr<Database> db_;
+  std::unique_ptr<Connection> con_;
+  DuckDbSinkOptions options_;
+  std::map<TableId, std::unique_ptr<TableState>> tables_;
+};
+
+/// The warehouse side of `verify`: checksums of DuckDB tables (live rows
+/// only in soft-delete mode). Thread-safe: a connection per call.
+class DuckDbChecksummer final : public TableChecksummer {
+ public:
+  explicit DuckDbChecksummer(std::shared_ptr<Database> db) : db_(std::move(db)) {}
+  absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> Columns(const TableId& table) override;
+  absl::StatusOr<TableChecksum> Checksum(const TableId& table, std::span<const ChecksumColumn> columns) override;
+
+ private:
+  std::shared_ptr<Database> db_;
+};
+
+/// SQL type of a warehouse column.
+std::string DuckDbType(const WarehouseColumn& column);
+
+}  // namespace cdc::duck

@@ -1,0 +1,97 @@
+#include "core/strings.h"
+#include "transport/kafka/kafka_publisher.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/log.h"
+
+namespace cdc::kafka {
+
+absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(const KafkaOptions& options,
+                                                                        DeliveryHandler on_delivery,
+                                                                        TopicCreator create_topic) {
+  // Delivery contract: idempotent, acks=all, no message dropped on timeout
+  // (message.timeout.ms=0 retries forever; capture stops on fatal errors).
+  CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options, {{"enable.idempotence", "true"},
+                                                         {"acks", "all"},
+                                                         {"compression.type", "lz4"},
+                                                         {"linger.ms", "5"},
+                                                         {"batch.num.messages", "10000"},
+                                                         {"queue.buffering.max.messages", "200000"},
+                                                         {"queue.buffering.max.kbytes", "262144"},
+                                                         {"message.timeout.ms", "0"}}));
+  std::unique_ptr<KafkaPublisher> p(new KafkaPublisher());
+  p->on_delivery_ = std::move(on_delivery);
+  p->create_topic_ = std::move(create_topic);
+  p->partitions_ = options.partitions;
+  p->replication_factor_ = options.replication_factor;
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaPublisher::OnDeliveryReport);
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaPublisher::OnError);
+  rd_kafka_conf_set_opaque(conf.get(), p.get());
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof(errstr));
+  if (rk == nullptr) return absl::InvalidArgumentError(StrCat("Kafka producer: ", errstr));
+  conf.release();  // owned by rk now
+  p->rk_.reset(rk);
+  return p;
+}
+
+KafkaPublisher::~KafkaPublisher() {
+  if (rk_) rd_kafka_flush(rk_.get(), 5000);
+}
+
+void KafkaPublisher::OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+  auto* self = static_cast<KafkaPublisher*>(opaque);
+  Delivery d;
+  d.ticket = reinterpret_cast<uint64_t>(msg->_private);
+  d.partition.topic = rd_kafka_topic_name(msg->rkt);
+  d.partition.partition = msg->partition;
+  d.offset = msg->offset;
+  d.bytes = msg->len + msg->key_len;
+  d.status = StatusFromKafkaError(msg->err, StrCat("delivery to topic ", d.partition.topic));
+  self->on_delivery_(d);
+}
+
+void KafkaPublisher::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaPublisher*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char buf[512];
+    rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
+    self->fatal_ = absl::DataLossError(StrCat("fatal Kafka producer error: ", rd_kafka_err2name(orig), ": ", buf));
+    log::Error("kafka", "fatal producer error", {{"error", std::string(buf)}});
+    return;
+  }
+  log::Warn("kafka", "producer error (librdkafka retries)",
+            {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
+}
+
+absl::Status KafkaPublisher::FatalError() const { return fatal_; }
+
+absl::Status KafkaPublisher::Publish(OutgoingMessage m, uint64_t ticket) {
+  CDC_RETURN_IF_ERROR(fatal_);
+  if (!known_topics_.contains(m.topic)) {
+    CDC_RETURN_IF_ERROR(create_topic_ ? create_topic_(m.topic)
+                                      : CreateTopic(rk_.get(), m.topic, partitions_, replication_factor_));
+    known_topics_.insert(m.topic);
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (!m.headers.empty()) {
+    headers = rd_kafka_headers_new(m.headers.size());
+    for (const auto& [k, v] : m.headers) rd_kafka_header_add(headers, k.data(), k.size(), v.data(), v.size());
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_KEY((m.key ? m.key->data() : nullptr), (m.key ? m.key->size() : 0)),
+      RD_KAFKA_V_VALUE((m.value ? const_cast<char*>(m.value->data()) : nullptr), (m.value ? m.value->size() : 0)),
+      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(ticket)), RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (headers) rd_kafka_headers_destroy(headers);  // not taken over on failure
+    return StatusFromKafkaError(err, StrCat("produce to topic ", m.topic));
+  }
+  return absl::OkStatus();
+}
+
+void KafkaPublisher::Poll(int timeout_ms) { rd_kafka_poll(rk_.get(), timeout_ms); }
+
+int64_t KafkaPublisher::InFlight() const { return rd_kafka_outq_len(rk_.get()); }
+
+}  // namespace cdc::kafka

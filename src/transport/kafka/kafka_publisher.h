@@ -1,0 +1,46 @@
+#pragma once
+#include <functional>
+#include <set>
+#include <string>
+
+#include "core/publisher.h"
+#include "transport/kafka/kafka_common.h"
+
+namespace cdc::kafka {
+
+/// Idempotent producer (acks=all, lz4). Delivery reports come back through
+/// the handler, from inside Poll.
+class KafkaPublisher final : public Publisher {
+ public:
+  /// Creates `topic` before its first message (nullptr: CreateTopics on the
+  /// broker with the configured partitions; an existing topic is kept).
+  using TopicCreator = std::function<absl::Status(const std::string& topic)>;
+
+  static absl::StatusOr<std::unique_ptr<KafkaPublisher>> Create(const KafkaOptions& options,
+                                                                DeliveryHandler on_delivery,
+                                                                TopicCreator create_topic);
+  ~KafkaPublisher() override;
+
+  absl::Status Publish(OutgoingMessage message, uint64_t ticket) override;
+  void Poll(int timeout_ms) override;
+  int64_t InFlight() const override;
+
+  /// A fatal producer error (e.g. idempotence broken), if one happened.
+  absl::Status FatalError() const;
+  rd_kafka_t* handle() { return rk_.get(); }
+
+ private:
+  KafkaPublisher() = default;
+  static void OnDeliveryReport(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+
+  HandlePtr rk_;
+  DeliveryHandler on_delivery_;
+  TopicCreator create_topic_;
+  std::set<std::string> known_topics_;
+  int partitions_ = 4;
+  int replication_factor_ = -1;
+  absl::Status fatal_;
+};
+
+}  // namespace cdc::kafka

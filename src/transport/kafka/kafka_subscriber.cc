@@ -1,0 +1,147 @@
+#include "core/strings.h"
+#include "transport/kafka/kafka_subscriber.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/log.h"
+
+namespace cdc::kafka {
+namespace {
+
+std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* parts) {
+  std::vector<TopicPartition> out;
+  for (int i = 0; i < parts->cnt; ++i) out.push_back({parts->elems[i].topic, parts->elems[i].partition});
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const KafkaOptions& options,
+                                                                         const std::string& group_id) {
+  CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options, {{"group.id", group_id},
+                                                         {"enable.auto.commit", "false"},
+                                                         {"enable.auto.offset.store", "false"},
+                                                         {"auto.offset.reset", "earliest"},
+                                                         {"enable.partition.eof", "false"},
+                                                         {"topic.metadata.refresh.interval.ms", "5000"},
+                                                         {"session.timeout.ms", "10000"},
+                                                         {"heartbeat.interval.ms", "1000"}}));
+  std::unique_ptr<KafkaSubscriber> s(new KafkaSubscriber());
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSubscriber::OnRebalance);
+  rd_kafka_conf_set_opaque(conf.get(), s.get());
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof(errstr));
+  if (rk == nullptr) return absl::InvalidArgumentError(StrCat("Kafka consumer: ", errstr));
+  conf.release();
+  s->rk_.reset(rk);
+  rd_kafka_poll_set_consumer(rk);
+  return s;
+}
+
+KafkaSubscriber::~KafkaSubscriber() {
+  if (rk_) rd_kafka_consumer_close(rk_.get());
+}
+
+void KafkaSubscriber::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  auto* self = static_cast<KafkaSubscriber*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    auto starts = self->on_assign_(ToVector(parts));
+    if (!starts.ok()) {
+      // Without the stored offsets we must not read: assign nothing and stop.
+      self->rebalance_error_ = starts.status();
+      rd_kafka_assign(rk, nullptr);
+      return;
+    }
+    for (int i = 0; i < parts->cnt; ++i) {
+      auto it = starts->find({parts->elems[i].topic, parts->elems[i].partition});
+      parts->elems[i].offset = it != starts->end() ? it->second : RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_assign(rk, parts);
+  } else {
+    self->on_revoke_(ToVector(parts));
+    rd_kafka_assign(rk, nullptr);
+  }
+}
+
+absl::Status KafkaSubscriber::Subscribe(const std::vector<std::string>& topics, AssignHandler on_assign,
+                                        RevokeHandler on_revoke) {
+  on_assign_ = std::move(on_assign);
+  on_revoke_ = std::move(on_revoke);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+  for (const auto& t : topics) rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+  return StatusFromKafkaError(err, "subscribe to load topics");
+}
+
+absl::StatusOr<std::optional<IncomingMessage>> KafkaSubscriber::Poll(int timeout_ms) {
+  rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_.get(), timeout_ms);
+  CDC_RETURN_IF_ERROR(rebalance_error_);
+  if (msg == nullptr) return std::nullopt;
+  std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> guard(msg, rd_kafka_message_destroy);
+  if (msg->err) {
+    const std::string topic = msg->rkt ? rd_kafka_topic_name(msg->rkt) : "";
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return std::nullopt;
+    absl::Status st = StatusFromKafkaError(msg->err, StrCat("consume topic ", topic, " partition ", msg->partition));
+    // Unknown topics (not yet created) are normal at start; other
+    // transient errors are retried by librdkafka.
+    if (absl::IsUnavailable(st)) {
+      log::Debug("kafka", "transient consumer error", {{"error", std::string(st.message())}});
+      return std::nullopt;
+    }
+    return st;
+  }
+  IncomingMessage m;
+  m.source.topic = rd_kafka_topic_name(msg->rkt);
+  m.source.partition = msg->partition;
+  m.offset = msg->offset;
+  m.timestamp_ms = rd_kafka_message_timestamp(msg, nullptr);
+  if (msg->key) m.key.emplace(static_cast<const char*>(msg->key), msg->key_len);
+  if (msg->payload) m.value.emplace(static_cast<const char*>(msg->payload), msg->len);
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      m.headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : std::string());
+    }
+  }
+  return m;
+}
+
+void KafkaSubscriber::CommitInformational(const std::map<TopicPartition, int64_t>& next_offsets) {
+  if (next_offsets.empty()) return;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
+  for (const auto& [tp, off] : next_offsets) {
+    rd_kafka_topic_partition_list_add(list, tp.topic.c_str(), tp.partition)->offset = off;
+  }
+  rd_kafka_commit(rk_.get(), list, 1);  // async; failures only affect monitoring
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition, &low, &high, 5000);
+  CDC_RETURN_IF_ERROR(StatusFromKafkaError(err, StrCat("end offset of topic ", tp.topic, " partition ", tp.partition)));
+  return high;
+}
+
+std::vector<TopicPartition> KafkaSubscriber::Assignment() {
+  rd_kafka_topic_partition_list_t* parts = nullptr;
+  std::vector<TopicPartition> out;
+  if (rd_kafka_assignment(rk_.get(), &parts) == RD_KAFKA_RESP_ERR_NO_ERROR && parts) {
+    out = ToVector(parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+  }
+  return out;
+}
+
+std::string KafkaSubscriber::ClusterId() {
+  char* id = rd_kafka_clusterid(rk_.get(), 10000);
+  std::string out = id ? id : "";
+  if (id) rd_kafka_mem_free(rk_.get(), id);
+  return out;
+}
+
+}  // namespace cdc::kafka

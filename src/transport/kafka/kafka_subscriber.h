@@ -1,0 +1,38 @@
+#pragma once
+#include <string>
+
+#include "core/subscriber.h"
+#include "transport/kafka/kafka_common.h"
+
+namespace cdc::kafka {
+
+/// A consumer-group member. Offsets are not auto-committed: the warehouse
+/// owns them, and on assignment each partition starts where the handler says.
+class KafkaSubscriber final : public Subscriber {
+ public:
+  static absl::StatusOr<std::unique_ptr<KafkaSubscriber>> Create(const KafkaOptions& options,
+                                                                 const std::string& group_id);
+  ~KafkaSubscriber() override;
+
+  absl::Status Subscribe(const std::vector<std::string>& topics, AssignHandler on_assign,
+                         RevokeHandler on_revoke) override;
+  absl::StatusOr<std::optional<IncomingMessage>> Poll(int timeout_ms) override;
+  void CommitInformational(const std::map<TopicPartition, int64_t>& next_offsets) override;
+  absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) override;
+  std::vector<TopicPartition> Assignment() override;
+
+  /// The Kafka cluster id (names the offset stream in the warehouse).
+  std::string ClusterId();
+
+ private:
+  KafkaSubscriber() = default;
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                          void* opaque);
+
+  HandlePtr rk_;
+  AssignHandler on_assign_;
+  RevokeHandler on_revoke_;
+  absl::Status rebalance_error_;
+};
+
+}  // namespace cdc::kafka
