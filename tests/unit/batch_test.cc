@@ -1,0 +1,65 @@
+#include "pipeline/batch.h"
+
+#include <gtest/gtest.h>
+
+namespace cdc {
+namespace {
+
+std::shared_ptr<WarehouseTable> Table(bool keyed = true) {
+  auto t = std::make_shared<WarehouseTable>();
+  t->id = {"public", "t"};
+  t->columns = {{"id", ColumnType::kInt64, 0, 0, keyed}, {"doc", ColumnType::kText, 0, 0, false}};
+  return t;
+}
+
+RowChange Change(std::shared_ptr<WarehouseTable> t, Op op, int64_t id, Value doc, uint64_t commit, uint64_t lsn) {
+  return RowChange{t, op, {Value::Int(id), std::move(doc)}, Version{Lsn{commit}, Lsn{lsn}}, 0};
+}
+
+TEST(Batch, CollapsesPerKeyToNewestVersion) {
+  auto t = Table();
+  Batch b;
+  b.Add(Change(t, Op::kCreate, 1, Value::Text("a"), 10, 1));
+  b.Add(Change(t, Op::kUpdate, 1, Value::Text("b"), 20, 2));
+  b.Add(Change(t, Op::kCreate, 2, Value::Text("x"), 20, 3));
+  b.Add(Change(t, Op::kUpdate, 1, Value::Text("stale"), 15, 9));  // replayed older event
+  auto out = b.Take();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].rows.size(), 2u);
+  EXPECT_EQ(out[0].rows[0].values[1].text, "b");
+  EXPECT_EQ(out[0].rows[0].version.commit_lsn, Lsn{20});
+  EXPECT_TRUE(b.empty());
+}
+
+TEST(Batch, UnchangedToastTakesTheOlderValueOfTheSameKey) {
+  auto t = Table();
+  Batch b;
+  b.Add(Change(t, Op::kUpdate, 1, Value::Text("big document"), 10, 1));
+  b.Add(Change(t, Op::kUpdate, 1, Value::Unchanged(), 11, 1));
+  auto out = b.Take();
+  ASSERT_EQ(out[0].rows.size(), 1u);
+  EXPECT_EQ(out[0].rows[0].values[1].kind, Value::Kind::kText);
+  EXPECT_EQ(out[0].rows[0].values[1].text, "big document");
+  EXPECT_EQ(out[0].rows[0].version.commit_lsn, Lsn{11});
+}
+
+TEST(Batch, DeleteThenInsertKeepsTheInsert) {
+  auto t = Table();
+  Batch b;
+  b.Add(Change(t, Op::kDelete, 1, Value::Null(), 10, 1));
+  b.Add(Change(t, Op::kCreate, 1, Value::Text("again"), 10, 2));
+  auto out = b.Take();
+  ASSERT_EQ(out[0].rows.size(), 1u);
+  EXPECT_EQ(out[0].rows[0].op, Op::kCreate);
+}
+
+TEST(Batch, KeylessTablesKeepEveryEvent) {
+  auto t = Table(false);
+  Batch b;
+  b.Add(Change(t, Op::kCreate, 1, Value::Text("a"), 10, 1));
+  b.Add(Change(t, Op::kCreate, 1, Value::Text("a"), 10, 2));
+  EXPECT_EQ(b.Take()[0].rows.size(), 2u);
+}
+
+}  // namespace
+}  // namespace cdc

@@ -1,0 +1,79 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace cdc {
+namespace {
+
+constexpr const char* kMinimal = R"(
+source:
+  postgres:
+    dsn: "host=db password=hunter2"
+kafka:
+  bootstrap_servers: embedded
+)";
+
+TEST(Config, MinimalFileGetsDefaults) {
+  auto c = ParseConfig(kMinimal, "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->postgres.slot, "cdcpipe");
+  EXPECT_TRUE(c->kafka.Embedded());
+  EXPECT_EQ(c->sink.duckdb_path, "cdcpipe.duckdb");
+  EXPECT_EQ(c->sink.delete_mode, "hard");
+}
+
+TEST(Config, ReportsEveryProblemWithItsKeyAtOnce) {
+  auto c = ParseConfig(R"(
+source:
+  postgres:
+    dsn: "password=hunter2"
+    slot: Bad-Slot
+    tables: [nodot]
+    colour: blue
+kafka:
+  bootstrap_servers: "localhost"
+sink:
+  batch:
+    max_rows: -3
+  delete_mode: sometimes
+surprise: 1
+)", "bad.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string msg(c.status().message());
+  for (const char* key : {"source.postgres.slot", "source.postgres.tables", "source.postgres.colour: unknown key",
+                          "kafka.bootstrap_servers", "sink.batch.max_rows", "sink.delete_mode", "surprise: unknown key",
+                          "bad.yaml"}) {
+    EXPECT_NE(msg.find(key), std::string::npos) << "missing " << key << " in\n" << msg;
+  }
+  EXPECT_EQ(msg.find("hunter2"), std::string::npos) << "a secret leaked:\n" << msg;
+}
+
+TEST(Config, RequiresDsnAndBootstrap) {
+  auto c = ParseConfig("sink:\n  type: duckdb\n", "x.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message()).find("source.postgres.dsn: required"), std::string::npos);
+  EXPECT_NE(std::string(c.status().message()).find("kafka.bootstrap_servers: required"), std::string::npos);
+}
+
+TEST(Config, ExpandsEnvironmentReferences) {
+  setenv("CDCPIPE_TEST_DSN", "host=h password=s3cret", 1);
+  auto c = ParseConfig("source:\n  postgres:\n    dsn: ${CDCPIPE_TEST_DSN}\nkafka:\n  bootstrap_servers: a:1,b:2\n", "e.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->postgres.dsn, "host=h password=s3cret");
+  auto missing = ParseConfig("source:\n  postgres:\n    dsn: ${CDCPIPE_TEST_UNSET_VAR}\nkafka:\n  bootstrap_servers: embedded\n", "m.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(std::string(missing.status().message()).find("CDCPIPE_TEST_UNSET_VAR"), std::string::npos);
+}
+
+TEST(Config, InvalidYamlNamesTheLocationNotTheContent) {
+  auto c = ParseConfig("source: [password=abc\n", "broken.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message()).find("broken.yaml"), std::string::npos);
+  EXPECT_EQ(std::string(c.status().message()).find("password=abc"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cdc

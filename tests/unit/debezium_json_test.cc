@@ -1,0 +1,145 @@
+#include <gtest/gtest.h>
+
+#include "format/debezium_json/debezium_json_decoder.h"
+#include "format/debezium_json/debezium_json_serializer.h"
+#include "format/debezium_json/type_mapping.h"
+#include "nlohmann/json.hpp"
+#include "source/postgres/copy_text.h"
+
+namespace cdc::debezium {
+namespace {
+
+std::shared_ptr<SourceTable> Orders() {
+  auto t = std::make_shared<SourceTable>();
+  t->relation_id = 1;
+  t->id = {"public", "orders"};
+  t->columns = {{"id", oid::kInt8, -1, true},
+                {"amount", oid::kNumeric, ((12 << 16) | 2) + 4, false},
+                {"note", oid::kText, -1, false},
+                {"placed", oid::kTimestampTz, -1, false},
+                {"day", oid::kDate, -1, false},
+                {"flag", oid::kBool, -1, false}};
+  return t;
+}
+
+IncomingMessage AsIncoming(const OutgoingMessage& m) {
+  IncomingMessage in;
+  in.source = {m.topic, 0};
+  in.key = m.key;
+  in.value = m.value;
+  in.headers = m.headers;
+  return in;
+}
+
+TEST(DebeziumJson, InsertHasDebeziumShapeAndRoundTrips) {
+  DebeziumJsonSerializer ser({"shop", "app"});
+  ChangeEvent e;
+  e.op = Op::kCreate;
+  e.table = Orders();
+  e.after = Row{Datum::Text("7"), Datum::Text("-123.45"), Datum::Text("hi \"there\""),
+                Datum::Text("2024-01-15 12:00:00.5+00"), Datum::Text("2024-01-15"), Datum::Null()};
+  e.version = {Lsn{0x200}, Lsn{0x100}};
+  e.xid = 750;
+  e.commit_time_us = 1705320000512345;
+  std::vector<OutgoingMessage> out;
+  ASSERT_TRUE(ser.Serialize(e, out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].topic, "shop.public.orders");
+
+  auto key = nlohmann::json::parse(*out[0].key);
+  EXPECT_EQ(key["schema"]["name"], "shop.public.orders.Key");
+  EXPECT_EQ(key["payload"]["id"], 7);
+  auto value = nlohmann::json::parse(*out[0].value);
+  EXPECT_EQ(value["schema"]["name"], "shop.public.orders.Envelope");
+  const auto& p = value["payload"];
+  EXPECT_TRUE(p["before"].is_null());
+  EXPECT_EQ(p["after"]["amount"], "z8c=");
+  EXPECT_EQ(p["after"]["placed"], "2024-01-15T12:00:00.500000Z");
+  EXPECT_EQ(p["after"]["day"], 19737);
+  EXPECT_EQ(p["op"], "c");
+  EXPECT_EQ(p["source"]["db"], "app");
+  EXPECT_EQ(p["source"]["txId"], 750);
+  EXPECT_EQ(p["source"]["lsn"], 0x100);
+  EXPECT_EQ(p["source"]["ts_ms"], 1705320000512);
+  EXPECT_EQ(p["source"]["sequence"], "[\"512\",\"256\"]");
+  auto amount_schema = value["schema"]["fields"][1]["fields"][1];
+  EXPECT_EQ(amount_schema["name"], "org.apache.kafka.connect.data.Decimal");
+  EXPECT_EQ(amount_schema["parameters"]["scale"], "2");
+  EXPECT_EQ(amount_schema["parameters"]["connect.decimal.precision"], "12");
+
+  DebeziumJsonDecoder dec;
+  auto change = dec.Decode(AsIncoming(out[0]));
+  ASSERT_TRUE(change.ok()) << change.status();
+  ASSERT_TRUE(change->has_value());
+  const RowChange& rc = **change;
+  EXPECT_EQ(rc.table->id.ToString(), "public.orders");
+  EXPECT_TRUE(rc.table->columns[0].key);
+  EXPECT_EQ(rc.table->columns[1].type, ColumnType::kDecimal);
+  EXPECT_EQ(rc.table->columns[1].precision, 12);
+  EXPECT_EQ(rc.values[1].text, "-123.45");
+  EXPECT_EQ(rc.values[2].text, "hi \"there\"");
+  EXPECT_EQ(rc.values[3].text, "2024-01-15T12:00:00.500000Z");
+  EXPECT_EQ(rc.values[4].integer, 19737);
+  EXPECT_EQ(rc.values[5].kind, Value::Kind::kNull);
+  EXPECT_EQ(rc.version.commit_lsn, Lsn{0x200});
+  EXPECT_EQ(rc.version.change_lsn, Lsn{0x100});
+}
+
+TEST(DebeziumJson, KeyChangeBecomesDeleteTombstoneCreate) {
+  DebeziumJsonSerializer ser({"shop", "app"});
+  ChangeEvent e;
+  e.op = Op::kUpdate;
+  e.table = Orders();
+  e.before = Row{Datum::Text("1"), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null()};
+  e.after = Row{Datum::Text("2"), Datum::Text("1.00"), Datum::UnchangedToast(), Datum::Null(), Datum::Null(), Datum::Text("t")};
+  std::vector<OutgoingMessage> out;
+  ASSERT_TRUE(ser.Serialize(e, out).ok());
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(nlohmann::json::parse(*out[0].value)["payload"]["op"], "d");
+  EXPECT_EQ(nlohmann::json::parse(*out[0].key)["payload"]["id"], 1);
+  EXPECT_FALSE(out[1].value.has_value());  // tombstone
+  EXPECT_EQ(*out[1].key, *out[0].key);
+  EXPECT_EQ(nlohmann::json::parse(*out[2].value)["payload"]["op"], "c");
+  EXPECT_EQ(nlohmann::json::parse(*out[2].value)["payload"]["after"]["note"], "__debezium_unavailable_value");
+  ASSERT_EQ(out[2].headers.size(), 1u);
+  EXPECT_EQ(out[2].headers[0].second, "note");
+
+  DebeziumJsonDecoder dec;
+  auto del = dec.Decode(AsIncoming(out[0]));
+  ASSERT_TRUE(del.ok() && del->has_value());
+  EXPECT_EQ((*del)->op, Op::kDelete);
+  EXPECT_EQ((*del)->values[0].integer, 1);
+  auto tomb = dec.Decode(AsIncoming(out[1]));
+  ASSERT_TRUE(tomb.ok());
+  EXPECT_FALSE(tomb->has_value());
+  auto create = dec.Decode(AsIncoming(out[2]));
+  ASSERT_TRUE(create.ok() && create->has_value());
+  EXPECT_EQ((*create)->values[2].kind, Value::Kind::kUnchanged);
+}
+
+TEST(DebeziumJson, DecoderRejectsBadMessagesNamingTheirPosition) {
+  DebeziumJsonDecoder dec;
+  IncomingMessage m;
+  m.source = {"shop.public.orders", 3};
+  m.offset = 42;
+  for (const char* bad : {"not json", "{\"payload\":{}}", "{\"schema\":{},\"payload\":{\"op\":\"c\"}}",
+                          "{\"schema\":{\"fields\":[]},\"payload\":{\"op\":\"c\",\"source\":{\"schema\":\"s\",\"table\":\"t\"}}}"}) {
+    m.value = bad;
+    auto r = dec.Decode(m);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(std::string(r.status().message()).find("partition 3 offset 42"), std::string::npos) << r.status();
+  }
+}
+
+TEST(CopyText, ParsesEscapesAndNulls) {
+  auto row = pg::ParseCopyTextRow("1\t\\N\ta\\tb\\\\c\\n\t\\x41\\101\n", 4);
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ((*row)[0], Datum::Text("1"));
+  EXPECT_EQ((*row)[1], Datum::Null());
+  EXPECT_EQ((*row)[2], Datum::Text("a\tb\\c\n"));
+  EXPECT_EQ((*row)[3], Datum::Text("AA"));
+  EXPECT_FALSE(pg::ParseCopyTextRow("1\t2", 3).ok());
+}
+
+}  // namespace
+}  // namespace cdc::debezium
