@@ -3,6 +3,7 @@
 // 3 verify mismatch).
 #include <csignal>
 #include <cstdio>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "config/config.h"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   CLI::App app{"cdcpipe: PostgreSQL -> Kafka -> warehouse change data capture"};
   app.set_version_flag("--version", std::string("cdcpipe ") + kVersion);
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the subcommand
   std::string config_path, log_level, log_format = "auto";
   app.add_option("--log-level", log_level, "debug | info | warn | error (overrides log.level)");
   app.add_option("--log-format", log_format, "auto | json | text")->check(CLI::IsMember({"auto", "json", "text"}));
@@ -45,6 +47,10 @@ int main(int argc, char** argv) {
   CLI::App* broker = app.add_subcommand("dev-broker", "run an embedded (mock, not durable) Kafka broker");
   CLI::App* settings = app.add_subcommand("config-keys", "list every configuration key");
   for (CLI::App* s : {run, capture, load, verify}) add_config(s);
+  std::optional<std::string> http_listen;
+  for (CLI::App* s : {run, capture, load, verify}) {
+    s->add_option("--http-listen", http_listen, "override http.listen (\"\" turns the endpoint off)");
+  }
   cdc::VerifyOptions verify_options;
   verify->add_option("--timeout", verify_options.timeout_seconds, "seconds to wait for the pipeline to catch up")
       ->default_val(120);
@@ -84,6 +90,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cdcpipe: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
+  if (http_listen) config->http.listen = *http_listen;
   if (log_level.empty()) {
     cdc::log::ParseLevel(config->log_level, level);
     cdc::log::Init(level, format);

@@ -40,6 +40,10 @@ class Subscriber {
   /// The partition's current end (high watermark). Thread-safe.
   virtual absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) = 0;
 
+  /// Leaves the group (the revoke handler runs one last time). Idempotent;
+  /// call before the handlers' owners go away.
+  virtual void Close() = 0;
+
   /// Partitions currently assigned to this member.
   virtual std::vector<TopicPartition> Assignment() = 0;
 };

@@ -49,6 +49,11 @@ absl::StatusOr<int64_t> LoadLoop::Lag() {
   return lag;
 }
 
+size_t LoadLoop::AssignedPartitions() {
+  std::lock_guard lock(committed_mu_);
+  return committed_.size();
+}
+
 absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
   auto on_assign = [this](const std::vector<TopicPartition>& parts) -> absl::StatusOr<std::map<TopicPartition, int64_t>> {
     std::map<TopicPartition, int64_t> starts;
@@ -92,7 +97,9 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
       CDC_RETURN_IF_ERROR(Flush());
     }
   }
-  return Flush();
+  absl::Status st = Flush();
+  subscriber_.Close();  // the revoke handler refers to this loop
+  return st;
 }
 
 }  // namespace cdc

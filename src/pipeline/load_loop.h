@@ -39,6 +39,8 @@ class LoadLoop {
   /// Messages in assigned partitions not yet applied (thread-safe; asks the
   /// broker for end offsets).
   absl::StatusOr<int64_t> Lag();
+  /// Partitions assigned to this loader (thread-safe).
+  size_t AssignedPartitions();
 
  private:
   absl::Status Flush();

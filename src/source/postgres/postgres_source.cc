@@ -22,7 +22,8 @@ int64_t NowPgMicros() { return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetU
 
 }  // namespace
 
-PostgresSource::PostgresSource(PostgresSourceOptions options) : options_(std::move(options)) {}
+PostgresSource::PostgresSource(PostgresSourceOptions options, CaptureStateStore& state)
+    : options_(std::move(options)), state_(state) {}
 PostgresSource::~PostgresSource() = default;
 
 absl::Status PostgresSource::EnsurePublication(Connection& sql) {
@@ -65,14 +66,32 @@ absl::Status PostgresSource::Start() {
   CDC_ASSIGN_OR_RETURN(replication_, Connection::Open(options_.dsn, true, "replication"));
   CDC_RETURN_IF_ERROR(replication_->Exec(kSessionSettings, "replication session settings").status());
 
+  if (slot_exists && options_.snapshot == SnapshotMode::kInitial) {
+    CDC_ASSIGN_OR_RETURN(std::optional<bool> completed, state_.SnapshotCompleted(options_.slot));
+    if (completed != true) {
+      // A snapshot that never became durable (crash mid-snapshot), or a
+      // warehouse that lost its state: the rows can only be read again with
+      // a new slot's exported snapshot.
+      log::Warn("capture", "initial snapshot of this slot is not recorded as complete; recreating the slot",
+                {{"slot", options_.slot}, {"recorded", completed ? "started" : "nothing"}});
+      CDC_RETURN_IF_ERROR(replication_->Exec(StrCat("DROP_REPLICATION_SLOT ", replication_->QuoteIdent(options_.slot)),
+                                             slot_ctx).status());
+      return CreateSlotAndSnapshot(*sql);
+    }
+  }
   if (slot_exists) {
     log::Info("capture", "resuming from existing slot",
               {{"slot", options_.slot}, {"confirmed_flush_lsn", PQgetvalue(slot.get(), 0, 1)}});
     return StartStreaming(Lsn{0});
   }
+  return CreateSlotAndSnapshot(*sql);
+}
 
+absl::Status PostgresSource::CreateSlotAndSnapshot(Connection& sql) {
+  const std::string slot_ctx = StrCat("replication slot ", options_.slot);
   // Exporting a snapshot only pays off if we read it; otherwise ask for none.
   const bool snapshot = options_.snapshot == SnapshotMode::kInitial;
+  if (snapshot) CDC_RETURN_IF_ERROR(state_.RecordSnapshot(options_.slot, false));
   CDC_ASSIGN_OR_RETURN(Result created, replication_->Exec(StrCat(
       "CREATE_REPLICATION_SLOT ", replication_->QuoteIdent(options_.slot), " LOGICAL pgoutput (SNAPSHOT '",
       snapshot ? "export" : "nothing", "')"), slot_ctx));
@@ -82,15 +101,16 @@ absl::Status PostgresSource::Start() {
   if (!snapshot) return StartStreaming(consistent_point_);
 
   // The tables the publication covers, read in the exported snapshot.
-  CDC_ASSIGN_OR_RETURN(Result tables, sql->Exec(StrCat(
+  CDC_ASSIGN_OR_RETURN(Result tables, sql.Exec(StrCat(
       "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ",
-      sql->Quote(options_.publication), " ORDER BY 1, 2"), "publication tables"));
+      sql.Quote(options_.publication), " ORDER BY 1, 2"), "publication tables"));
   std::vector<TableId> ids;
   for (int i = 0; i < PQntuples(tables.get()); ++i) {
     ids.push_back({PQgetvalue(tables.get(), i, 0), PQgetvalue(tables.get(), i, 1)});
   }
   CDC_ASSIGN_OR_RETURN(snapshotter_, Snapshotter::Begin(options_.dsn, PQgetvalue(created.get(), 0, 2),
                                                         std::move(ids), consistent_point_));
+  snapshot_unconfirmed_ = true;
   return absl::OkStatus();
 }
 
@@ -258,6 +278,13 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
 
 absl::Status PostgresSource::Acknowledge(Lsn flushed) {
   acknowledged_ = std::max(acknowledged_, flushed);
+  if (snapshot_unconfirmed_ && !snapshotter_ && flushed >= consistent_point_) {
+    // Every snapshot row is durable downstream (the coordinator confirms the
+    // snapshot's position only then).
+    CDC_RETURN_IF_ERROR(state_.RecordSnapshot(options_.slot, true));
+    snapshot_unconfirmed_ = false;
+    log::Info("capture", "initial snapshot is durable", {{"slot", options_.slot}});
+  }
   return absl::OkStatus();
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "core/capture_state_store.h"
 #include "core/change_source.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/pgoutput_decoder.h"
@@ -31,7 +32,8 @@ class Snapshotter;
 /// from the slot's consistent point, so nothing is missed or doubled.
 class PostgresSource final : public ChangeSource {
  public:
-  explicit PostgresSource(PostgresSourceOptions options);
+  /// `state` records whether the initial snapshot finished (must outlive this).
+  PostgresSource(PostgresSourceOptions options, CaptureStateStore& state);
   ~PostgresSource() override;
 
   absl::Status Start() override;
@@ -50,8 +52,12 @@ class PostgresSource final : public ChangeSource {
   absl::Status SendStatus(bool reply_requested);
   absl::Status MaybeSendStatus();
 
+  absl::Status CreateSlotAndSnapshot(Connection& sql);
+
   PostgresSourceOptions options_;
+  CaptureStateStore& state_;
   std::string database_;
+  bool snapshot_unconfirmed_ = false;  // snapshot read, not yet known durable
   std::unique_ptr<Connection> replication_;
   std::unique_ptr<Snapshotter> snapshotter_;
   Lsn consistent_point_;

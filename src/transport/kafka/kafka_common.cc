@@ -63,10 +63,12 @@ absl::StatusOr<ConfPtr> BuildConf(const KafkaOptions& options,
   return conf;
 }
 
-absl::Status CreateTopic(rd_kafka_t* rk, const std::string& topic, int partitions, int replication_factor) {
+absl::Status CreateTopic(rd_kafka_t* rk, const std::string& topic, int partitions, int replication_factor,
+                         const std::map<std::string, std::string>& configs) {
   char errstr[512];
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, errstr, sizeof(errstr));
   if (nt == nullptr) return absl::InvalidArgumentError(StrCat("topic ", topic, ": ", errstr));
+  for (const auto& [k, v] : configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_operation_timeout(opts, 10000, errstr, sizeof(errstr));

@@ -40,6 +40,6 @@ absl::StatusOr<ConfPtr> BuildConf(const KafkaOptions& options,
 
 /// Creates `topic` with `partitions` if it does not exist (CreateTopics).
 absl::Status CreateTopic(rd_kafka_t* rk, const std::string& topic, int partitions,
-                         int replication_factor);
+                         int replication_factor, const std::map<std::string, std::string>& configs = {});
 
 }  // namespace cdc::kafka

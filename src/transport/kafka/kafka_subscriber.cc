@@ -37,8 +37,13 @@ absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const K
   return s;
 }
 
-KafkaSubscriber::~KafkaSubscriber() {
-  if (rk_) rd_kafka_consumer_close(rk_.get());
+KafkaSubscriber::~KafkaSubscriber() { Close(); }
+
+void KafkaSubscriber::Close() {
+  if (rk_ && !closed_) {
+    closed_ = true;
+    rd_kafka_consumer_close(rk_.get());
+  }
 }
 
 void KafkaSubscriber::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -58,7 +63,7 @@ void KafkaSubscriber::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     }
     rd_kafka_assign(rk, parts);
   } else {
-    self->on_revoke_(ToVector(parts));
+    if (self->on_revoke_) self->on_revoke_(ToVector(parts));
     rd_kafka_assign(rk, nullptr);
   }
 }

@@ -20,6 +20,7 @@ class KafkaSubscriber final : public Subscriber {
   void CommitInformational(const std::map<TopicPartition, int64_t>& next_offsets) override;
   absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) override;
   std::vector<TopicPartition> Assignment() override;
+  void Close() override;
 
   /// The Kafka cluster id (names the offset stream in the warehouse).
   std::string ClusterId();
@@ -33,6 +34,7 @@ class KafkaSubscriber final : public Subscriber {
   AssignHandler on_assign_;
   RevokeHandler on_revoke_;
   absl::Status rebalance_error_;
+  bool closed_ = false;
 };
 
 }  // namespace cdc::kafka

@@ -1,0 +1,29 @@
+#include "sink/duckdb/duckdb_capture_state_store.h"
+
+#include "core/strings.h"
+
+namespace cdc::duck {
+
+absl::StatusOr<std::unique_ptr<DuckDbCaptureStateStore>> DuckDbCaptureStateStore::Create(std::shared_ptr<Database> db) {
+  CDC_ASSIGN_OR_RETURN(auto con, db->Connect());
+  CDC_RETURN_IF_ERROR(con->Execute("CREATE TABLE IF NOT EXISTS _cdc_capture_state (slot VARCHAR PRIMARY KEY, "
+                                   "snapshot_completed BOOLEAN, updated_at TIMESTAMPTZ)",
+                                   "create _cdc_capture_state"));
+  return std::unique_ptr<DuckDbCaptureStateStore>(new DuckDbCaptureStateStore(std::move(con)));
+}
+
+absl::StatusOr<std::optional<bool>> DuckDbCaptureStateStore::SnapshotCompleted(const std::string& slot) {
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT snapshot_completed FROM _cdc_capture_state WHERE slot = ", QuoteLiteral(slot)),
+                                  "read _cdc_capture_state", r));
+  if (duckdb_row_count(r.get()) == 0) return std::nullopt;
+  return duckdb_value_boolean(r.get(), 0, 0);
+}
+
+absl::Status DuckDbCaptureStateStore::RecordSnapshot(const std::string& slot, bool completed) {
+  return con_->Execute(StrCat("INSERT OR REPLACE INTO _cdc_capture_state VALUES (", QuoteLiteral(slot), ", ",
+                              completed ? "true" : "false", ", now())"),
+                       "write _cdc_capture_state");
+}
+
+}  // namespace cdc::duck

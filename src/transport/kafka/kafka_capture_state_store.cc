@@ -1,0 +1,74 @@
+#include "transport/kafka/kafka_capture_state_store.h"
+
+#include "absl/time/clock.h"
+#include "core/strings.h"
+
+namespace cdc::kafka {
+
+absl::StatusOr<std::unique_ptr<KafkaCaptureStateStore>> KafkaCaptureStateStore::Create(const KafkaOptions& options,
+                                                                                       const std::string& topic) {
+  std::unique_ptr<KafkaCaptureStateStore> s(new KafkaCaptureStateStore());
+  s->options_ = options;
+  s->topic_ = topic;
+  CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options, {{"enable.idempotence", "true"}, {"acks", "all"}}));
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof(errstr));
+  if (rk == nullptr) return absl::InvalidArgumentError(StrCat("Kafka producer for ", topic, ": ", errstr));
+  conf.release();
+  s->producer_.reset(rk);
+  // One partition keeps the records of a slot in order; compaction keeps the last.
+  CDC_RETURN_IF_ERROR(CreateTopic(rk, topic, 1, options.replication_factor, {{"cleanup.policy", "compact"}}));
+  return s;
+}
+
+KafkaCaptureStateStore::~KafkaCaptureStateStore() = default;
+
+absl::StatusOr<std::optional<bool>> KafkaCaptureStateStore::SnapshotCompleted(const std::string& slot) {
+  CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options_, {{"group.id", "cdcpipe-capture-state"},
+                                                          {"enable.auto.commit", "false"},
+                                                          {"enable.partition.eof", "true"}}));
+  char errstr[512];
+  HandlePtr consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof(errstr)));
+  if (!consumer) return absl::InvalidArgumentError(StrCat("Kafka consumer for ", topic_, ": ", errstr));
+  conf.release();
+  int64_t low = 0, high = 0;
+  CDC_RETURN_IF_ERROR(StatusFromKafkaError(
+      rd_kafka_query_watermark_offsets(consumer.get(), topic_.c_str(), 0, &low, &high, 10000),
+      StrCat("read capture state topic ", topic_)));
+  std::optional<bool> state;
+  if (high == low) return state;
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, topic_.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(consumer.get(), parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 200);
+    if (!m) continue;
+    const bool eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+    const int64_t offset = m->offset;
+    if (!m->err && m->key && std::string(static_cast<const char*>(m->key), m->key_len) == slot) {
+      state = m->payload && m->len == 4 && std::string(static_cast<const char*>(m->payload), 4) == "done";
+    }
+    rd_kafka_message_destroy(m);
+    if (eof || offset + 1 >= high) {
+      rd_kafka_consumer_close(consumer.get());
+      return state;
+    }
+  }
+  rd_kafka_consumer_close(consumer.get());
+  return absl::UnavailableError(StrCat("capture state topic ", topic_, " could not be read within 30 s"));
+}
+
+absl::Status KafkaCaptureStateStore::RecordSnapshot(const std::string& slot, bool completed) {
+  const std::string value = completed ? "done" : "started";
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_PARTITION(0),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(slot.data(), slot.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+  CDC_RETURN_IF_ERROR(StatusFromKafkaError(err, StrCat("write capture state to ", topic_)));
+  // Durable before we go on: flush waits for the acks=all acknowledgement.
+  return StatusFromKafkaError(rd_kafka_flush(producer_.get(), 30000), StrCat("write capture state to ", topic_));
+}
+
+}  // namespace cdc::kafka

@@ -1,0 +1,27 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/capture_state_store.h"
+#include "transport/kafka/kafka_common.h"
+
+namespace cdc::kafka {
+
+/// Capture state in a compacted single-partition topic, keyed by slot name
+/// (`cdcpipe capture` on its own: Kafka is its durable downstream).
+class KafkaCaptureStateStore final : public CaptureStateStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<KafkaCaptureStateStore>> Create(const KafkaOptions& options,
+                                                                       const std::string& topic);
+  ~KafkaCaptureStateStore() override;
+  absl::StatusOr<std::optional<bool>> SnapshotCompleted(const std::string& slot) override;
+  absl::Status RecordSnapshot(const std::string& slot, bool completed) override;
+
+ private:
+  KafkaCaptureStateStore() = default;
+  KafkaOptions options_;
+  std::string topic_;
+  HandlePtr producer_;
+};
+
+}  // namespace cdc::kafka

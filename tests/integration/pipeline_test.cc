@@ -1,0 +1,248 @@
+// End-to-end tests on real parts: PostgreSQL 15 -> cdcpipe -> Kafka (a real
+// Apache Kafka broker, or the embedded one) -> DuckDB, then `verify`.
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace cdc::testing {
+namespace {
+
+enum class Broker { kKafka, kEmbedded };
+
+std::string Name(Broker b) { return b == Broker::kKafka ? "kafka" : "embedded"; }
+
+// The column types of the walking skeleton, with awkward values.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE items (
+  id      integer PRIMARY KEY,
+  small   smallint,
+  big     bigint,
+  flag    boolean,
+  label   text,
+  code    varchar(20),
+  price   numeric(12,2),
+  ratio   numeric(38,10),
+  day     date,
+  seen    timestamp,
+  seen_tz timestamptz
+);
+CREATE TABLE lines (
+  order_id bigint,
+  line_no  integer,
+  qty      integer NOT NULL,
+  PRIMARY KEY (order_id, line_no)
+);
+INSERT INTO items SELECT g, g, g::bigint * 1000000000, g % 2 = 0, 'item ' || g, 'C' || g, g * 1.25, g / 7.0,
+  date '2024-01-01' + g, timestamp '2024-01-01 00:00:00.123456' + g * interval '1 hour',
+  timestamptz '2024-01-01 00:00:00+05' + g * interval '1 minute' FROM generate_series(1, 50) g;
+)sql";
+
+constexpr const char* kWorkload = R"sql(
+INSERT INTO items VALUES (1000, -32768, -9223372036854775808, true, E'quote '' tab \t newline \n unicode é', NULL,
+  -9999999999.99, 1234567890123456789012345678.0123456789, '1970-01-01', '1999-12-31 23:59:59.999999',
+  '2024-06-30 23:59:59.5-07');
+INSERT INTO items (id) VALUES (1001);
+UPDATE items SET label = 'updated', price = 0.01, flag = NULL WHERE id = 2;
+UPDATE items SET small = small + 1 WHERE id BETWEEN 10 AND 20;
+DELETE FROM items WHERE id = 3;
+BEGIN;
+INSERT INTO lines SELECT 1, g, g FROM generate_series(1, 100) g;
+UPDATE items SET big = 42 WHERE id = 4;
+DELETE FROM lines WHERE line_no > 90;
+COMMIT;
+BEGIN;
+INSERT INTO items (id, label) VALUES (2000, 'rolled back');
+UPDATE items SET label = 'rolled back' WHERE id = 5;
+ROLLBACK;
+UPDATE items SET id = 5000 WHERE id = 6;
+UPDATE lines SET line_no = line_no + 1000 WHERE order_id = 1 AND line_no <= 5;
+INSERT INTO items (id, label) VALUES (6, 'reused key');
+)sql";
+
+class PipelineTest : public ::testing::TestWithParam<Broker> {
+ protected:
+  std::string Bootstrap() const {
+    return GetParam() == Broker::kKafka ? Services::Get().bootstrap : std::string("embedded");
+  }
+
+  // Starts the pipeline: with the embedded broker `run` (its only shape);
+  // with real Kafka, capture and load as separate processes.
+  std::vector<std::unique_ptr<Child>> Start(const PipelineFiles& f, const std::string& tag, bool single_process = false) {
+    std::vector<std::unique_ptr<Child>> children;
+    const std::string bin = CdcpipeBinary();
+    if (GetParam() == Broker::kEmbedded || single_process) {
+      children.push_back(std::make_unique<Child>(std::vector<std::string>{bin, "run", "-c", f.config}, f.dir + "/run-" + tag + ".log"));
+    } else {
+      children.push_back(std::make_unique<Child>(std::vector<std::string>{bin, "load", "-c", f.config}, f.dir + "/load-" + tag + ".log"));
+      // Separate hosts in production; here only load serves http.listen.
+      children.push_back(std::make_unique<Child>(std::vector<std::string>{bin, "capture", "-c", f.config, "--http-listen", ""},
+                                                 f.dir + "/capture-" + tag + ".log"));
+    }
+    return children;
+  }
+
+  static void StopAll(std::vector<std::unique_ptr<Child>>& children) {
+    for (auto& c : children) c->Signal(SIGTERM);
+    for (auto& c : children) EXPECT_EQ(c->Wait(60), 0) << ReadFile(c->log());
+  }
+
+  static int Verify(const PipelineFiles& f, std::string* out) {
+    return Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", out);
+  }
+};
+
+TEST_P(PipelineTest, ChangesArriveExactlyAsInPostgres) {
+  const std::string name = "e2e_" + Name(GetParam());
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  auto children = Start(f, "1");
+  pg.Exec(kWorkload);
+
+  std::string out;
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(children[0]->log());
+  EXPECT_NE(out.find("public.items"), std::string::npos);
+  EXPECT_NE(out.find("public.lines"), std::string::npos);
+  StopAll(children);
+
+  // Verify again with the pipeline stopped (opens the DuckDB file itself).
+  ASSERT_EQ(Verify(f, &out), 0) << out;
+
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items"), pg.Scalar("SELECT count(*) FROM items"));
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items WHERE id = 2000"), "0");  // rolled back
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 5"), "item 5");  // rolled back update
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items WHERE id = 3"), "0");     // deleted
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 5000"), "item 6");  // key changed
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 6"), "reused key");
+  EXPECT_EQ(duck.Scalar("SELECT CAST(ratio AS VARCHAR) FROM public.items WHERE id = 1000"),
+            "1234567890123456789012345678.0123456789");
+  EXPECT_EQ(duck.Scalar("SELECT CAST(price AS VARCHAR) FROM public.items WHERE id = 1000"), "-9999999999.99");
+  EXPECT_EQ(duck.Scalar("SELECT epoch_us(seen_tz) FROM public.items WHERE id = 1000"),
+            pg.Scalar("SELECT (extract(epoch from seen_tz) * 1000000)::bigint FROM items WHERE id = 1000"));
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 1000"), "quote ' tab \t newline \n unicode é");
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines"), "90");
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines WHERE line_no > 1000"), "5");
+  EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.items LIMIT 1"), "DECIMAL(12,2)");
+  EXPECT_EQ(duck.Scalar("SELECT typeof(seen_tz) FROM public.items LIMIT 1"), "TIMESTAMP WITH TIME ZONE");
+  // Two topics of four partitions; offsets are stored with the data.
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM _cdc_offsets"), "8");
+  // capture records its snapshot in the warehouse only when it loads it too.
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = '_cdc_capture_state'"),
+            GetParam() == Broker::kKafka ? "0" : "1");
+}
+
+TEST_P(PipelineTest, VerifyDetectsADifference) {
+  const std::string name = "diff_" + Name(GetParam());
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  auto children = Start(f, "1");
+  std::string out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
+  StopAll(children);
+  // A change the pipeline never sees (its slot is not read): verify must fail.
+  pg.Exec("UPDATE items SET label = 'drift' WHERE id = 7");
+  EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 2 -c " + f.config + " 2>&1", &out), 3) << out;
+  EXPECT_NE(out.find("MISMATCH"), std::string::npos) << out;
+}
+
+TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
+  const std::string name = "kill_" + Name(GetParam());
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  {
+    Pg pg(dsn);
+    pg.Exec(kSchema);
+  }
+  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  auto children = Start(f, "1", /*single_process=*/true);
+
+  std::atomic<bool> done{false};
+  std::atomic<int> progress{0};
+  std::thread workload([&] {
+    Pg w(dsn);
+    for (int i = 0; i < 3000; ++i) {
+      progress = i;
+      const std::string id = std::to_string(10000 + i);
+      w.Exec("BEGIN; INSERT INTO items (id, label, price) VALUES (" + id + ", 'w', " + std::to_string(i) +
+             ".5); UPDATE items SET big = " + id + " WHERE id = " + std::to_string(1 + i % 50) +
+             "; COMMIT;");
+      if (i % 3 == 0) w.Exec("DELETE FROM items WHERE id = " + std::to_string(10000 + i / 2));
+    }
+    done = true;
+  });
+  // Kill once the pipeline is streaming and the workload is well under way.
+  while (progress < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(done) << "the workload ended before the kill; the test proves nothing";
+  children[0]->Signal(SIGKILL);
+  EXPECT_EQ(children[0]->Wait(30), 128 + SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto restarted = Start(f, "2", /*single_process=*/true);
+  workload.join();
+  std::string out;
+  EXPECT_EQ(Verify(f, &out), 0) << out << ReadFile(restarted[0]->log());
+  StopAll(restarted);
+}
+
+INSTANTIATE_TEST_SUITE_P(Brokers, PipelineTest, ::testing::Values(Broker::kKafka, Broker::kEmbedded),
+                         [](const auto& param_info) { return Name(param_info.param); });
+
+TEST(Cli, BadConfigIsReportedWithKeysAndExitCode2) {
+  const std::string dir = TempDir("cli");
+  {
+    std::ofstream(dir + "/bad.yaml") << "source:\n  postgres:\n    dsn: \"password=topsecret\"\n    slott: x\n"
+                                        "kafka:\n  bootstrap_servers: nope\n";
+  }
+  std::string out;
+  EXPECT_EQ(Shell(CdcpipeBinary() + " run -c " + dir + "/bad.yaml 2>&1", &out), 2);
+  EXPECT_NE(out.find("source.postgres.slott: unknown key"), std::string::npos) << out;
+  EXPECT_NE(out.find("kafka.bootstrap_servers"), std::string::npos) << out;
+  EXPECT_EQ(out.find("topsecret"), std::string::npos) << out;
+  EXPECT_EQ(Shell(CdcpipeBinary() + " --version", &out), 0);
+  EXPECT_NE(out.find("cdcpipe 0.1.0"), std::string::npos);
+}
+
+TEST(Cli, UnreachableDatabaseIsAClearError) {
+  const int port = FreePort();
+  PipelineFiles f = WriteConfig("unreachable", "host=127.0.0.1 port=" + std::to_string(port) + " user=x password=hidden", "embedded");
+  std::string out;
+  EXPECT_EQ(Shell(CdcpipeBinary() + " run --log-format text -c " + f.config + " 2>&1", &out), 1);
+  EXPECT_NE(out.find("source.postgres.dsn"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hidden"), std::string::npos) << out;
+}
+
+TEST(DevBroker, PrintsBootstrapAndServesKafka) {
+  const std::string dir = TempDir("devbroker");
+  Child broker({CdcpipeBinary(), "dev-broker", "--bootstrap-file", dir + "/bootstrap", "--topic", "t1"}, dir + "/broker.log");
+  std::string bootstrap;
+  for (int i = 0; i < 100 && bootstrap.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bootstrap = ReadFile(dir + "/bootstrap");
+  }
+  ASSERT_FALSE(bootstrap.empty());
+  bootstrap = bootstrap.substr(0, bootstrap.find('\n'));
+  std::string out;
+  EXPECT_EQ(Shell("kcat -b " + bootstrap + " -L -t t1 2>&1", &out), 0) << out;
+  EXPECT_NE(out.find("4 partitions"), std::string::npos) << out;
+  broker.Signal(SIGTERM);
+  EXPECT_EQ(broker.Wait(20), 0);
+}
+
+}  // namespace
+}  // namespace cdc::testing
+
+// Services (PostgreSQL, Kafka) are stopped once, after every test.
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  int rc = RUN_ALL_TESTS();
+  cdc::testing::Services::Get().Stop();
+  return rc;
+}
