@@ -123,7 +123,7 @@ class Process {
           KafkaOptionsFor(config_, bootstrap_), config_.kafka.topic_prefix + ".cdcpipe-capture-state"));
     }
     source_ = std::make_unique<pg::PostgresSource>(SourceOptionsFor(config_), *state_store_);
-    CDC_RETURN_IF_ERROR(source_->Start());
+    CDC_RETURN_IF_ERROR(StartSourceWithRetry());
     serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(
         debezium::SerializerOptions{config_.kafka.topic_prefix, source_->database()});
     kafka::KafkaPublisher::TopicCreator creator;
@@ -143,6 +143,22 @@ class Process {
       }
     });
     return absl::OkStatus();
+  }
+
+  // Transient start failures (server restarting, slot still held by the
+  // walsender of a capture that was just killed) are retried with backoff.
+  absl::Status StartSourceWithRetry() {
+    absl::Duration backoff = absl::Milliseconds(200);
+    const absl::Time give_up = absl::Now() + absl::Seconds(120);
+    while (true) {
+      absl::Status st = source_->Start();
+      if (st.ok() || !absl::IsUnavailable(st) || absl::Now() > give_up || StopRequested()) return st;
+      log::Warn("capture", "source not ready; retrying", {{"error", std::string(st.message())},
+                                                          {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, absl::Seconds(5));
+      source_ = std::make_unique<pg::PostgresSource>(SourceOptionsFor(config_), *state_store_);
+    }
   }
 
   absl::Status StartLoad() {

@@ -165,11 +165,12 @@ TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
   PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
   auto children = Start(f, "1", /*single_process=*/true);
 
-  std::atomic<bool> done{false};
+  // The workload runs until told to stop, so both kills land mid-workload.
+  std::atomic<bool> stop_workload{false};
   std::atomic<int> progress{0};
   std::thread workload([&] {
     Pg w(dsn);
-    for (int i = 0; i < 3000; ++i) {
+    for (int i = 0; !stop_workload; ++i) {
       progress = i;
       const std::string id = std::to_string(10000 + i);
       w.Exec("BEGIN; INSERT INTO items (id, label, price) VALUES (" + id + ", 'w', " + std::to_string(i) +
@@ -177,16 +178,21 @@ TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
              "; COMMIT;");
       if (i % 3 == 0) w.Exec("DELETE FROM items WHERE id = " + std::to_string(10000 + i / 2));
     }
-    done = true;
   });
-  // Kill once the pipeline is streaming and the workload is well under way.
+  // First kill early: it may land during the initial snapshot.
   while (progress < 1000) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_FALSE(done) << "the workload ended before the kill; the test proves nothing";
   children[0]->Signal(SIGKILL);
   EXPECT_EQ(children[0]->Wait(30), 128 + SIGKILL);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  auto restarted = Start(f, "2", /*single_process=*/true);
+  // Second kill while streaming.
+  auto second = Start(f, "2", /*single_process=*/true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5000));
+  second[0]->Signal(SIGKILL);
+  EXPECT_EQ(second[0]->Wait(30), 128 + SIGKILL);
+  auto restarted = Start(f, "3", /*single_process=*/true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  stop_workload = true;
   workload.join();
+  EXPECT_GT(progress, 3000) << "the workload was too short to overlap both kills";
   std::string out;
   EXPECT_EQ(Verify(f, &out), 0) << out << ReadFile(restarted[0]->log());
   StopAll(restarted);

@@ -16,6 +16,9 @@ absl::Status StatusFromSqlState(std::string_view sqlstate, std::string_view mess
   // Class 08 connection exceptions, 57 operator intervention (shutdown,
   // cancel), 53 insufficient resources, 40 transaction rollback: transient.
   if (cls == "08" || cls == "57" || cls == "53" || cls == "40") return absl::UnavailableError(text);
+  // 55006 object in use: e.g. the slot is still held by the walsender of a
+  // capture that just died; the server frees it once it notices.
+  if (sqlstate == "55006") return absl::UnavailableError(text);
   // 42501 insufficient privilege, 55 object not in prerequisite state
   // (e.g. slot active elsewhere), 42704 undefined object: operator must act.
   if (sqlstate == "42501" || cls == "55" || cls == "42" || cls == "28") {
