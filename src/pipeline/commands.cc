@@ -286,6 +286,21 @@ absl::Status RunDevBroker(const std::string& bootstrap_file, int partitions, con
   return absl::OkStatus();
 }
 
+absl::Status RunShow(const Config& config, int limit) {
+  auto db = duck::Database::Open(config.sink.duckdb_path, /*read_only=*/true);
+  if (!db.ok()) {
+    return absl::FailedPreconditionError(StrCat(db.status().message(),
+                                                "\n(stop the cdcpipe process that holds it, then run show again)"));
+  }
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, duck::ListTables(**db));
+  for (const TableId& t : tables) {
+    CDC_ASSIGN_OR_RETURN(std::string text, duck::RenderTable(**db, t, limit));
+    std::printf("%s\n", text.c_str());
+  }
+  std::fflush(stdout);
+  return absl::OkStatus();
+}
+
 absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
   CDC_ASSIGN_OR_RETURN(auto source, pg::PostgresChecksummer::Connect(config.postgres.dsn));
 

@@ -24,6 +24,10 @@ struct VerifyOptions {
 /// Prints one line per table; OK only when every table matches.
 absl::Status RunVerify(const Config& config, const VerifyOptions& options);
 
+/// Prints the newest rows of each warehouse table (opens the DuckDB file
+/// read-only: the pipeline must not be running).
+absl::Status RunShow(const Config& config, int limit);
+
 /// Runs an embedded broker until stopped; prints its bootstrap servers on
 /// stdout and to `bootstrap_file` when set.
 absl::Status RunDevBroker(const std::string& bootstrap_file, int partitions,

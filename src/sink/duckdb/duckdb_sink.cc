@@ -349,4 +349,60 @@ absl::StatusOr<TableChecksum> DuckDbChecksummer::Checksum(const TableId& table,
   return acc;
 }
 
+absl::StatusOr<std::vector<TableId>> ListTables(Database& db) {
+  CDC_ASSIGN_OR_RETURN(auto con, db.Connect());
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con->Query("SELECT table_schema, table_name FROM information_schema.tables "
+                                 "WHERE table_name NOT LIKE '\\_cdc\\_%' ESCAPE '\\' ORDER BY 1, 2",
+                                 "list warehouse tables", r));
+  std::vector<TableId> out;
+  for (idx_t i = 0; i < duckdb_row_count(r.get()); ++i) {
+    char* schema = duckdb_value_varchar(r.get(), 0, i);
+    char* name = duckdb_value_varchar(r.get(), 1, i);
+    out.push_back({schema, name});
+    duckdb_free(schema);
+    duckdb_free(name);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> RenderTable(Database& db, const TableId& table, int limit) {
+  CDC_ASSIGN_OR_RETURN(auto con, db.Connect());
+  const std::string ctx = StrCat("show warehouse table ", table.ToString());
+  QueryResult count;
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT count(*) FROM ", Qualified(table), " WHERE _cdc_deleted IS NOT TRUE"), ctx, count));
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT CAST(COLUMNS(* EXCLUDE (_cdc_seq, _cdc_deleted)) AS VARCHAR) FROM ", Qualified(table),
+                                        " WHERE _cdc_deleted IS NOT TRUE ORDER BY _cdc_lsn DESC, _cdc_seq DESC LIMIT ", limit),
+                                 ctx, r));
+  const idx_t cols = duckdb_column_count(r.get());
+  const idx_t rows = duckdb_row_count(r.get());
+  std::vector<std::vector<std::string>> cells(rows + 1, std::vector<std::string>(cols));
+  std::vector<size_t> width(cols, 0);
+  for (idx_t c = 0; c < cols; ++c) {
+    cells[0][c] = duckdb_column_name(r.get(), c);
+    for (idx_t i = 0; i < rows; ++i) {
+      if (duckdb_value_is_null(r.get(), c, i)) {
+        cells[i + 1][c] = "NULL";
+      } else {
+        char* v = duckdb_value_varchar(r.get(), c, i);
+        cells[i + 1][c] = v ? v : "?";
+        duckdb_free(v);
+      }
+      if (cells[i + 1][c].size() > 32) cells[i + 1][c] = cells[i + 1][c].substr(0, 29) + "...";
+    }
+    for (idx_t i = 0; i <= rows; ++i) width[c] = std::max(width[c], cells[i][c].size());
+  }
+  std::string out = StrCat(table.ToString(), ": ", duckdb_value_int64(count.get(), 0, 0),
+                           " rows (newest ", rows, " shown)\n");
+  for (idx_t i = 0; i <= rows; ++i) {
+    for (idx_t c = 0; c < cols; ++c) {
+      out += cells[i][c];
+      out.append(width[c] - cells[i][c].size() + 2, ' ');
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace cdc::duck

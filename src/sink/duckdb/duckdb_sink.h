@@ -55,6 +55,12 @@ class DuckDbChecksummer final : public TableChecksummer {
   std::shared_ptr<Database> db_;
 };
 
+/// Up to `limit` rows of `table` as an aligned text table (source columns
+/// first, then the _cdc_ ones), for people.
+absl::StatusOr<std::string> RenderTable(Database& db, const TableId& table, int limit);
+/// Tables in the warehouse other than cdcpipe's own bookkeeping.
+absl::StatusOr<std::vector<TableId>> ListTables(Database& db);
+
 /// SQL type of a warehouse column.
 std::string DuckDbType(const WarehouseColumn& column);
 
