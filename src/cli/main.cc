@@ -46,8 +46,9 @@ int main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand("verify", "compare source tables with warehouse tables");
   CLI::App* broker = app.add_subcommand("dev-broker", "run an embedded (mock, not durable) Kafka broker");
   CLI::App* show = app.add_subcommand("show", "print the newest rows of each warehouse table");
+  CLI::App* preflight = app.add_subcommand("preflight", "check that PostgreSQL is ready for capture");
   CLI::App* settings = app.add_subcommand("config-keys", "list every configuration key");
-  for (CLI::App* s : {run, capture, load, verify, show}) add_config(s);
+  for (CLI::App* s : {run, capture, load, verify, show, preflight}) add_config(s);
   int show_limit = 5;
   show->add_option("--limit", show_limit, "rows per table")->default_val(5);
   std::optional<std::string> http_listen;
@@ -103,5 +104,6 @@ int main(int argc, char** argv) {
   if (*load) return ExitCode(cdc::RunLoad(*config), "load");
   if (*verify) return ExitCode(cdc::RunVerify(*config, verify_options), "verify");
   if (*show) return ExitCode(cdc::RunShow(*config, show_limit), "show");
+  if (*preflight) return ExitCode(cdc::RunPreflight(*config), "preflight");
   return 2;
 }

@@ -148,6 +148,33 @@ const std::vector<Setting>& Settings() {
        Int([](Config& c) -> int& { return c.sink.batch_max_ms; }, 1, 3600000)},
       {"sink.delete_mode", Kind::kString, "hard", "hard: delete rows; soft: keep them with _cdc_deleted = true", false,
        String([](Config& c) -> std::string& { return c.sink.delete_mode; }, {"hard", "soft"})},
+      {"load.topics", Kind::kStringList, "[] (every <prefix>.<schema>.<table>)",
+       "topics load consumes: names, or one regex starting with ^", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (n.IsScalar()) {
+           c.load.topics = {n.as<std::string>()};
+         } else if (n.IsSequence()) {
+           for (const auto& item : n) {
+             if (!item.IsScalar() || item.as<std::string>().empty()) return "entries must be topic names";
+             c.load.topics.push_back(item.as<std::string>());
+           }
+         } else {
+           return "must be a topic name, a list of names, or one regex starting with ^";
+         }
+         for (const auto& t : c.load.topics) {
+           if (t.starts_with("^")) {
+             if (c.load.topics.size() > 1) return "a regex (starting with ^) must be the only entry";
+             try {
+               std::regex check(t);
+             } catch (const std::regex_error&) {
+               return StrCat("'", t, "' is not a valid regex");
+             }
+           } else if (!std::regex_match(t, std::regex("[A-Za-z0-9._\\-]{1,249}"))) {
+             return StrCat("'", t, "' is not a valid topic name");
+           }
+         }
+         return {};
+       }},
       {"http.listen", Kind::kString, "127.0.0.1:8089", "host:port of the status/metrics endpoint (empty: off)", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          if (!n.IsScalar()) return "must be host:port";

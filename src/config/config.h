@@ -38,6 +38,10 @@ struct SinkConfig {
   std::string delete_mode = "hard";  // hard | soft
 };
 
+struct LoadConfig {
+  std::vector<std::string> topics;  // names, or one regex starting with ^; empty: <prefix>.<schema>.<table>
+};
+
 struct HttpConfig {
   std::string listen = "127.0.0.1:8089";  // empty: no endpoint
 };
@@ -47,6 +51,7 @@ struct Config {
   KafkaConfig kafka;
   std::string format = "json";
   SinkConfig sink;
+  LoadConfig load;
   HttpConfig http;
   std::string log_level = "info";
 };

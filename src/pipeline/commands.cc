@@ -23,6 +23,7 @@
 #include "sink/duckdb/duckdb_sink.h"
 #include "source/postgres/postgres_checksummer.h"
 #include "source/postgres/postgres_source.h"
+#include "source/postgres/preflight.h"
 #include "transport/kafka/kafka_capture_state_store.h"
 #include "transport/kafka/kafka_publisher.h"
 #include "transport/kafka/kafka_subscriber.h"
@@ -170,7 +171,8 @@ class Process {
     CDC_ASSIGN_OR_RETURN(subscriber_, kafka::KafkaSubscriber::Create(kopts, config_.kafka.group_id));
     decoder_ = std::make_unique<debezium::DebeziumJsonDecoder>();
     LoadOptions lo;
-    lo.topics = {StrCat("^", EscapeRegex(config_.kafka.topic_prefix), "\\.[^.]+\\.[^.]+$")};
+    lo.topics = config_.load.topics;
+    if (lo.topics.empty()) lo.topics = {StrCat("^", EscapeRegex(config_.kafka.topic_prefix), "\\.[^.]+\\.[^.]+$")};
     lo.batch_max_rows = static_cast<size_t>(config_.sink.batch_max_rows);
     lo.batch_max_ms = config_.sink.batch_max_ms;
     if (broker_) {
@@ -283,6 +285,22 @@ absl::Status RunDevBroker(const std::string& bootstrap_file, int partitions, con
   }
   log::Info("dev-broker", "embedded broker running (not durable; development only)", {{"bootstrap_servers", bootstrap}});
   while (!StopRequested()) absl::SleepFor(absl::Milliseconds(100));
+  return absl::OkStatus();
+}
+
+absl::Status RunPreflight(const Config& config) {
+  CDC_ASSIGN_OR_RETURN(auto checks, pg::RunPreflight(config.postgres.dsn, config.postgres.slot,
+                                                     config.postgres.publication, config.postgres.tables));
+  int failed = 0;
+  for (const auto& c : checks) {
+    std::printf("%-4s %-40s %s\n", c.ok ? "OK" : "FAIL", c.name.c_str(), c.detail.c_str());
+    if (!c.ok) {
+      std::printf("     fix: %s\n", c.fix.c_str());
+      ++failed;
+    }
+  }
+  std::fflush(stdout);
+  if (failed) return absl::FailedPreconditionError(StrCat(failed, " preflight checks failed"));
   return absl::OkStatus();
 }
 

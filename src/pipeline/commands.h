@@ -24,6 +24,10 @@ struct VerifyOptions {
 /// Prints one line per table; OK only when every table matches.
 absl::Status RunVerify(const Config& config, const VerifyOptions& options);
 
+/// Checks the source is ready for capture; prints each check and how to fix
+/// what fails. FailedPrecondition when any check fails.
+absl::Status RunPreflight(const Config& config);
+
 /// Prints the newest rows of each warehouse table (opens the DuckDB file
 /// read-only: the pipeline must not be running).
 absl::Status RunShow(const Config& config, int limit);

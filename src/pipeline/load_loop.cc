@@ -35,15 +35,16 @@ absl::Status LoadLoop::Flush() {
 }
 
 absl::StatusOr<int64_t> LoadLoop::Lag() {
+  // The partitions this loader owns are the keys of committed_ (set in the
+  // assignment handler, before the consumer itself reports them).
+  OffsetMap owned;
+  {
+    std::lock_guard lock(committed_mu_);
+    owned = committed_;
+  }
   int64_t lag = 0;
-  for (const TopicPartition& tp : subscriber_.Assignment()) {
+  for (const auto& [tp, next] : owned) {
     CDC_ASSIGN_OR_RETURN(int64_t end, subscriber_.EndOffset(tp));
-    int64_t next = 0;
-    {
-      std::lock_guard lock(committed_mu_);
-      auto it = committed_.find(tp);
-      if (it != committed_.end()) next = it->second;
-    }
     lag += std::max<int64_t>(0, end - next);
   }
   return lag;

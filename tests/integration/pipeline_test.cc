@@ -201,6 +201,23 @@ TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
   StopAll(restarted);
 }
 
+TEST_P(PipelineTest, DroppedSlotStopsInsteadOfSkippingChanges) {
+  const std::string name = "dropped_" + Name(GetParam());
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  auto children = Start(f, "1", /*single_process=*/true);
+  std::string out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
+  StopAll(children);
+  pg.Exec("SELECT pg_drop_replication_slot('" + name + "')");
+  pg.Exec("UPDATE items SET label = 'lost with the slot' WHERE id = 1");
+  EXPECT_EQ(Shell(CdcpipeBinary() + " run -c " + f.config + " 2>&1", &out), 1) << out;
+  EXPECT_NE(out.find("no longer exists"), std::string::npos) << out;
+  EXPECT_EQ(pg.Scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "'"), "0");
+}
+
 INSTANTIATE_TEST_SUITE_P(Brokers, PipelineTest, ::testing::Values(Broker::kKafka, Broker::kEmbedded),
                          [](const auto& param_info) { return Name(param_info.param); });
 
@@ -226,6 +243,38 @@ TEST(Cli, UnreachableDatabaseIsAClearError) {
   EXPECT_EQ(Shell(CdcpipeBinary() + " run --log-format text -c " + f.config + " 2>&1", &out), 1);
   EXPECT_NE(out.find("source.postgres.dsn"), std::string::npos) << out;
   EXPECT_EQ(out.find("hidden"), std::string::npos) << out;
+}
+
+TEST(Preflight, NamesEachProblemAndItsFix) {
+  const std::string dsn = Services::Get().CreateDatabase("preflight");
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE keyed (id int PRIMARY KEY); CREATE TABLE keyless (v text);"
+          "DROP ROLE IF EXISTS cdc_weak; CREATE ROLE cdc_weak LOGIN; GRANT SELECT ON keyed TO cdc_weak;");
+  std::string weak = dsn;
+  weak.replace(weak.find("user=postgres"), std::string("user=postgres").size(), "user=cdc_weak");
+  PipelineFiles f = WriteConfig("preflight", weak, "embedded",
+                                "");
+  {
+    std::ofstream(f.config, std::ios::app) << "";
+  }
+  // Tables are listed so the check covers them.
+  std::string cfg = ReadFile(f.config);
+  cfg.replace(cfg.find("    publication:"), 0, "    tables: [public.keyed, public.keyless]\n");
+  std::ofstream(f.config) << cfg;
+  std::string out;
+  EXPECT_EQ(Shell(CdcpipeBinary() + " preflight -c " + f.config + " 2>&1", &out), 1) << out;
+  EXPECT_NE(out.find("FAIL REPLICATION attribute"), std::string::npos) << out;
+  EXPECT_NE(out.find("WITH REPLICATION"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAIL SELECT on public.keyless"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAIL replica identity of public.keyless"), std::string::npos) << out;
+  EXPECT_NE(out.find("REPLICA IDENTITY FULL"), std::string::npos) << out;
+  EXPECT_NE(out.find("OK   SELECT on public.keyed"), std::string::npos) << out;
+
+  // The superuser with keys everywhere passes.
+  pg.Exec("ALTER TABLE keyless REPLICA IDENTITY FULL");
+  cfg.replace(cfg.find("user=cdc_weak"), std::string("user=cdc_weak").size(), "user=postgres");
+  std::ofstream(f.config) << cfg;
+  EXPECT_EQ(Shell(CdcpipeBinary() + " preflight -c " + f.config + " 2>&1", &out), 0) << out;
 }
 
 TEST(DevBroker, PrintsBootstrapAndServesKafka) {

@@ -68,6 +68,21 @@ TEST(Config, ExpandsEnvironmentReferences) {
   EXPECT_NE(std::string(missing.status().message()).find("CDCPIPE_TEST_UNSET_VAR"), std::string::npos);
 }
 
+TEST(Config, LoadTopicsAreNamesOrOneRegex) {
+  const std::string base = "source:\n  postgres:\n    dsn: x\nkafka:\n  bootstrap_servers: embedded\n";
+  auto names = ParseConfig(base + "load:\n  topics: [a.b.c, d.e.f]\n", "t.yaml");
+  ASSERT_TRUE(names.ok()) << names.status();
+  EXPECT_EQ(names->load.topics, (std::vector<std::string>{"a.b.c", "d.e.f"}));
+  auto regex = ParseConfig(base + "load:\n  topics: \"^dbz\\\\.public\\\\..*\"\n", "t.yaml");
+  ASSERT_TRUE(regex.ok()) << regex.status();
+  EXPECT_EQ(regex->load.topics.size(), 1u);
+  auto bad = ParseConfig(base + "load:\n  topics: [\"^(\", x]\n", "t.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(std::string(bad.status().message()).find("load.topics"), std::string::npos);
+  auto bad_name = ParseConfig(base + "load:\n  topics: [\"a b\"]\n", "t.yaml");
+  EXPECT_FALSE(bad_name.ok());
+}
+
 TEST(Config, InvalidYamlNamesTheLocationNotTheContent) {
   auto c = ParseConfig("source: [password=abc\n", "broken.yaml");
   ASSERT_FALSE(c.ok());

@@ -257,12 +257,17 @@ struct DebeziumJsonDecoder::Impl {
     }
     if (op != "c" && op != "u" && op != "d" && op != "r") return std::nullopt;  // t, m: not rows
     element source;
-    if (payload["source"].get(source) != simdjson::SUCCESS) {
-      return absl::InvalidArgumentError("payload has no 'source' block");
-    }
-    TableId id{std::string(StringOr(source, "schema")), std::string(StringOr(source, "table"))};
+    const bool has_source = payload["source"].get(source) == simdjson::SUCCESS && source.is_object();
+    TableId id;
+    if (has_source) id = {std::string(StringOr(source, "schema")), std::string(StringOr(source, "table"))};
     if (id.schema.empty() || id.table.empty()) {
-      return absl::InvalidArgumentError("source block names no schema/table");
+      // No source block naming the table: <prefix>.<schema>.<table> topic.
+      const size_t last = m.source.topic.rfind('.');
+      const size_t before = last == std::string::npos || last == 0 ? std::string::npos : m.source.topic.rfind('.', last - 1);
+      if (before == std::string::npos) {
+        return absl::InvalidArgumentError("neither the source block nor the topic name (<prefix>.<schema>.<table>) names the table");
+      }
+      id = {m.source.topic.substr(before + 1, last - before - 1), m.source.topic.substr(last + 1)};
     }
 
     element key_schema;
@@ -313,10 +318,10 @@ struct DebeziumJsonDecoder::Impl {
     }
 
     int64_t lsn = 0;
-    if (source["lsn"].get(lsn) != simdjson::SUCCESS) lsn = 0;
+    if (!has_source || source["lsn"].get(lsn) != simdjson::SUCCESS) lsn = 0;
     int64_t commit = lsn;
     std::string_view sequence;
-    if (source["sequence"].get(sequence) == simdjson::SUCCESS) {
+    if (has_source && source["sequence"].get(sequence) == simdjson::SUCCESS) {
       // "[\"<commit lsn>\",\"<lsn>\"]": the first entry orders transactions.
       const size_t open = sequence.find('"');
       const size_t close = open == std::string_view::npos ? open : sequence.find('"', open + 1);
@@ -328,7 +333,7 @@ struct DebeziumJsonDecoder::Impl {
     change.version = Version{Lsn{static_cast<uint64_t>(commit)},
                              Lsn{change.op == Op::kRead ? 0 : static_cast<uint64_t>(lsn)}};
     int64_t ts_ms = 0;
-    if (source["ts_ms"].get(ts_ms) != simdjson::SUCCESS) ts_ms = 0;
+    if (!has_source || source["ts_ms"].get(ts_ms) != simdjson::SUCCESS) ts_ms = 0;
     change.source_ts_ms = ts_ms;
     return change;
   }

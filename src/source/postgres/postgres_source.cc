@@ -84,6 +84,15 @@ absl::Status PostgresSource::Start() {
               {{"slot", options_.slot}, {"confirmed_flush_lsn", PQgetvalue(slot.get(), 0, 1)}});
     return StartStreaming(Lsn{0});
   }
+  CDC_ASSIGN_OR_RETURN(std::optional<bool> recorded, state_.SnapshotCompleted(options_.slot));
+  if (recorded == true) {
+    // The slot we streamed from is gone: the changes made since it was last
+    // read are gone with it. Silently creating a new one would skip them.
+    return absl::FailedPreconditionError(StrCat(
+        slot_ctx, " no longer exists, but this pipeline has streamed from it: changes since its last "
+        "confirmed position cannot be recovered from PostgreSQL. To start over with a new snapshot, "
+        "reset the capture state of slot '", options_.slot, "' (docs/operations.md)"));
+  }
   return CreateSlotAndSnapshot(*sql);
 }
 
