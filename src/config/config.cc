@@ -175,6 +175,8 @@ const std::vector<Setting>& Settings() {
          }
          return {};
        }},
+      {"load.dead_letter_topic", Kind::kString, "<prefix>.dlq", "where undecodable messages go, with headers", false,
+       String([](Config& c) -> std::string& { return c.load.dead_letter_topic; })},
       {"http.listen", Kind::kString, "127.0.0.1:8089", "host:port of the status/metrics endpoint (empty: off)", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          if (!n.IsScalar()) return "must be host:port";

@@ -40,6 +40,7 @@ struct SinkConfig {
 
 struct LoadConfig {
   std::vector<std::string> topics;  // names, or one regex starting with ^; empty: <prefix>.<schema>.<table>
+  std::string dead_letter_topic;    // empty: <prefix>.dlq
 };
 
 struct HttpConfig {

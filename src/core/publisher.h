@@ -33,6 +33,10 @@ class Publisher {
 
   /// Number of messages queued or in flight.
   virtual int64_t InFlight() const = 0;
+
+  /// Waits until every queued message is delivered or failed (reports are
+  /// served meanwhile). Unavailable if that takes longer than `timeout_ms`.
+  virtual absl::Status Flush(int timeout_ms) = 0;
 };
 
 }  // namespace cdc

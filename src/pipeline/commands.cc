@@ -186,7 +186,16 @@ class Process {
       }
       lo.stream_id = "kafka-" + cluster;
     }
-    load_loop_ = std::make_unique<LoadLoop>(*subscriber_, *decoder_, *sink_, lo, load_stats_,
+    const std::string dlq_topic = config_.load.dead_letter_topic.empty() ? config_.kafka.topic_prefix + ".dlq"
+                                                                         : config_.load.dead_letter_topic;
+    kafka::KafkaPublisher::TopicCreator dlq_creator;
+    if (broker_) dlq_creator = [this](const std::string& t) { return broker_->CreateTopic(t, 1); };
+    auto dlq_kafka = KafkaOptionsFor(config_, bootstrap_);
+    dlq_kafka.partitions = 1;
+    CDC_ASSIGN_OR_RETURN(dlq_publisher_, kafka::KafkaPublisher::Create(
+        dlq_kafka, [this](const Delivery& d) { dead_letters_->OnDelivered(d); }, dlq_creator));
+    dead_letters_ = std::make_unique<DeadLetterQueue>(*dlq_publisher_, dlq_topic);
+    load_loop_ = std::make_unique<LoadLoop>(*subscriber_, *decoder_, *sink_, dead_letters_.get(), lo, load_stats_,
                                             on_committed_);
     checksummer_ = std::make_unique<duck::DuckDbChecksummer>(database_);
     load_thread_ = std::thread([this] {
@@ -212,7 +221,8 @@ class Process {
                       capture_stats_.confirmed_lsn.load(), "\n# TYPE cdcpipe_load_rows_total counter\n",
                       "cdcpipe_load_rows_total ", load_stats_.rows.load(),
                       "\n# TYPE cdcpipe_load_batches_total counter\ncdcpipe_load_batches_total ",
-                      load_stats_.batches.load(), "\n");
+                      load_stats_.batches.load(), "\n# TYPE cdcpipe_load_dead_letters_total counter\n",
+                      "cdcpipe_load_dead_letters_total ", load_stats_.dead_letters.load(), "\n");
       return http::Response{200, m, "text/plain; version=0.0.4"};
     });
     server_->Get("/v1/progress", [this](const http::Params&) {
@@ -245,6 +255,8 @@ class Process {
   std::unique_ptr<duck::DuckDbSink> sink_;
   std::unique_ptr<kafka::KafkaSubscriber> subscriber_;
   std::unique_ptr<debezium::DebeziumJsonDecoder> decoder_;
+  std::unique_ptr<DeadLetterQueue> dead_letters_;          // outlives the publisher that reports to it
+  std::unique_ptr<kafka::KafkaPublisher> dlq_publisher_;
   std::unique_ptr<LoadLoop> load_loop_;
   std::unique_ptr<duck::DuckDbChecksummer> checksummer_;
   std::unique_ptr<http::Server> server_;

@@ -87,9 +87,17 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
     CDC_RETURN_IF_ERROR(flush_error_);
     CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(50));
     if (message) {
-      CDC_ASSIGN_OR_RETURN(auto change, decoder_.Decode(*message));
+      auto change = decoder_.Decode(*message);
+      if (!change.ok()) {
+        // A message that cannot be decoded will never decode: park it and go
+        // on with the partition; its offset is committed with the next batch.
+        if (!dead_letters_ || !absl::IsInvalidArgument(change.status())) return change.status();
+        CDC_RETURN_IF_ERROR(dead_letters_->Send(*message, change.status()));
+        stats_.dead_letters += 1;
+        change = std::optional<RowChange>();
+      }
       if (pending_offsets_.empty()) batch_start = absl::Now();
-      if (change) batch_.Add(std::move(*change));
+      if (*change) batch_.Add(std::move(**change));
       pending_offsets_[message->source] = message->offset + 1;
     }
     if (!pending_offsets_.empty() &&

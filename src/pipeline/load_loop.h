@@ -8,6 +8,7 @@
 #include "core/sink.h"
 #include "core/subscriber.h"
 #include "pipeline/batch.h"
+#include "pipeline/dead_letter.h"
 
 namespace cdc {
 
@@ -22,6 +23,7 @@ struct LoadOptions {
 struct LoadStats {
   std::atomic<uint64_t> rows{0};
   std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> dead_letters{0};
 };
 
 /// Consumes, batches and applies to the sink, storing offsets with the
@@ -29,10 +31,11 @@ struct LoadStats {
 /// (capture's coordinator in `run` with the embedded broker).
 class LoadLoop {
  public:
-  LoadLoop(Subscriber& subscriber, EventDecoder& decoder, Sink& sink, LoadOptions options, LoadStats& stats,
-           std::function<void(const OffsetMap&)> on_committed = nullptr)
-      : subscriber_(subscriber), decoder_(decoder), sink_(sink), options_(std::move(options)), stats_(stats),
-        on_committed_(std::move(on_committed)) {}
+  /// `dead_letters` may be null: undecodable messages then stop the loop.
+  LoadLoop(Subscriber& subscriber, EventDecoder& decoder, Sink& sink, DeadLetterQueue* dead_letters,
+           LoadOptions options, LoadStats& stats, std::function<void(const OffsetMap&)> on_committed = nullptr)
+      : subscriber_(subscriber), decoder_(decoder), sink_(sink), dead_letters_(dead_letters),
+        options_(std::move(options)), stats_(stats), on_committed_(std::move(on_committed)) {}
 
   absl::Status Run(const std::atomic<bool>& stop);
 
@@ -48,6 +51,7 @@ class LoadLoop {
   Subscriber& subscriber_;
   EventDecoder& decoder_;
   Sink& sink_;
+  DeadLetterQueue* dead_letters_;
   LoadOptions options_;
   LoadStats& stats_;
   std::function<void(const OffsetMap&)> on_committed_;

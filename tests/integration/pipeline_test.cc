@@ -245,6 +245,30 @@ TEST(Cli, UnreachableDatabaseIsAClearError) {
   EXPECT_EQ(out.find("hidden"), std::string::npos) << out;
 }
 
+TEST(DeadLetters, UndecodableMessagesAreParkedWithHeadersAndTheRestLoads) {
+  const std::string name = "dlq";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  const std::string bootstrap = Services::Get().bootstrap;
+  PipelineFiles f = WriteConfig(name, dsn, bootstrap);
+  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  std::string out;
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out;
+  // A poison message in the middle of the table's topic, then more changes.
+  ASSERT_EQ(Shell("printf 'not json at all' | kcat -P -b " + bootstrap + " -t dlq.public.items -k poison -p 2 2>&1", &out), 0) << out;
+  pg.Exec("INSERT INTO items (id, label) SELECT g, 'after poison' FROM generate_series(500, 600) g");
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60), 0);
+  ASSERT_EQ(Shell("kcat -C -b " + bootstrap + " -t dlq.dlq -e -q -f '%k|%s|%h\\n' 2>&1", &out), 0) << out;
+  EXPECT_NE(out.find("poison|not json at all|"), std::string::npos) << out;
+  EXPECT_NE(out.find("cdcpipe.original.topic=dlq.public.items"), std::string::npos) << out;
+  EXPECT_NE(out.find("cdcpipe.original.partition=2"), std::string::npos) << out;
+  EXPECT_NE(out.find("cdcpipe.original.offset="), std::string::npos) << out;
+  EXPECT_NE(out.find("cdcpipe.error="), std::string::npos) << out;
+}
+
 TEST(Preflight, NamesEachProblemAndItsFix) {
   const std::string dsn = Services::Get().CreateDatabase("preflight");
   Pg pg(dsn);

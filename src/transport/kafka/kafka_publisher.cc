@@ -94,4 +94,8 @@ void KafkaPublisher::Poll(int timeout_ms) { rd_kafka_poll(rk_.get(), timeout_ms)
 
 int64_t KafkaPublisher::InFlight() const { return rd_kafka_outq_len(rk_.get()); }
 
+absl::Status KafkaPublisher::Flush(int timeout_ms) {
+  return StatusFromKafkaError(rd_kafka_flush(rk_.get(), timeout_ms), "flush producer");
+}
+
 }  // namespace cdc::kafka

@@ -24,6 +24,7 @@ class KafkaPublisher final : public Publisher {
   absl::Status Publish(OutgoingMessage message, uint64_t ticket) override;
   void Poll(int timeout_ms) override;
   int64_t InFlight() const override;
+  absl::Status Flush(int timeout_ms) override;
 
   /// A fatal producer error (e.g. idempotence broken), if one happened.
   absl::Status FatalError() const;

@@ -1,0 +1,39 @@
+#pragma once
+#include <string>
+
+#include "core/message.h"
+#include "core/publisher.h"
+#include "core/status.h"
+
+namespace cdc {
+
+/// Headers of a dead-lettered message (ARCHITECTURE.md, delivery contract 6).
+inline constexpr const char* kDeadLetterErrorHeader = "cdcpipe.error";
+inline constexpr const char* kDeadLetterTopicHeader = "cdcpipe.original.topic";
+inline constexpr const char* kDeadLetterPartitionHeader = "cdcpipe.original.partition";
+inline constexpr const char* kDeadLetterOffsetHeader = "cdcpipe.original.offset";
+inline constexpr const char* kDeadLetterTimestampHeader = "cdcpipe.original.timestamp";
+
+/// Sends messages that cannot be decoded or applied to the dead-letter
+/// topic, with the error and their origin in headers, and waits for the
+/// broker's acknowledgement so the caller may then move its offset past them.
+/// Single-threaded.
+class DeadLetterQueue {
+ public:
+  DeadLetterQueue(Publisher& publisher, std::string topic) : publisher_(publisher), topic_(std::move(topic)) {}
+
+  /// Called from the publisher's delivery handler.
+  void OnDelivered(const Delivery& d) { last_ = d.status; }
+
+  /// OK once the message is durable in the dead-letter topic.
+  absl::Status Send(const IncomingMessage& message, const absl::Status& error);
+
+  const std::string& topic() const { return topic_; }
+
+ private:
+  Publisher& publisher_;
+  std::string topic_;
+  absl::Status last_;
+};
+
+}  // namespace cdc
