@@ -218,6 +218,36 @@ TEST_P(PipelineTest, DroppedSlotStopsInsteadOfSkippingChanges) {
   EXPECT_EQ(pg.Scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "'"), "0");
 }
 
+TEST_P(PipelineTest, SchemaChangesAddColumnsAndNullDroppedOnes) {
+  const std::string name = "schema_" + Name(GetParam());
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  PipelineFiles f = WriteConfig(name, dsn, Bootstrap(), "  delete_mode: soft\n");
+  // delete_mode is a sink key: append it under sink.
+  std::string cfg = ReadFile(f.config);
+  cfg.replace(cfg.find("  delete_mode: soft\n"), std::string("  delete_mode: soft\n").size(), "");
+  cfg.replace(cfg.find("  batch:"), 0, "  delete_mode: soft\n");
+  std::ofstream(f.config) << cfg;
+  auto children = Start(f, "1");
+  std::string out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;  // the old shape is in the warehouse
+  pg.Exec("ALTER TABLE items ADD COLUMN rating numeric(4,1), DROP COLUMN code;"
+          "UPDATE items SET rating = 4.5 WHERE id <= 10;"
+          "INSERT INTO items (id, label, rating) VALUES (700, 'new shape', 1.0);"
+          "DELETE FROM items WHERE id = 11;");
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(children.back()->log());
+  EXPECT_NE(out.find("(12 columns)"), std::string::npos) << out;  // rating compared, code gone
+  StopAll(children);
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT CAST(rating AS VARCHAR) FROM public.items WHERE id = 700"), "1.0");
+  EXPECT_EQ(duck.Scalar("SELECT typeof(rating) FROM public.items LIMIT 1"), "DECIMAL(4,1)");
+  EXPECT_EQ(duck.Scalar("SELECT code FROM public.items WHERE id = 1"), "NULL");   // dropped, row updated
+  EXPECT_EQ(duck.Scalar("SELECT code FROM public.items WHERE id = 30"), "C30");   // dropped, row untouched
+  EXPECT_EQ(duck.Scalar("SELECT _cdc_deleted FROM public.items WHERE id = 11"), "true");  // soft delete
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items WHERE _cdc_deleted"), "1");
+}
+
 INSTANTIATE_TEST_SUITE_P(Brokers, PipelineTest, ::testing::Values(Broker::kKafka, Broker::kEmbedded),
                          [](const auto& param_info) { return Name(param_info.param); });
 

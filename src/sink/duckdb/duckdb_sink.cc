@@ -135,6 +135,14 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
     insert_cols.push_back(q);
     insert_vals.push_back("s." + q);
   }
+  // Columns the source dropped stay in the warehouse and become null for
+  // rows changed after the drop.
+  for (const std::string& existing : st->target_columns) {
+    if (IsCdcColumn(existing)) continue;
+    bool in_event = false;
+    for (const auto& c : table.columns) in_event = in_event || c.name == existing;
+    if (!in_event) set.push_back(StrCat(QuoteIdent(existing), " = NULL"));
+  }
   for (const char* meta : {"_cdc_lsn", "_cdc_seq", "_cdc_op", "_cdc_ts"}) {
     set.push_back(StrCat(meta, " = s.", meta));
     insert_cols.push_back(meta);
