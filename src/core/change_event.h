@@ -62,7 +62,8 @@ enum class Op : char {
   kCreate = 'c',
   kUpdate = 'u',
   kDelete = 'd',
-  kRead = 'r',  // snapshot
+  kRead = 'r',      // snapshot
+  kTruncate = 't',  // every row of the table; no before/after
 };
 
 /// A committed row change. `before` follows the replica identity: key

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ namespace cdc {
 struct TableBatch {
   std::shared_ptr<const WarehouseTable> table;
   std::vector<RowChange> rows;
+  /// The table was truncated at this version: stored rows older than it go,
+  /// and older events arriving later (other partitions, replays) are ignored.
+  std::optional<Version> truncated_at;
 };
 
 /// Where a stream of offsets comes from. Offsets of one Kafka cluster mean

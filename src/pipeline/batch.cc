@@ -43,6 +43,10 @@ void Batch::Add(RowChange change) {
   }
   t.schema = change.table;
   ++rows_;
+  if (change.op == Op::kTruncate) {
+    Truncate(t, change.version);
+    return;
+  }
   if (!change.table->HasKey()) {
     t.rows.push_back(std::move(change));
     return;
@@ -64,11 +68,23 @@ void Batch::Add(RowChange change) {
   kept = std::move(change);
 }
 
+void Batch::Truncate(TableRows& t, const Version& at) {
+  std::vector<RowChange> kept;
+  t.by_key.clear();
+  for (auto& row : t.rows) {
+    if (row.version < at) continue;  // replaced by the truncation
+    if (row.table->HasKey()) t.by_key.emplace(KeyOf(row), kept.size());
+    kept.push_back(std::move(row));
+  }
+  t.rows = std::move(kept);
+  if (!t.truncated_at || *t.truncated_at < at) t.truncated_at = at;
+}
+
 std::vector<TableBatch> Batch::Take() {
   std::vector<TableBatch> out;
   for (auto& [id, t] : tables_) {
     for (auto& row : t.rows) row.table = t.schema;
-    out.push_back(TableBatch{t.schema, std::move(t.rows)});
+    out.push_back(TableBatch{t.schema, std::move(t.rows), t.truncated_at});
   }
   tables_.clear();
   rows_ = 0;

@@ -24,7 +24,9 @@ class Batch {
     std::shared_ptr<const WarehouseTable> schema;
     std::vector<RowChange> rows;                // keyless tables: every event
     std::map<std::string, size_t> by_key;       // key text -> index in rows
+    std::optional<Version> truncated_at;
   };
+  void Truncate(TableRows& t, const Version& at);
   std::map<TableId, TableRows> tables_;
   size_t rows_ = 0;
 };

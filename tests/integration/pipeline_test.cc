@@ -61,8 +61,10 @@ BEGIN;
 INSERT INTO items (id, label) VALUES (2000, 'rolled back');
 UPDATE items SET label = 'rolled back' WHERE id = 5;
 ROLLBACK;
+TRUNCATE lines;
+INSERT INTO lines VALUES (2, 1, 7), (2, 2, 8);
 UPDATE items SET id = 5000 WHERE id = 6;
-UPDATE lines SET line_no = line_no + 1000 WHERE order_id = 1 AND line_no <= 5;
+UPDATE lines SET line_no = line_no + 1000 WHERE order_id = 2 AND line_no <= 1;
 INSERT INTO items (id, label) VALUES (6, 'reused key');
 )sql";
 
@@ -129,14 +131,15 @@ TEST_P(PipelineTest, ChangesArriveExactlyAsInPostgres) {
   EXPECT_EQ(duck.Scalar("SELECT epoch_us(seen_tz) FROM public.items WHERE id = 1000"),
             pg.Scalar("SELECT (extract(epoch from seen_tz) * 1000000)::bigint FROM items WHERE id = 1000"));
   EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 1000"), "quote ' tab \t newline \n unicode é");
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines"), "90");
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines WHERE line_no > 1000"), "5");
+  // Truncated after the multi-row transaction, then refilled.
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines"), "2");
+  EXPECT_EQ(duck.Scalar("SELECT sum(qty) FROM public.lines"), "15");
   EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.items LIMIT 1"), "DECIMAL(12,2)");
   EXPECT_EQ(duck.Scalar("SELECT typeof(seen_tz) FROM public.items LIMIT 1"), "TIMESTAMP WITH TIME ZONE");
   EXPECT_EQ(duck.Scalar("SELECT pos FROM public.items WHERE id = 1000"), "(1.5,2.5)");
   EXPECT_NE(ReadFile(children.back()->log()).find("unsupported column type sent as its text form"), std::string::npos);
-  // Two topics of four partitions; offsets are stored with the data.
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM _cdc_offsets"), "8");
+  // Offsets are stored with the data, for both topics.
+  EXPECT_EQ(duck.Scalar("SELECT count(DISTINCT topic) FROM _cdc_offsets"), "2");
   // capture records its snapshot in the warehouse only when it loads it too.
   EXPECT_EQ(duck.Scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = '_cdc_capture_state'"),
             GetParam() == Broker::kKafka ? "0" : "1");

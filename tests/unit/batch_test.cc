@@ -53,6 +53,21 @@ TEST(Batch, DeleteThenInsertKeepsTheInsert) {
   EXPECT_EQ(out[0].rows[0].op, Op::kCreate);
 }
 
+TEST(Batch, TruncateDropsOlderRowsAndKeepsLaterOnes) {
+  auto t = Table();
+  Batch b;
+  b.Add(Change(t, Op::kCreate, 1, Value::Text("before"), 10, 1));
+  b.Add(Change(t, Op::kCreate, 2, Value::Text("before"), 10, 2));
+  b.Add(RowChange{t, Op::kTruncate, {Value::Null(), Value::Null()}, Version{Lsn{20}, Lsn{5}}, 0});
+  b.Add(Change(t, Op::kCreate, 2, Value::Text("after"), 30, 1));
+  auto out = b.Take();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].truncated_at.has_value());
+  EXPECT_EQ(*out[0].truncated_at, (Version{Lsn{20}, Lsn{5}}));
+  ASSERT_EQ(out[0].rows.size(), 1u);
+  EXPECT_EQ(out[0].rows[0].values[1].text, "after");
+}
+
 TEST(Batch, KeylessTablesKeepEveryEvent) {
   auto t = Table(false);
   Batch b;

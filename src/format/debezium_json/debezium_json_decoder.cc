@@ -255,7 +255,7 @@ struct DebeziumJsonDecoder::Impl {
     if (payload["op"].get(op) != simdjson::SUCCESS || op.size() != 1) {
       return absl::InvalidArgumentError("payload has no 'op'");
     }
-    if (op != "c" && op != "u" && op != "d" && op != "r") return std::nullopt;  // t, m: not rows
+    if (op != "c" && op != "u" && op != "d" && op != "r" && op != "t") return std::nullopt;  // m: not a row
     element source;
     const bool has_source = payload["source"].get(source) == simdjson::SUCCESS && source.is_object();
     TableId id;
@@ -291,7 +291,11 @@ struct DebeziumJsonDecoder::Impl {
     change.op = static_cast<Op>(op[0]);
     element row;
     const char* row_field = change.op == Op::kDelete ? "before" : "after";
-    if (payload[row_field].get(row) != simdjson::SUCCESS || row.is_null()) {
+    if (change.op == Op::kTruncate) {
+      change.values.assign(table->table->columns.size(), Value::Null());
+      row_field = nullptr;
+    }
+    if (row_field && (payload[row_field].get(row) != simdjson::SUCCESS || row.is_null())) {
       return absl::InvalidArgumentError(StrCat("op '", op, "' without '", row_field, "'"));
     }
     std::vector<std::string> unchanged;
@@ -300,7 +304,7 @@ struct DebeziumJsonDecoder::Impl {
     }
     const auto& cols = table->table->columns;
     change.values.reserve(cols.size());
-    for (size_t i = 0; i < cols.size(); ++i) {
+    for (size_t i = 0; row_field && i < cols.size(); ++i) {
       if (std::find(unchanged.begin(), unchanged.end(), cols[i].name) != unchanged.end()) {
         change.values.push_back(Value::Unchanged());
         continue;

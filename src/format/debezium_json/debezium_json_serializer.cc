@@ -260,6 +260,13 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
     case Op::kRead:
       if (!e.after) return absl::InvalidArgumentError(StrCat("insert into ", e.table->id.ToString(), " without a row"));
       return emit(e.op, nullptr, &*e.after);
+    case Op::kTruncate: {
+      // Debezium: null key, no before/after; every row of the table goes.
+      std::string unchanged;
+      CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, Op::kTruncate, nullptr, nullptr, unchanged));
+      out.push_back(OutgoingMessage{enc.topic, std::nullopt, std::move(value), {}});
+      return absl::OkStatus();
+    }
     case Op::kDelete:
       if (!e.before) return absl::InvalidArgumentError(StrCat("delete from ", e.table->id.ToString(), " without an old row"));
       return emit(Op::kDelete, &*e.before, nullptr);

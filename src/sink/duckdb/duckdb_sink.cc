@@ -45,11 +45,15 @@ struct DuckDbSink::TableState {
   std::string staging;                            // temp table name
   std::string merge_sql;
   int staging_generation = 0;
+  std::optional<Version> truncated_at;  // from _cdc_truncations
 };
 
 absl::StatusOr<std::unique_ptr<DuckDbSink>> DuckDbSink::Create(std::shared_ptr<Database> db,
                                                                DuckDbSinkOptions options) {
   CDC_ASSIGN_OR_RETURN(auto con, db->Connect());
+  CDC_RETURN_IF_ERROR(con->Execute(
+      "CREATE TABLE IF NOT EXISTS _cdc_truncations (table_schema VARCHAR, table_name VARCHAR, lsn UBIGINT, "
+      "seq UBIGINT, PRIMARY KEY (table_schema, table_name))", "create _cdc_truncations"));
   CDC_RETURN_IF_ERROR(con->Execute(StrCat(
       "CREATE TABLE IF NOT EXISTS ", kOffsetsTable,
       " (stream_id VARCHAR, topic VARCHAR, \"partition\" INTEGER, next_offset BIGINT, "
@@ -101,6 +105,13 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
       char* name = duckdb_value_varchar(r.get(), 0, i);
       slot->target_columns.insert(name);
       duckdb_free(name);
+    }
+    QueryResult t;
+    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT lsn, seq FROM _cdc_truncations WHERE table_schema = ",
+                                           QuoteLiteral(table.id.schema), " AND table_name = ",
+                                           QuoteLiteral(table.id.table)), ctx, t));
+    if (duckdb_row_count(t.get()) > 0) {
+      slot->truncated_at = Version{Lsn{duckdb_value_uint64(t.get(), 0, 0)}, Lsn{duckdb_value_uint64(t.get(), 1, 0)}};
     }
   }
   TableState* st = slot.get();
@@ -262,13 +273,38 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
   if (!status.ok()) {
     return absl::Status(status.code(), StrCat(ctx, ": ", status.message()));
   }
+  const std::string target = Qualified(table.id);
+  if (batch.truncated_at && (!st->truncated_at || *st->truncated_at < *batch.truncated_at)) {
+    const Version& v = *batch.truncated_at;
+    const std::string older = StrCat("(_cdc_lsn < ", v.commit_lsn.value, " OR (_cdc_lsn = ", v.commit_lsn.value,
+                                     " AND _cdc_seq < ", v.change_lsn.value, "))");
+    CDC_RETURN_IF_ERROR(con_->Execute(
+        options_.delete_mode == DeleteMode::kHard
+            ? StrCat("DELETE FROM ", target, " WHERE ", older)
+            : StrCat("UPDATE ", target, " SET _cdc_deleted = true, _cdc_op = 't', _cdc_loaded_at = now() WHERE ",
+                     older, " AND _cdc_deleted IS NOT TRUE"),
+        StrCat("truncate of ", table.id.ToString())));
+    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO _cdc_truncations VALUES (", QuoteLiteral(table.id.schema),
+                                             ", ", QuoteLiteral(table.id.table), ", ", v.commit_lsn.value, ", ",
+                                             v.change_lsn.value, ")"), ctx));
+    st->truncated_at = v;
+    log::Info("sink", "table truncated", {{"table", table.id.ToString()}, {"lsn", v.commit_lsn.ToString()}});
+  }
+  if (batch.rows.empty()) return absl::OkStatus();
+  if (st->truncated_at) {
+    // Events older than the truncation (late partitions, replays) are void.
+    const Version& v = *st->truncated_at;
+    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("DELETE FROM temp.", st->staging, " WHERE _cdc_lsn < ", v.commit_lsn.value,
+                                             " OR (_cdc_lsn = ", v.commit_lsn.value, " AND _cdc_seq < ",
+                                             v.change_lsn.value, ")"), ctx));
+  }
   return con_->Execute(st->merge_sql, StrCat("MERGE into ", table.id.ToString()));
 }
 
 absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
                                             const OffsetMap& next_offsets) {
   for (const TableBatch& b : batches) {
-    if (!b.rows.empty()) CDC_RETURN_IF_ERROR(ApplyTable(b));
+    if (!b.rows.empty() || b.truncated_at) CDC_RETURN_IF_ERROR(ApplyTable(b));
   }
   if (next_offsets.empty()) return absl::OkStatus();
   std::vector<std::string> values;

@@ -85,6 +85,7 @@ absl::StatusOr<bool> PostgresChecksummer::SlotCaughtUp(const std::string& slot, 
   CDC_ASSIGN_OR_RETURN(Result r, conn_->Exec(StrCat(
       "SELECT confirmed_flush_lsn, active FROM pg_replication_slots WHERE slot_name = ", conn_->Quote(slot)), ctx));
   if (PQntuples(r.get()) == 0) return absl::NotFoundError(StrCat(ctx, " does not exist"));
+  if (PQgetisnull(r.get(), 0, 0)) return false;  // still being created
   CDC_ASSIGN_OR_RETURN(Lsn confirmed, Lsn::Parse(PQgetvalue(r.get(), 0, 0)));
   if (confirmed >= target) return true;
   if (PQgetvalue(r.get(), 0, 1)[0] == 't') return false;

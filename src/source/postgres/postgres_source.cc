@@ -147,6 +147,11 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration 
   }
   if (!streaming_) return absl::FailedPreconditionError("PostgresSource::Next before Start");
 
+  if (!pending_.empty()) {
+    ChangeEvent next = std::move(pending_.front());
+    pending_.pop_front();
+    return SourceRecord{std::move(next)};
+  }
   const absl::Time deadline = absl::Now() + max_wait;
   while (true) {
     CDC_RETURN_IF_ERROR(MaybeSendStatus());
@@ -276,10 +281,16 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     e.before = std::move(m->old_tuple);
     return SourceRecord{std::move(e)};
   }
-  if (std::holds_alternative<TruncateMessage>(message)) {
-    log::Warn("capture", "TRUNCATE is not captured yet; the warehouse keeps the rows",
-              {{"lsn", data.data_start.ToString()}});
-    return std::nullopt;
+  if (auto* m = std::get_if<TruncateMessage>(&message)) {
+    // One event per truncated table; several tables arrive as a batch.
+    for (uint32_t relid : m->relation_ids) {
+      CDC_ASSIGN_OR_RETURN(auto table, Relation(relid));
+      pending_.push_back(change(Op::kTruncate, table));
+    }
+    if (pending_.empty()) return std::nullopt;
+    ChangeEvent first = std::move(pending_.front());
+    pending_.pop_front();
+    return SourceRecord{std::move(first)};
   }
   // Origin, Type and logical decoding messages carry nothing to publish yet.
   return std::nullopt;

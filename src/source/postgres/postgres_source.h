@@ -1,4 +1,5 @@
 #pragma once
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +65,7 @@ class PostgresSource final : public ChangeSource {
   bool streaming_ = false;
 
   std::map<uint32_t, std::shared_ptr<const SourceTable>> relations_;
+  std::deque<ChangeEvent> pending_;  // the rest of a multi-table TRUNCATE
   bool in_transaction_ = false;
   BeginMessage transaction_;
 
