@@ -23,6 +23,16 @@ void CheckpointCoordinator::Commit(Lsn end_lsn) {
   Settle(t.id);
 }
 
+void CheckpointCoordinator::AbandonOpenTransaction() {
+  std::lock_guard lock(mu_);
+  if (!open_) return;
+  // Kept (not erased) so transaction ids stay contiguous for Find().
+  transactions_.back().committed = true;
+  transactions_.back().end_lsn = Lsn{0};
+  open_ = false;
+  Settle(transactions_.back().id);
+}
+
 void CheckpointCoordinator::Idle(Lsn wal_end) {
   std::lock_guard lock(mu_);
   idle_ = std::max(idle_, wal_end);

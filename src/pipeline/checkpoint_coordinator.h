@@ -37,6 +37,10 @@ class CheckpointCoordinator {
   void Commit(Lsn end_lsn);
   /// The server is idle at `wal_end` (keepalive outside a transaction).
   void Idle(Lsn wal_end);
+  /// The stream broke inside a transaction: the server will send it again
+  /// from its Begin. Its messages already published still get delivery
+  /// reports, but it confirms nothing.
+  void AbandonOpenTransaction();
 
   /// A delivery report. A failed delivery poisons the coordinator: nothing
   /// past it is ever confirmed (the error is returned by Error()).

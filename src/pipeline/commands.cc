@@ -135,9 +135,25 @@ class Process {
         KafkaOptionsFor(config_, bootstrap_),
         [this](const Delivery& d) { coordinator_->OnDelivered(d); }, creator));
     capture_thread_ = std::thread([this, embedded] {
-      CaptureLoop loop(*source_, *serializer_, *publisher_, *coordinator_, capture_stats_,
-                       embedded ? kEmbeddedUncommittedBytes : 0);
-      capture_status_ = loop.Run(StopRequested());
+      absl::Duration backoff = absl::Milliseconds(200);
+      while (true) {
+        CaptureLoop loop(*source_, *serializer_, *publisher_, *coordinator_, capture_stats_,
+                         embedded ? kEmbeddedUncommittedBytes : 0);
+        capture_status_ = loop.Run(StopRequested());
+        if (capture_status_.ok() || !absl::IsUnavailable(capture_status_) || StopRequested()) break;
+        // Connection lost (server restart, network, terminated walsender):
+        // reconnect and resume from the slot; what was not confirmed is sent
+        // again and the warehouse's version guard absorbs it.
+        log::Warn("capture", "replication connection lost; reconnecting",
+                  {{"error", std::string(capture_status_.message())}, {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
+        coordinator_->AbandonOpenTransaction();
+        absl::SleepFor(backoff);
+        backoff = std::min(backoff * 2, absl::Seconds(10));
+        source_ = std::make_unique<pg::PostgresSource>(SourceOptionsFor(config_), *state_store_);
+        capture_status_ = StartSourceWithRetry();
+        if (!capture_status_.ok()) break;
+        backoff = absl::Milliseconds(200);
+      }
       if (!capture_status_.ok()) {
         log::Error("capture", "capture stopped", {{"error", capture_status_.ToString()}});
         StopRequested() = true;

@@ -251,6 +251,29 @@ TEST_P(PipelineTest, SchemaChangesAddColumnsAndNullDroppedOnes) {
   EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items WHERE _cdc_deleted"), "1");
 }
 
+TEST_P(PipelineTest, ReconnectsWhenTheReplicationConnectionDies) {
+  const std::string name = "reconnect_" + Name(GetParam());
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  auto children = Start(f, "1", /*single_process=*/true);
+  std::string out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
+  for (int round = 0; round < 3; ++round) {
+    pg.Exec("BEGIN; INSERT INTO items (id, label) SELECT g, 'round' FROM generate_series(" +
+            std::to_string(1000 + round * 100) + ", " + std::to_string(1099 + round * 100) + ") g; COMMIT;");
+    EXPECT_EQ(pg.Scalar("SELECT count(pg_terminate_backend(active_pid)) FROM pg_replication_slots "
+                        "WHERE slot_name = '" + name + "' AND active_pid IS NOT NULL"), "1");
+    pg.Exec("UPDATE items SET label = 'after reconnect' WHERE id <= " + std::to_string(10 * (round + 1)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(children[0]->log());
+  EXPECT_TRUE(children[0]->Running());
+  EXPECT_NE(ReadFile(children[0]->log()).find("reconnecting"), std::string::npos);
+  StopAll(children);
+}
+
 INSTANTIATE_TEST_SUITE_P(Brokers, PipelineTest, ::testing::Values(Broker::kKafka, Broker::kEmbedded),
                          [](const auto& param_info) { return Name(param_info.param); });
 

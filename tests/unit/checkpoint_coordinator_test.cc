@@ -51,6 +51,25 @@ TEST(CheckpointCoordinator, IdlePositionConfirmableOnlyWhenNothingPending) {
   EXPECT_EQ(c.TakeConfirmable(), Lsn{150});
 }
 
+TEST(CheckpointCoordinator, AbandonedTransactionConfirmsNothing) {
+  CheckpointCoordinator c(CheckpointCoordinator::AckStage::kBroker);
+  c.Begin();
+  const uint64_t a = c.AddMessage();
+  c.Commit(Lsn{100});
+  c.Begin();
+  const uint64_t broken = c.AddMessage();
+  c.AbandonOpenTransaction();  // the stream broke; the server re-sends it
+  c.Begin();
+  const uint64_t again = c.AddMessage();
+  c.Commit(Lsn{300});
+  c.OnDelivered(Ok(a));
+  EXPECT_EQ(c.TakeConfirmable(), Lsn{100});
+  c.OnDelivered(Ok(again));
+  EXPECT_FALSE(c.TakeConfirmable().has_value());  // the abandoned one is still in flight
+  c.OnDelivered(Ok(broken));
+  EXPECT_EQ(c.TakeConfirmable(), Lsn{300});
+}
+
 TEST(CheckpointCoordinator, WarehouseStageWaitsForCommittedOffsets) {
   CheckpointCoordinator c(CheckpointCoordinator::AckStage::kWarehouse);
   c.Begin();
