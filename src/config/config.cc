@@ -99,6 +99,9 @@ const std::vector<Setting>& Settings() {
        String([](Config& c) -> std::string& { return c.postgres.snapshot; }, {"initial", "never"})},
       {"source.postgres.status_interval_ms", Kind::kInt, "1000", "standby status update interval", false,
        Int([](Config& c) -> int& { return c.postgres.status_interval_ms; }, 100, 60000)},
+      {"source.postgres.heartbeat_interval_ms", Kind::kInt, "10000",
+       "heartbeat period (0: off): WAL in the source database plus a __debezium-heartbeat.<prefix> record", false,
+       Int([](Config& c) -> int& { return c.postgres.heartbeat_interval_ms; }, 0, 3600000)},
       {"kafka.bootstrap_servers", Kind::kString, "", "\"embedded\" or host:port[,host:port...]", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          if (!n.IsScalar() || n.as<std::string>().empty()) return "must be \"embedded\" or host:port list";

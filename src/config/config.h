@@ -18,6 +18,7 @@ struct PostgresConfig {
   std::vector<TableId> tables;
   std::string snapshot = "initial";  // initial | never
   int status_interval_ms = 1000;
+  int heartbeat_interval_ms = 10000;
 };
 
 struct KafkaConfig {

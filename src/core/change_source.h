@@ -38,8 +38,14 @@ struct SourceIdle {
   Lsn wal_end;
 };
 
+/// A periodic sign of life (heartbeat). The source has also written WAL in
+/// its database, so that a quiet database still lets the slot advance.
+struct Heartbeat {
+  int64_t ts_ms = 0;
+};
+
 using SourceRecord = std::variant<TransactionBegin, ChangeEvent, TransactionCommit,
-                                  SnapshotBegin, SnapshotEnd, SourceIdle>;
+                                  SnapshotBegin, SnapshotEnd, SourceIdle, Heartbeat>;
 
 /// A stream of committed changes with at-least-once acknowledgement.
 /// Not thread-safe: one thread calls Next and Acknowledge.

@@ -17,6 +17,9 @@ class EventSerializer {
   /// a key change adds delete + tombstone + create). InvalidArgument when a
   /// value cannot be represented, naming table and column.
   virtual absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) = 0;
+
+  /// The heartbeat message for time `ts_ms`.
+  virtual OutgoingMessage Heartbeat(int64_t ts_ms) = 0;
 };
 
 }  // namespace cdc

@@ -53,6 +53,11 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
     return absl::OkStatus();
   }
   if (auto* idle = std::get_if<SourceIdle>(&record)) coordinator_.Idle(idle->wal_end);
+  if (auto* beat = std::get_if<Heartbeat>(&record)) {
+    // Not part of any transaction: ticket 0 is not tracked for confirmation.
+    absl::Status st = publisher_.Publish(serializer_.Heartbeat(beat->ts_ms), 0);
+    if (!st.ok() && !absl::IsUnavailable(st)) return st;  // a full queue skips one beat
+  }
   return absl::OkStatus();
 }
 

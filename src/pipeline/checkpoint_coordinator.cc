@@ -51,6 +51,7 @@ void CheckpointCoordinator::OnDelivered(const Delivery& d) {
     if (error_.ok()) error_ = d.status;
     return;
   }
+  if (d.ticket == 0) return;  // untracked (heartbeats)
   if (stage_ == AckStage::kWarehouse) {
     uncommitted_[d.partition].push_back({d.offset, d.ticket, d.bytes});
     uncommitted_bytes_[d.partition] += d.bytes;

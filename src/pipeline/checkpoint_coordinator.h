@@ -42,7 +42,7 @@ class CheckpointCoordinator {
   /// reports, but it confirms nothing.
   void AbandonOpenTransaction();
 
-  /// A delivery report. A failed delivery poisons the coordinator: nothing
+  /// A delivery report (ticket 0: untracked message). A failed delivery poisons the coordinator: nothing
   /// past it is ever confirmed (the error is returned by Error()).
   void OnDelivered(const Delivery& delivery);
   /// The warehouse committed everything below `next_offsets` (kWarehouse).

@@ -68,6 +68,7 @@ pg::PostgresSourceOptions SourceOptionsFor(const Config& c) {
   o.tables = c.postgres.tables;
   o.snapshot = c.postgres.snapshot == "never" ? pg::SnapshotMode::kNever : pg::SnapshotMode::kInitial;
   o.status_interval = absl::Milliseconds(c.postgres.status_interval_ms);
+  o.heartbeat_interval = absl::Milliseconds(c.postgres.heartbeat_interval_ms);
   return o;
 }
 

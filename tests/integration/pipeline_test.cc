@@ -2,6 +2,7 @@
 // Apache Kafka broker, or the embedded one) -> DuckDB, then `verify`.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -323,6 +324,33 @@ TEST(DeadLetters, UndecodableMessagesAreParkedWithHeadersAndTheRestLoads) {
   EXPECT_NE(out.find("cdcpipe.original.partition=2"), std::string::npos) << out;
   EXPECT_NE(out.find("cdcpipe.original.offset="), std::string::npos) << out;
   EXPECT_NE(out.find("cdcpipe.error="), std::string::npos) << out;
+}
+
+TEST(Heartbeats, QuietDatabaseStillReleasesWalAndPublishesHeartbeats) {
+  const std::string name = "beat";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  const std::string bootstrap = Services::Get().bootstrap;
+  PipelineFiles f = WriteConfig(name, dsn, bootstrap);
+  std::string cfg = ReadFile(f.config);
+  cfg.replace(cfg.find("    publication:"), 0, "    heartbeat_interval_ms: 300\n");
+  std::ofstream(f.config) << cfg;
+  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  std::string out;
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out;
+  const std::string slot_lsn = "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'beat'";
+  const std::string before = pg.Scalar(slot_lsn);
+  // Nothing changes in the captured tables; only heartbeats write WAL here.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  EXPECT_EQ(pg.Scalar("SELECT " + std::string("pg_wal_lsn_diff((") + slot_lsn + "), '" + before + "') > 0"), "t")
+      << "slot stayed at " << before;
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60), 0);
+  ASSERT_EQ(Shell("kcat -C -b " + bootstrap + " -t __debezium-heartbeat.beat -e -q -f '%k|%s\\n' 2>&1", &out), 0) << out;
+  EXPECT_NE(out.find("\"serverName\":\"beat\""), std::string::npos) << out;
+  EXPECT_NE(out.find("io.debezium.connector.common.Heartbeat"), std::string::npos) << out;
+  EXPECT_GE(std::count(out.begin(), out.end(), '\n'), 3) << out;
 }
 
 TEST(Preflight, NamesEachProblemAndItsFix) {

@@ -239,6 +239,21 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
   return v;
 }
 
+OutgoingMessage DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {
+  std::string key =
+      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":"
+      "\"serverName\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.ServerNameKey\"},"
+      "\"payload\":{\"serverName\":";
+  json::AppendEscaped(key, options_.topic_prefix);
+  key += "}}";
+  std::string value =
+      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":"
+      "\"ts_ms\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\"},\"payload\":{\"ts_ms\":";
+  json::AppendInt(value, ts_ms);
+  value += "}}";
+  return OutgoingMessage{"__debezium-heartbeat." + options_.topic_prefix, std::move(key), std::move(value), {}};
+}
+
 absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector<OutgoingMessage>& out) {
   if (!e.table) return absl::InvalidArgumentError("change event without a table");
   const TableEncoding& enc = EncodingFor(e.table);

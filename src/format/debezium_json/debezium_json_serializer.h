@@ -30,6 +30,8 @@ class DebeziumJsonSerializer final : public EventSerializer {
   ~DebeziumJsonSerializer() override;
 
   absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) override;
+  /// Debezium's heartbeat record on __debezium-heartbeat.<prefix> (spec/02 §7).
+  OutgoingMessage Heartbeat(int64_t ts_ms) override;
 
   /// The topic for a table (characters outside [A-Za-z0-9._-] become '_').
   std::string TopicFor(const TableId& table) const;

@@ -44,7 +44,8 @@ absl::Status PostgresSource::EnsurePublication(Connection& sql) {
 }
 
 absl::Status PostgresSource::Start() {
-  CDC_ASSIGN_OR_RETURN(auto sql, Connection::Open(options_.dsn, false, "setup"));
+  CDC_ASSIGN_OR_RETURN(sql_, Connection::Open(options_.dsn, false, "setup"));
+  Connection* sql = sql_.get();
   CDC_RETURN_IF_ERROR(EnsurePublication(*sql));
   CDC_ASSIGN_OR_RETURN(Result db, sql->Exec("SELECT current_database()", "source database"));
   database_ = PQgetvalue(db.get(), 0, 0);
@@ -147,6 +148,14 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration 
   }
   if (!streaming_) return absl::FailedPreconditionError("PostgresSource::Next before Start");
 
+  if (options_.heartbeat_interval > absl::ZeroDuration() && absl::Now() - last_heartbeat_ >= options_.heartbeat_interval) {
+    last_heartbeat_ = absl::Now();
+    // Non-transactional: writes WAL in this database even when nothing else
+    // does, so the server keeps sending positions we can confirm.
+    CDC_RETURN_IF_ERROR(sql_->Exec("SELECT pg_logical_emit_message(false, 'cdcpipe_heartbeat', '')",
+                                   StrCat("heartbeat of slot ", options_.slot)).status());
+    return SourceRecord{Heartbeat{absl::ToUnixMillis(last_heartbeat_)}};
+  }
   if (!pending_.empty()) {
     ChangeEvent next = std::move(pending_.front());
     pending_.pop_front();

@@ -23,6 +23,7 @@ struct PostgresSourceOptions {
   std::vector<TableId> tables;  // empty: every table (FOR ALL TABLES)
   SnapshotMode snapshot = SnapshotMode::kInitial;
   absl::Duration status_interval = absl::Seconds(1);
+  absl::Duration heartbeat_interval = absl::Seconds(10);  // zero: off
 };
 
 class Snapshotter;
@@ -60,6 +61,8 @@ class PostgresSource final : public ChangeSource {
   std::string database_;
   bool snapshot_unconfirmed_ = false;  // snapshot read, not yet known durable
   std::unique_ptr<Connection> replication_;
+  std::unique_ptr<Connection> sql_;  // ordinary session: heartbeats
+  absl::Time last_heartbeat_ = absl::Now();
   std::unique_ptr<Snapshotter> snapshotter_;
   Lsn consistent_point_;
   bool streaming_ = false;
