@@ -47,8 +47,11 @@ int main(int argc, char** argv) {
   CLI::App* broker = app.add_subcommand("dev-broker", "run an embedded (mock, not durable) Kafka broker");
   CLI::App* show = app.add_subcommand("show", "print the newest rows of each warehouse table");
   CLI::App* preflight = app.add_subcommand("preflight", "check that PostgreSQL is ready for capture");
+  CLI::App* reset = app.add_subcommand("reset-snapshot", "forget the initial snapshot so the next start takes a new one");
+  bool reset_kafka = false;
+  reset->add_flag("--kafka", reset_kafka, "the state of `capture` (in Kafka) rather than of `run` (in the warehouse)");
   CLI::App* settings = app.add_subcommand("config-keys", "list every configuration key");
-  for (CLI::App* s : {run, capture, load, verify, show, preflight}) add_config(s);
+  for (CLI::App* s : {run, capture, load, verify, show, preflight, reset}) add_config(s);
   int show_limit = 5;
   show->add_option("--limit", show_limit, "rows per table")->default_val(5);
   std::optional<std::string> http_listen;
@@ -105,5 +108,6 @@ int main(int argc, char** argv) {
   if (*verify) return ExitCode(cdc::RunVerify(*config, verify_options), "verify");
   if (*show) return ExitCode(cdc::RunShow(*config, show_limit), "show");
   if (*preflight) return ExitCode(cdc::RunPreflight(*config), "preflight");
+  if (*reset) return ExitCode(cdc::RunResetSnapshot(*config, reset_kafka), "reset-snapshot");
   return 2;
 }

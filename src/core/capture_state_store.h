@@ -21,6 +21,9 @@ class CaptureStateStore {
 
   /// Records the snapshot state of `slot` durably before returning.
   virtual absl::Status RecordSnapshot(const std::string& slot, bool completed) = 0;
+
+  /// Forgets `slot` (operator reset: the next start takes a new snapshot).
+  virtual absl::Status ClearSnapshot(const std::string& slot) = 0;
 };
 
 }  // namespace cdc

@@ -333,6 +333,29 @@ absl::Status RunPreflight(const Config& config) {
   return absl::OkStatus();
 }
 
+absl::Status RunResetSnapshot(const Config& config, bool kafka_store) {
+  std::unique_ptr<CaptureStateStore> store;
+  std::shared_ptr<duck::Database> db;
+  if (kafka_store) {
+    if (config.kafka.Embedded()) {
+      return absl::InvalidArgumentError("--kafka: kafka.bootstrap_servers is \"embedded\", whose state lives in the warehouse");
+    }
+    CDC_ASSIGN_OR_RETURN(store, kafka::KafkaCaptureStateStore::Create(
+        KafkaOptionsFor(config, config.kafka.bootstrap_servers), config.kafka.topic_prefix + ".cdcpipe-capture-state"));
+  } else {
+    auto opened = duck::Database::Open(config.sink.duckdb_path);
+    if (!opened.ok()) {
+      return absl::FailedPreconditionError(StrCat(opened.status().message(), "\n(stop the pipeline first)"));
+    }
+    db = *opened;
+    CDC_ASSIGN_OR_RETURN(store, duck::DuckDbCaptureStateStore::Create(db));
+  }
+  CDC_RETURN_IF_ERROR(store->ClearSnapshot(config.postgres.slot));
+  std::printf("capture state of slot %s reset: the next start creates the slot if needed and takes a new snapshot\n",
+              config.postgres.slot.c_str());
+  return absl::OkStatus();
+}
+
 absl::Status RunShow(const Config& config, int limit) {
   auto db = duck::Database::Open(config.sink.duckdb_path, /*read_only=*/true);
   if (!db.ok()) {

@@ -28,6 +28,10 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options);
 /// what fails. FailedPrecondition when any check fails.
 absl::Status RunPreflight(const Config& config);
 
+/// Forgets that the slot's initial snapshot was taken (in the warehouse, or
+/// in Kafka when `kafka_store`), so the next start takes a new one.
+absl::Status RunResetSnapshot(const Config& config, bool kafka_store);
+
 /// Prints the newest rows of each warehouse table (opens the DuckDB file
 /// read-only: the pipeline must not be running).
 absl::Status RunShow(const Config& config, int limit);

@@ -134,6 +134,9 @@ void Services::Stop() {
 
 std::string Services::CreateDatabase(const std::string& name) {
   Pg admin(admin_dsn);
+  // Slots are cluster-wide: an earlier run's slot of this name must go first.
+  admin.Exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + name +
+             "' AND NOT active");
   admin.Exec("DROP DATABASE IF EXISTS " + name);
   admin.Exec("CREATE DATABASE " + name);
   std::string dsn = admin_dsn;

@@ -26,4 +26,9 @@ absl::Status DuckDbCaptureStateStore::RecordSnapshot(const std::string& slot, bo
                        "write _cdc_capture_state");
 }
 
+absl::Status DuckDbCaptureStateStore::ClearSnapshot(const std::string& slot) {
+  return con_->Execute(StrCat("DELETE FROM _cdc_capture_state WHERE slot = ", QuoteLiteral(slot)),
+                       "reset _cdc_capture_state");
+}
+
 }  // namespace cdc::duck

@@ -14,6 +14,7 @@ class DuckDbCaptureStateStore final : public CaptureStateStore {
   static absl::StatusOr<std::unique_ptr<DuckDbCaptureStateStore>> Create(std::shared_ptr<Database> db);
   absl::StatusOr<std::optional<bool>> SnapshotCompleted(const std::string& slot) override;
   absl::Status RecordSnapshot(const std::string& slot, bool completed) override;
+  absl::Status ClearSnapshot(const std::string& slot) override;
 
  private:
   explicit DuckDbCaptureStateStore(std::unique_ptr<Connection> con) : con_(std::move(con)) {}

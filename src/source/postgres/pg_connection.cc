@@ -15,6 +15,9 @@ absl::Status StatusFromSqlState(std::string_view sqlstate, std::string_view mess
   const std::string_view cls = sqlstate.substr(0, 2);
   // Class 08 connection exceptions, 57 operator intervention (shutdown,
   // cancel), 53 insufficient resources, 40 transaction rollback: transient.
+  // 53400 configuration limit (e.g. all replication slots in use): no
+  // amount of waiting fixes it.
+  if (sqlstate == "53400") return absl::FailedPreconditionError(text);
   if (cls == "08" || cls == "57" || cls == "53" || cls == "40") return absl::UnavailableError(text);
   // 55006 object in use: e.g. the slot is still held by the walsender of a
   // capture that just died; the server frees it once it notices.

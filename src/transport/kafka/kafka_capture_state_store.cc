@@ -48,7 +48,11 @@ absl::StatusOr<std::optional<bool>> KafkaCaptureStateStore::SnapshotCompleted(co
     const bool eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
     const int64_t offset = m->offset;
     if (!m->err && m->key && std::string(static_cast<const char*>(m->key), m->key_len) == slot) {
-      state = m->payload && m->len == 4 && std::string(static_cast<const char*>(m->payload), 4) == "done";
+      if (m->payload == nullptr) {
+        state.reset();  // tombstone: reset by the operator
+      } else {
+        state = m->len == 4 && std::string(static_cast<const char*>(m->payload), 4) == "done";
+      }
     }
     rd_kafka_message_destroy(m);
     if (eof || offset + 1 >= high) {
@@ -61,11 +65,17 @@ absl::StatusOr<std::optional<bool>> KafkaCaptureStateStore::SnapshotCompleted(co
 }
 
 absl::Status KafkaCaptureStateStore::RecordSnapshot(const std::string& slot, bool completed) {
-  const std::string value = completed ? "done" : "started";
+  return Write(slot, completed ? "done" : "started");
+}
+
+absl::Status KafkaCaptureStateStore::ClearSnapshot(const std::string& slot) { return Write(slot, std::nullopt); }
+
+absl::Status KafkaCaptureStateStore::Write(const std::string& slot, std::optional<std::string> value) {
   rd_kafka_resp_err_t err = rd_kafka_producev(
       producer_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()), RD_KAFKA_V_PARTITION(0),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(slot.data(), slot.size()),
-      RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+      RD_KAFKA_V_VALUE((value ? const_cast<char*>(value->data()) : nullptr), (value ? value->size() : 0)),
+      RD_KAFKA_V_END);
   CDC_RETURN_IF_ERROR(StatusFromKafkaError(err, StrCat("write capture state to ", topic_)));
   // Durable before we go on: flush waits for the acks=all acknowledgement.
   return StatusFromKafkaError(rd_kafka_flush(producer_.get(), 30000), StrCat("write capture state to ", topic_));

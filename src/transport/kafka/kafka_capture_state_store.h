@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/capture_state_store.h"
@@ -16,9 +17,11 @@ class KafkaCaptureStateStore final : public CaptureStateStore {
   ~KafkaCaptureStateStore() override;
   absl::StatusOr<std::optional<bool>> SnapshotCompleted(const std::string& slot) override;
   absl::Status RecordSnapshot(const std::string& slot, bool completed) override;
+  absl::Status ClearSnapshot(const std::string& slot) override;
 
  private:
   KafkaCaptureStateStore() = default;
+  absl::Status Write(const std::string& slot, std::optional<std::string> value);  // nullopt: tombstone
   KafkaOptions options_;
   std::string topic_;
   HandlePtr producer_;
