@@ -56,7 +56,10 @@ def _spawn(work, name, argv, log_path):
 
 
 def _reap(p, wait_s):
-    """Waits up to wait_s for p; returns (exit_code, rusage) or (None, None)."""
+    """Waits up to wait_s for p; returns (exit_code, rusage) or (None, None).
+    Uses wait4 so that an exited child's peak RSS and CPU time are kept."""
+    if getattr(p, "bench_done", False):
+        return p.returncode, p.bench_ru
     deadline = time.monotonic() + wait_s
     while True:
         try:
@@ -65,6 +68,7 @@ def _reap(p, wait_s):
             return p.returncode, None
         if pid != 0:
             p.returncode = os.waitstatus_to_exitcode(status)
+            p.bench_done, p.bench_ru = True, ru
             return p.returncode, ru
         if time.monotonic() > deadline:
             return None, None
@@ -155,10 +159,8 @@ def high_watermark_sum(bootstrap, topic, parts):
 
 def cmd_set(a):
     v = a.value
-    try:
+    if re.fullmatch(r"-?\d+(\.\d+)?", v):
         v = json.loads(v)
-    except ValueError:
-        pass
     save(a.work, **{a.key: v})
 
 
@@ -195,7 +197,7 @@ def cmd_init_slot(a):
     t0 = time.monotonic()
     ok = False
     while time.monotonic() - t0 < a.timeout:
-        if p.poll() is not None:
+        if _reap(p, 0)[0] is not None:
             break
         with open(a.log, errors="replace") as f:
             if "streaming started" in f.read():
@@ -224,11 +226,16 @@ def cmd_capture(a):
     parts, acked, status = None, 0, None
     last = (None, None, None)
     samples = []
+    streaming_at = None
     while True:
         now = time.monotonic() - t0
-        if p.poll() is not None:
+        if _reap(p, 0)[0] is not None:
             status = "exited"
             break
+        if streaming_at is None:
+            with open(a.log, errors="replace") as f:
+                if "streaming started" in f.read():
+                    streaming_at = round(now, 2)
         if parts is None:
             parts = topic_partitions(a.bootstrap, a.topic)
         if parts is not None:
@@ -251,11 +258,28 @@ def cmd_capture(a):
     hwm, _, cpu = _proc_status(p.pid)
     if hwm is None:
         hwm, cpu = last[0], last[2]
+    # Not timed: how long after the last acknowledgement the slot is
+    # confirmed past the workload (so a restart would not re-send it).
+    confirm_delay = None
+    if status == "ok" and a.slot and a.dsn and a.confirm_lsn:
+        tc = time.monotonic()
+        while time.monotonic() - tc < 5:
+            r = subprocess.run(["psql", a.dsn, "-Atqc",
+                                f"SELECT confirmed_flush_lsn >= '{a.confirm_lsn}'::pg_lsn FROM pg_replication_slots "
+                                f"WHERE slot_name = '{a.slot}'"], capture_output=True, text=True)
+            if r.stdout.strip() == "t":
+                confirm_delay = round(time.monotonic() - tc, 2)
+                break
+            time.sleep(0.05)
+        hwm2, _, cpu2 = _proc_status(p.pid)
+        hwm = max(hwm or 0, hwm2 or 0) or None
     code, ru = _stop(a.work, a.name, p)
     if status == "exited" and ru is not None:
         hwm = max(hwm or 0, ru.ru_maxrss)
         cpu = ru.ru_utime + ru.ru_stime
     res = {
+        "streaming_started_s": streaming_at, "slot_confirmed_after_s": confirm_delay,
+        "slot_confirm_checked": bool(status == "ok" and a.slot and a.confirm_lsn),
         "status": status, "seconds": round(elapsed, 3), "acked": acked, "expect": a.expect,
         "rows_per_s": round(a.expect / elapsed) if status == "ok" else None,
         "peak_rss_mb": round(hwm / 1024, 1) if hwm else None, "cpu_seconds": round(cpu, 2) if cpu else None,
@@ -290,7 +314,7 @@ def cmd_load(a):
     samples = []
     while True:
         now = time.monotonic() - t0
-        if p.poll() is not None:
+        if _reap(p, 0)[0] is not None:
             status = "exited"
             break
         try:
@@ -323,7 +347,7 @@ def cmd_load(a):
     if status == "ok" and a.verify:
         # Untimed sanity check while load still serves its warehouse.
         t = time.monotonic()
-        r = subprocess.run([a.cdcpipe, "--log-format", "json", "verify", "-c", a.config, "--timeout", "60"],
+        r = subprocess.run([a.cdcpipe, "--log-format", "json", "verify", "-c", a.config, "--timeout", "30"],
                            capture_output=True, text=True, timeout=300)
         verify = {"rc": r.returncode, "seconds": round(time.monotonic() - t, 1),
                   "stdout": r.stdout.strip().splitlines()[-5:],
@@ -344,6 +368,65 @@ def cmd_load(a):
     print(f"{a.name}: {status} in {elapsed:.2f} s, rows metric {rows_total}, peak RSS {res['peak_rss_mb']} MB, "
           f"cpu {res['cpu_seconds']} s, exit {code}, verify {verify}", file=sys.stderr)
     sys.exit(0 if status == "ok" else 1)
+
+
+def cmd_machine(a):
+    def sh(*argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout.strip()
+        except Exception:
+            return ""
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    pins = {}
+    try:
+        for line in open(os.path.join(a.root, "scripts", "setup.pins")):
+            if "=" in line and not line.startswith("#"):
+                k, v = line.strip().split("=", 1)
+                pins[k] = v.strip('"')
+    except FileNotFoundError:
+        pass
+    build_type = "?"
+    try:
+        for line in open(os.path.join(a.root, "build", "CMakeCache.txt")):
+            if line.startswith("CMAKE_BUILD_TYPE:"):
+                build_type = line.split("=", 1)[1].strip()
+    except FileNotFoundError:
+        pass
+    kcat_v = sh("kcat", "-V").splitlines()
+    dirty = sh("git", "-C", a.root, "status", "--porcelain", "--", "src")
+    m = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "nproc": os.cpu_count(), "cpu_model": cpu, "mem": mem,
+        "kernel": os.uname().release, "pg_version": sh("psql", a.dsn, "-Atc", "show server_version"),
+        "pg_fsync": sh("psql", a.dsn, "-Atc", "show fsync"),
+        "kafka_version": pins.get("KAFKA_VERSION", "?"),
+        "kcat_version": next((l.split("(")[0].replace("Version", "").strip() for l in kcat_v
+                              if l.startswith("Version")), "?"),
+        "cdcpipe_version": sh(a.cdcpipe, "--version"), "git_head": sh("git", "-C", a.root, "rev-parse", "--short", "HEAD"),
+        "src_dirty": bool(dirty), "build_type": build_type,
+        "binary_mtime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(a.cdcpipe))),
+    }
+    save(a.work, machine=m)
+
+
+def cmd_msg_bytes(a):
+    r = subprocess.run(["kcat", "-b", a.bootstrap, "-C", "-t", a.topic, "-p", "0", "-o", "beginning", "-c", "2000",
+                        "-e", "-q", "-f", "%S\n"], capture_output=True, text=True, timeout=60)
+    sizes = [int(x) for x in r.stdout.split() if x.isdigit()]
+    if sizes:
+        r2 = load_results(a.work)
+        m = r2.get("machine", {})
+        m["msg_bytes"] = round(sum(sizes) / len(sizes))
+        save(a.work, machine=m)
 
 
 def cmd_hwm(a):
@@ -552,7 +635,14 @@ def cmd_render(a):
         w(f"- capture {name}: status {c['status']}, {c['acked']:,}/{c['expect']:,} acknowledged in "
           f"{_sec(c['seconds'])}, cdcpipe CPU {c.get('cpu_seconds')} s"
           + (f" ({util:.2f} cores on average)" if util else "")
-          + f", peak RSS {c.get('peak_rss_mb')} MB, exit code {c.get('exit_code')}, {c.get('partitions')} partitions.")
+          + f", peak RSS {c.get('peak_rss_mb')} MB, exit code {c.get('exit_code')}, {c.get('partitions')} partitions"
+          + (f"; log said \"streaming started\" {c['streaming_started_s']} s after start"
+             if c.get("streaming_started_s") is not None else "")
+          + ("" if not c.get("slot_confirm_checked") else
+             (f"; slot confirmed past the workload {c['slot_confirmed_after_s']} s after the last acknowledgement"
+              if c.get("slot_confirmed_after_s") is not None else
+              "; **slot NOT confirmed past the workload within 5 s** of the last acknowledgement"))
+          + ".")
         if c.get("errors"):
             for e in c["errors"]:
                 w(f"  - log: `{e[:400]}`")
@@ -581,7 +671,7 @@ def cmd_render(a):
         for e in ld.get("errors") or []:
             w(f"  - log: `{e[:400]}`")
     if r.get("pgbench_tps"):
-        w(f"- 1b workload: pgbench {r.get('pgbench_cmd', '')}: {r['pgbench_tps']} (not a cdcpipe figure).")
+        w(f"- 1b workload: `{r.get('pgbench_cmd', '')}`: {r['pgbench_tps']} (not a cdcpipe figure).")
     w(f"- 1a insert of {n1a:,} rows in one transaction took {_sec(r.get('insert1a.seconds'))}." if n1a else "")
     w("")
     w("Commands (DSN, ports, slot and topic names are those of the run):")
@@ -595,7 +685,7 @@ def cmd_render(a):
 
     # profiles
     profs = [(k, v) for k, v in sorted(r.items()) if k.startswith("profile_") and isinstance(v, dict) and "top" in v]
-    notes = r.get("profile_notes", {})
+    notes = {k.split(".", 1)[1]: v for k, v in r.items() if k.startswith("profile_note.")}
     if profs or notes:
         w("## Profiles of missed targets")
         w("")
@@ -608,6 +698,11 @@ def cmd_render(a):
         for k, v in profs:
             w(f"### {notes.get(k, k)}")
             w("")
+            run = r.get("prof_" + k[len("profile_"):])
+            if run:
+                w(f"Run under callgrind: status {run['status']} after {_sec(run['seconds'])} "
+                  f"({run.get('acked', run.get('rows_total_metric'))} of {run['expect']:,} rows).")
+                w("")
             w(f"Total {v.get('total_ir') or 0:,} Ir. Top {len(v['top'])} functions by self cost:")
             w("")
             w("| # | self Ir | % | function | object |")
@@ -663,7 +758,12 @@ def main():
         s.add_argument("--timeout", type=float, default=300); s.add_argument("--interval", type=float, default=0.1)
         s.add_argument("--bootstrap"); s.add_argument("--topic"); s.add_argument("--expect", type=int, default=0)
         s.add_argument("--listen"); s.add_argument("--callgrind"); s.add_argument("--verify", action="store_true")
+        s.add_argument("--slot"); s.add_argument("--dsn"); s.add_argument("--confirm-lsn")
         s.set_defaults(f=fn)
+    s = sub.add_parser("machine"); s.add_argument("--root", required=True); s.add_argument("--dsn", required=True)
+    s.add_argument("--cdcpipe", required=True); s.set_defaults(f=cmd_machine)
+    s = sub.add_parser("msg-bytes"); s.add_argument("--bootstrap", required=True); s.add_argument("--topic", required=True)
+    s.set_defaults(f=cmd_msg_bytes)
     s = sub.add_parser("hwm"); s.add_argument("--bootstrap", required=True); s.add_argument("--topic", required=True)
     s.set_defaults(f=cmd_hwm)
     s = sub.add_parser("top"); s.add_argument("name"); s.add_argument("file"); s.add_argument("-n", type=int, default=10)

@@ -102,6 +102,9 @@ const std::vector<Setting>& Settings() {
       {"source.postgres.heartbeat_interval_ms", Kind::kInt, "10000",
        "heartbeat period (0: off): WAL in the source database plus a __debezium-heartbeat.<prefix> record", false,
        Int([](Config& c) -> int& { return c.postgres.heartbeat_interval_ms; }, 0, 3600000)},
+      {"source.postgres.retry_seconds", Kind::kInt, "120",
+       "how long capture retries a transient failure to connect before it gives up (0: never retries)", false,
+       Int([](Config& c) -> int& { return c.postgres.retry_seconds; }, 0, 86400)},
       {"kafka.bootstrap_servers", Kind::kString, "", "\"embedded\" or host:port[,host:port...]", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          if (!n.IsScalar() || n.as<std::string>().empty()) return "must be \"embedded\" or host:port list";

@@ -19,6 +19,7 @@ struct PostgresConfig {
   std::string snapshot = "initial";  // initial | never
   int status_interval_ms = 1000;
   int heartbeat_interval_ms = 10000;
+  int retry_seconds = 120;
 };
 
 struct KafkaConfig {

@@ -167,10 +167,10 @@ class Process {
   // walsender of a capture that was just killed) are retried with backoff.
   absl::Status StartSourceWithRetry() {
     absl::Duration backoff = absl::Milliseconds(200);
-    const absl::Time give_up = absl::Now() + absl::Seconds(120);
+    const absl::Time give_up = absl::Now() + absl::Seconds(config_.postgres.retry_seconds);
     while (true) {
       absl::Status st = source_->Start();
-      if (st.ok() || !absl::IsUnavailable(st) || absl::Now() > give_up || StopRequested()) return st;
+      if (st.ok() || !absl::IsUnavailable(st) || absl::Now() >= give_up || StopRequested()) return st;
       log::Warn("capture", "source not ready; retrying", {{"error", std::string(st.message())},
                                                           {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
       absl::SleepFor(backoff);

@@ -307,6 +307,9 @@ TEST(Cli, BadConfigIsReportedWithKeysAndExitCode2) {
 TEST(Cli, UnreachableDatabaseIsAClearError) {
   const int port = FreePort();
   PipelineFiles f = WriteConfig("unreachable", "host=127.0.0.1 port=" + std::to_string(port) + " user=x password=hidden", "embedded");
+  std::string cfg = ReadFile(f.config);
+  cfg.replace(cfg.find("    publication:"), 0, "    retry_seconds: 0\n");
+  std::ofstream(f.config) << cfg;
   std::string out;
   EXPECT_EQ(Shell(CdcpipeBinary() + " run --log-format text -c " + f.config + " 2>&1", &out), 1);
   EXPECT_NE(out.find("source.postgres.dsn"), std::string::npos) << out;
