@@ -190,19 +190,33 @@ absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, std::string
   }
 }
 
+constexpr std::string_view kSchemaPrefix = "{\"schema\":";
+constexpr std::string_view kPayloadMarker = ",\"payload\":";
+
+/// The raw text of the schema in {"schema":...,"payload":...}, or "" when the
+/// message is not laid out that way. A schema cannot contain the marker: its
+/// strings follow ':' and '[' (e.g. "field":"payload"), never ','.
+std::string_view RawSchema(std::string_view message) {
+  if (!message.starts_with(kSchemaPrefix) || !message.ends_with("}")) return {};
+  const size_t marker = message.find(kPayloadMarker);
+  if (marker == std::string_view::npos) return {};
+  return message.substr(kSchemaPrefix.size(), marker - kSchemaPrefix.size());
+}
+
 }  // namespace
 
 struct DebeziumJsonDecoder::Impl {
   DecoderOptions options;
   simdjson::dom::parser parser;
   simdjson::dom::parser key_parser;
+  simdjson::dom::parser schema_parser;
   // Keyed by the raw text of the value and key schemas: same bytes, same table.
   std::unordered_map<std::string, std::shared_ptr<TableDecoding>> tables;
 
-  absl::StatusOr<std::shared_ptr<TableDecoding>> TableFor(element value_schema, element key_schema,
-                                                          std::string_view cache_key, const TableId& id) {
-    auto it = tables.find(std::string(cache_key));
-    if (it != tables.end()) return it->second;
+  /// Builds the decoding of a table from its schemas and caches it under
+  /// `cache_key` (not cached when empty).
+  absl::StatusOr<std::shared_ptr<TableDecoding>> TableFor(element value_schema, const element* key_schema,
+                                                          const std::string& cache_key, const TableId& id) {
     simdjson::dom::array fields;
     if (value_schema["fields"].get(fields) != simdjson::SUCCESS) {
       return absl::InvalidArgumentError("envelope schema has no fields");
@@ -218,7 +232,7 @@ struct DebeziumJsonDecoder::Impl {
     if (!found) return absl::InvalidArgumentError("envelope schema has no 'after' field");
     std::vector<std::string> key_names;
     simdjson::dom::array key_fields;
-    if (!key_schema.is_null() && key_schema["fields"].get(key_fields) == simdjson::SUCCESS) {
+    if (key_schema && (*key_schema)["fields"].get(key_fields) == simdjson::SUCCESS) {
       for (element kf : key_fields) key_names.emplace_back(StringOr(kf, "field"));
     }
     auto t = std::make_shared<TableDecoding>();
@@ -236,20 +250,46 @@ struct DebeziumJsonDecoder::Impl {
       t->table->columns.push_back(std::move(col));
     }
     if (tables.size() > 10000) tables.clear();  // bound memory under schema churn
-    tables.emplace(std::string(cache_key), t);
+    if (!cache_key.empty()) tables[cache_key] = t;
     return t;
   }
 
   absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& m) {
     if (!m.value) return std::nullopt;  // tombstone
-    element doc;
-    if (auto err = parser.parse(*m.value).get(doc); err) {
-      return absl::InvalidArgumentError(StrCat("value is not JSON: ", simdjson::error_message(err)));
+    // JsonConverter writes {"schema":<schema>,"payload":<payload>}. The raw
+    // schema text identifies the table's shape, so once it is cached only the
+    // payload needs parsing (the schema is usually the larger part).
+    const std::string_view raw = *m.value;
+    const std::string_view value_schema_text = RawSchema(raw);
+    std::string cache_key;
+    if (m.key) cache_key = std::string(RawSchema(*m.key));
+    cache_key += '\n';
+    cache_key += value_schema_text;
+    std::shared_ptr<TableDecoding> table;
+    element payload;
+    auto cached = value_schema_text.empty() ? tables.end() : tables.find(cache_key);
+    if (cached != tables.end()) {
+      table = cached->second;
+      const std::string_view payload_text = raw.substr(value_schema_text.size() + kSchemaPrefix.size() + kPayloadMarker.size(),
+                                                        raw.size() - value_schema_text.size() - kSchemaPrefix.size() -
+                                                            kPayloadMarker.size() - 1);
+      if (auto err = parser.parse(payload_text.data(), payload_text.size()).get(payload); err) {
+        return absl::InvalidArgumentError(StrCat("payload is not JSON: ", simdjson::error_message(err)));
+      }
     }
-    element schema, payload;
-    if (doc["schema"].get(schema) != simdjson::SUCCESS || doc["payload"].get(payload) != simdjson::SUCCESS) {
-      return absl::InvalidArgumentError(
-          "value has no schema/payload: JsonConverter with schemas.enable=true is required");
+
+    element schema;
+    bool have_schema = false;
+    if (!table) {
+      element doc;
+      if (auto err = parser.parse(raw.data(), raw.size()).get(doc); err) {
+        return absl::InvalidArgumentError(StrCat("value is not JSON: ", simdjson::error_message(err)));
+      }
+      if (doc["schema"].get(schema) != simdjson::SUCCESS || doc["payload"].get(payload) != simdjson::SUCCESS) {
+        return absl::InvalidArgumentError(
+            "value has no schema/payload: JsonConverter with schemas.enable=true is required");
+      }
+      have_schema = true;
     }
     std::string_view op;
     if (payload["op"].get(op) != simdjson::SUCCESS || op.size() != 1) {
@@ -269,22 +309,30 @@ struct DebeziumJsonDecoder::Impl {
       }
       id = {m.source.topic.substr(before + 1, last - before - 1), m.source.topic.substr(last + 1)};
     }
+    if (table && table->table->id != id) table.reset();  // same shape, another table: no shortcut
 
-    element key_schema;
-    std::string cache_key;
-    if (m.key) {
-      element key_doc;
-      if (auto err = key_parser.parse(*m.key).get(key_doc); err) {
-        return absl::InvalidArgumentError(StrCat("key is not JSON: ", simdjson::error_message(err)));
+    if (!table) {
+      if (!have_schema) {
+        // Shortcut taken but the table differs: parse the whole document.
+        element doc;
+        if (auto err = schema_parser.parse(raw.data(), raw.size()).get(doc); err || doc["schema"].get(schema) != simdjson::SUCCESS) {
+          return absl::InvalidArgumentError("value has no schema");
+        }
       }
-      if (key_doc["schema"].get(key_schema) != simdjson::SUCCESS) {
-        return absl::InvalidArgumentError("key has no schema");
+      element key_schema;
+      const bool have_key_schema = m.key.has_value();
+      if (m.key) {
+        element key_doc;
+        if (auto err = key_parser.parse(*m.key).get(key_doc); err) {
+          return absl::InvalidArgumentError(StrCat("key is not JSON: ", simdjson::error_message(err)));
+        }
+        if (key_doc["schema"].get(key_schema) != simdjson::SUCCESS) {
+          return absl::InvalidArgumentError("key has no schema");
+        }
       }
-      cache_key = simdjson::minify(key_schema);
+      CDC_ASSIGN_OR_RETURN(table, TableFor(schema, have_key_schema ? &key_schema : nullptr,
+                                           value_schema_text.empty() ? std::string() : cache_key, id));
     }
-    cache_key += '\n';
-    cache_key += simdjson::minify(schema);
-    CDC_ASSIGN_OR_RETURN(auto table, TableFor(schema, key_schema, cache_key, id));
 
     RowChange change;
     change.table = table->table;
