@@ -26,7 +26,8 @@ class Publisher {
 
   /// Queues a message. Unavailable (retry later, after Poll) when the local
   /// queue is full: the caller must stop reading its source (backpressure).
-  virtual absl::Status Publish(OutgoingMessage message, uint64_t ticket) = 0;
+  /// The message is copied; the caller keeps it (and may retry with it).
+  virtual absl::Status Publish(const OutgoingMessage& message, uint64_t ticket) = 0;
 
   /// Serves delivery reports, waiting up to `timeout_ms` for one.
   virtual void Poll(int timeout_ms) = 0;

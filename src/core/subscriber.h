@@ -44,6 +44,10 @@ class Subscriber {
   /// call before the handlers' owners go away.
   virtual void Close() = 0;
 
+  /// Every partition of every existing topic the subscription matches,
+  /// whoever owns it (thread-safe; asks the broker).
+  virtual absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() = 0;
+
   /// Partitions currently assigned to this member.
   virtual std::vector<TopicPartition> Assignment() = 0;
 };

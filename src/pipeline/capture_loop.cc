@@ -19,7 +19,7 @@ absl::Status CaptureLoop::PublishAll(std::vector<OutgoingMessage>& messages, con
   for (auto& m : messages) {
     const uint64_t ticket = coordinator_.AddMessage();
     while (true) {
-      absl::Status st = publisher_.Publish(std::move(m), ticket);
+      absl::Status st = publisher_.Publish(m, ticket);
       if (st.ok()) break;
       if (!absl::IsUnavailable(st) || stop) return st;
       // Queue full: serve delivery reports until there is room (backpressure).

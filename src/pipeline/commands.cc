@@ -249,8 +249,11 @@ class Process {
       if (load_loop_) {
         auto lag = load_loop_->Lag();
         if (!lag.ok()) return http::Response{503, nlohmann::json{{"error", lag.status().ToString()}}.dump()};
+        auto unowned = load_loop_->UnownedPartitions();
+        if (!unowned.ok()) return http::Response{503, nlohmann::json{{"error", unowned.status().ToString()}}.dump()};
         j["lag"] = *lag;
         j["assigned"] = load_loop_->AssignedPartitions();
+        j["unowned"] = *unowned;
       }
       return http::Response{200, j.dump()};
     });
@@ -377,15 +380,27 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
   // 1. Wait until the pipeline has everything up to the current WAL position
   //    (a slot that does not exist yet may be about to be created).
   const absl::Time deadline = absl::Now() + absl::Seconds(options.timeout_seconds);
-  CDC_ASSIGN_OR_RETURN(Lsn target, source->CurrentWalLsn());
+  std::optional<Lsn> target;
   while (true) {
-    auto caught_up = source->SlotCaughtUp(config.postgres.slot, config.postgres.publication, target);
+    // The target is taken once the slot exists: a slot's confirmed position
+    // starts at its consistent point, before its snapshot is delivered.
+    absl::StatusOr<bool> caught_up = absl::NotFoundError(
+        StrCat("replication slot ", config.postgres.slot, " (source.postgres.slot) does not exist: is capture running?"));
+    // A pipeline whose endpoint answers is running (perhaps still reading its
+    // snapshot): only its own confirmation counts.
+    const bool stopped = config.http.listen.empty() || !http::Get(config.http.listen, "/healthz", 2000).ok();
+    if (target) {
+      caught_up = source->SlotCaughtUp(config.postgres.slot, config.postgres.publication, *target, stopped);
+    } else if (source->SlotCaughtUp(config.postgres.slot, config.postgres.publication, Lsn{0}, stopped).ok()) {
+      CDC_ASSIGN_OR_RETURN(target, source->MarkWalPosition());
+      continue;
+    }
     if (caught_up.ok() && *caught_up) break;
     if (!caught_up.ok() && !absl::IsNotFound(caught_up.status())) return caught_up.status();
     if (absl::Now() > deadline) {
       if (!caught_up.ok()) return caught_up.status();
       log::Warn("verify", "slot did not reach the source WAL position in time; comparing anyway",
-                {{"lsn", target.ToString()}});
+                {{"lsn", target->ToString()}});
       break;
     }
     absl::SleepFor(absl::Milliseconds(200));
@@ -406,7 +421,9 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
         return absl::FailedPreconditionError(
             StrCat("the cdcpipe process at ", config.http.listen, " (http.listen) does not load into the warehouse"));
       }
-      const bool assigned = j.value("assigned", 0) > 0;
+      // Caught up: owns partitions, owns all the subscription's partitions
+      // (a single loader; with several, the timeout applies), and no lag.
+      const bool assigned = j.value("assigned", 0) > 0 && j.value("unowned", 1) == 0;
       if (assigned && j.contains("lag") && j["lag"].is_number() && j["lag"].get<int64_t>() == 0) {
         warehouse = std::make_unique<HttpChecksummer>(config.http.listen);
         break;

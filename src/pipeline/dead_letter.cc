@@ -13,7 +13,7 @@ absl::Status DeadLetterQueue::Send(const IncomingMessage& m, const absl::Status&
   out.headers.emplace_back(kDeadLetterOffsetHeader, StrCat(m.offset));
   out.headers.emplace_back(kDeadLetterTimestampHeader, StrCat(m.timestamp_ms));
   last_ = absl::UnknownError("no delivery report");
-  CDC_RETURN_IF_ERROR(publisher_.Publish(std::move(out), 0));
+  CDC_RETURN_IF_ERROR(publisher_.Publish(out, 0));
   CDC_RETURN_IF_ERROR(publisher_.Flush(60000));
   CDC_RETURN_IF_ERROR(last_);
   log::Warn("load", "message sent to the dead-letter topic",

@@ -50,6 +50,14 @@ absl::StatusOr<int64_t> LoadLoop::Lag() {
   return lag;
 }
 
+absl::StatusOr<size_t> LoadLoop::UnownedPartitions() {
+  CDC_ASSIGN_OR_RETURN(auto all, subscriber_.SubscribedPartitions());
+  std::lock_guard lock(committed_mu_);
+  size_t unowned = 0;
+  for (const auto& tp : all) unowned += committed_.contains(tp) ? 0 : 1;
+  return unowned;
+}
+
 size_t LoadLoop::AssignedPartitions() {
   std::lock_guard lock(committed_mu_);
   return committed_.size();

@@ -44,6 +44,9 @@ class LoadLoop {
   absl::StatusOr<int64_t> Lag();
   /// Partitions assigned to this loader (thread-safe).
   size_t AssignedPartitions();
+  /// Partitions of subscribed topics this loader does not own: other group
+  /// members', or topics it has not discovered yet (thread-safe).
+  absl::StatusOr<size_t> UnownedPartitions();
 
  private:
   absl::Status Flush();

@@ -37,6 +37,7 @@ TEST(ErrorMapping, KafkaErrors) {
   EXPECT_TRUE(kafka::StatusFromKafkaError(RD_KAFKA_RESP_ERR_NO_ERROR, "x").ok());
   EXPECT_EQ(kafka::StatusFromKafkaError(RD_KAFKA_RESP_ERR__QUEUE_FULL, "x").code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(kafka::StatusFromKafkaError(RD_KAFKA_RESP_ERR__TRANSPORT, "x").code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(kafka::StatusFromKafkaError(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, "x").code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(kafka::StatusFromKafkaError(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "x").code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(kafka::StatusFromKafkaError(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, "x").code(),

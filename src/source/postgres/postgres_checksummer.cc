@@ -74,13 +74,15 @@ absl::StatusOr<TableChecksum> PostgresChecksummer::Checksum(const TableId& table
   return acc;
 }
 
-absl::StatusOr<Lsn> PostgresChecksummer::CurrentWalLsn() {
+absl::StatusOr<Lsn> PostgresChecksummer::MarkWalPosition() {
+  auto marker = conn_->Exec("SELECT pg_logical_emit_message(false, 'cdcpipe_verify', '')", "verify marker");
+  if (marker.ok()) return Lsn::Parse(PQgetvalue(marker->get(), 0, 0));
   CDC_ASSIGN_OR_RETURN(Result r, conn_->Exec("SELECT pg_current_wal_lsn()", "current WAL position"));
   return Lsn::Parse(PQgetvalue(r.get(), 0, 0));
 }
 
 absl::StatusOr<bool> PostgresChecksummer::SlotCaughtUp(const std::string& slot, const std::string& publication,
-                                                       Lsn target) {
+                                                       Lsn target, bool pipeline_stopped) {
   const std::string ctx = StrCat("replication slot ", slot);
   CDC_ASSIGN_OR_RETURN(Result r, conn_->Exec(StrCat(
       "SELECT confirmed_flush_lsn, active FROM pg_replication_slots WHERE slot_name = ", conn_->Quote(slot)), ctx));
@@ -88,7 +90,7 @@ absl::StatusOr<bool> PostgresChecksummer::SlotCaughtUp(const std::string& slot, 
   if (PQgetisnull(r.get(), 0, 0)) return false;  // still being created
   CDC_ASSIGN_OR_RETURN(Lsn confirmed, Lsn::Parse(PQgetvalue(r.get(), 0, 0)));
   if (confirmed >= target) return true;
-  if (PQgetvalue(r.get(), 0, 1)[0] == 't') return false;
+  if (PQgetvalue(r.get(), 0, 1)[0] == 't' || !pipeline_stopped) return false;
   // Nobody streams from the slot: ask the decoder whether anything published
   // remains before `target` (peek does not consume).
   CDC_ASSIGN_OR_RETURN(Result peek, conn_->Exec(StrCat(

@@ -15,12 +15,19 @@ class PostgresChecksummer final : public TableChecksummer {
   absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> Columns(const TableId& table) override;
   absl::StatusOr<TableChecksum> Checksum(const TableId& table, std::span<const ChecksumColumn> columns) override;
 
-  /// The server's current WAL write position.
-  absl::StatusOr<Lsn> CurrentWalLsn();
+  /// A WAL position every change committed so far lies before: the LSN of a
+  /// marker record written now (or the current WAL position when the role
+  /// may not write one). Past a new slot's consistent point, unlike a plain
+  /// pg_current_wal_lsn() read before the slot existed.
+  absl::StatusOr<Lsn> MarkWalPosition();
   /// True when the slot has nothing left to send up to `target`: its
-  /// confirmed position is past it, or (when no one streams from it) no
-  /// published change lies between. NotFound when the slot does not exist.
-  absl::StatusOr<bool> SlotCaughtUp(const std::string& slot, const std::string& publication, Lsn target);
+  /// confirmed position is past it, or (`pipeline_stopped` and no one
+  /// streams from it) no published change lies between. A slot that is idle
+  /// because its pipeline is still reading the initial snapshot must not be
+  /// peeked: its snapshot rows are not in the WAL. NotFound when the slot
+  /// does not exist.
+  absl::StatusOr<bool> SlotCaughtUp(const std::string& slot, const std::string& publication, Lsn target,
+                                    bool pipeline_stopped);
   /// Tables of a publication.
   absl::StatusOr<std::vector<TableId>> PublicationTables(const std::string& publication);
 

@@ -32,9 +32,15 @@ absl::StatusOr<std::optional<bool>> KafkaCaptureStateStore::SnapshotCompleted(co
   if (!consumer) return absl::InvalidArgumentError(StrCat("Kafka consumer for ", topic_, ": ", errstr));
   conf.release();
   int64_t low = 0, high = 0;
-  CDC_RETURN_IF_ERROR(StatusFromKafkaError(
-      rd_kafka_query_watermark_offsets(consumer.get(), topic_.c_str(), 0, &low, &high, 10000),
-      StrCat("read capture state topic ", topic_)));
+  // A topic created a moment ago may not be known to every broker yet.
+  absl::Status st;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    st = StatusFromKafkaError(rd_kafka_query_watermark_offsets(consumer.get(), topic_.c_str(), 0, &low, &high, 10000),
+                              StrCat("read capture state topic ", topic_));
+    if (!absl::IsUnavailable(st)) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  CDC_RETURN_IF_ERROR(st);
   std::optional<bool> state;
   if (high == low) return state;
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);

@@ -66,7 +66,7 @@ void KafkaPublisher::OnError(rd_kafka_t* rk, int err, const char* reason, void* 
 
 absl::Status KafkaPublisher::FatalError() const { return fatal_; }
 
-absl::Status KafkaPublisher::Publish(OutgoingMessage m, uint64_t ticket) {
+absl::Status KafkaPublisher::Publish(const OutgoingMessage& m, uint64_t ticket) {
   CDC_RETURN_IF_ERROR(fatal_);
   if (!known_topics_.contains(m.topic)) {
     CDC_RETURN_IF_ERROR(create_topic_ ? create_topic_(m.topic)

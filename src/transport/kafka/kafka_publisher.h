@@ -21,7 +21,7 @@ class KafkaPublisher final : public Publisher {
                                                                 TopicCreator create_topic);
   ~KafkaPublisher() override;
 
-  absl::Status Publish(OutgoingMessage message, uint64_t ticket) override;
+  absl::Status Publish(const OutgoingMessage& message, uint64_t ticket) override;
   void Poll(int timeout_ms) override;
   int64_t InFlight() const override;
   absl::Status Flush(int timeout_ms) override;

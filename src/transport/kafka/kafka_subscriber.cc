@@ -1,6 +1,10 @@
 #include "core/strings.h"
 #include "transport/kafka/kafka_subscriber.h"
 
+#include <algorithm>
+#include <optional>
+#include <regex>
+
 #include "absl/strings/str_cat.h"
 #include "core/log.h"
 
@@ -70,6 +74,7 @@ void KafkaSubscriber::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 
 absl::Status KafkaSubscriber::Subscribe(const std::vector<std::string>& topics, AssignHandler on_assign,
                                         RevokeHandler on_revoke) {
+  topics_ = topics;
   on_assign_ = std::move(on_assign);
   on_revoke_ = std::move(on_revoke);
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
@@ -139,6 +144,23 @@ std::vector<TopicPartition> KafkaSubscriber::Assignment() {
     out = ToVector(parts);
     rd_kafka_topic_partition_list_destroy(parts);
   }
+  return out;
+}
+
+absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartitions() {
+  const rd_kafka_metadata_t* md = nullptr;
+  CDC_RETURN_IF_ERROR(StatusFromKafkaError(rd_kafka_metadata(rk_.get(), 1, nullptr, &md, 5000), "topic metadata"));
+  std::optional<std::regex> pattern;
+  if (topics_.size() == 1 && topics_[0].starts_with("^")) pattern.emplace(topics_[0]);
+  std::vector<TopicPartition> out;
+  for (int t = 0; t < md->topic_cnt; ++t) {
+    const std::string name = md->topics[t].topic;
+    const bool match = pattern ? std::regex_search(name, *pattern)
+                               : std::find(topics_.begin(), topics_.end(), name) != topics_.end();
+    if (!match || md->topics[t].err) continue;
+    for (int p = 0; p < md->topics[t].partition_cnt; ++p) out.push_back({name, md->topics[t].partitions[p].id});
+  }
+  rd_kafka_metadata_destroy(md);
   return out;
 }
 

@@ -21,6 +21,7 @@ class KafkaSubscriber final : public Subscriber {
   absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) override;
   std::vector<TopicPartition> Assignment() override;
   void Close() override;
+  absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() override;
 
   /// The Kafka cluster id (names the offset stream in the warehouse).
   std::string ClusterId();
@@ -35,6 +36,7 @@ class KafkaSubscriber final : public Subscriber {
   RevokeHandler on_revoke_;
   absl::Status rebalance_error_;
   bool closed_ = false;
+  std::vector<std::string> topics_;  // names, or one regex starting with ^
 };
 
 }  // namespace cdc::kafka
