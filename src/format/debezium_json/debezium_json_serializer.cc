@@ -13,6 +13,7 @@ struct DebeziumJsonSerializer::TableEncoding {
   std::string topic;
   std::vector<ColumnMapping> columns;
   std::vector<size_t> key_columns;
+  std::vector<std::string> quoted_names;  // "name": per column, escaped once
   std::string key_schema;       // {"schema":...,"payload": prefix of the key
   std::string envelope_schema;  // {"schema":...,"payload": prefix of the value
 };
@@ -75,6 +76,11 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
   auto enc = std::make_unique<TableEncoding>();
   enc->table = table;
   enc->topic = TopicFor(table->id);
+  for (const auto& c : table->columns) {
+    std::string q;
+    json::AppendKey(q, c.name);
+    enc->quoted_names.push_back(std::move(q));
+  }
   const std::string base = StrCat(options_.topic_prefix, ".", table->id.schema, ".", table->id.table);
   std::vector<size_t> all;
   for (size_t i = 0; i < table->columns.size(); ++i) {
@@ -130,7 +136,7 @@ absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEnco
   out.push_back('{');
   for (size_t i = 0; i < row.size(); ++i) {
     if (i) out.push_back(',');
-    json::AppendKey(out, t.columns[i].name);
+    out += enc.quoted_names[i];
     const Datum& d = row[i];
     switch (d.kind) {
       case Datum::Kind::kNull:
@@ -184,8 +190,9 @@ absl::StatusOr<std::optional<std::string>> DebeziumJsonSerializer::Key(const Tab
 absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding& enc, const ChangeEvent& e,
                                                              Op op, const Row* before, const Row* after,
                                                              std::string& unchanged) const {
-  std::string v = enc.envelope_schema;
-  v.reserve(v.size() + 512);
+  std::string v;
+  v.reserve(enc.envelope_schema.size() + 1024);
+  v += enc.envelope_schema;
   v += "{\"before\":";
   if (before) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *before, nullptr));
   else v += "null";

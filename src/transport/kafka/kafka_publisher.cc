@@ -16,8 +16,10 @@ absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(const Kaf
                                                          {"compression.type", "lz4"},
                                                          {"linger.ms", "5"},
                                                          {"batch.num.messages", "10000"},
-                                                         {"queue.buffering.max.messages", "200000"},
-                                                         {"queue.buffering.max.kbytes", "262144"},
+                                                         // Bounded memory: a full queue stops capture
+                                                         // reading WAL instead (backpressure).
+                                                         {"queue.buffering.max.messages", "100000"},
+                                                         {"queue.buffering.max.kbytes", "65536"},
                                                          {"message.timeout.ms", "0"}}));
   std::unique_ptr<KafkaPublisher> p(new KafkaPublisher());
   p->on_delivery_ = std::move(on_delivery);

@@ -28,7 +28,10 @@ absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const K
                                                          {"enable.partition.eof", "false"},
                                                          {"topic.metadata.refresh.interval.ms", "5000"},
                                                          {"session.timeout.ms", "10000"},
-                                                         {"heartbeat.interval.ms", "1000"}}));
+                                                         {"heartbeat.interval.ms", "1000"},
+                                                         // Prefetch at most 16 MiB: memory stays bounded
+                                                         // while the warehouse applies a batch.
+                                                         {"queued.max.messages.kbytes", "16384"}}));
   std::unique_ptr<KafkaSubscriber> s(new KafkaSubscriber());
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSubscriber::OnRebalance);
   rd_kafka_conf_set_opaque(conf.get(), s.get());
