@@ -13,35 +13,6 @@
 
 namespace cdc::debezium {
 
-std::string DecimalTextFromUnscaled(std::string_view bytes, int scale) {
-  if (bytes.empty()) return "0";
-  std::vector<uint8_t> mag(bytes.begin(), bytes.end());
-  const bool negative = (mag[0] & 0x80) != 0;
-  if (negative) {  // two's complement -> magnitude
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
-    for (size_t i = mag.size(); i-- > 0;)
-      if (++mag[i] != 0) break;
-  }
-  std::string digits;  // little-endian decimal digits
-  while (!mag.empty()) {
-    int rem = 0;
-    std::vector<uint8_t> next;
-    for (uint8_t b : mag) {
-      const int cur = rem * 256 + b;
-      const int q = cur / 10;
-      rem = cur % 10;
-      if (!next.empty() || q != 0) next.push_back(static_cast<uint8_t>(q));
-    }
-    digits.push_back(static_cast<char>('0' + rem));
-    mag.swap(next);
-  }
-  while (static_cast<int>(digits.size()) <= scale) digits.push_back('0');
-  std::reverse(digits.begin(), digits.end());
-  if (scale > 0) digits.insert(digits.end() - scale, '.');
-  if (negative) digits.insert(digits.begin(), '-');
-  return digits;
-}
-
 namespace {
 
 using simdjson::dom::element;

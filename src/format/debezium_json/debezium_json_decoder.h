@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "core/event_decoder.h"
+#include "format/debezium_json/decimal.h"
 
 namespace cdc::debezium {
 
@@ -26,8 +27,5 @@ class DebeziumJsonDecoder final : public EventDecoder {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Text of the decimal whose unscaled two's-complement big-endian bytes are
-/// `bytes`, with `scale` fraction digits. Exposed for tests.
-std::string DecimalTextFromUnscaled(std::string_view bytes, int scale);
 
 }  // namespace cdc::debezium

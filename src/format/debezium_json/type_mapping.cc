@@ -131,60 +131,6 @@ absl::StatusOr<std::string> ZonedTimestamp(std::string_view text, int fraction_d
 
 std::string Base64(std::string_view bytes) { return absl::Base64Escape(Piece(bytes)); }
 
-absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scale) {
-  bool negative = false;
-  size_t pos = 0;
-  if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) negative = text[pos++] == '-';
-  std::string digits;
-  int fraction = -1;
-  for (; pos < text.size(); ++pos) {
-    const char c = text[pos];
-    if (c == '.' && fraction < 0) { fraction = 0; continue; }
-    if (c < '0' || c > '9') return Bad("decimal", text);
-    digits.push_back(c);
-    if (fraction >= 0) ++fraction;
-  }
-  if (digits.empty()) return Bad("decimal", text);
-  if (fraction < 0) fraction = 0;
-  if (fraction > scale) {
-    // Only zeros may be dropped; anything else would round.
-    for (int i = 0; i < fraction - scale; ++i) {
-      if (digits.back() != '0') return Bad(StrCat("decimal with scale ", scale), text);
-      digits.pop_back();
-    }
-  }
-  for (int i = fraction; i < scale; ++i) digits.push_back('0');
-
-  // Decimal digits -> big-endian magnitude bytes, by repeated division.
-  std::vector<uint8_t> dec;
-  for (char c : digits) dec.push_back(static_cast<uint8_t>(c - '0'));
-  std::vector<uint8_t> mag;  // little-endian while building
-  while (!(dec.empty() || (dec.size() == 1 && dec[0] == 0))) {
-    int rem = 0;
-    std::vector<uint8_t> next;
-    for (uint8_t d : dec) {
-      const int cur = rem * 10 + d;
-      const int q = cur / 256;
-      rem = cur % 256;
-      if (!next.empty() || q != 0) next.push_back(static_cast<uint8_t>(q));
-    }
-    mag.push_back(static_cast<uint8_t>(rem));
-    dec.swap(next);
-  }
-  if (mag.empty()) return std::string(1, '\0');
-  std::reverse(mag.begin(), mag.end());
-  if (!negative) {
-    if (mag[0] & 0x80) mag.insert(mag.begin(), 0);
-  } else {
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (++mag[i] != 0) break;
-    }
-    if (!(mag[0] & 0x80)) mag.insert(mag.begin(), 0xff);
-  }
-  return std::string(mag.begin(), mag.end());
-}
-
 ColumnMapping MapColumn(const SourceColumn& c, bool optional) {
   ColumnMapping m;
   const int32_t mod = c.type_modifier;

@@ -8,6 +8,7 @@
 
 #include "core/change_event.h"
 #include "core/status.h"
+#include "format/debezium_json/decimal.h"
 
 namespace cdc::debezium {
 
@@ -38,10 +39,6 @@ ColumnMapping MapColumn(const SourceColumn& column, bool optional);
 /// Appends the JSON value of `text` (PostgreSQL text output) for `mapping`.
 /// InvalidArgument when the text does not parse as the column's type.
 absl::Status AppendValue(std::string& out, const ColumnMapping& mapping, std::string_view text);
-
-/// Two's-complement big-endian bytes of the decimal `text` scaled by
-/// 10^scale (Connect Decimal). Exposed for tests.
-absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scale);
 
 std::string Base64(std::string_view bytes);
 

@@ -14,6 +14,9 @@ std::string Qualified(const TableId& id) { return QuoteIdent(id.schema) + "." + 
 
 bool IsCdcColumn(std::string_view name) { return name.starts_with("_cdc_"); }
 
+/// The table's columns, the version and change columns, then `extra`.
+std::string ColumnDefinitions(const WarehouseTable& table, std::string_view extra);
+
 }  // namespace
 
 std::string DuckDbType(const WarehouseColumn& c) {
@@ -36,6 +39,18 @@ std::string DuckDbType(const WarehouseColumn& c) {
   }
   return "VARCHAR";
 }
+
+namespace {
+
+std::string ColumnDefinitions(const WarehouseTable& table, std::string_view extra) {
+  std::vector<std::string> defs;
+  for (const auto& c : table.columns) defs.push_back(QuoteIdent(c.name) + " " + DuckDbType(c));
+  defs.push_back("_cdc_lsn UBIGINT, _cdc_seq UBIGINT, _cdc_op VARCHAR, _cdc_ts TIMESTAMPTZ");
+  defs.push_back(std::string(extra));
+  return absl::StrJoin(defs, ", ");
+}
+
+}  // namespace
 
 /// What the sink knows of one target table: its columns, and the staging
 /// table and MERGE statement for the current event schema.
@@ -87,16 +102,9 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   if (!slot) {
     slot = std::make_unique<TableState>();
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE SCHEMA IF NOT EXISTS ", QuoteIdent(table.id.schema)), ctx));
-    std::vector<std::string> defs;
-    for (const auto& c : table.columns) defs.push_back(QuoteIdent(c.name) + " " + DuckDbType(c));
-    defs.push_back("_cdc_lsn UBIGINT");
-    defs.push_back("_cdc_seq UBIGINT");
-    defs.push_back("_cdc_op VARCHAR");
-    defs.push_back("_cdc_ts TIMESTAMPTZ");
-    defs.push_back("_cdc_loaded_at TIMESTAMPTZ");
-    defs.push_back("_cdc_deleted BOOLEAN");
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TABLE IF NOT EXISTS ", target, " (",
-                                                   absl::StrJoin(defs, ", "), ")"), ctx));
+                                             ColumnDefinitions(table, "_cdc_loaded_at TIMESTAMPTZ, _cdc_deleted BOOLEAN"),
+                                             ")"), ctx));
     QueryResult r;
     CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT column_name FROM information_schema.columns WHERE table_schema = ",
                                                  QuoteLiteral(table.id.schema), " AND table_name = ",
@@ -128,14 +136,9 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   }
   if (!st->staging.empty()) CDC_RETURN_IF_ERROR(con_->Execute("DROP TABLE IF EXISTS temp." + st->staging, ctx));
   st->staging = StrCat("_cdc_stage_", tables_.size(), "_", ++st->staging_generation);
-  std::vector<std::string> defs;
-  for (const auto& c : table.columns) defs.push_back(QuoteIdent(c.name) + " " + DuckDbType(c));
-  defs.push_back("_cdc_lsn UBIGINT");
-  defs.push_back("_cdc_seq UBIGINT");
-  defs.push_back("_cdc_op VARCHAR");
-  defs.push_back("_cdc_ts TIMESTAMPTZ");
-  defs.push_back("_cdc_unchanged VARCHAR");  // ",i,j," indexes of unchanged columns
-  CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TEMP TABLE ", st->staging, " (", absl::StrJoin(defs, ", "), ")"), ctx));
+  // _cdc_unchanged: ",i,j," indexes of the columns whose value was not sent.
+  CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TEMP TABLE ", st->staging, " (",
+                                           ColumnDefinitions(table, "_cdc_unchanged VARCHAR"), ")"), ctx));
 
   std::vector<std::string> on, set, insert_cols, insert_vals;
   for (size_t i = 0; i < table.columns.size(); ++i) {

@@ -1,0 +1,96 @@
+#include "format/debezium_json/decimal.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "core/strings.h"
+
+namespace cdc::debezium {
+namespace {
+
+absl::Status Bad(std::string_view what, std::string_view text) {
+  return absl::InvalidArgumentError(StrCat("cannot parse ", what, " from '", text.substr(0, 64), "'"));
+}
+
+// Big-endian digits in base `from` -> little-endian digits in base `to`, by
+// repeated division (schoolbook; numeric values are at most ~1000 digits).
+std::vector<uint8_t> ConvertBase(std::vector<uint8_t> digits, int from, int to) {
+  std::vector<uint8_t> out;
+  while (!digits.empty() && !(digits.size() == 1 && digits[0] == 0)) {
+    int rem = 0;
+    std::vector<uint8_t> next;
+    for (uint8_t d : digits) {
+      const int cur = rem * from + d;
+      const int q = cur / to;
+      rem = cur % to;
+      if (!next.empty() || q != 0) next.push_back(static_cast<uint8_t>(q));
+    }
+    out.push_back(static_cast<uint8_t>(rem));
+    digits.swap(next);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scale) {
+  bool negative = false;
+  size_t pos = 0;
+  if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) negative = text[pos++] == '-';
+  std::string digits;
+  int fraction = -1;
+  for (; pos < text.size(); ++pos) {
+    const char c = text[pos];
+    if (c == '.' && fraction < 0) { fraction = 0; continue; }
+    if (c < '0' || c > '9') return Bad("decimal", text);
+    digits.push_back(c);
+    if (fraction >= 0) ++fraction;
+  }
+  if (digits.empty()) return Bad("decimal", text);
+  if (fraction < 0) fraction = 0;
+  if (fraction > scale) {
+    // Only zeros may be dropped; anything else would round.
+    for (int i = 0; i < fraction - scale; ++i) {
+      if (digits.back() != '0') return Bad(StrCat("decimal with scale ", scale), text);
+      digits.pop_back();
+    }
+  }
+  for (int i = fraction; i < scale; ++i) digits.push_back('0');
+
+  std::vector<uint8_t> dec;
+  for (char c : digits) dec.push_back(static_cast<uint8_t>(c - '0'));
+  std::vector<uint8_t> mag = ConvertBase(std::move(dec), 10, 256);
+  if (mag.empty()) return std::string(1, '\0');
+  std::reverse(mag.begin(), mag.end());
+  if (!negative) {
+    if (mag[0] & 0x80) mag.insert(mag.begin(), 0);
+  } else {
+    for (auto& b : mag) b = static_cast<uint8_t>(~b);
+    for (size_t i = mag.size(); i-- > 0;) {
+      if (++mag[i] != 0) break;
+    }
+    if (!(mag[0] & 0x80)) mag.insert(mag.begin(), 0xff);
+  }
+  return std::string(mag.begin(), mag.end());
+}
+
+std::string DecimalTextFromUnscaled(std::string_view bytes, int scale) {
+  if (bytes.empty()) return "0";
+  std::vector<uint8_t> mag(bytes.begin(), bytes.end());
+  const bool negative = (mag[0] & 0x80) != 0;
+  if (negative) {  // two's complement -> magnitude
+    for (auto& b : mag) b = static_cast<uint8_t>(~b);
+    for (size_t i = mag.size(); i-- > 0;)
+      if (++mag[i] != 0) break;
+  }
+  std::string digits;  // little-endian decimal digits
+  for (uint8_t d : ConvertBase(std::move(mag), 256, 10)) digits.push_back(static_cast<char>('0' + d));
+  while (static_cast<int>(digits.size()) <= scale) digits.push_back('0');
+  std::reverse(digits.begin(), digits.end());
+  if (scale > 0) digits.insert(digits.end() - scale, '.');
+  if (negative) digits.insert(digits.begin(), '-');
+  return digits;
+}
+
+}  // namespace cdc::debezium
