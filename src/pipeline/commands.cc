@@ -386,12 +386,9 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
     // starts at its consistent point, before its snapshot is delivered.
     absl::StatusOr<bool> caught_up = absl::NotFoundError(
         StrCat("replication slot ", config.postgres.slot, " (source.postgres.slot) does not exist: is capture running?"));
-    // A pipeline whose endpoint answers is running (perhaps still reading its
-    // snapshot): only its own confirmation counts.
-    const bool stopped = config.http.listen.empty() || !http::Get(config.http.listen, "/healthz", 2000).ok();
     if (target) {
-      caught_up = source->SlotCaughtUp(config.postgres.slot, config.postgres.publication, *target, stopped);
-    } else if (source->SlotCaughtUp(config.postgres.slot, config.postgres.publication, Lsn{0}, stopped).ok()) {
+      caught_up = source->SlotCaughtUp(config.postgres.slot, config.postgres.publication, *target);
+    } else if (source->SlotCaughtUp(config.postgres.slot, config.postgres.publication, Lsn{0}).ok()) {
       CDC_ASSIGN_OR_RETURN(target, source->MarkWalPosition());
       continue;
     }

@@ -33,10 +33,11 @@ absl::Status StatusFromSqlState(std::string_view sqlstate, std::string_view mess
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& dsn,
                                                              bool replication,
-                                                             std::string_view purpose) {
+                                                             std::string_view purpose,
+                                                             std::string_view application_name) {
   std::string conninfo = dsn;
   if (replication) StrAppend(&conninfo, " replication=database");
-  StrAppend(&conninfo, " application_name=cdcpipe");
+  StrAppend(&conninfo, " application_name=", application_name);
   PGconn* conn = PQconnectdb(conninfo.c_str());
   if (conn == nullptr) return absl::ResourceExhaustedError("libpq could not allocate a connection");
   if (PQstatus(conn) != CONNECTION_OK) {

@@ -25,7 +25,8 @@ class Connection {
   /// Connects; `replication` adds replication=database (logical walsender).
   /// The password is never part of an error message.
   static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& dsn, bool replication,
-                                                          std::string_view purpose);
+                                                          std::string_view purpose,
+                                                          std::string_view application_name = "cdcpipe");
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "source/postgres/postgres_source.h"
 
 namespace cdc::pg {
 
@@ -82,7 +83,7 @@ absl::StatusOr<Lsn> PostgresChecksummer::MarkWalPosition() {
 }
 
 absl::StatusOr<bool> PostgresChecksummer::SlotCaughtUp(const std::string& slot, const std::string& publication,
-                                                       Lsn target, bool pipeline_stopped) {
+                                                       Lsn target) {
   const std::string ctx = StrCat("replication slot ", slot);
   CDC_ASSIGN_OR_RETURN(Result r, conn_->Exec(StrCat(
       "SELECT confirmed_flush_lsn, active FROM pg_replication_slots WHERE slot_name = ", conn_->Quote(slot)), ctx));
@@ -90,7 +91,10 @@ absl::StatusOr<bool> PostgresChecksummer::SlotCaughtUp(const std::string& slot, 
   if (PQgetisnull(r.get(), 0, 0)) return false;  // still being created
   CDC_ASSIGN_OR_RETURN(Lsn confirmed, Lsn::Parse(PQgetvalue(r.get(), 0, 0)));
   if (confirmed >= target) return true;
-  if (PQgetvalue(r.get(), 0, 1)[0] == 't' || !pipeline_stopped) return false;
+  if (PQgetvalue(r.get(), 0, 1)[0] == 't') return false;
+  CDC_ASSIGN_OR_RETURN(Result capture, conn_->Exec(StrCat(
+      "SELECT 1 FROM pg_stat_activity WHERE application_name = ", conn_->Quote(CaptureApplicationName(slot))), ctx));
+  if (PQntuples(capture.get()) > 0) return false;  // a capture is connected: only its confirmation counts
   // Nobody streams from the slot: ask the decoder whether anything published
   // remains before `target` (peek does not consume).
   CDC_ASSIGN_OR_RETURN(Result peek, conn_->Exec(StrCat(

@@ -21,13 +21,12 @@ class PostgresChecksummer final : public TableChecksummer {
   /// pg_current_wal_lsn() read before the slot existed.
   absl::StatusOr<Lsn> MarkWalPosition();
   /// True when the slot has nothing left to send up to `target`: its
-  /// confirmed position is past it, or (`pipeline_stopped` and no one
-  /// streams from it) no published change lies between. A slot that is idle
-  /// because its pipeline is still reading the initial snapshot must not be
-  /// peeked: its snapshot rows are not in the WAL. NotFound when the slot
-  /// does not exist.
-  absl::StatusOr<bool> SlotCaughtUp(const std::string& slot, const std::string& publication, Lsn target,
-                                    bool pipeline_stopped);
+  /// confirmed position is past it, or (no capture connected, see
+  /// CaptureApplicationName) no published change lies between. A slot that
+  /// is idle because its capture is still reading the initial snapshot must
+  /// not be peeked: snapshot rows are not in the WAL. NotFound when the
+  /// slot does not exist.
+  absl::StatusOr<bool> SlotCaughtUp(const std::string& slot, const std::string& publication, Lsn target);
   /// Tables of a publication.
   absl::StatusOr<std::vector<TableId>> PublicationTables(const std::string& publication);
 

@@ -64,7 +64,8 @@ absl::Status PostgresSource::Start() {
     }
   }
 
-  CDC_ASSIGN_OR_RETURN(replication_, Connection::Open(options_.dsn, true, "replication"));
+  CDC_ASSIGN_OR_RETURN(replication_, Connection::Open(options_.dsn, true, "replication",
+                                                      CaptureApplicationName(options_.slot)));
   CDC_RETURN_IF_ERROR(replication_->Exec(kSessionSettings, "replication session settings").status());
 
   if (slot_exists && options_.snapshot == SnapshotMode::kInitial) {

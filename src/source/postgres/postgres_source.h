@@ -16,6 +16,11 @@ namespace cdc::pg {
 
 enum class SnapshotMode { kInitial, kNever };
 
+/// application_name of capture's replication connection for `slot`: lets
+/// `verify` see that a capture is running even while the slot is idle
+/// (during the initial snapshot).
+inline std::string CaptureApplicationName(const std::string& slot) { return "cdcpipe:" + slot; }
+
 struct PostgresSourceOptions {
   std::string dsn;
   std::string slot;
