@@ -212,7 +212,7 @@ std::string Duck::Scalar(const std::string& sql) {
 }
 
 PipelineFiles WriteConfig(const std::string& name, const std::string& dsn, const std::string& bootstrap,
-                          const std::string& extra_yaml) {
+                          const ConfigExtras& extras) {
   PipelineFiles f;
   f.dir = TempDir(name);
   f.config = f.dir + "/cdcpipe.yaml";
@@ -221,11 +221,12 @@ PipelineFiles WriteConfig(const std::string& name, const std::string& dsn, const
   std::ofstream out(f.config);
   out << "source:\n  postgres:\n    dsn: \"" << dsn << "\"\n    slot: " << name << "\n    publication: " << name
       << "_pub\n"
+      << extras.postgres
       << "kafka:\n  bootstrap_servers: \"" << bootstrap << "\"\n  topic_prefix: " << name << "\n  group_id: " << name
       << "\n  properties:\n    session.timeout.ms: \"6000\"\n"
       << "sink:\n  duckdb:\n    path: " << f.duckdb << "\n  batch:\n    max_rows: 5000\n    max_ms: 100\n"
-      << "http:\n  listen: " << f.http << "\n"
-      << extra_yaml;
+      << extras.sink
+      << "http:\n  listen: " << f.http << "\n";
   return f;
 }
 

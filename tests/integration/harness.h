@@ -76,9 +76,16 @@ struct PipelineFiles {
   std::string dir, config, duckdb, http;
 };
 
+/// Extra YAML lines for a test's config, each section's lines indented as
+/// they stand in it (e.g. "    heartbeat_interval_ms: 300\n" for postgres).
+struct ConfigExtras {
+  std::string postgres = {};  // under source.postgres
+  std::string sink = {};      // under sink
+};
+
 /// Writes a config for one test: `bootstrap` is "embedded" or host:port.
 PipelineFiles WriteConfig(const std::string& name, const std::string& dsn, const std::string& bootstrap,
-                          const std::string& extra_yaml = "");
+                          const ConfigExtras& extras = {});
 
 std::string ReadFile(const std::string& path);
 

@@ -238,12 +238,7 @@ TEST_P(PipelineTest, SchemaChangesAddColumnsAndNullDroppedOnes) {
   const std::string dsn = Services::Get().CreateDatabase(name);
   Pg pg(dsn);
   pg.Exec(kSchema);
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap(), "  delete_mode: soft\n");
-  // delete_mode is a sink key: append it under sink.
-  std::string cfg = ReadFile(f.config);
-  cfg.replace(cfg.find("  delete_mode: soft\n"), std::string("  delete_mode: soft\n").size(), "");
-  cfg.replace(cfg.find("  batch:"), 0, "  delete_mode: soft\n");
-  std::ofstream(f.config) << cfg;
+  PipelineFiles f = WriteConfig(name, dsn, Bootstrap(), {.sink = "  delete_mode: soft\n"});
   auto children = Start(f, "1");
   std::string out;
   ASSERT_EQ(Verify(f, &out), 0) << out;  // the old shape is in the warehouse
@@ -306,10 +301,8 @@ TEST(Cli, BadConfigIsReportedWithKeysAndExitCode2) {
 
 TEST(Cli, UnreachableDatabaseIsAClearError) {
   const int port = FreePort();
-  PipelineFiles f = WriteConfig("unreachable", "host=127.0.0.1 port=" + std::to_string(port) + " user=x password=hidden", "embedded");
-  std::string cfg = ReadFile(f.config);
-  cfg.replace(cfg.find("    publication:"), 0, "    retry_seconds: 0\n");
-  std::ofstream(f.config) << cfg;
+  PipelineFiles f = WriteConfig("unreachable", "host=127.0.0.1 port=" + std::to_string(port) + " user=x password=hidden",
+                                "embedded", {.postgres = "    retry_seconds: 0\n"});
   std::string out;
   EXPECT_EQ(Shell(CdcpipeBinary() + " run --log-format text -c " + f.config + " 2>&1", &out), 1);
   EXPECT_NE(out.find("source.postgres.dsn"), std::string::npos) << out;
@@ -346,10 +339,7 @@ TEST(Heartbeats, QuietDatabaseStillReleasesWalAndPublishesHeartbeats) {
   Pg pg(dsn);
   pg.Exec(kSchema);
   const std::string bootstrap = Services::Get().bootstrap;
-  PipelineFiles f = WriteConfig(name, dsn, bootstrap);
-  std::string cfg = ReadFile(f.config);
-  cfg.replace(cfg.find("    publication:"), 0, "    heartbeat_interval_ms: 300\n");
-  std::ofstream(f.config) << cfg;
+  PipelineFiles f = WriteConfig(name, dsn, bootstrap, {.postgres = "    heartbeat_interval_ms: 300\n"});
   Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
   std::string out;
   ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out;
@@ -374,15 +364,9 @@ TEST(Preflight, NamesEachProblemAndItsFix) {
           "DROP ROLE IF EXISTS cdc_weak; CREATE ROLE cdc_weak LOGIN; GRANT SELECT ON keyed TO cdc_weak;");
   std::string weak = dsn;
   weak.replace(weak.find("user=postgres"), std::string("user=postgres").size(), "user=cdc_weak");
-  PipelineFiles f = WriteConfig("preflight", weak, "embedded",
-                                "");
-  {
-    std::ofstream(f.config, std::ios::app) << "";
-  }
   // Tables are listed so the check covers them.
+  PipelineFiles f = WriteConfig("preflight", weak, "embedded", {.postgres = "    tables: [public.keyed, public.keyless]\n"});
   std::string cfg = ReadFile(f.config);
-  cfg.replace(cfg.find("    publication:"), 0, "    tables: [public.keyed, public.keyless]\n");
-  std::ofstream(f.config) << cfg;
   std::string out;
   EXPECT_EQ(Shell(CdcpipeBinary() + " preflight -c " + f.config + " 2>&1", &out), 1) << out;
   EXPECT_NE(out.find("FAIL REPLICATION attribute"), std::string::npos) << out;
