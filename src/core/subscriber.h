@@ -48,8 +48,6 @@ class Subscriber {
   /// whoever owns it (thread-safe; asks the broker).
   virtual absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() = 0;
 
-  /// Partitions currently assigned to this member.
-  virtual std::vector<TopicPartition> Assignment() = 0;
 };
 
 }  // namespace cdc

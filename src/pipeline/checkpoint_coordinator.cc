@@ -20,7 +20,7 @@ void CheckpointCoordinator::Commit(Lsn end_lsn) {
   t.committed = true;
   t.end_lsn = end_lsn;
   open_ = false;
-  Settle(t.id);
+  Settle();
 }
 
 void CheckpointCoordinator::AbandonOpenTransaction() {
@@ -30,7 +30,7 @@ void CheckpointCoordinator::AbandonOpenTransaction() {
   transactions_.back().committed = true;
   transactions_.back().end_lsn = Lsn{0};
   open_ = false;
-  Settle(transactions_.back().id);
+  Settle();
 }
 
 void CheckpointCoordinator::Idle(Lsn wal_end) {
@@ -58,7 +58,7 @@ void CheckpointCoordinator::OnDelivered(const Delivery& d) {
     return;
   }
   if (Transaction* t = Find(d.ticket)) t->pending -= 1;
-  Settle(d.ticket);
+  Settle();
 }
 
 void CheckpointCoordinator::OnWarehouseCommitted(const OffsetMap& next_offsets) {
@@ -67,19 +67,17 @@ void CheckpointCoordinator::OnWarehouseCommitted(const OffsetMap& next_offsets) 
     auto it = uncommitted_.find(tp);
     if (it == uncommitted_.end()) continue;
     auto& queue = it->second;
-    uint64_t last = 0;
     while (!queue.empty() && queue.front().offset < next) {
       if (Transaction* t = Find(queue.front().transaction)) t->pending -= 1;
-      last = std::max(last, queue.front().transaction);
       uncommitted_bytes_[tp] -= queue.front().bytes;
       queue.pop_front();
     }
-    if (last) Settle(last);
   }
+  Settle();
 }
 
 // Pops every leading transaction that is committed and fully done.
-void CheckpointCoordinator::Settle(uint64_t) {
+void CheckpointCoordinator::Settle() {
   while (!transactions_.empty() && transactions_.front().committed && transactions_.front().pending <= 0) {
     if (!error_.ok()) return;
     confirmable_ = std::max(confirmable_, transactions_.front().end_lsn);

@@ -72,7 +72,7 @@ class CheckpointCoordinator {
     size_t bytes;
   };
   Transaction* Find(uint64_t id);
-  void Settle(uint64_t transaction_id);
+  void Settle();
 
   const AckStage stage_;
   mutable std::mutex mu_;

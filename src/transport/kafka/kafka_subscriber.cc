@@ -140,16 +140,6 @@ absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
   return high;
 }
 
-std::vector<TopicPartition> KafkaSubscriber::Assignment() {
-  rd_kafka_topic_partition_list_t* parts = nullptr;
-  std::vector<TopicPartition> out;
-  if (rd_kafka_assignment(rk_.get(), &parts) == RD_KAFKA_RESP_ERR_NO_ERROR && parts) {
-    out = ToVector(parts);
-    rd_kafka_topic_partition_list_destroy(parts);
-  }
-  return out;
-}
-
 absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartitions() {
   const rd_kafka_metadata_t* md = nullptr;
   CDC_RETURN_IF_ERROR(StatusFromKafkaError(rd_kafka_metadata(rk_.get(), 1, nullptr, &md, 5000), "topic metadata"));
