@@ -309,22 +309,39 @@ TEST(Cli, UnreachableDatabaseIsAClearError) {
   EXPECT_EQ(out.find("hidden"), std::string::npos) << out;
 }
 
+// `cdcpipe run` on the real Kafka broker over a fresh database holding
+// kSchema, already verified in sync.
+struct RunOnKafka {
+  RunOnKafka(const std::string& name, const ConfigExtras& extras = {})
+      : dsn(Services::Get().CreateDatabase(name)), pg(dsn), bootstrap(Services::Get().bootstrap) {
+    pg.Exec(kSchema);
+    f = WriteConfig(name, dsn, bootstrap, extras);
+    run = std::make_unique<Child>(std::vector<std::string>{CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  }
+  int Verify(std::string* out) const {
+    return Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", out);
+  }
+  void Stop() {
+    run->Signal(SIGTERM);
+    EXPECT_EQ(run->Wait(60), 0) << ReadFile(run->log());
+  }
+  std::string dsn;
+  Pg pg;
+  std::string bootstrap;
+  PipelineFiles f;
+  std::unique_ptr<Child> run;
+};
+
 TEST(DeadLetters, UndecodableMessagesAreParkedWithHeadersAndTheRestLoads) {
-  const std::string name = "dlq";
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  const std::string bootstrap = Services::Get().bootstrap;
-  PipelineFiles f = WriteConfig(name, dsn, bootstrap);
-  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  RunOnKafka p("dlq");
   std::string out;
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(p.Verify(&out), 0) << out;
+  const std::string& bootstrap = p.bootstrap;
   // A poison message in the middle of the table's topic, then more changes.
   ASSERT_EQ(Shell("printf 'not json at all' | kcat -P -b " + bootstrap + " -t dlq.public.items -k poison -p 2 2>&1", &out), 0) << out;
-  pg.Exec("INSERT INTO items (id, label) SELECT g, 'after poison' FROM generate_series(500, 600) g");
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0);
+  p.pg.Exec("INSERT INTO items (id, label) SELECT g, 'after poison' FROM generate_series(500, 600) g");
+  ASSERT_EQ(p.Verify(&out), 0) << out << ReadFile(p.run->log());
+  p.Stop();
   ASSERT_EQ(Shell("kcat -C -b " + bootstrap + " -t dlq.dlq -e -q -f '%k|%s|%h\\n' 2>&1", &out), 0) << out;
   EXPECT_NE(out.find("poison|not json at all|"), std::string::npos) << out;
   EXPECT_NE(out.find("cdcpipe.original.topic=dlq.public.items"), std::string::npos) << out;
@@ -334,24 +351,18 @@ TEST(DeadLetters, UndecodableMessagesAreParkedWithHeadersAndTheRestLoads) {
 }
 
 TEST(Heartbeats, QuietDatabaseStillReleasesWalAndPublishesHeartbeats) {
-  const std::string name = "beat";
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  const std::string bootstrap = Services::Get().bootstrap;
-  PipelineFiles f = WriteConfig(name, dsn, bootstrap, {.postgres = "    heartbeat_interval_ms: 300\n"});
-  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  RunOnKafka p("beat", {.postgres = "    heartbeat_interval_ms: 300\n"});
+  Pg& pg = p.pg;
   std::string out;
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(p.Verify(&out), 0) << out;
   const std::string slot_lsn = "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'beat'";
   const std::string before = pg.Scalar(slot_lsn);
   // Nothing changes in the captured tables; only heartbeats write WAL here.
   std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   EXPECT_EQ(pg.Scalar("SELECT " + std::string("pg_wal_lsn_diff((") + slot_lsn + "), '" + before + "') > 0"), "t")
       << "slot stayed at " << before;
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0);
-  ASSERT_EQ(Shell("kcat -C -b " + bootstrap + " -t __debezium-heartbeat.beat -e -q -f '%k|%s\\n' 2>&1", &out), 0) << out;
+  p.Stop();
+  ASSERT_EQ(Shell("kcat -C -b " + p.bootstrap + " -t __debezium-heartbeat.beat -e -q -f '%k|%s\\n' 2>&1", &out), 0) << out;
   EXPECT_NE(out.find("\"serverName\":\"beat\""), std::string::npos) << out;
   EXPECT_NE(out.find("io.debezium.connector.common.Heartbeat"), std::string::npos) << out;
   EXPECT_GE(std::count(out.begin(), out.end(), '\n'), 3) << out;

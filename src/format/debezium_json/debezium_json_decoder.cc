@@ -183,6 +183,9 @@ struct DebeziumJsonDecoder::Impl {
   simdjson::dom::parser schema_parser;
   // Keyed by the raw text of the value and key schemas: same bytes, same table.
   std::unordered_map<std::string, std::shared_ptr<TableDecoding>> tables;
+  // The table of the previous message and the raw schemas it came with.
+  std::shared_ptr<TableDecoding> last_table;
+  std::string last_key_schema, last_value_schema;
 
   /// Builds the decoding of a table from its schemas and caches it under
   /// `cache_key` (not cached when empty).
@@ -232,15 +235,21 @@ struct DebeziumJsonDecoder::Impl {
     // payload needs parsing (the schema is usually the larger part).
     const std::string_view raw = *m.value;
     const std::string_view value_schema_text = RawSchema(raw);
-    std::string cache_key;
-    if (m.key) cache_key = std::string(RawSchema(*m.key));
-    cache_key += '\n';
-    cache_key += value_schema_text;
+    const std::string_view key_schema_text = m.key ? RawSchema(*m.key) : std::string_view();
     std::shared_ptr<TableDecoding> table;
+    std::string cache_key;
+    if (!value_schema_text.empty()) {
+      // Consecutive messages mostly share a table: compare with the last
+      // one before building a map key (a few KB) for every message.
+      if (last_table && key_schema_text == last_key_schema && value_schema_text == last_value_schema) {
+        table = last_table;
+      } else {
+        cache_key = StrCat(key_schema_text, "\n", value_schema_text);
+        if (auto cached = tables.find(cache_key); cached != tables.end()) table = cached->second;
+      }
+    }
     element payload;
-    auto cached = value_schema_text.empty() ? tables.end() : tables.find(cache_key);
-    if (cached != tables.end()) {
-      table = cached->second;
+    if (table) {
       const std::string_view payload_text = raw.substr(value_schema_text.size() + kSchemaPrefix.size() + kPayloadMarker.size(),
                                                         raw.size() - value_schema_text.size() - kSchemaPrefix.size() -
                                                             kPayloadMarker.size() - 1);
@@ -301,8 +310,13 @@ struct DebeziumJsonDecoder::Impl {
           return absl::InvalidArgumentError("key has no schema");
         }
       }
-      CDC_ASSIGN_OR_RETURN(table, TableFor(schema, have_key_schema ? &key_schema : nullptr,
-                                           value_schema_text.empty() ? std::string() : cache_key, id));
+      if (!value_schema_text.empty() && cache_key.empty()) cache_key = StrCat(key_schema_text, "\n", value_schema_text);
+      CDC_ASSIGN_OR_RETURN(table, TableFor(schema, have_key_schema ? &key_schema : nullptr, cache_key, id));
+    }
+    if (!value_schema_text.empty() && table != last_table) {
+      last_table = table;
+      last_key_schema = key_schema_text;
+      last_value_schema = value_schema_text;
     }
 
     RowChange change;
