@@ -95,8 +95,16 @@ const std::vector<Setting>& Settings() {
          }
          return {};
        }},
-      {"source.postgres.snapshot", Kind::kString, "initial", "initial | never: read existing rows when the slot is created", false,
-       String([](Config& c) -> std::string& { return c.postgres.snapshot; }, {"initial", "never"})},
+      {"source.postgres.snapshot", Kind::kString, "initial",
+       "when existing rows are read: initial (when the slot is created) | initial_only (once, no streaming) | "
+       "never | always (at every start) | when_needed (initial, and again if the slot is lost)", false,
+       String([](Config& c) -> std::string& { return c.postgres.snapshot; },
+              {"initial", "initial_only", "never", "always", "when_needed"})},
+      {"source.postgres.snapshot_workers", Kind::kInt, "2", "connections reading snapshot chunks in parallel", false,
+       Int([](Config& c) -> int& { return c.postgres.snapshot_workers; }, 1, 64)},
+      {"source.postgres.snapshot_chunk_rows", Kind::kInt, "100000",
+       "rows per snapshot chunk (a restart mid-snapshot re-reads at most the chunks not yet durable)", false,
+       Int([](Config& c) -> int& { return c.postgres.snapshot_chunk_rows; }, 100, 100000000)},
       {"source.postgres.status_interval_ms", Kind::kInt, "1000", "standby status update interval", false,
        Int([](Config& c) -> int& { return c.postgres.status_interval_ms; }, 100, 60000)},
       {"source.postgres.heartbeat_interval_ms", Kind::kInt, "10000",

@@ -16,7 +16,9 @@ struct PostgresConfig {
   std::string slot = "cdcpipe";
   std::string publication = "cdcpipe";
   std::vector<TableId> tables;
-  std::string snapshot = "initial";  // initial | never
+  std::string snapshot = "initial";  // initial | initial_only | never | always | when_needed
+  int snapshot_workers = 2;
+  int snapshot_chunk_rows = 100000;
   int status_interval_ms = 1000;
   int heartbeat_interval_ms = 10000;
   int retry_seconds = 120;

@@ -30,6 +30,12 @@ struct SnapshotBegin {
 struct SnapshotEnd {
   Lsn consistent_point;
 };
+/// Every row of snapshot chunk `chunk` has been emitted. Once every record
+/// before this one is durable downstream, the loop tells the source
+/// (SnapshotChunkDurable) so that a restart skips the chunk.
+struct SnapshotChunkEnd {
+  uint64_t chunk = 0;
+};
 
 /// The server reported its WAL end and nothing is in flight on the stream
 /// (keepalive outside a transaction). Confirming it lets the server recycle
@@ -45,7 +51,7 @@ struct Heartbeat {
 };
 
 using SourceRecord = std::variant<TransactionBegin, ChangeEvent, TransactionCommit,
-                                  SnapshotBegin, SnapshotEnd, SourceIdle, Heartbeat>;
+                                  SnapshotBegin, SnapshotChunkEnd, SnapshotEnd, SourceIdle, Heartbeat>;
 
 /// A stream of committed changes with at-least-once acknowledgement.
 /// Not thread-safe: one thread calls Next and Acknowledge.
@@ -67,6 +73,15 @@ class ChangeSource {
   /// so it may be released (slot confirmed_flush_lsn). Monotonic: a lower
   /// value than before is ignored.
   virtual absl::Status Acknowledge(Lsn flushed) = 0;
+
+  /// Every record up to SnapshotChunkEnd{chunk} is durable downstream.
+  virtual absl::Status SnapshotChunkDurable(uint64_t chunk) = 0;
+  /// Every record up to SnapshotEnd is durable downstream.
+  virtual absl::Status SnapshotDurable() = 0;
+
+  /// A bounded source (a snapshot without streaming) has nothing more to
+  /// give and has seen all of it durable: the loop ends.
+  virtual bool Finished() const = 0;
 };
 
 }  // namespace cdc

@@ -12,6 +12,12 @@ absl::Status CaptureLoop::Confirm() {
     CDC_RETURN_IF_ERROR(source_.Acknowledge(*lsn));
     stats_.confirmed_lsn = lsn->value;
   }
+  const uint64_t done = coordinator_.DoneThrough();
+  while (!snapshot_progress_.empty() && snapshot_progress_.front().first <= done) {
+    const std::optional<uint64_t> chunk = snapshot_progress_.front().second;
+    snapshot_progress_.pop_front();
+    CDC_RETURN_IF_ERROR(chunk ? source_.SnapshotChunkDurable(*chunk) : source_.SnapshotDurable());
+  }
   return absl::OkStatus();
 }
 
@@ -47,8 +53,15 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
     stats_.transactions += 1;
     return absl::OkStatus();
   }
+  if (auto* chunk = std::get_if<SnapshotChunkEnd>(&record)) {
+    // Close the snapshot's messages so far as one unit whose completion
+    // marks the chunk durable, and go on in a new one.
+    snapshot_progress_.emplace_back(coordinator_.Commit(Lsn{0}), chunk->chunk);
+    coordinator_.Begin();
+    return absl::OkStatus();
+  }
   if (auto* s = std::get_if<SnapshotEnd>(&record)) {
-    coordinator_.Commit(s->consistent_point);
+    snapshot_progress_.emplace_back(coordinator_.Commit(s->consistent_point), std::nullopt);
     log::Info("capture", "snapshot read; streaming follows", {{"lsn", s->consistent_point.ToString()}});
     return absl::OkStatus();
   }
@@ -66,6 +79,10 @@ absl::Status CaptureLoop::Run(const std::atomic<bool>& stop) {
   while (!stop) {
     publisher_.Poll(0);
     CDC_RETURN_IF_ERROR(Confirm());
+    if (source_.Finished()) {
+      log::Info("capture", "source finished (snapshot only); capture stops");
+      return absl::OkStatus();
+    }
     if (max_uncommitted_bytes_ > 0 && coordinator_.MaxUncommittedPartitionBytes() > max_uncommitted_bytes_) {
       // The warehouse is behind; reading more WAL would only grow memory.
       publisher_.Poll(20);

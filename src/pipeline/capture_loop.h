@@ -1,6 +1,8 @@
 #pragma once
 #include <atomic>
+#include <deque>
 #include <memory>
+#include <optional>
 
 #include "core/change_source.h"
 #include "core/event_serializer.h"
@@ -44,6 +46,9 @@ class CaptureLoop {
   size_t max_uncommitted_bytes_;
   std::vector<OutgoingMessage> scratch_;
   const std::atomic<bool>* stop_ = nullptr;
+  // Snapshot progress waiting to become durable: (coordinator transaction,
+  // chunk; nullopt for the whole snapshot).
+  std::deque<std::pair<uint64_t, std::optional<uint64_t>>> snapshot_progress_;
 };
 
 }  // namespace cdc

@@ -14,13 +14,15 @@ uint64_t CheckpointCoordinator::AddMessage() {
   return transactions_.back().id;
 }
 
-void CheckpointCoordinator::Commit(Lsn end_lsn) {
+uint64_t CheckpointCoordinator::Commit(Lsn end_lsn) {
   std::lock_guard lock(mu_);
   Transaction& t = transactions_.back();
   t.committed = true;
   t.end_lsn = end_lsn;
+  const uint64_t id = t.id;
   open_ = false;
   Settle();
+  return id;
 }
 
 void CheckpointCoordinator::AbandonOpenTransaction() {
@@ -81,6 +83,7 @@ void CheckpointCoordinator::Settle() {
   while (!transactions_.empty() && transactions_.front().committed && transactions_.front().pending <= 0) {
     if (!error_.ok()) return;
     confirmable_ = std::max(confirmable_, transactions_.front().end_lsn);
+    done_through_ = transactions_.front().id;
     transactions_.pop_front();
   }
   if (transactions_.empty() && !open_ && error_.ok()) confirmable_ = std::max(confirmable_, idle_);
@@ -103,6 +106,11 @@ size_t CheckpointCoordinator::MaxUncommittedPartitionBytes() const {
   size_t max = 0;
   for (const auto& [tp, bytes] : uncommitted_bytes_) max = std::max(max, bytes);
   return max;
+}
+
+uint64_t CheckpointCoordinator::DoneThrough() const {
+  std::lock_guard lock(mu_);
+  return done_through_;
 }
 
 size_t CheckpointCoordinator::PendingTransactions() const {

@@ -33,8 +33,8 @@ class CheckpointCoordinator {
   void Begin();
   /// Registers one message of the open transaction; returns its ticket.
   uint64_t AddMessage();
-  /// Closes the open transaction at `end_lsn`.
-  void Commit(Lsn end_lsn);
+  /// Closes the open transaction at `end_lsn`; returns its id.
+  uint64_t Commit(Lsn end_lsn);
   /// The server is idle at `wal_end` (keepalive outside a transaction).
   void Idle(Lsn wal_end);
   /// The stream broke inside a transaction: the server will send it again
@@ -58,6 +58,8 @@ class CheckpointCoordinator {
   size_t MaxUncommittedPartitionBytes() const;
   /// Transactions not yet confirmable.
   size_t PendingTransactions() const;
+  /// Every transaction with an id up to this one is done (0: none yet).
+  uint64_t DoneThrough() const;
 
  private:
   struct Transaction {
@@ -78,6 +80,7 @@ class CheckpointCoordinator {
   mutable std::mutex mu_;
   std::deque<Transaction> transactions_;
   uint64_t next_id_ = 1;
+  uint64_t done_through_ = 0;
   bool open_ = false;
   Lsn idle_;
   Lsn confirmable_;

@@ -66,7 +66,13 @@ pg::PostgresSourceOptions SourceOptionsFor(const Config& c) {
   o.slot = c.postgres.slot;
   o.publication = c.postgres.publication;
   o.tables = c.postgres.tables;
-  o.snapshot = c.postgres.snapshot == "never" ? pg::SnapshotMode::kNever : pg::SnapshotMode::kInitial;
+  static const std::map<std::string, pg::SnapshotMode> kModes = {
+      {"initial", pg::SnapshotMode::kInitial}, {"initial_only", pg::SnapshotMode::kInitialOnly},
+      {"never", pg::SnapshotMode::kNever}, {"always", pg::SnapshotMode::kAlways},
+      {"when_needed", pg::SnapshotMode::kWhenNeeded}};
+  o.snapshot = kModes.at(c.postgres.snapshot);  // validated by the config
+  o.snapshot_workers = c.postgres.snapshot_workers;
+  o.snapshot_chunk_rows = c.postgres.snapshot_chunk_rows;
   o.status_interval = absl::Milliseconds(c.postgres.status_interval_ms);
   o.heartbeat_interval = absl::Milliseconds(c.postgres.heartbeat_interval_ms);
   return o;

@@ -27,6 +27,24 @@ TEST(CheckpointCoordinator, ConfirmsOnlyFullyAcknowledgedPrefix) {
   EXPECT_FALSE(c.TakeConfirmable().has_value());
 }
 
+// Snapshot chunks are units of their own: one is done only with every
+// earlier one, whatever order their deliveries arrive in.
+TEST(CheckpointCoordinator, DoneThroughCoversOnlyACompletePrefix) {
+  CheckpointCoordinator c(CheckpointCoordinator::AckStage::kBroker);
+  EXPECT_EQ(c.DoneThrough(), 0u);
+  c.Begin();
+  const uint64_t a = c.AddMessage();
+  const uint64_t first = c.Commit(Lsn{0});
+  c.Begin();
+  const uint64_t b = c.AddMessage();
+  const uint64_t second = c.Commit(Lsn{0});
+  EXPECT_LT(first, second);
+  c.OnDelivered(Ok(b));
+  EXPECT_EQ(c.DoneThrough(), 0u);
+  c.OnDelivered(Ok(a));
+  EXPECT_EQ(c.DoneThrough(), second);
+}
+
 TEST(CheckpointCoordinator, NeverConfirmsPastAFailedDelivery) {
   CheckpointCoordinator c(CheckpointCoordinator::AckStage::kBroker);
   c.Begin();

@@ -9,20 +9,30 @@ absl::StatusOr<std::unique_ptr<DuckDbCaptureStateStore>> DuckDbCaptureStateStore
   CDC_RETURN_IF_ERROR(con->Execute("CREATE TABLE IF NOT EXISTS _cdc_capture_state (slot VARCHAR PRIMARY KEY, "
                                    "snapshot_completed BOOLEAN, updated_at TIMESTAMPTZ)",
                                    "create _cdc_capture_state"));
+  // Added after 0.1.0: warehouses created by it gain the column here.
+  CDC_RETURN_IF_ERROR(con->Execute("ALTER TABLE _cdc_capture_state ADD COLUMN IF NOT EXISTS snapshot_progress VARCHAR",
+                                   "upgrade _cdc_capture_state"));
   return std::unique_ptr<DuckDbCaptureStateStore>(new DuckDbCaptureStateStore(std::move(con)));
 }
 
-absl::StatusOr<std::optional<bool>> DuckDbCaptureStateStore::SnapshotCompleted(const std::string& slot) {
+absl::StatusOr<std::optional<SnapshotState>> DuckDbCaptureStateStore::LoadSnapshot(const std::string& slot) {
   QueryResult r;
-  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT snapshot_completed FROM _cdc_capture_state WHERE slot = ", QuoteLiteral(slot)),
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT snapshot_completed, coalesce(snapshot_progress, '') "
+                                         "FROM _cdc_capture_state WHERE slot = ", QuoteLiteral(slot)),
                                   "read _cdc_capture_state", r));
   if (duckdb_row_count(r.get()) == 0) return std::nullopt;
-  return duckdb_value_boolean(r.get(), 0, 0);
+  SnapshotState state;
+  state.completed = duckdb_value_boolean(r.get(), 0, 0);
+  char* progress = duckdb_value_varchar(r.get(), 1, 0);
+  if (progress != nullptr) state.progress = progress;
+  duckdb_free(progress);
+  return state;
 }
 
-absl::Status DuckDbCaptureStateStore::RecordSnapshot(const std::string& slot, bool completed) {
-  return con_->Execute(StrCat("INSERT OR REPLACE INTO _cdc_capture_state VALUES (", QuoteLiteral(slot), ", ",
-                              completed ? "true" : "false", ", now())"),
+absl::Status DuckDbCaptureStateStore::SaveSnapshot(const std::string& slot, const SnapshotState& state) {
+  return con_->Execute(StrCat("INSERT OR REPLACE INTO _cdc_capture_state (slot, snapshot_completed, updated_at, "
+                              "snapshot_progress) VALUES (", QuoteLiteral(slot), ", ", state.completed ? "true" : "false",
+                              ", now(), ", QuoteLiteral(state.progress), ")"),
                        "write _cdc_capture_state");
 }
 

@@ -12,8 +12,8 @@ namespace cdc::duck {
 class DuckDbCaptureStateStore final : public CaptureStateStore {
  public:
   static absl::StatusOr<std::unique_ptr<DuckDbCaptureStateStore>> Create(std::shared_ptr<Database> db);
-  absl::StatusOr<std::optional<bool>> SnapshotCompleted(const std::string& slot) override;
-  absl::Status RecordSnapshot(const std::string& slot, bool completed) override;
+  absl::StatusOr<std::optional<SnapshotState>> LoadSnapshot(const std::string& slot) override;
+  absl::Status SaveSnapshot(const std::string& slot, const SnapshotState& state) override;
   absl::Status ClearSnapshot(const std::string& slot) override;
 
  private:

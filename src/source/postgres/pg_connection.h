@@ -20,6 +20,13 @@ struct ResultDeleter {
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
+/// Session settings that make PostgreSQL's text output unambiguous for the
+/// serializer, the same in snapshots and in the replication stream: ISO
+/// dates, UTC offsets, round-trip floats, ISO 8601 intervals.
+inline constexpr const char* kSessionSettings =
+    "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 3; "
+    "SET IntervalStyle = iso_8601";
+
 class Connection {
  public:
   /// Connects; `replication` adds replication=database (logical walsender).

@@ -12,12 +12,6 @@
 namespace cdc::pg {
 namespace {
 
-// Settings that make PostgreSQL's text output unambiguous for the
-// serializer: ISO dates, UTC offsets, round-trip floats.
-constexpr const char* kSessionSettings =
-    "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 3; "
-    "SET IntervalStyle = iso_8601";
-
 int64_t NowPgMicros() { return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetUs; }
 
 }  // namespace
@@ -49,12 +43,16 @@ absl::Status PostgresSource::Start() {
   CDC_RETURN_IF_ERROR(EnsurePublication(*sql));
   CDC_ASSIGN_OR_RETURN(Result db, sql->Exec("SELECT current_database()", "source database"));
   database_ = PQgetvalue(db.get(), 0, 0);
+  CDC_ASSIGN_OR_RETURN(std::optional<SnapshotState> state, state_.LoadSnapshot(options_.slot));
+  const SnapshotMode mode = options_.snapshot;
+  if (mode == SnapshotMode::kInitialOnly) return StartSnapshotOnly(state);
 
   const std::string slot_ctx = StrCat("replication slot ", options_.slot);
   CDC_ASSIGN_OR_RETURN(Result slot, sql->Exec(StrCat(
       "SELECT plugin, confirmed_flush_lsn, database = current_database(), active "
       "FROM pg_replication_slots WHERE slot_name = ", sql->Quote(options_.slot)), slot_ctx));
   const bool slot_exists = PQntuples(slot.get()) > 0;
+  Lsn confirmed;
   if (slot_exists) {
     const std::string plugin = PQgetvalue(slot.get(), 0, 0);
     if (plugin != "pgoutput" || PQgetvalue(slot.get(), 0, 2)[0] != 't') {
@@ -62,56 +60,76 @@ absl::Status PostgresSource::Start() {
           slot_ctx, " exists but uses plugin '", plugin,
           "' or another database; drop it or configure source.postgres.slot"));
     }
+    CDC_ASSIGN_OR_RETURN(confirmed, Lsn::Parse(PQgetvalue(slot.get(), 0, 1)));
   }
 
   CDC_ASSIGN_OR_RETURN(replication_, Connection::Open(options_.dsn, true, "replication",
                                                       CaptureApplicationName(options_.slot)));
   CDC_RETURN_IF_ERROR(replication_->Exec(kSessionSettings, "replication session settings").status());
 
-  if (slot_exists && options_.snapshot == SnapshotMode::kInitial) {
-    CDC_ASSIGN_OR_RETURN(std::optional<bool> completed, state_.SnapshotCompleted(options_.slot));
-    if (completed != true) {
-      // A snapshot that never became durable (crash mid-snapshot), or a
-      // warehouse that lost its state: the rows can only be read again with
-      // a new slot's exported snapshot.
-      log::Warn("capture", "initial snapshot of this slot is not recorded as complete; recreating the slot",
-                {{"slot", options_.slot}, {"recorded", completed ? "started" : "nothing"}});
-      CDC_RETURN_IF_ERROR(replication_->Exec(StrCat("DROP_REPLICATION_SLOT ", replication_->QuoteIdent(options_.slot)),
-                                             slot_ctx).status());
-      return CreateSlotAndSnapshot(*sql);
+  const bool completed = state && state->completed;
+  if (slot_exists && !completed && mode != SnapshotMode::kNever) {
+    // A snapshot that never became durable (crash mid-snapshot), or a
+    // warehouse that lost its state.
+    if (std::optional<SnapshotPlan> plan = ResumablePlan(state, confirmed)) {
+      return TakeFreshSnapshot(*plan, Lsn{0});
     }
+    log::Warn("capture", "initial snapshot of this slot is not recorded as complete and cannot be resumed; "
+              "recreating the slot", {{"slot", options_.slot}, {"recorded", state ? "started" : "nothing"}});
+    CDC_RETURN_IF_ERROR(replication_->Exec(StrCat("DROP_REPLICATION_SLOT ", replication_->QuoteIdent(options_.slot)),
+                                           slot_ctx).status());
+    return CreateSlot(*sql);
   }
   if (slot_exists) {
+    if (mode == SnapshotMode::kAlways) {
+      // Read every table again, then replay the slot from where it stands:
+      // changes since then (deletes too) are applied over the fresh rows.
+      log::Info("capture", "snapshot mode 'always': reading the tables again before streaming",
+                {{"slot", options_.slot}, {"confirmed_flush_lsn", confirmed.ToString()}});
+      SnapshotPlan plan;
+      plan.consistent_point = confirmed;
+      return TakeFreshSnapshot(plan, Lsn{0});
+    }
     log::Info("capture", "resuming from existing slot",
-              {{"slot", options_.slot}, {"confirmed_flush_lsn", PQgetvalue(slot.get(), 0, 1)}});
+              {{"slot", options_.slot}, {"confirmed_flush_lsn", confirmed.ToString()}});
     return StartStreaming(Lsn{0});
   }
-  CDC_ASSIGN_OR_RETURN(std::optional<bool> recorded, state_.SnapshotCompleted(options_.slot));
-  if (recorded == true) {
+  if (completed) {
     // The slot we streamed from is gone: the changes made since it was last
     // read are gone with it. Silently creating a new one would skip them.
-    return absl::FailedPreconditionError(StrCat(
-        slot_ctx, " no longer exists, but this pipeline has streamed from it: changes since its last "
-        "confirmed position cannot be recovered from PostgreSQL. To start over with a new snapshot, "
-        "reset the capture state of slot '", options_.slot, "' (docs/operations.md)"));
+    if (mode != SnapshotMode::kWhenNeeded && mode != SnapshotMode::kAlways) {
+      return absl::FailedPreconditionError(StrCat(
+          slot_ctx, " no longer exists, but this pipeline has streamed from it: changes since its last "
+          "confirmed position cannot be recovered from PostgreSQL. To start over with a new snapshot, "
+          "reset the capture state of slot '", options_.slot, "' (docs/operations.md), or use "
+          "source.postgres.snapshot: when_needed"));
+    }
+    log::Warn("capture", "the slot this pipeline streamed from is gone; taking a new snapshot. Rows deleted "
+              "while it was gone are not deleted downstream (docs/operations.md)", {{"slot", options_.slot}});
   }
-  return CreateSlotAndSnapshot(*sql);
+  return CreateSlot(*sql);
 }
 
-absl::Status PostgresSource::CreateSlotAndSnapshot(Connection& sql) {
-  const std::string slot_ctx = StrCat("replication slot ", options_.slot);
-  // Exporting a snapshot only pays off if we read it; otherwise ask for none.
-  const bool snapshot = options_.snapshot == SnapshotMode::kInitial;
-  if (snapshot) CDC_RETURN_IF_ERROR(state_.RecordSnapshot(options_.slot, false));
-  CDC_ASSIGN_OR_RETURN(Result created, replication_->Exec(StrCat(
-      "CREATE_REPLICATION_SLOT ", replication_->QuoteIdent(options_.slot), " LOGICAL pgoutput (SNAPSHOT '",
-      snapshot ? "export" : "nothing", "')"), slot_ctx));
-  CDC_ASSIGN_OR_RETURN(consistent_point_, Lsn::Parse(PQgetvalue(created.get(), 0, 1)));
-  log::Info("capture", "created replication slot",
-            {{"slot", options_.slot}, {"consistent_point", consistent_point_.ToString()}});
-  if (!snapshot) return StartStreaming(consistent_point_);
+std::optional<SnapshotPlan> PostgresSource::ResumablePlan(const std::optional<SnapshotState>& state, Lsn confirmed) {
+  if (!state || state->completed || state->progress.empty()) return std::nullopt;
+  absl::StatusOr<SnapshotPlan> plan = SnapshotPlan::Parse(state->progress);
+  if (!plan.ok()) {
+    log::Warn("capture", "recorded snapshot progress is unreadable", {{"slot", options_.slot},
+                                                                       {"error", plan.status().ToString()}});
+    return std::nullopt;
+  }
+  // The slot must still be where the snapshot's rows were taken: streaming
+  // replays every change after it over the rows read since.
+  if (confirmed.value != 0 && plan->consistent_point != confirmed) {
+    log::Warn("capture", "slot moved since its snapshot started; the snapshot cannot be resumed",
+              {{"slot", options_.slot}, {"snapshot_lsn", plan->consistent_point.ToString()},
+               {"confirmed_flush_lsn", confirmed.ToString()}});
+    return std::nullopt;
+  }
+  return *std::move(plan);
+}
 
-  // The tables the publication covers, read in the exported snapshot.
+absl::StatusOr<std::vector<TableId>> PostgresSource::PublishedTables(Connection& sql) {
   CDC_ASSIGN_OR_RETURN(Result tables, sql.Exec(StrCat(
       "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ",
       sql.Quote(options_.publication), " ORDER BY 1, 2"), "publication tables"));
@@ -119,9 +137,79 @@ absl::Status PostgresSource::CreateSlotAndSnapshot(Connection& sql) {
   for (int i = 0; i < PQntuples(tables.get()); ++i) {
     ids.push_back({PQgetvalue(tables.get(), i, 0), PQgetvalue(tables.get(), i, 1)});
   }
-  CDC_ASSIGN_OR_RETURN(snapshotter_, Snapshotter::Begin(options_.dsn, PQgetvalue(created.get(), 0, 2),
-                                                        std::move(ids), consistent_point_));
-  snapshot_unconfirmed_ = true;
+  return ids;
+}
+
+absl::Status PostgresSource::CreateSlot(Connection& sql) {
+  const std::string slot_ctx = StrCat("replication slot ", options_.slot);
+  // Exporting a snapshot only pays off if we read it; otherwise ask for none.
+  const bool snapshot = options_.snapshot != SnapshotMode::kNever;
+  if (snapshot) CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{false, ""}));
+  CDC_ASSIGN_OR_RETURN(Result created, replication_->Exec(StrCat(
+      "CREATE_REPLICATION_SLOT ", replication_->QuoteIdent(options_.slot), " LOGICAL pgoutput (SNAPSHOT '",
+      snapshot ? "export" : "nothing", "')"), slot_ctx));
+  CDC_ASSIGN_OR_RETURN(consistent_point_, Lsn::Parse(PQgetvalue(created.get(), 0, 1)));
+  log::Info("capture", "created replication slot",
+            {{"slot", options_.slot}, {"consistent_point", consistent_point_.ToString()}});
+  if (!snapshot) {
+    // Recorded so that a lost slot is noticed instead of silently replaced.
+    CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{true, ""}));
+    return StartStreaming(consistent_point_);
+  }
+  // The replication connection must stay idle for its exported snapshot to
+  // live: planning runs on a connection of its own inside that snapshot.
+  const std::string snapshot_name = PQgetvalue(created.get(), 0, 2);
+  CDC_ASSIGN_OR_RETURN(auto planner, OpenSnapshotConnection(options_.dsn, snapshot_name));
+  SnapshotPlan plan;
+  plan.consistent_point = consistent_point_;
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, PublishedTables(sql));
+  for (const TableId& id : tables) CDC_RETURN_IF_ERROR(PlanTable(*planner, id, options_.snapshot_chunk_rows, plan));
+  planner.reset();
+  return StartSnapshot(std::move(plan), snapshot_name, consistent_point_);
+}
+
+absl::Status PostgresSource::TakeFreshSnapshot(const SnapshotPlan& previous, Lsn stream_from) {
+  // A snapshot of our own, exported so the workers share it; the exporting
+  // transaction stays open until the snapshot is read.
+  CDC_ASSIGN_OR_RETURN(exporter_, Connection::Open(options_.dsn, false, "snapshot export"));
+  CDC_RETURN_IF_ERROR(exporter_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "snapshot export").status());
+  CDC_RETURN_IF_ERROR(exporter_->Exec(kSessionSettings, "snapshot export").status());
+  CDC_ASSIGN_OR_RETURN(Result exported, exporter_->Exec("SELECT pg_export_snapshot(), pg_current_wal_lsn()",
+                                                        "snapshot export"));
+  const std::string snapshot_name = PQgetvalue(exported.get(), 0, 0);
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, PublishedTables(*sql_));
+  CDC_ASSIGN_OR_RETURN(SnapshotPlan plan, ResumePlan(*exporter_, previous, tables, options_.snapshot_chunk_rows));
+  if (plan.consistent_point.value == 0) {
+    CDC_ASSIGN_OR_RETURN(plan.consistent_point, Lsn::Parse(PQgetvalue(exported.get(), 0, 1)));
+  }
+  consistent_point_ = plan.consistent_point;
+  return StartSnapshot(std::move(plan), snapshot_name, stream_from);
+}
+
+absl::Status PostgresSource::StartSnapshotOnly(const std::optional<SnapshotState>& state) {
+  if (state && state->completed) {
+    log::Info("capture", "snapshot mode 'initial_only': the snapshot is already complete; nothing to do",
+              {{"slot", options_.slot}});
+    finished_ = true;
+    return absl::OkStatus();
+  }
+  snapshot_only_ = true;
+  // No slot: nothing streams afterwards, so no WAL needs to be kept.
+  std::optional<SnapshotPlan> previous = ResumablePlan(state, Lsn{0});
+  if (!previous) CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{false, ""}));
+  return TakeFreshSnapshot(previous.value_or(SnapshotPlan{}), Lsn{0});
+}
+
+absl::Status PostgresSource::StartSnapshot(SnapshotPlan plan, const std::string& snapshot_name, Lsn stream_from) {
+  CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{false, plan.Serialize()}));
+  if (plan.DoneChunks() > 0) {
+    log::Info("capture", "resuming the snapshot", {{"slot", options_.slot}, {"chunks_done", plan.DoneChunks()},
+                                                   {"chunks", plan.chunks.size()}});
+  }
+  CDC_ASSIGN_OR_RETURN(snapshotter_, Snapshotter::Start(options_.dsn, snapshot_name, plan,
+                                                        Snapshotter::Options{options_.snapshot_workers}));
+  plan_ = std::move(plan);
+  stream_from_ = stream_from;
   return absl::OkStatus();
 }
 
@@ -145,7 +233,12 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration 
     CDC_ASSIGN_OR_RETURN(auto record, snapshotter_->Next());
     if (record) return record;
     snapshotter_.reset();
-    CDC_RETURN_IF_ERROR(StartStreaming(consistent_point_));
+    exporter_.reset();
+    if (!snapshot_only_) CDC_RETURN_IF_ERROR(StartStreaming(stream_from_));
+  }
+  if (snapshot_only_ || finished_) {
+    absl::SleepFor(std::min(max_wait, absl::Milliseconds(10)));
+    return std::nullopt;
   }
   if (!streaming_) return absl::FailedPreconditionError("PostgresSource::Next before Start");
 
@@ -308,13 +401,22 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
 
 absl::Status PostgresSource::Acknowledge(Lsn flushed) {
   acknowledged_ = std::max(acknowledged_, flushed);
-  if (snapshot_unconfirmed_ && !snapshotter_ && flushed >= consistent_point_) {
-    // Every snapshot row is durable downstream (the coordinator confirms the
-    // snapshot's position only then).
-    CDC_RETURN_IF_ERROR(state_.RecordSnapshot(options_.slot, true));
-    snapshot_unconfirmed_ = false;
-    log::Info("capture", "initial snapshot is durable", {{"slot", options_.slot}});
+  return absl::OkStatus();
+}
+
+absl::Status PostgresSource::SnapshotChunkDurable(uint64_t chunk) {
+  if (!plan_ || chunk >= plan_->chunks.size()) {
+    return absl::InternalError(StrCat("snapshot chunk ", chunk, " is not in the current plan"));
   }
+  plan_->chunks[chunk].done = true;
+  return state_.SaveSnapshot(options_.slot, SnapshotState{false, plan_->Serialize()});
+}
+
+absl::Status PostgresSource::SnapshotDurable() {
+  CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{true, ""}));
+  plan_.reset();
+  log::Info("capture", "snapshot is durable", {{"slot", options_.slot}});
+  if (snapshot_only_) finished_ = true;
   return absl::OkStatus();
 }
 

@@ -11,10 +11,15 @@
 #include "core/change_source.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/pgoutput_decoder.h"
+#include "source/postgres/snapshot_plan.h"
 
 namespace cdc::pg {
 
-enum class SnapshotMode { kInitial, kNever };
+/// When capture reads the tables' existing rows (Debezium's snapshot.mode):
+/// kInitial when the slot is created; kInitialOnly once, without a slot or
+/// streaming; kNever not at all; kAlways at every start; kWhenNeeded like
+/// kInitial, and also when the slot it streamed from is gone.
+enum class SnapshotMode { kInitial, kInitialOnly, kNever, kAlways, kWhenNeeded };
 
 /// application_name of capture's replication connection for `slot`: lets
 /// `verify` see that a capture is running even while the slot is idle
@@ -29,6 +34,8 @@ struct PostgresSourceOptions {
   SnapshotMode snapshot = SnapshotMode::kInitial;
   absl::Duration status_interval = absl::Seconds(1);
   absl::Duration heartbeat_interval = absl::Seconds(10);  // zero: off
+  int snapshot_workers = 2;              // connections reading chunks in parallel
+  int64_t snapshot_chunk_rows = 100000;  // rows per chunk (resume granularity)
 };
 
 class Snapshotter;
@@ -46,6 +53,9 @@ class PostgresSource final : public ChangeSource {
   absl::Status Start() override;
   absl::StatusOr<std::optional<SourceRecord>> Next(absl::Duration max_wait) override;
   absl::Status Acknowledge(Lsn flushed) override;
+  absl::Status SnapshotChunkDurable(uint64_t chunk) override;
+  absl::Status SnapshotDurable() override;
+  bool Finished() const override { return finished_; }
 
   /// The source database's name (after Start).
   const std::string& database() const { return database_; }
@@ -59,16 +69,25 @@ class PostgresSource final : public ChangeSource {
   absl::Status SendStatus(bool reply_requested);
   absl::Status MaybeSendStatus();
 
-  absl::Status CreateSlotAndSnapshot(Connection& sql);
+  absl::Status CreateSlot(Connection& sql);
+  absl::Status StartSnapshotOnly(const std::optional<SnapshotState>& state);
+  absl::Status TakeFreshSnapshot(const SnapshotPlan& previous, Lsn stream_from);
+  absl::Status StartSnapshot(SnapshotPlan plan, const std::string& snapshot_name, Lsn stream_from);
+  std::optional<SnapshotPlan> ResumablePlan(const std::optional<SnapshotState>& state, Lsn confirmed);
+  absl::StatusOr<std::vector<TableId>> PublishedTables(Connection& sql);
 
   PostgresSourceOptions options_;
   CaptureStateStore& state_;
   std::string database_;
-  bool snapshot_unconfirmed_ = false;  // snapshot read, not yet known durable
   std::unique_ptr<Connection> replication_;
   std::unique_ptr<Connection> sql_;  // ordinary session: heartbeats
   absl::Time last_heartbeat_ = absl::Now();
   std::unique_ptr<Snapshotter> snapshotter_;
+  std::unique_ptr<Connection> exporter_;  // holds a snapshot of our own open
+  std::optional<SnapshotPlan> plan_;      // of the snapshot being delivered
+  Lsn stream_from_;                       // after the snapshot (0: the slot's position)
+  bool snapshot_only_ = false;            // kInitialOnly: no streaming
+  bool finished_ = false;
   Lsn consistent_point_;
   bool streaming_ = false;
 

@@ -1,13 +1,18 @@
-#include "core/strings.h"
 #include "source/postgres/snapshotter.h"
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "source/postgres/copy_text.h"
 
 namespace cdc::pg {
+namespace {
+
+// Rows handed from a worker to the consumer at once: amortizes the lock.
+constexpr size_t kBatchRows = 1024;
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, const TableId& id) {
   const std::string qualified = conn.QuoteIdent(id.schema) + "." + conn.QuoteIdent(id.table);
@@ -40,102 +45,217 @@ absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, con
   return table;
 }
 
-absl::StatusOr<std::unique_ptr<Snapshotter>> Snapshotter::Begin(const std::string& dsn,
-                                                                const std::string& snapshot_name,
-                                                                std::vector<TableId> tables,
-                                                                Lsn consistent_point) {
+absl::StatusOr<std::unique_ptr<Connection>> OpenSnapshotConnection(const std::string& dsn,
+                                                                   const std::string& snapshot_name) {
   CDC_ASSIGN_OR_RETURN(auto conn, Connection::Open(dsn, false, "snapshot"));
   CDC_RETURN_IF_ERROR(conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "snapshot").status());
   CDC_RETURN_IF_ERROR(conn->Exec(StrCat("SET TRANSACTION SNAPSHOT ", conn->Quote(snapshot_name)),
                                  StrCat("import snapshot ", snapshot_name)).status());
-  CDC_RETURN_IF_ERROR(conn->Exec("SET DateStyle = ISO; SET extra_float_digits = 3", "snapshot").status());
-  return std::unique_ptr<Snapshotter>(new Snapshotter(std::move(conn), std::move(tables), consistent_point));
+  CDC_RETURN_IF_ERROR(conn->Exec(kSessionSettings, "snapshot session settings").status());
+  return conn;
 }
 
-Snapshotter::Snapshotter(std::unique_ptr<Connection> conn, std::vector<TableId> tables,
-                         Lsn consistent_point)
-    : conn_(std::move(conn)), tables_(std::move(tables)), consistent_point_(consistent_point),
-      read_time_us_(absl::ToUnixMicros(absl::Now())) {}
+absl::StatusOr<std::unique_ptr<Snapshotter>> Snapshotter::Start(const std::string& dsn,
+                                                                const std::string& snapshot_name,
+                                                                const SnapshotPlan& plan, Options options) {
+  std::unique_ptr<Snapshotter> s(new Snapshotter(plan, options));
+  for (uint64_t i = 0; i < s->plan_.chunks.size(); ++i) {
+    const SnapshotChunk& c = s->plan_.chunks[i];
+    if (!c.done) s->todo_.push_back(i);
+    if (!c.done) s->progress_[c.table].chunks_left += 1;
+  }
+  const int workers = std::max(1, std::min<int>(options.workers, static_cast<int>(std::max<size_t>(s->todo_.size(), 1))));
+  for (int i = 0; i < workers; ++i) {
+    CDC_ASSIGN_OR_RETURN(auto conn, OpenSnapshotConnection(dsn, snapshot_name));
+    s->connections_.push_back(std::move(conn));
+  }
+  for (size_t t = 0; t < s->plan_.tables.size(); ++t) {
+    CDC_ASSIGN_OR_RETURN(auto table, DescribeTable(*s->connections_[0], s->plan_.tables[t].id));
+    s->tables_.push_back(table);
+    s->progress_[t].table = std::move(table);
+  }
+  log::Info("snapshot", "snapshot started",
+            {{"tables", s->plan_.tables.size()}, {"chunks", s->plan_.chunks.size()},
+             {"chunks_done_before", s->plan_.DoneChunks()}, {"workers", workers},
+             {"consistent_point", s->plan_.consistent_point.ToString()}});
+  s->running_workers_ = workers;
+  for (auto& conn : s->connections_) {
+    s->threads_.emplace_back([self = s.get(), c = conn.get()] { self->Work(*c); });
+  }
+  return s;
+}
 
-Snapshotter::~Snapshotter() = default;
+Snapshotter::Snapshotter(const SnapshotPlan& plan, Options options)
+    : plan_(plan), options_(options), read_time_us_(absl::ToUnixMicros(absl::Now())),
+      progress_(plan.tables.size()) {}
 
-absl::Status Snapshotter::OpenTable(const TableId& id) {
-  CDC_ASSIGN_OR_RETURN(auto table, DescribeTable(*conn_, id));
+Snapshotter::~Snapshotter() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void Snapshotter::Work(Connection& conn) {
+  while (true) {
+    uint64_t chunk = 0;
+    {
+      std::lock_guard lock(mu_);
+      if (stop_ || next_todo_ == todo_.size()) break;
+      chunk = todo_[next_todo_++];
+    }
+    absl::Status st = ReadChunk(conn, chunk);
+    if (!st.ok()) {
+      Push(Batch{{}, std::nullopt, st});
+      break;
+    }
+  }
+  std::lock_guard lock(mu_);
+  running_workers_ -= 1;
+  changed_.notify_all();
+}
+
+absl::Status Snapshotter::ReadChunk(Connection& conn, uint64_t chunk) {
+  const SnapshotChunk& c = plan_.chunks[chunk];
+  const std::shared_ptr<const SourceTable>& table = tables_[c.table];
+  const std::string what = StrCat("snapshot of ", table->id.ToString());
   std::vector<std::string> cols;
-  for (const auto& c : table->columns) cols.push_back(conn_->QuoteIdent(c.name));
+  for (const auto& col : table->columns) cols.push_back(conn.QuoteIdent(col.name));
   const std::string sql = StrCat("COPY (SELECT ", absl::StrJoin(cols, ", "), " FROM ",
-                                       conn_->QuoteIdent(id.schema), ".", conn_->QuoteIdent(id.table),
-                                       ") TO STDOUT");
-  CDC_RETURN_IF_ERROR(conn_->ExecCopy(sql, PGRES_COPY_OUT, StrCat("snapshot of ", id.ToString())).status());
-  current_ = std::move(table);
-  copying_ = true;
-  rows_in_table_ = 0;
-  log::Info("snapshot", "snapshot of table started", {{"table", id.ToString()}});
+                                 conn.QuoteIdent(table->id.schema), ".", conn.QuoteIdent(table->id.table),
+                                 c.predicate.empty() ? "" : " WHERE ", c.predicate, ") TO STDOUT");
+  log::Debug("snapshot", "reading chunk", {{"table", table->id.ToString()}, {"chunk", chunk}, {"where", c.predicate}});
+  CDC_RETURN_IF_ERROR(conn.ExecCopy(sql, PGRES_COPY_OUT, what).status());
+  Batch batch;
+  batch.events.reserve(kBatchRows);
+  while (true) {
+    char* buf = nullptr;
+    const int n = PQgetCopyData(conn.raw(), &buf, 0);
+    if (n > 0) {
+      auto row = ParseCopyTextRow(std::string_view(buf, static_cast<size_t>(n)), table->columns.size());
+      PQfreemem(buf);
+      if (!row.ok()) return absl::DataLossError(StrCat(what, ": ", row.status().message()));
+      ChangeEvent& e = batch.events.emplace_back();
+      e.op = Op::kRead;
+      e.table = table;
+      e.after = std::move(*row);
+      e.version = Version{plan_.consistent_point, Lsn{0}};
+      e.commit_time_us = read_time_us_;
+      e.snapshot = true;
+      if (batch.events.size() == kBatchRows) {
+        if (!Push(std::move(batch))) return absl::OkStatus();
+        batch = Batch{};
+        batch.events.reserve(kBatchRows);
+      }
+      continue;
+    }
+    if (n == -2) return conn.ConnectionError(what);
+    break;  // n == -1: this COPY is done
+  }
+  Result done(PQgetResult(conn.raw()));
+  if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) return conn.ConnectionError(what);
+  while (Result extra{PQgetResult(conn.raw())}) {
+  }
+  batch.chunk_end = chunk;
+  Push(std::move(batch));
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<ChangeEvent>> Snapshotter::ReadRow() {
-  while (true) {
-    if (!copying_) {
-      if (table_index_ == tables_.size()) return std::nullopt;
-      CDC_RETURN_IF_ERROR(OpenTable(tables_[table_index_++]));
+bool Snapshotter::Push(Batch batch) {
+  std::unique_lock lock(mu_);
+  // Bounded: a slow consumer (producer backpressure) pauses the readers.
+  const size_t limit = 4 * connections_.size();
+  changed_.wait(lock, [&] { return stop_ || queue_.size() < limit; });
+  if (stop_) return false;
+  queue_.push_back(std::move(batch));
+  changed_.notify_all();
+  return true;
+}
+
+absl::StatusOr<bool> Snapshotter::Fill() {
+  Batch batch;
+  {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return !queue_.empty() || running_workers_ == 0; });
+    if (queue_.empty()) return false;
+    batch = std::move(queue_.front());
+    queue_.pop_front();
+    changed_.notify_all();
+  }
+  CDC_RETURN_IF_ERROR(batch.error);
+  for (auto& e : batch.events) ready_.emplace_back(std::move(e));
+  ready_events_ += batch.events.size();
+  if (batch.chunk_end) ready_.emplace_back(SnapshotChunkEnd{*batch.chunk_end});
+  return true;
+}
+
+void Snapshotter::CountRow(const ChangeEvent& e) {
+  // Rows come in runs of one table: the last one found is checked first.
+  if (progress_[last_counted_table_].table != e.table) {
+    for (size_t t = 0; t < progress_.size(); ++t) {
+      if (progress_[t].table == e.table) last_counted_table_ = t;
     }
-    char* buf = nullptr;
-    const int n = PQgetCopyData(conn_->raw(), &buf, 0);
-    if (n > 0) {
-      std::string_view line(buf, static_cast<size_t>(n));
-      auto row = ParseCopyTextRow(line, current_->columns.size());
-      PQfreemem(buf);
-      if (!row.ok()) {
-        return absl::DataLossError(StrCat("snapshot of ", current_->id.ToString(), ": ", row.status().message()));
-      }
-      ChangeEvent e;
-      e.op = Op::kRead;
-      e.table = current_;
-      e.after = std::move(*row);
-      e.version = Version{consistent_point_, Lsn{0}};
-      e.commit_time_us = read_time_us_;
-      e.snapshot = true;
-      ++rows_in_table_;
-      return e;
-    }
-    if (n == -2) return conn_->ConnectionError(StrCat("snapshot of ", current_->id.ToString()));
-    // n == -1: this COPY is done; collect its final result.
-    Result done(PQgetResult(conn_->raw()));
-    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
-      return conn_->ConnectionError(StrCat("snapshot of ", current_->id.ToString()));
-    }
-    while (Result extra{PQgetResult(conn_->raw())}) {
-    }
-    log::Info("snapshot", "snapshot of table done",
-              {{"table", current_->id.ToString()}, {"rows", rows_in_table_}});
-    copying_ = false;
+  }
+  TableProgress& p = progress_[last_counted_table_];
+  if (p.rows == 0) p.started = absl::Now();
+  p.rows += 1;
+}
+
+void Snapshotter::LogProgress(bool force) {
+  const absl::Time now = absl::Now();
+  if (!force && now - last_progress_log_ < options_.progress_interval) return;
+  last_progress_log_ = now;
+  for (size_t t = 0; t < progress_.size(); ++t) {
+    const TableProgress& p = progress_[t];
+    if (p.rows == 0 || p.chunks_left == 0) continue;
+    const double seconds = std::max(1e-3, absl::ToDoubleSeconds(now - p.started));
+    log::Info("snapshot", "snapshot progress",
+              {{"table", plan_.tables[t].id.ToString()}, {"rows", p.rows},
+               {"rows_estimated", plan_.tables[t].estimated_rows}, {"chunks_left", p.chunks_left},
+               {"rows_per_second", static_cast<int64_t>(static_cast<double>(p.rows) / seconds)}});
   }
 }
 
 absl::StatusOr<std::optional<SourceRecord>> Snapshotter::Next() {
-  switch (phase_) {
-    case Phase::kBegin: {
-      phase_ = Phase::kRows;
-      CDC_ASSIGN_OR_RETURN(lookahead_, ReadRow());
-      return SourceRecord{SnapshotBegin{consistent_point_}};
-    }
-    case Phase::kRows: {
-      if (!lookahead_) {
-        phase_ = Phase::kEnd;
-        return Next();
+  if (phase_ == Phase::kBegin) {
+    phase_ = Phase::kRows;
+    return SourceRecord{SnapshotBegin{plan_.consistent_point}};
+  }
+  while (phase_ == Phase::kRows) {
+    if (!ready_.empty()) {
+      if (auto* e = std::get_if<ChangeEvent>(&ready_.front())) {
+        // The last row of the whole snapshot is flagged, so another row
+        // must be known to follow (or none to) before this one goes out.
+        if (ready_events_ >= 2 || workers_finished_) {
+          ready_events_ -= 1;
+          e->last_snapshot_row = workers_finished_ && ready_events_ == 0;
+          CountRow(*e);
+          LogProgress(false);
+          SourceRecord record = std::move(ready_.front());
+          ready_.pop_front();
+          return record;
+        }
+      } else {
+        const uint64_t chunk = std::get<SnapshotChunkEnd>(ready_.front()).chunk;
+        TableProgress& p = progress_[plan_.chunks[chunk].table];
+        if (--p.chunks_left == 0) {
+          const double seconds = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - p.started));
+          log::Info("snapshot", "snapshot of table read",
+                    {{"table", p.table->id.ToString()}, {"rows", p.rows},
+                     {"rows_per_second", static_cast<int64_t>(static_cast<double>(p.rows) / seconds)}});
+        }
+        SourceRecord record = std::move(ready_.front());
+        ready_.pop_front();
+        return record;
       }
-      ChangeEvent current = std::move(*lookahead_);
-      CDC_ASSIGN_OR_RETURN(lookahead_, ReadRow());
-      current.last_snapshot_row = !lookahead_.has_value();
-      return SourceRecord{std::move(current)};
-    }
-    case Phase::kEnd:
+    } else if (workers_finished_) {
       phase_ = Phase::kDone;
-      CDC_RETURN_IF_ERROR(conn_->Exec("COMMIT", "snapshot").status());
-      return SourceRecord{SnapshotEnd{consistent_point_}};
-    case Phase::kDone:
-      return std::nullopt;
+      return SourceRecord{SnapshotEnd{plan_.consistent_point}};
+    }
+    CDC_ASSIGN_OR_RETURN(bool more, Fill());
+    if (!more) workers_finished_ = true;
   }
   return std::nullopt;
 }

@@ -1,49 +1,94 @@
 #pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "core/change_source.h"
 #include "source/postgres/pg_connection.h"
+#include "source/postgres/snapshot_plan.h"
 
 namespace cdc::pg {
 
-/// Reads tables inside an exported snapshot (REPEATABLE READ + SET
-/// TRANSACTION SNAPSHOT), one COPY at a time, yielding op=r events whose
-/// version is (consistent point, 0). The exported snapshot stays valid only
-/// while the replication connection that created it runs no other command,
-/// so streaming starts after the last row has been read.
+/// Reads the chunks of a snapshot plan that are not done yet, with
+/// `workers` connections that all import one snapshot (REPEATABLE READ +
+/// SET TRANSACTION SNAPSHOT), and yields SnapshotBegin, op=r events
+/// (version: the plan's consistent point, 0), a SnapshotChunkEnd after the
+/// last row of each chunk, and SnapshotEnd. The snapshot stays valid only
+/// while the session that exported it runs no other command, so its owner
+/// keeps it idle until Next() has returned SnapshotEnd.
 class Snapshotter {
  public:
-  static absl::StatusOr<std::unique_ptr<Snapshotter>> Begin(const std::string& dsn,
-                                                            const std::string& snapshot_name,
-                                                            std::vector<TableId> tables,
-                                                            Lsn consistent_point);
+  struct Options {
+    int workers = 2;
+    absl::Duration progress_interval = absl::Seconds(10);
+  };
+  static absl::StatusOr<std::unique_ptr<Snapshotter>> Start(const std::string& dsn, const std::string& snapshot_name,
+                                                            const SnapshotPlan& plan, Options options);
   ~Snapshotter();
 
-  /// Next snapshot record (SnapshotBegin, events, SnapshotEnd), or nullopt
-  /// when done.
+  /// Next snapshot record, or nullopt when done. Blocks while the workers
+  /// read; returns the first error any of them meets.
   absl::StatusOr<std::optional<SourceRecord>> Next();
 
  private:
-  Snapshotter(std::unique_ptr<Connection> conn, std::vector<TableId> tables, Lsn consistent_point);
-  absl::StatusOr<std::optional<ChangeEvent>> ReadRow();
-  absl::Status OpenTable(const TableId& id);
+  // Rows read by one worker from one chunk; `chunk_end` on its last batch.
+  struct Batch {
+    std::vector<ChangeEvent> events;
+    std::optional<uint64_t> chunk_end;
+    absl::Status error;
+  };
+  struct TableProgress {
+    std::shared_ptr<const SourceTable> table;
+    int64_t rows = 0;
+    size_t chunks_left = 0;
+    absl::Time started = absl::InfinitePast();
+  };
 
-  std::unique_ptr<Connection> conn_;
-  std::vector<TableId> tables_;
-  size_t table_index_ = 0;
-  bool copying_ = false;
-  std::shared_ptr<const SourceTable> current_;
-  Lsn consistent_point_;
+  Snapshotter(const SnapshotPlan& plan, Options options);
+  void Work(Connection& conn);
+  absl::Status ReadChunk(Connection& conn, uint64_t chunk);
+  bool Push(Batch batch);  // false when stopping
+  absl::StatusOr<bool> Fill();  // false when every worker is finished
+  void CountRow(const ChangeEvent& e);
+  void LogProgress(bool force);
+
+  SnapshotPlan plan_;
+  Options options_;
   int64_t read_time_us_ = 0;
-  enum class Phase { kBegin, kRows, kEnd, kDone } phase_ = Phase::kBegin;
-  std::optional<ChangeEvent> lookahead_;  // to flag the last row
-  uint64_t rows_in_table_ = 0;
+  std::vector<std::shared_ptr<const SourceTable>> tables_;  // by plan table index
+  std::vector<TableProgress> progress_;
+  absl::Time last_progress_log_ = absl::Now();
+  size_t last_counted_table_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Batch> queue_;
+  std::vector<uint64_t> todo_;  // chunk indexes to read, in plan order
+  size_t next_todo_ = 0;        // the first not yet taken by a worker
+  int running_workers_ = 0;
+  bool stop_ = false;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<std::thread> threads_;
+
+  // Consumer side (the thread calling Next).
+  enum class Phase { kBegin, kRows, kDone } phase_ = Phase::kBegin;
+  std::deque<SourceRecord> ready_;
+  size_t ready_events_ = 0;
+  bool workers_finished_ = false;
 };
 
 /// Reads a table's columns and key flags from the catalog.
 absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, const TableId& id);
+
+/// Opens a connection reading inside `snapshot_name`.
+absl::StatusOr<std::unique_ptr<Connection>> OpenSnapshotConnection(const std::string& dsn,
+                                                                   const std::string& snapshot_name);
 
 }  // namespace cdc::pg

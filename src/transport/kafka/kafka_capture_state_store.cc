@@ -4,6 +4,22 @@
 #include "core/strings.h"
 
 namespace cdc::kafka {
+namespace {
+
+// Record value: "done", or "started" followed by a newline and the progress.
+std::string EncodeState(const SnapshotState& state) {
+  if (state.completed) return "done";
+  return state.progress.empty() ? "started" : StrCat("started\n", state.progress);
+}
+
+SnapshotState DecodeState(std::string_view value) {
+  SnapshotState state;
+  state.completed = value == "done";
+  if (const size_t nl = value.find('\n'); nl != std::string_view::npos) state.progress = value.substr(nl + 1);
+  return state;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<KafkaCaptureStateStore>> KafkaCaptureStateStore::Create(const KafkaOptions& options,
                                                                                        const std::string& topic) {
@@ -23,7 +39,7 @@ absl::StatusOr<std::unique_ptr<KafkaCaptureStateStore>> KafkaCaptureStateStore::
 
 KafkaCaptureStateStore::~KafkaCaptureStateStore() = default;
 
-absl::StatusOr<std::optional<bool>> KafkaCaptureStateStore::SnapshotCompleted(const std::string& slot) {
+absl::StatusOr<std::optional<SnapshotState>> KafkaCaptureStateStore::LoadSnapshot(const std::string& slot) {
   CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options_, {{"group.id", "cdcpipe-capture-state"},
                                                           {"enable.auto.commit", "false"},
                                                           {"enable.partition.eof", "true"}}));
@@ -41,7 +57,7 @@ absl::StatusOr<std::optional<bool>> KafkaCaptureStateStore::SnapshotCompleted(co
     absl::SleepFor(absl::Milliseconds(200));
   }
   CDC_RETURN_IF_ERROR(st);
-  std::optional<bool> state;
+  std::optional<SnapshotState> state;
   if (high == low) return state;
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(parts, topic_.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -57,7 +73,7 @@ absl::StatusOr<std::optional<bool>> KafkaCaptureStateStore::SnapshotCompleted(co
       if (m->payload == nullptr) {
         state.reset();  // tombstone: reset by the operator
       } else {
-        state = m->len == 4 && std::string(static_cast<const char*>(m->payload), 4) == "done";
+        state = DecodeState(std::string_view(static_cast<const char*>(m->payload), m->len));
       }
     }
     rd_kafka_message_destroy(m);
@@ -70,8 +86,8 @@ absl::StatusOr<std::optional<bool>> KafkaCaptureStateStore::SnapshotCompleted(co
   return absl::UnavailableError(StrCat("capture state topic ", topic_, " could not be read within 30 s"));
 }
 
-absl::Status KafkaCaptureStateStore::RecordSnapshot(const std::string& slot, bool completed) {
-  return Write(slot, completed ? "done" : "started");
+absl::Status KafkaCaptureStateStore::SaveSnapshot(const std::string& slot, const SnapshotState& state) {
+  return Write(slot, EncodeState(state));
 }
 
 absl::Status KafkaCaptureStateStore::ClearSnapshot(const std::string& slot) { return Write(slot, std::nullopt); }

@@ -15,8 +15,8 @@ class KafkaCaptureStateStore final : public CaptureStateStore {
   static absl::StatusOr<std::unique_ptr<KafkaCaptureStateStore>> Create(const KafkaOptions& options,
                                                                        const std::string& topic);
   ~KafkaCaptureStateStore() override;
-  absl::StatusOr<std::optional<bool>> SnapshotCompleted(const std::string& slot) override;
-  absl::Status RecordSnapshot(const std::string& slot, bool completed) override;
+  absl::StatusOr<std::optional<SnapshotState>> LoadSnapshot(const std::string& slot) override;
+  absl::Status SaveSnapshot(const std::string& slot, const SnapshotState& state) override;
   absl::Status ClearSnapshot(const std::string& slot) override;
 
  private:

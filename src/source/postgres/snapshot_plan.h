@@ -1,0 +1,54 @@
+#pragma once
+// How a snapshot is cut into chunks, and which chunks are already durable.
+// The plan is stored with the capture state so that a restart reads only
+// the chunks still missing, with the same boundaries.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/change_event.h"
+#include "core/lsn.h"
+#include "core/status.h"
+#include "source/postgres/pg_connection.h"
+
+namespace cdc::pg {
+
+struct SnapshotChunk {
+  size_t table = 0;       // index into SnapshotPlan::tables
+  std::string predicate;  // SQL condition on the table's rows; empty: all rows
+  bool done = false;      // durable downstream
+};
+
+struct SnapshotTablePlan {
+  TableId id;
+  /// Chunks are primary-key ranges: a key keeps its chunk when rows change,
+  /// so a chunk read in an earlier snapshot need not be read again. Keyless
+  /// tables are cut by ctid, which moves on update: they are read whole again.
+  bool resumable = false;
+  int64_t estimated_rows = 0;
+};
+
+struct SnapshotPlan {
+  Lsn consistent_point;  // where streaming continues after the snapshot
+  std::vector<SnapshotTablePlan> tables;
+  std::vector<SnapshotChunk> chunks;
+
+  /// Line-based text (fields C-escaped, tab-separated).
+  std::string Serialize() const;
+  /// InvalidArgument naming the line when the text is not a plan.
+  static absl::StatusOr<SnapshotPlan> Parse(std::string_view text);
+
+  size_t DoneChunks() const;
+};
+
+/// Adds `id` to `plan`, cut into chunks of about `chunk_rows` rows, planned
+/// on `conn` (inside the snapshot).
+absl::Status PlanTable(Connection& conn, const TableId& id, int64_t chunk_rows, SnapshotPlan& plan);
+
+/// A plan for `tables` that keeps the chunks of `previous` (boundaries and
+/// done flags) for resumable tables still listed; other tables are planned
+/// afresh on `conn`.
+absl::StatusOr<SnapshotPlan> ResumePlan(Connection& conn, const SnapshotPlan& previous,
+                                        const std::vector<TableId>& tables, int64_t chunk_rows);
+
+}  // namespace cdc::pg

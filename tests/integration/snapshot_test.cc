@@ -1,0 +1,181 @@
+// The initial snapshot on real parts: chunked and parallel, resumed after a
+// crash, and each snapshot mode.
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace cdc::testing {
+namespace {
+
+// Three shapes of key: one integer, a composite text + integer, none.
+constexpr const char* kTables = R"sql(
+CREATE TABLE big (id integer PRIMARY KEY, label text, amount numeric(12,2));
+CREATE TABLE pairs (region text, n integer, v integer, PRIMARY KEY (region, n));
+CREATE TABLE keyless (a integer, b text);
+ALTER TABLE keyless REPLICA IDENTITY FULL;
+INSERT INTO pairs SELECT 'r' || (g % 7), g, g FROM generate_series(1, 8000) g;
+INSERT INTO keyless SELECT g, 'k' || g FROM generate_series(1, 5000) g;
+)sql";
+
+std::string FillBig(int rows) {
+  return "INSERT INTO big SELECT g, 'row ' || g, g * 0.01 FROM generate_series(1, " + std::to_string(rows) + ") g;"
+         "ANALYZE big; ANALYZE pairs; ANALYZE keyless;";
+}
+
+bool WaitForLog(Child& child, const std::string& text, int timeout_s) {
+  for (int i = 0; i < timeout_s * 20; ++i) {
+    if (ReadFile(child.log()).find(text) != std::string::npos) return true;
+    if (!child.Running()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+int Verify(const PipelineFiles& f, std::string* out) {
+  return Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", out);
+}
+
+void Stop(Child& c) {
+  c.Signal(SIGTERM);
+  EXPECT_EQ(c.Wait(60), 0) << ReadFile(c.log());
+}
+
+std::unique_ptr<Child> StartRun(const PipelineFiles& f, const std::string& tag) {
+  return std::make_unique<Child>(std::vector<std::string>{CdcpipeBinary(), "run", "-c", f.config},
+                                 f.dir + "/run-" + tag + ".log");
+}
+
+TEST(Snapshot, ChunkedAndParallelOverEveryKeyShapeThenStreams) {
+  const std::string name = "snap_chunks";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kTables);
+  pg.Exec(FillBig(30000));
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
+                                {.postgres = "    snapshot_chunk_rows: 1000\n    snapshot_workers: 3\n"});
+  // Separate processes: capture keeps its snapshot state in Kafka.
+  Child load({CdcpipeBinary(), "load", "-c", f.config}, f.dir + "/load.log");
+  Child capture({CdcpipeBinary(), "capture", "-c", f.config, "--http-listen", "", "--log-level", "debug"}, f.dir + "/capture.log");
+  std::string out;
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(capture.log());
+  const std::string log = ReadFile(capture.log());
+  EXPECT_NE(log.find("\"workers\":3"), std::string::npos) << log;
+  // 30 chunks of big, 8 of pairs, 5 page ranges of keyless (about 1000 rows each).
+  EXPECT_NE(log.find("snapshot of table read"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"rows\":30000"), std::string::npos) << log;
+  EXPECT_NE(log.find("snapshot is durable"), std::string::npos) << log;
+  pg.Exec("UPDATE big SET label = 'after' WHERE id % 100 = 0; DELETE FROM pairs WHERE n < 50;"
+          "INSERT INTO keyless VALUES (-1, 'streamed')");
+  ASSERT_EQ(Verify(f, &out), 0) << out;
+  Stop(capture);
+  Stop(load);
+  // Exactly one snapshot row per source row reached the warehouse tables.
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.big"), "30000");
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.keyless"), "5001");
+}
+
+TEST(Snapshot, ResumesFromDurableChunksAfterSigkill) {
+  const std::string name = "snap_resume";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  {
+    Pg pg(dsn);
+    pg.Exec(kTables);
+    pg.Exec(FillBig(400000));
+  }
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
+                                {.postgres = "    snapshot_chunk_rows: 5000\n    snapshot_workers: 2\n"});
+  // Changes during the snapshot and across the crash: the resumed chunks are
+  // read later than the first ones, and the slot replays what happened since.
+  std::atomic<bool> stop_workload{false};
+  std::thread workload([&] {
+    Pg w(dsn);
+    for (int i = 1; !stop_workload; ++i) {
+      w.Exec("UPDATE big SET label = 'changed " + std::to_string(i) + "' WHERE id = " + std::to_string(i * 997 % 400000 + 1) +
+             "; DELETE FROM big WHERE id = " + std::to_string(i * 7919 % 400000 + 1) +
+             "; INSERT INTO big VALUES (" + std::to_string(400000 + i) + ", 'new', 1)");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  auto first = StartRun(f, "1");
+  ASSERT_TRUE(WaitForLog(*first, "snapshot started", 60)) << ReadFile(first->log());
+  // Kill once some chunks are durable but well before the end.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_EQ(ReadFile(first->log()).find("snapshot is durable"), std::string::npos)
+      << "snapshot finished before the kill; make the table larger";
+  first->Signal(SIGKILL);
+  EXPECT_EQ(first->Wait(30), 128 + SIGKILL);
+
+  auto second = StartRun(f, "2");
+  ASSERT_TRUE(WaitForLog(*second, "resuming the snapshot", 60)) << ReadFile(second->log());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  stop_workload = true;
+  workload.join();
+  std::string out;
+  EXPECT_EQ(Verify(f, &out), 0) << out << ReadFile(second->log());
+  Stop(*second);
+  const std::string log = ReadFile(second->log());
+  EXPECT_EQ(log.find("recreating the slot"), std::string::npos) << log;
+  EXPECT_EQ(log.find("\"chunks_done\":0"), std::string::npos) << log;
+}
+
+TEST(Snapshot, ModesInitialOnlyAlwaysAndWhenNeeded) {
+  const std::string name = "snap_modes";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kTables);
+  // A keyless table is loaded as a change log: reading it again appends its
+  // rows again (docs/limitations.md), which `always` does by design.
+  pg.Exec(FillBig(2000));
+  pg.Exec("DROP TABLE keyless");
+
+  // initial_only: reads once, takes no slot, and capture ends by itself.
+  {
+    PipelineFiles f = WriteConfig(name + "_once", dsn, Services::Get().bootstrap,
+                                  {.postgres = "    snapshot: initial_only\n"});
+    Child capture({CdcpipeBinary(), "capture", "-c", f.config, "--http-listen", ""}, f.dir + "/capture.log");
+    EXPECT_EQ(capture.Wait(120), 0) << ReadFile(capture.log());
+    EXPECT_NE(ReadFile(capture.log()).find("snapshot is durable"), std::string::npos);
+    EXPECT_EQ(pg.Scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "_once'"), "0");
+    // A second start has nothing left to do.
+    Child again({CdcpipeBinary(), "capture", "-c", f.config, "--http-listen", ""}, f.dir + "/capture-2.log");
+    EXPECT_EQ(again.Wait(120), 0) << ReadFile(again.log());
+    EXPECT_NE(ReadFile(again.log()).find("already complete"), std::string::npos) << ReadFile(again.log());
+  }
+
+  // always: every start reads the tables again, then replays the slot.
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap, {.postgres = "    snapshot: always\n"});
+  std::string out;
+  {
+    auto run = StartRun(f, "1");
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+  }
+  pg.Exec("UPDATE big SET label = 'while stopped' WHERE id < 100; DELETE FROM big WHERE id BETWEEN 100 AND 110");
+  {
+    auto run = StartRun(f, "2");
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+    EXPECT_NE(ReadFile(run->log()).find("reading the tables again"), std::string::npos) << ReadFile(run->log());
+  }
+
+  // when_needed: a lost slot means a new snapshot instead of an error.
+  pg.Exec("SELECT pg_drop_replication_slot('" + name + "')");
+  pg.Exec("UPDATE big SET label = 'slot was lost' WHERE id < 50");
+  // Same files (the warehouse keeps the capture state), another mode.
+  ASSERT_EQ(Shell("sed -i 's/snapshot: always/snapshot: when_needed/' " + f.config), 0);
+  {
+    auto run = StartRun(f, "3");
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+    EXPECT_NE(ReadFile(run->log()).find("taking a new snapshot"), std::string::npos) << ReadFile(run->log());
+  }
+}
+
+}  // namespace
+}  // namespace cdc::testing

@@ -1,0 +1,50 @@
+#include "source/postgres/snapshot_plan.h"
+
+#include <gtest/gtest.h>
+
+namespace cdc::pg {
+namespace {
+
+SnapshotPlan Example() {
+  SnapshotPlan plan;
+  plan.consistent_point = Lsn{0x1234ABCD};
+  plan.tables.push_back({{"public", "orders"}, true, 250000});
+  plan.tables.push_back({{"odd schema", "tab\there\nnewline"}, false, 12});
+  plan.chunks.push_back({0, "\"id\" <= '1000'::integer", true});
+  plan.chunks.push_back({0, "\"id\" > '1000'::integer AND text = E'tab\\there'", false});
+  plan.chunks.push_back({1, "", false});
+  return plan;
+}
+
+TEST(SnapshotPlan, RoundTripsThroughItsTextForm) {
+  const SnapshotPlan plan = Example();
+  auto parsed = SnapshotPlan::Parse(plan.Serialize());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->consistent_point, plan.consistent_point);
+  ASSERT_EQ(parsed->tables.size(), 2u);
+  EXPECT_EQ(parsed->tables[1].id.schema, "odd schema");
+  EXPECT_EQ(parsed->tables[1].id.table, "tab\there\nnewline");
+  EXPECT_FALSE(parsed->tables[1].resumable);
+  EXPECT_EQ(parsed->tables[0].estimated_rows, 250000);
+  ASSERT_EQ(parsed->chunks.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(parsed->chunks[i].predicate, plan.chunks[i].predicate);
+    EXPECT_EQ(parsed->chunks[i].done, plan.chunks[i].done);
+    EXPECT_EQ(parsed->chunks[i].table, plan.chunks[i].table);
+  }
+  EXPECT_EQ(parsed->DoneChunks(), 1u);
+}
+
+TEST(SnapshotPlan, RejectsWhatIsNotAPlan) {
+  EXPECT_FALSE(SnapshotPlan::Parse("").ok());
+  EXPECT_FALSE(SnapshotPlan::Parse("started").ok());
+  std::string text = Example().Serialize();
+  EXPECT_FALSE(SnapshotPlan::Parse(text + "chunk\t7\t0\t\n").ok());  // unknown table
+  EXPECT_FALSE(SnapshotPlan::Parse(text + "bogus\n").ok());
+  auto bad = SnapshotPlan::Parse(text + "table\tx\ty\t1\tmany\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("line"), std::string::npos) << bad.status();
+}
+
+}  // namespace
+}  // namespace cdc::pg
