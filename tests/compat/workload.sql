@@ -12,7 +12,7 @@ CREATE TABLE types (
   n numeric(10,2), nv numeric, t text, vc varchar(20), c char(5), by bytea,
   j json, jb jsonb, u uuid, d date, tm time, ts timestamp, ts3 timestamp(3),
   tstz timestamptz, tstz3 timestamptz(3));
-CREATE TABLE notnull (id bigint PRIMARY KEY, name text NOT NULL DEFAULT 'none', qty int NOT NULL DEFAULT 0, note text);
+CREATE TABLE required (id bigint PRIMARY KEY, name text NOT NULL DEFAULT 'none', qty int NOT NULL DEFAULT 0, note text);
 CREATE TABLE keyless (a int, b text);
 ALTER TABLE keyless REPLICA IDENTITY FULL;
 CREATE TABLE fullpk (id int PRIMARY KEY, v text);
@@ -31,7 +31,7 @@ INSERT INTO types VALUES
    '1970-01-01 00:00:00', '1900-01-01 00:00:00+00', '2038-01-19 03:14:07.9+00'),
   (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
    NULL, NULL, NULL);
-INSERT INTO notnull VALUES (1, 'one', 1, NULL), (2, 'two', 2, 'n2');
+INSERT INTO required VALUES (1, 'one', 1, NULL), (2, 'two', 2, 'n2');
 INSERT INTO keyless VALUES (1, 'k1'), (2, 'k2'), (2, 'k2');
 INSERT INTO fullpk VALUES (1, 'f1'), (2, 'f2');
 INSERT INTO toasty SELECT 1, 1, string_agg(md5(g::text), ''), decode(string_agg(md5(g::text), ''), 'hex')
@@ -50,8 +50,8 @@ UPDATE types SET b = NULL, i2 = NULL, by = NULL, tstz = NULL WHERE id = 10;
 BEGIN;
 UPDATE types SET id = 20 WHERE id = 2;
 DELETE FROM types WHERE id = 3;
-INSERT INTO notnull (id) VALUES (3);
-UPDATE notnull SET note = 'changed' WHERE id = 1;
+INSERT INTO required (id) VALUES (3);
+UPDATE required SET note = 'changed' WHERE id = 1;
 COMMIT;
 INSERT INTO keyless VALUES (3, 'k3'), (NULL, NULL);
 UPDATE keyless SET b = 'k1 updated' WHERE a = 1;
@@ -64,6 +64,6 @@ UPDATE toasty SET big = 'short now' WHERE id = 1;
 DELETE FROM toasty WHERE id = 1;
 UPDATE composite SET b = 'c' WHERE a = 1 AND b = 'a';
 UPDATE composite SET v = v + 1;
-TRUNCATE notnull;
-INSERT INTO notnull VALUES (4, 'after truncate', 4, NULL);
+TRUNCATE required;
+INSERT INTO required VALUES (4, 'after truncate', 4, NULL);
 INSERT INTO marker VALUES (2, 'stream');
