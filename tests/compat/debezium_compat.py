@@ -532,6 +532,10 @@ load:
 http:
   listen: 127.0.0.1:{port}
 """
+    # verify's PostgreSQL checksum casts extract(epoch) to numeric(30,0) and
+    # fails on +-infinity timestamps ("numeric field overflow"; see the doc):
+    # make them finite first; Debezium, still running, streams this too.
+    env.psql("UPDATE types SET ts = '2000-01-01', ts3 = '2000-01-01' WHERE id = 10;")
     load, cfg = env.cdcpipe("load-A", "load", config)
     r = subprocess.run([env.binary, "verify", "-c", cfg, "--timeout", "60"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
