@@ -101,8 +101,13 @@ TEST(DebeziumJson, KeyChangeBecomesDeleteTombstoneCreate) {
   EXPECT_EQ(*out[1].key, *out[0].key);
   EXPECT_EQ(nlohmann::json::parse(*out[2].value)["payload"]["op"], "c");
   EXPECT_EQ(nlohmann::json::parse(*out[2].value)["payload"]["after"]["note"], "__debezium_unavailable_value");
-  ASSERT_EQ(out[2].headers.size(), 1u);
-  EXPECT_EQ(out[2].headers[0].second, "note");
+  // Debezium's key-change headers carry the other key's payload.
+  ASSERT_EQ(out[0].headers.size(), 1u);
+  EXPECT_EQ(out[0].headers[0], (std::pair<std::string, std::string>{"__debezium.newkey", "{\"id\":2}"}));
+  EXPECT_EQ(out[1].headers, out[0].headers);
+  ASSERT_EQ(out[2].headers.size(), 2u);
+  EXPECT_EQ(out[2].headers[0], (std::pair<std::string, std::string>{"__debezium.oldkey", "{\"id\":1}"}));
+  EXPECT_EQ(out[2].headers[1], (std::pair<std::string, std::string>{kUnchangedColumnsHeader, "note"}));
 
   DebeziumJsonDecoder dec;
   auto del = dec.Decode(AsIncoming(out[0]));
@@ -115,6 +120,34 @@ TEST(DebeziumJson, KeyChangeBecomesDeleteTombstoneCreate) {
   auto create = dec.Decode(AsIncoming(out[2]));
   ASSERT_TRUE(create.ok() && create->has_value());
   EXPECT_EQ((*create)->values[2].kind, Value::Kind::kUnchanged);
+}
+
+TEST(DebeziumJson, SnapshotSequenceFullIdentityAndToastedBytesAsDebeziumWritesThem) {
+  DebeziumJsonSerializer ser({"shop", "app"});
+  auto table = Orders();
+  table->replica_identity = 'f';
+  for (auto& c : table->columns) c.key = true;  // FULL flags every column
+  table->columns.push_back({"blob", oid::kBytea, -1, false});
+  ChangeEvent e;
+  e.op = Op::kRead;
+  e.snapshot = true;
+  e.table = table;
+  e.after = Row{Datum::Text("7"), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null(),
+                Datum::UnchangedToast()};
+  e.version = {Lsn{0x200}, Lsn{0}};
+  std::vector<OutgoingMessage> out;
+  ASSERT_TRUE(ser.Serialize(e, out).ok());
+  auto value = nlohmann::json::parse(*out[0].value);
+  EXPECT_EQ(value["payload"]["source"]["sequence"], "[null,\"512\"]");
+  EXPECT_EQ(value["schema"]["fields"][2]["version"], 1);  // the source block
+  for (const auto& f : value["schema"]["fields"][1]["fields"]) EXPECT_TRUE(f["optional"]) << f;
+  EXPECT_EQ(value["payload"]["after"]["blob"], Base64("__debezium_unavailable_value"));
+
+  DebeziumJsonDecoder dec;
+  auto r = dec.Decode(AsIncoming(out[0]));
+  ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
+  EXPECT_EQ((*r)->version.commit_lsn, Lsn{0x200});
+  EXPECT_EQ((*r)->values[6].kind, Value::Kind::kUnchanged);
 }
 
 TEST(DebeziumJson, KeylessAndRepeatedMessagesDecodeTheSame) {

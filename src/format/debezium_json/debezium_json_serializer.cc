@@ -38,7 +38,8 @@ std::string SourceSchema() {
          "{\"type\":\"int64\",\"optional\":true,\"field\":\"txId\"},"
          "{\"type\":\"int64\",\"optional\":true,\"field\":\"lsn\"},"
          "{\"type\":\"int64\",\"optional\":true,\"field\":\"xmin\"}"
-         "],\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Source\",\"field\":\"source\"}";
+         "],\"optional\":false,\"name\":\"io.debezium.connector.postgresql.Source\",\"version\":1,"
+         "\"field\":\"source\"}";
 }
 
 std::string StructFields(const SourceTable& t, const std::vector<ColumnMapping>& cols,
@@ -86,7 +87,9 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
   for (size_t i = 0; i < table->columns.size(); ++i) {
     const SourceColumn& c = table->columns[i];
     // pgoutput does not say which columns are nullable; key columns are not.
-    enc->columns.push_back(MapColumn(c, !c.key));
+    // Under FULL every column is flagged as key, the primary key unknown:
+    // all are optional (a keyless table's columns may all be null).
+    enc->columns.push_back(MapColumn(c, !c.key || table->replica_identity == 'f'));
     if (enc->columns.back().fallback) {
       log::Warn("serializer", "unsupported column type sent as its text form",
                 {{"table", table->id.ToString()}, {"column", c.name}, {"type_oid", c.type_oid}});
@@ -147,10 +150,13 @@ absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEnco
           if (!unchanged_columns->empty()) unchanged_columns->push_back(',');
           *unchanged_columns += t.columns[i].name;
         }
-        // Debezium puts its placeholder in string columns; other types get
-        // null, and the header tells loaders to keep their value.
+        // Debezium puts its placeholder in string columns and its UTF-8
+        // bytes in bytes columns; other types get null. The header tells
+        // loaders to keep their value in every case.
         if (enc.columns[i].writer == ColumnMapping::Writer::kString) {
           json::AppendEscaped(out, options_.unavailable_value_placeholder);
+        } else if (enc.columns[i].writer == ColumnMapping::Writer::kBytes) {
+          json::AppendEscaped(out, Base64(options_.unavailable_value_placeholder));
         } else {
           out += "null";
         }
@@ -171,7 +177,12 @@ absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEnco
 absl::StatusOr<std::optional<std::string>> DebeziumJsonSerializer::Key(const TableEncoding& enc,
                                                                        const Row& row) const {
   if (enc.key_columns.empty()) return std::nullopt;
-  std::string key = enc.key_schema;
+  CDC_ASSIGN_OR_RETURN(std::string payload, KeyPayload(enc, row));
+  return std::optional<std::string>(StrCat(enc.key_schema, payload, "}"));
+}
+
+absl::StatusOr<std::string> DebeziumJsonSerializer::KeyPayload(const TableEncoding& enc, const Row& row) const {
+  std::string key;
   key.push_back('{');
   for (size_t n = 0; n < enc.key_columns.size(); ++n) {
     const size_t i = enc.key_columns[n];
@@ -183,8 +194,8 @@ absl::StatusOr<std::optional<std::string>> DebeziumJsonSerializer::Key(const Tab
     }
     CDC_RETURN_IF_ERROR(AppendValue(key, enc.columns[i], row[i].text));
   }
-  key += "}}";
-  return std::optional<std::string>(std::move(key));
+  key.push_back('}');
+  return key;
 }
 
 absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding& enc, const ChangeEvent& e,
@@ -211,15 +222,18 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
   v += !e.snapshot ? "\"false\"" : (e.last_snapshot_row ? "\"last\"" : "\"true\"");
   v += ",\"db\":";
   json::AppendEscaped(v, options_.database);
-  v += ",\"sequence\":\"[\\\"";
-  json::AppendInt(v, e.version.commit_lsn.value);
+  // ["<commit lsn>","<change lsn>"]; snapshot rows, like Debezium's, have
+  // no commit: [null,"<snapshot lsn>"] (docs/debezium-compatibility.md).
   if (e.snapshot) {
-    v += "\\\",null]\"";
+    v += ",\"sequence\":\"[null,\\\"";
+    json::AppendInt(v, e.version.commit_lsn.value);
   } else {
+    v += ",\"sequence\":\"[\\\"";
+    json::AppendInt(v, e.version.commit_lsn.value);
     v += "\\\",\\\"";
     json::AppendInt(v, e.version.change_lsn.value);
-    v += "\\\"]\"";
   }
+  v += "\\\"]\"";
   v += ",\"ts_us\":";
   json::AppendInt(v, commit_us);
   v += ",\"ts_ns\":";
@@ -249,13 +263,15 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
 OutgoingMessage DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {
   std::string key =
       "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":"
-      "\"serverName\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.ServerNameKey\"},"
+      "\"serverName\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.ServerNameKey\","
+      "\"version\":1},"
       "\"payload\":{\"serverName\":";
   json::AppendEscaped(key, options_.topic_prefix);
   key += "}}";
   std::string value =
       "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":"
-      "\"ts_ms\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\"},\"payload\":{\"ts_ms\":";
+      "\"ts_ms\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\","
+      "\"version\":1},\"payload\":{\"ts_ms\":";
   json::AppendInt(value, ts_ms);
   value += "}}";
   return OutgoingMessage{"__debezium-heartbeat." + options_.topic_prefix, std::move(key), std::move(value), {}};
@@ -265,15 +281,23 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
   if (!e.table) return absl::InvalidArgumentError("change event without a table");
   const TableEncoding& enc = EncodingFor(e.table);
 
-  auto emit = [&](Op op, const Row* before, const Row* after) -> absl::Status {
+  // `key_header`: Debezium's __debezium.newkey (on the delete and tombstone
+  // of a key change) or __debezium.oldkey (on its create) with the other key.
+  auto emit = [&](Op op, const Row* before, const Row* after,
+                  const std::pair<std::string, std::string>* key_header = nullptr) -> absl::Status {
     std::string unchanged;
     const Row& key_row = after ? *after : *before;
     CDC_ASSIGN_OR_RETURN(auto key, Key(enc, key_row));
     CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, op, before, after, unchanged));
     OutgoingMessage m{enc.topic, key, std::move(value), {}};
+    if (key_header) m.headers.push_back(*key_header);
     if (!unchanged.empty()) m.headers.emplace_back(kUnchangedColumnsHeader, std::move(unchanged));
     out.push_back(std::move(m));
-    if (op == Op::kDelete) out.push_back(OutgoingMessage{enc.topic, std::move(key), std::nullopt, {}});
+    if (op == Op::kDelete) {
+      OutgoingMessage tombstone{enc.topic, std::move(key), std::nullopt, {}};
+      if (key_header) tombstone.headers.push_back(*key_header);
+      out.push_back(std::move(tombstone));
+    }
     return absl::OkStatus();
   };
 
@@ -298,8 +322,12 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
         bool key_changed = false;
         for (size_t i : enc.key_columns) key_changed |= (*e.before)[i] != (*e.after)[i];
         if (key_changed) {
-          CDC_RETURN_IF_ERROR(emit(Op::kDelete, &*e.before, nullptr));
-          return emit(Op::kCreate, nullptr, &*e.after);
+          CDC_ASSIGN_OR_RETURN(std::string old_key, KeyPayload(enc, *e.before));
+          CDC_ASSIGN_OR_RETURN(std::string new_key, KeyPayload(enc, *e.after));
+          const std::pair<std::string, std::string> new_key_header{"__debezium.newkey", std::move(new_key)};
+          const std::pair<std::string, std::string> old_key_header{"__debezium.oldkey", std::move(old_key)};
+          CDC_RETURN_IF_ERROR(emit(Op::kDelete, &*e.before, nullptr, &new_key_header));
+          return emit(Op::kCreate, nullptr, &*e.after, &old_key_header);
         }
       }
       return emit(Op::kUpdate, e.before ? &*e.before : nullptr, &*e.after);

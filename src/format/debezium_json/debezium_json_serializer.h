@@ -42,6 +42,8 @@ class DebeziumJsonSerializer final : public EventSerializer {
   absl::Status AppendRow(std::string& out, const TableEncoding& enc, const Row& row,
                          std::string* unchanged_columns) const;
   absl::StatusOr<std::optional<std::string>> Key(const TableEncoding& enc, const Row& row) const;
+  /// The key's payload alone, e.g. {"id":1} (no schema).
+  absl::StatusOr<std::string> KeyPayload(const TableEncoding& enc, const Row& row) const;
   absl::StatusOr<std::string> Envelope(const TableEncoding& enc, const ChangeEvent& e, Op op,
                                        const Row* before, const Row* after, std::string& unchanged) const;
 
