@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace cdc {
 namespace {
@@ -105,6 +106,29 @@ const std::vector<Setting>& Settings() {
       {"source.postgres.snapshot_chunk_rows", Kind::kInt, "100000",
        "rows per snapshot chunk (a restart mid-snapshot re-reads at most the chunks not yet durable)", false,
        Int([](Config& c) -> int& { return c.postgres.snapshot_chunk_rows; }, 100, 100000000)},
+      {"source.postgres.message_key_columns", Kind::kString, "\"\" (primary keys)",
+       "event key columns for tables without a suitable primary key: \"schema.table:col1,col2;schema.other:col\"",
+       false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsScalar()) return "must be a string schema.table:col1,col2;...";
+         for (absl::string_view entry : absl::StrSplit(n.as<std::string>(), ';', absl::SkipWhitespace())) {
+           entry = absl::StripAsciiWhitespace(entry);
+           std::vector<absl::string_view> parts = absl::StrSplit(entry, ':');
+           std::vector<absl::string_view> name;
+           if (parts.size() == 2) name = absl::StrSplit(parts[0], '.');
+           std::vector<std::string> columns;
+           if (parts.size() == 2) {
+             for (absl::string_view col : absl::StrSplit(parts[1], ',', absl::SkipWhitespace())) {
+               columns.emplace_back(absl::StripAsciiWhitespace(col));
+             }
+           }
+           if (name.size() != 2 || name[0].empty() || name[1].empty() || columns.empty()) {
+             return StrCat("entry '", std::string(entry), "' is not schema.table:column[,column...]");
+           }
+           c.postgres.message_key_columns[TableId{std::string(name[0]), std::string(name[1])}] = std::move(columns);
+         }
+         return {};
+       }},
       {"source.postgres.status_interval_ms", Kind::kInt, "1000", "standby status update interval", false,
        Int([](Config& c) -> int& { return c.postgres.status_interval_ms; }, 100, 60000)},
       {"source.postgres.heartbeat_interval_ms", Kind::kInt, "10000",

@@ -19,6 +19,8 @@ struct PostgresConfig {
   std::string snapshot = "initial";  // initial | initial_only | never | always | when_needed
   int snapshot_workers = 2;
   int snapshot_chunk_rows = 100000;
+  // Debezium's message.key.columns: event key columns of chosen tables.
+  std::map<TableId, std::vector<std::string>> message_key_columns;
   int status_interval_ms = 1000;
   int heartbeat_interval_ms = 10000;
   int retry_seconds = 120;

@@ -25,7 +25,7 @@ struct SourceColumn {
   std::string name;
   uint32_t type_oid = 0;
   int32_t type_modifier = -1;  // atttypmod; -1 when none
-  bool key = false;            // part of the replica identity / primary key
+  bool key = false;            // part of the event key (primary key, or message.key.columns)
 };
 
 /// A table's shape at one point in the stream. Shared, immutable: events keep

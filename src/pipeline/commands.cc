@@ -73,6 +73,7 @@ pg::PostgresSourceOptions SourceOptionsFor(const Config& c) {
   o.snapshot = kModes.at(c.postgres.snapshot);  // validated by the config
   o.snapshot_workers = c.postgres.snapshot_workers;
   o.snapshot_chunk_rows = c.postgres.snapshot_chunk_rows;
+  o.message_key_columns = c.postgres.message_key_columns;
   o.status_interval = absl::Milliseconds(c.postgres.status_interval_ms);
   o.heartbeat_interval = absl::Milliseconds(c.postgres.heartbeat_interval_ms);
   return o;

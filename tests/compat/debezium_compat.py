@@ -131,23 +131,8 @@ def _(table, op, path, a, b):
     if not m:
         return False
     if m.group(2) == "optional":
-        return a is False and b is True and table not in FULL_IDENTITY_WITH_PK
+        return a is False and b is True
     return b == "<absent>"
-
-
-# Tables with a primary key and REPLICA IDENTITY FULL, and their key columns.
-FULL_IDENTITY_WITH_PK = {"fullpk": ["id"]}
-
-
-@known("D8 REPLICA IDENTITY FULL with a primary key: cdcpipe sends no key")
-def _(table, op, path, a, b):
-    if table not in FULL_IDENTITY_WITH_PK:
-        return False
-    if path == "key":
-        return b is None and isinstance(a, dict)
-    m = ROW_FIELD.match(path)
-    return bool(m) and m.group(2) == "optional" and a is False and b is True and \
-        any(path.endswith(f"[{c}].optional") for c in FULL_IDENTITY_WITH_PK[table])
 
 
 @known("T1 timestamp(0..3) +-infinity: Debezium divides pgjdbc's microsecond constant by 1000")
@@ -349,25 +334,6 @@ def compare_table(table, ma, mb, report):
     """Compares Debezium's (ma) and cdcpipe's (mb) messages of one table.
     Returns (accepted differences by reason, unaccepted differences)."""
     acc, bad = {}, []
-    if table in FULL_IDENTITY_WITH_PK:
-        # D8: Debezium turns a key change into delete + tombstone + create
-        # (with __debezium.newkey/oldkey headers); cdcpipe, knowing no key,
-        # sends one update. Drop both forms, count them, compare the rest.
-        cols = FULL_IDENTITY_WITH_PK[table]
-        da = [m for m in ma if not any(k in ("__debezium.newkey", "__debezium.oldkey") for k, _ in m["headers"])]
-
-        def key_change(m):
-            if op_of(m) != "u":
-                return False
-            p = m["value"]["payload"]
-            return p["before"] is not None and any(p["before"][c] != p["after"][c] for c in cols)
-        db = [m for m in mb if not key_change(m)]
-        if (len(ma) - len(da)) != 3 * (len(mb) - len(db)):
-            bad.append((table, -1, "?", "key changes", f"{len(ma) - len(da)} messages", f"{len(mb) - len(db)} updates"))
-        elif len(ma) != len(da):
-            acc.setdefault("D8 REPLICA IDENTITY FULL with a primary key: cdcpipe sends no key", set()).add(
-                "key change: d + tombstone + c vs u")
-        ma, mb = da, db
     if len(ma) != len(mb):
         ops_a = [op_of(m) for m in ma]
         ops_b = [op_of(m) for m in mb]

@@ -125,8 +125,8 @@ TEST(DebeziumJson, KeyChangeBecomesDeleteTombstoneCreate) {
 TEST(DebeziumJson, SnapshotSequenceFullIdentityAndToastedBytesAsDebeziumWritesThem) {
   DebeziumJsonSerializer ser({"shop", "app"});
   auto table = Orders();
+  // FULL: the source keys events by the primary key (id) all the same.
   table->replica_identity = 'f';
-  for (auto& c : table->columns) c.key = true;  // FULL flags every column
   table->columns.push_back({"blob", oid::kBytea, -1, false});
   ChangeEvent e;
   e.op = Op::kRead;
@@ -140,7 +140,9 @@ TEST(DebeziumJson, SnapshotSequenceFullIdentityAndToastedBytesAsDebeziumWritesTh
   auto value = nlohmann::json::parse(*out[0].value);
   EXPECT_EQ(value["payload"]["source"]["sequence"], "[null,\"512\"]");
   EXPECT_EQ(value["schema"]["fields"][2]["version"], 1);  // the source block
-  for (const auto& f : value["schema"]["fields"][1]["fields"]) EXPECT_TRUE(f["optional"]) << f;
+  for (const auto& f : value["schema"]["fields"][1]["fields"]) EXPECT_EQ(f["optional"], f["field"] != "id") << f;
+  ASSERT_TRUE(out[0].key.has_value());
+  EXPECT_EQ(nlohmann::json::parse(*out[0].key)["payload"], nlohmann::json::parse(R"({"id":7})"));
   EXPECT_EQ(value["payload"]["after"]["blob"], Base64("__debezium_unavailable_value"));
 
   DebeziumJsonDecoder dec;
@@ -153,7 +155,8 @@ TEST(DebeziumJson, SnapshotSequenceFullIdentityAndToastedBytesAsDebeziumWritesTh
 TEST(DebeziumJson, KeylessAndRepeatedMessagesDecodeTheSame) {
   DebeziumJsonSerializer ser({"shop", "app"});
   auto table = Orders();
-  table->replica_identity = 'f';  // FULL: no key columns -> null Kafka key
+  table->replica_identity = 'f';  // FULL without a primary key -> null Kafka key
+  for (auto& c : table->columns) c.key = false;
   ChangeEvent e;
   e.op = Op::kCreate;
   e.table = table;

@@ -86,21 +86,15 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
   std::vector<size_t> all;
   for (size_t i = 0; i < table->columns.size(); ++i) {
     const SourceColumn& c = table->columns[i];
-    // pgoutput does not say which columns are nullable; key columns are not.
-    // Under FULL every column is flagged as key, the primary key unknown:
-    // all are optional (a keyless table's columns may all be null).
-    enc->columns.push_back(MapColumn(c, !c.key || table->replica_identity == 'f'));
+    // pgoutput does not say which columns are nullable; key columns (the
+    // primary key, set by the source) are not.
+    enc->columns.push_back(MapColumn(c, !c.key));
     if (enc->columns.back().fallback) {
       log::Warn("serializer", "unsupported column type sent as its text form",
                 {{"table", table->id.ToString()}, {"column", c.name}, {"type_oid", c.type_oid}});
     }
     all.push_back(i);
-    if (c.key && table->replica_identity != 'f') enc->key_columns.push_back(i);
-  }
-  if (table->replica_identity == 'f') {
-    // Under FULL every column is flagged; the key is still the primary key,
-    // which the Relation message cannot tell us: fall back to no key.
-    enc->key_columns.clear();
+    if (c.key) enc->key_columns.push_back(i);
   }
   std::string key_fields;
   {

@@ -207,7 +207,7 @@ absl::Status PostgresSource::StartSnapshot(SnapshotPlan plan, const std::string&
                                                    {"chunks", plan.chunks.size()}});
   }
   CDC_ASSIGN_OR_RETURN(snapshotter_, Snapshotter::Start(options_.dsn, snapshot_name, plan,
-                                                        Snapshotter::Options{options_.snapshot_workers}));
+                                                        Snapshotter::Options{options_.snapshot_workers, absl::Seconds(10), options_.message_key_columns}));
   plan_ = std::move(plan);
   stream_from_ = stream_from;
   return absl::OkStatus();
@@ -347,6 +347,8 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return SourceRecord{TransactionCommit{m->commit_lsn, m->end_lsn, m->commit_time + kPgEpochOffsetUs}};
   }
   if (auto* m = std::get_if<RelationMessage>(&message)) {
+    // The message flags the replica identity; events are keyed like Debezium's.
+    CDC_RETURN_IF_ERROR(AssignKeyColumns(*sql_, m->table, options_.message_key_columns));
     auto table = std::make_shared<const SourceTable>(std::move(m->table));
     log::Debug("capture", "relation", {{"table", table->id.ToString()}, {"oid", table->relation_id}});
     relations_[table->relation_id] = std::move(table);

@@ -12,6 +12,7 @@
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/pgoutput_decoder.h"
 #include "source/postgres/snapshot_plan.h"
+#include "source/postgres/table_keys.h"
 
 namespace cdc::pg {
 
@@ -36,6 +37,7 @@ struct PostgresSourceOptions {
   absl::Duration heartbeat_interval = absl::Seconds(10);  // zero: off
   int snapshot_workers = 2;              // connections reading chunks in parallel
   int64_t snapshot_chunk_rows = 100000;  // rows per chunk (resume granularity)
+  MessageKeyColumns message_key_columns;  // key columns for chosen tables (else the primary key)
 };
 
 class Snapshotter;

@@ -14,14 +14,12 @@ constexpr size_t kBatchRows = 1024;
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, const TableId& id) {
+absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, const TableId& id,
+                                                           const MessageKeyColumns& key_overrides) {
   const std::string qualified = conn.QuoteIdent(id.schema) + "." + conn.QuoteIdent(id.table);
   const std::string sql = StrCat(
-      "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
-      "  coalesce(a.attnum = ANY(i.indkey), false) "
+      "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod "
       "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
-      "LEFT JOIN pg_index i ON i.indrelid = c.oid AND "
-      "  (CASE WHEN c.relreplident = 'i' THEN i.indisreplident ELSE i.indisprimary END) "
       "WHERE c.oid = ", conn.Quote(qualified), "::regclass AND a.attnum > 0 AND NOT a.attisdropped "
       "ORDER BY a.attnum");
   CDC_ASSIGN_OR_RETURN(Result r, conn.Exec(sql, StrCat("describe table ", id.ToString())));
@@ -32,16 +30,14 @@ absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, con
   table->id = id;
   table->relation_id = static_cast<uint32_t>(std::stoul(PQgetvalue(r.get(), 0, 0)));
   table->replica_identity = PQgetvalue(r.get(), 0, 1)[0];
-  const bool full = table->replica_identity == 'f';
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     SourceColumn c;
     c.name = PQgetvalue(r.get(), i, 2);
     c.type_oid = static_cast<uint32_t>(std::stoul(PQgetvalue(r.get(), i, 3)));
     c.type_modifier = std::stoi(PQgetvalue(r.get(), i, 4));
-    // Same flags as pgoutput's Relation message: every column under FULL.
-    c.key = full || PQgetvalue(r.get(), i, 5)[0] == 't';
     table->columns.push_back(std::move(c));
   }
+  CDC_RETURN_IF_ERROR(AssignKeyColumns(conn, *table, key_overrides));
   return table;
 }
 
@@ -70,7 +66,7 @@ absl::StatusOr<std::unique_ptr<Snapshotter>> Snapshotter::Start(const std::strin
     s->connections_.push_back(std::move(conn));
   }
   for (size_t t = 0; t < s->plan_.tables.size(); ++t) {
-    CDC_ASSIGN_OR_RETURN(auto table, DescribeTable(*s->connections_[0], s->plan_.tables[t].id));
+    CDC_ASSIGN_OR_RETURN(auto table, DescribeTable(*s->connections_[0], s->plan_.tables[t].id, options.key_columns));
     s->tables_.push_back(table);
     s->progress_[t].table = std::move(table);
   }

@@ -13,6 +13,7 @@
 #include "core/change_source.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/snapshot_plan.h"
+#include "source/postgres/table_keys.h"
 
 namespace cdc::pg {
 
@@ -28,6 +29,7 @@ class Snapshotter {
   struct Options {
     int workers = 2;
     absl::Duration progress_interval = absl::Seconds(10);
+    MessageKeyColumns key_columns;
   };
   static absl::StatusOr<std::unique_ptr<Snapshotter>> Start(const std::string& dsn, const std::string& snapshot_name,
                                                             const SnapshotPlan& plan, Options options);
@@ -85,7 +87,8 @@ class Snapshotter {
 };
 
 /// Reads a table's columns and key flags from the catalog.
-absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, const TableId& id);
+absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, const TableId& id,
+                                                           const MessageKeyColumns& key_overrides);
 
 /// Opens a connection reading inside `snapshot_name`.
 absl::StatusOr<std::unique_ptr<Connection>> OpenSnapshotConnection(const std::string& dsn,
