@@ -16,7 +16,7 @@ namespace {
 // serializer: ISO dates, UTC offsets, round-trip floats.
 constexpr const char* kSessionSettings =
     "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 3; "
-    "SET IntervalStyle = iso_8601";
+    "SET IntervalStyle = iso_8601; SET lc_monetary = 'C'";
 
 int64_t NowPgMicros() { return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetUs; }
 
@@ -254,6 +254,9 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return SourceRecord{TransactionCommit{m->commit_lsn, m->end_lsn, m->commit_time + kPgEpochOffsetUs}};
   }
   if (auto* m = std::get_if<RelationMessage>(&message)) {
+    // Enums, domains, arrays and extension types need the catalog; it is
+    // read now, at the Relation message, as Debezium's type registry does.
+    CDC_RETURN_IF_ERROR(types_.Resolve(*sql_, m->table));
     auto table = std::make_shared<const SourceTable>(std::move(m->table));
     log::Debug("capture", "relation", {{"table", table->id.ToString()}, {"oid", table->relation_id}});
     relations_[table->relation_id] = std::move(table);

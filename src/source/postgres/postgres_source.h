@@ -11,6 +11,7 @@
 #include "core/change_source.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/pgoutput_decoder.h"
+#include "source/postgres/type_resolver.h"
 
 namespace cdc::pg {
 
@@ -73,6 +74,7 @@ class PostgresSource final : public ChangeSource {
   bool streaming_ = false;
 
   std::map<uint32_t, std::shared_ptr<const SourceTable>> relations_;
+  TypeResolver types_;
   std::deque<ChangeEvent> pending_;  // the rest of a multi-table TRUNCATE
   bool in_transaction_ = false;
   BeginMessage transaction_;

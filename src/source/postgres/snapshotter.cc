@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "core/log.h"
 #include "source/postgres/copy_text.h"
+#include "source/postgres/type_resolver.h"
 
 namespace cdc::pg {
 
@@ -37,6 +38,8 @@ absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, con
     c.key = full || PQgetvalue(r.get(), i, 5)[0] == 't';
     table->columns.push_back(std::move(c));
   }
+  TypeResolver types;
+  CDC_RETURN_IF_ERROR(types.Resolve(conn, *table));
   return table;
 }
 
@@ -48,7 +51,7 @@ absl::StatusOr<std::unique_ptr<Snapshotter>> Snapshotter::Begin(const std::strin
   CDC_RETURN_IF_ERROR(conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "snapshot").status());
   CDC_RETURN_IF_ERROR(conn->Exec(StrCat("SET TRANSACTION SNAPSHOT ", conn->Quote(snapshot_name)),
                                  StrCat("import snapshot ", snapshot_name)).status());
-  CDC_RETURN_IF_ERROR(conn->Exec("SET DateStyle = ISO; SET extra_float_digits = 3", "snapshot").status());
+  CDC_RETURN_IF_ERROR(conn->Exec("SET DateStyle = ISO; SET extra_float_digits = 3; SET lc_monetary = 'C'", "snapshot").status());
   return std::unique_ptr<Snapshotter>(new Snapshotter(std::move(conn), std::move(tables), consistent_point));
 }
 
