@@ -15,9 +15,9 @@ enum class ColumnType : uint8_t {
   kBoolean, kInt16, kInt32, kInt64, kFloat, kDouble,
   kDecimal,      // precision/scale set; value as decimal text
   kText,         // also the exact fallback for unbounded numerics
-  kDate,         // value: days since 1970-01-01
+  kDate,         // value: days since 1970-01-01 (±kInfinityDays for ±infinity)
   kTime,         // value: µs since midnight
-  kTimestamp,    // value: µs since epoch, no zone
+  kTimestamp,    // value: µs since epoch, no zone (±kInfinityMicros for ±infinity)
   kTimestampTz,  // value: ISO-8601 text with zone
   kJson, kUuid,
   kBlob,         // value: raw bytes
@@ -27,6 +27,11 @@ enum class ColumnType : uint8_t {
 };
 
 const char* ColumnTypeName(ColumnType type);
+
+/// ±infinity of kTimestamp / kDate values (the largest magnitudes, as
+/// PostgreSQL and DuckDB encode them).
+inline constexpr int64_t kInfinityMicros = INT64_MAX;
+inline constexpr int64_t kInfinityDays = INT32_MAX;
 
 struct WarehouseColumn {
   std::string name;
@@ -64,12 +69,12 @@ struct Value {
   int32_t days = 0;
 
   static Value Null() { return {}; }
-  static Value Unchanged() { return {Kind::kUnchanged, 0, 0, {}, {}}; }
-  static Value Bool(bool b) { return {Kind::kBool, b ? 1 : 0, 0, {}, {}}; }
-  static Value Int(int64_t i) { return {Kind::kInt, i, 0, {}, {}}; }
-  static Value Double(double d) { return {Kind::kDouble, 0, d, {}, {}}; }
-  static Value Text(std::string s) { return {Kind::kText, 0, 0, std::move(s), {}}; }
-  static Value List(std::vector<Value> v) { return {Kind::kList, 0, 0, {}, std::move(v)}; }
+  static Value Unchanged() { return {Kind::kUnchanged, 0, 0, {}, {}, 0, 0}; }
+  static Value Bool(bool b) { return {Kind::kBool, b ? 1 : 0, 0, {}, {}, 0, 0}; }
+  static Value Int(int64_t i) { return {Kind::kInt, i, 0, {}, {}, 0, 0}; }
+  static Value Double(double d) { return {Kind::kDouble, 0, d, {}, {}, 0, 0}; }
+  static Value Text(std::string s) { return {Kind::kText, 0, 0, std::move(s), {}, 0, 0}; }
+  static Value List(std::vector<Value> v) { return {Kind::kList, 0, 0, {}, std::move(v), 0, 0}; }
   static Value Interval(int32_t months, int32_t days, int64_t micros) {
     return {Kind::kInterval, micros, 0, {}, {}, months, days};
   }
