@@ -301,14 +301,20 @@ int64_t MicroDurationOf(const IntervalFields& f) {
   return static_cast<int64_t>(number_of_seconds * 1e6);
 }
 
-// Plain decimal text without trailing fraction zeros ("0" for zero).
+// Plain decimal text without leading zeros or trailing fraction zeros
+// ("0" for zero), as BigDecimal.stripTrailingZeros().toPlainString().
 std::string StripDecimalZeros(std::string s) {
+  const bool negative = !s.empty() && s[0] == '-';
+  if (negative || (!s.empty() && s[0] == '+')) s.erase(0, 1);
   if (s.find('.') != std::string::npos) {
     while (s.back() == '0') s.pop_back();
     if (s.back() == '.') s.pop_back();
   }
-  if (s == "-0" || s.empty()) s = "0";
-  return s;
+  const size_t first = s.find_first_not_of('0');
+  if (first == std::string::npos) return "0";
+  s.erase(0, s[first] == '.' ? first - 1 : first);
+  if (s.empty() || s == "0") return "0";
+  return negative ? "-" + s : s;
 }
 
 // io.debezium.time.Interval: PnYnMnDTnHnMnS, seconds to at most 6 places.
