@@ -26,7 +26,7 @@ enum class CanonicalForm : uint8_t {
   kPaddedChar,   // char(n) with its padding
   kMoney,        // money as a plain decimal
   kJsonArray,    // arrays of integers, text, booleans, uuids as JSON text
-  kNotCompared,  // no exact common form (Debezium's encoding loses information): left out, and said so
+  kNotCompared,  // (keep last: the HTTP route checks the range) no exact common form (Debezium's encoding loses information): left out, and said so
 };
 
 struct ChecksumColumn {
