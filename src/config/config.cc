@@ -137,6 +137,27 @@ const std::vector<Setting>& Settings() {
       {"source.postgres.retry_seconds", Kind::kInt, "120",
        "how long capture retries a transient failure to connect before it gives up (0: never retries)", false,
        Int([](Config& c) -> int& { return c.postgres.retry_seconds; }, 0, 86400)},
+      {"source.postgres.decimal_handling_mode", Kind::kString, "precise",
+       "numeric/money as Debezium's decimal.handling.mode: precise (Connect Decimal; NaN/Infinity stop capture), "
+       "double, string", false,
+       String([](Config& c) -> std::string& { return c.postgres.decimal_handling_mode; }, {"precise", "double", "string"})},
+      {"source.postgres.time_precision_mode", Kind::kString, "adaptive",
+       "date/time types as Debezium's time.precision.mode: adaptive, adaptive_time_microseconds, connect", false,
+       String([](Config& c) -> std::string& { return c.postgres.time_precision_mode; },
+              {"adaptive", "adaptive_time_microseconds", "connect"})},
+      {"source.postgres.binary_handling_mode", Kind::kString, "bytes",
+       "bytea as Debezium's binary.handling.mode: bytes, base64, base64-url-safe, hex", false,
+       String([](Config& c) -> std::string& { return c.postgres.binary_handling_mode; },
+              {"bytes", "base64", "base64-url-safe", "hex"})},
+      {"source.postgres.interval_handling_mode", Kind::kString, "numeric",
+       "interval as Debezium's interval.handling.mode: numeric (MicroDuration, approximate), string (ISO 8601, exact)", false,
+       String([](Config& c) -> std::string& { return c.postgres.interval_handling_mode; }, {"numeric", "string"})},
+      {"source.postgres.hstore_handling_mode", Kind::kString, "json",
+       "hstore as Debezium's hstore.handling.mode: json (io.debezium.data.Json text), map", false,
+       String([](Config& c) -> std::string& { return c.postgres.hstore_handling_mode; }, {"json", "map"})},
+      {"source.postgres.money_fraction_digits", Kind::kInt, "2",
+       "scale of money values (Debezium's money.fraction.digits)", false,
+       Int([](Config& c) -> int& { return c.postgres.money_fraction_digits; }, 0, 20)},
       {"kafka.bootstrap_servers", Kind::kString, "", "\"embedded\" or host:port[,host:port...]", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          if (!n.IsScalar() || n.as<std::string>().empty()) return "must be \"embedded\" or host:port list";
@@ -215,6 +236,10 @@ const std::vector<Setting>& Settings() {
        }},
       {"load.dead_letter_topic", Kind::kString, "<prefix>.dlq", "where undecodable messages go, with headers", false,
        String([](Config& c) -> std::string& { return c.load.dead_letter_topic; })},
+      {"load.wide_numeric", Kind::kString, "varchar",
+       "numerics DuckDB's DECIMAL cannot hold (over 38 digits, unconstrained): varchar (exact text) or double "
+       "(rounded; each value counted in cdcpipe_load_lossy_values_total)", false,
+       String([](Config& c) -> std::string& { return c.load.wide_numeric; }, {"varchar", "double"})},
       {"http.listen", Kind::kString, "127.0.0.1:8089", "host:port of the status/metrics endpoint (empty: off)", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          if (!n.IsScalar()) return "must be host:port";

@@ -24,6 +24,13 @@ struct PostgresConfig {
   int status_interval_ms = 1000;
   int heartbeat_interval_ms = 10000;
   int retry_seconds = 120;
+  // Debezium's type options (decimal.handling.mode etc.), docs/types.md.
+  std::string decimal_handling_mode = "precise";     // precise | double | string
+  std::string time_precision_mode = "adaptive";      // adaptive | adaptive_time_microseconds | connect
+  std::string binary_handling_mode = "bytes";        // bytes | base64 | base64-url-safe | hex
+  std::string interval_handling_mode = "numeric";    // numeric | string
+  std::string hstore_handling_mode = "json";         // json | map
+  int money_fraction_digits = 2;
 };
 
 struct KafkaConfig {
@@ -47,6 +54,7 @@ struct SinkConfig {
 struct LoadConfig {
   std::vector<std::string> topics;  // names, or one regex starting with ^; empty: <prefix>.<schema>.<table>
   std::string dead_letter_topic;    // empty: <prefix>.dlq
+  std::string wide_numeric = "varchar";  // varchar (exact text) | double (lossy, counted)
 };
 
 struct HttpConfig {

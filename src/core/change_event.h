@@ -19,6 +19,18 @@ struct TableId {
   std::string ToString() const { return schema + "." + table; }
 };
 
+/// A column type as the source catalog describes it, for types a type OID
+/// alone does not explain (enums, domains, arrays, extension types).
+/// Immutable once built.
+struct SourceType {
+  uint32_t oid = 0;       // after domains are resolved: the base type
+  int32_t modifier = -1;  // a domain's typmod (pg_type.typtypmod), -1 when none
+  std::string name;       // pg_type.typname of `oid` ("hstore", "citext", ...)
+  char kind = 'b';        // pg_type.typtype: b base, e enum, r range, m multirange, c composite, p pseudo
+  std::vector<std::string> enum_labels;         // kind 'e', in enumsortorder
+  std::shared_ptr<const SourceType> element;    // set for array types
+};
+
 /// One column as the source describes it (pgoutput Relation message, or the
 /// catalog for snapshots).
 struct SourceColumn {
@@ -26,6 +38,7 @@ struct SourceColumn {
   uint32_t type_oid = 0;
   int32_t type_modifier = -1;  // atttypmod; -1 when none
   bool key = false;            // part of the event key (primary key, or message.key.columns)
+  std::shared_ptr<const SourceType> type = {};  // null: not looked up (built-in types map by OID)
 };
 
 /// A table's shape at one point in the stream. Shared, immutable: events keep

@@ -18,6 +18,15 @@ enum class CanonicalForm : uint8_t {
   kBoolean,      // "true" / "false"
   kEpochMicros,  // timestamps: µs since the epoch (the instant for timestamptz)
   kIsoDate,      // YYYY-MM-DD
+  kFloat,        // shortest round-trip text; NaN, Infinity, -Infinity
+  kTrimmedNumeric,  // unconstrained numeric: no trailing fraction zeros
+  kTimeTzUtc,    // timetz at UTC: HH:MM:SS[.f]+00
+  kHex,          // bytes as lowercase hex
+  kBit1,         // bit(1) as "true" / "false"
+  kPaddedChar,   // char(n) with its padding
+  kMoney,        // money as a plain decimal
+  kJsonArray,    // arrays of integers, text, booleans, uuids as JSON text
+  kNotCompared,  // (keep last: the HTTP route checks the range) no exact common form (Debezium's encoding loses information): left out, and said so
 };
 
 struct ChecksumColumn {

@@ -19,6 +19,9 @@ const char* ColumnTypeName(ColumnType type) {
     case ColumnType::kJson: return "json";
     case ColumnType::kUuid: return "uuid";
     case ColumnType::kBlob: return "blob";
+    case ColumnType::kTimeTz: return "timetz";
+    case ColumnType::kInterval: return "interval";
+    case ColumnType::kPoint: return "point";
   }
   return "unknown";
 }

@@ -16,7 +16,8 @@ std::string KeyOf(const RowChange& c) {
       case Value::Kind::kInt:
       case Value::Kind::kBool: StrAppend(&key, "i", v.integer); break;
       case Value::Kind::kDouble: StrAppend(&key, "d", v.real); break;
-      default: key += "n";
+      case Value::Kind::kInterval: StrAppend(&key, "v", v.months, ",", v.days, ",", v.integer); break;
+      default: key += "n";  // lists and points are not key types in PostgreSQL practice
     }
     key.push_back('|');
   }

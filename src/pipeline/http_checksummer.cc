@@ -87,7 +87,7 @@ void RegisterChecksumRoutes(http::Server& server, TableChecksummer& checksummer)
     for (const auto& c : cols_json) {
       if (!c.is_array() || c.size() != 2) return Error(absl::InvalidArgumentError("bad column"));
       const int form = c[1].get<int>();
-      if (form < 0 || form > static_cast<int>(CanonicalForm::kIsoDate)) return Error(absl::InvalidArgumentError("bad form"));
+      if (form < 0 || form > static_cast<int>(CanonicalForm::kNotCompared)) return Error(absl::InvalidArgumentError("bad form"));
       cols.push_back({c[0].get<std::string>(), static_cast<CanonicalForm>(form)});
     }
     auto sum = checksummer.Checksum(*table, cols);

@@ -24,6 +24,7 @@ struct LoadStats {
   std::atomic<uint64_t> rows{0};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> dead_letters{0};
+  std::atomic<uint64_t> lossy_values{0};  // values loaded with loss (load.wide_numeric: double, ns -> µs)
 };
 
 /// Consumes, batches and applies to the sink, storing offsets with the

@@ -32,7 +32,7 @@ CREATE TABLE items (
   day     date,
   seen    timestamp,
   seen_tz timestamptz,
-  pos     point          -- not mapped yet: travels as its text form
+  pos     point          -- io.debezium.data.geometry.Point -> STRUCT
 );
 CREATE TABLE lines (
   order_id bigint,
@@ -137,8 +137,7 @@ TEST_P(PipelineTest, ChangesArriveExactlyAsInPostgres) {
   EXPECT_EQ(duck.Scalar("SELECT sum(qty) FROM public.lines"), "15");
   EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.items LIMIT 1"), "DECIMAL(12,2)");
   EXPECT_EQ(duck.Scalar("SELECT typeof(seen_tz) FROM public.items LIMIT 1"), "TIMESTAMP WITH TIME ZONE");
-  EXPECT_EQ(duck.Scalar("SELECT pos FROM public.items WHERE id = 1000"), "(1.5,2.5)");
-  EXPECT_NE(ReadFile(children.back()->log()).find("unsupported column type sent as its text form"), std::string::npos);
+  EXPECT_EQ(duck.Scalar("SELECT pos.x || ',' || pos.y FROM public.items WHERE id = 1000"), "1.5,2.5");
   // Offsets are stored with the data, for both topics.
   EXPECT_EQ(duck.Scalar("SELECT count(DISTINCT topic) FROM _cdc_offsets"), "2");
   // capture records its snapshot in the warehouse only when it loads it too.
@@ -247,7 +246,7 @@ TEST_P(PipelineTest, SchemaChangesAddColumnsAndNullDroppedOnes) {
           "INSERT INTO items (id, label, rating) VALUES (700, 'new shape', 1.0);"
           "DELETE FROM items WHERE id = 11;");
   ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(children.back()->log());
-  EXPECT_NE(out.find("(12 columns)"), std::string::npos) << out;  // rating compared, code gone
+  EXPECT_NE(out.find("(11 columns)"), std::string::npos) << out;  // rating compared, code gone, pos not comparable
   StopAll(children);
   Duck duck(f.duckdb);
   EXPECT_EQ(duck.Scalar("SELECT CAST(rating AS VARCHAR) FROM public.items WHERE id = 700"), "1.0");

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "format/debezium_json/debezium_json_decoder.h"
 #include "format/debezium_json/debezium_json_serializer.h"
 #include "format/debezium_json/type_mapping.h"
@@ -186,6 +188,86 @@ TEST(DebeziumJson, DecoderRejectsBadMessagesNamingTheirPosition) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(std::string(r.status().message()).find("partition 3 offset 42"), std::string::npos) << r.status();
   }
+}
+
+// Every type the capture side maps, serialized then decoded: the warehouse
+// column types and values the loader derives from Debezium's encodings.
+TEST(DebeziumJson, DecoderMapsEveryDebeziumEncodingToWarehouseTypes) {
+  auto t = std::make_shared<SourceTable>();
+  t->relation_id = 9;
+  t->id = {"public", "all_types"};
+  auto mood = std::make_shared<SourceType>();
+  mood->oid = 16500;
+  mood->name = "mood";
+  mood->kind = 'e';
+  mood->enum_labels = {"sad", "happy"};
+  t->columns = {{"id", oid::kInt4, -1, true},
+                {"wide", oid::kNumeric, ((40 << 16) | 2) + 4, false},
+                {"free", oid::kNumeric, -1, false},
+                {"tt", oid::kTimeTz, -1, false},
+                {"iv", oid::kInterval, -1, false},
+                {"ts", oid::kTimestamp, -1, false},
+                {"d", oid::kDate, -1, false},
+                {"bits", oid::kBit, 10, false},
+                {"p", oid::kPoint, -1, false},
+                {"ints", 1007, -1, false},
+                {"m", 16500, -1, false, mood},
+                {"f", oid::kFloat8, -1, false},
+                {"money", oid::kMoney, -1, false}};
+  DebeziumJsonSerializer ser({"x", "db"});
+  ChangeEvent e;
+  e.op = Op::kCreate;
+  e.table = t;
+  e.after = Row{Datum::Text("1"), Datum::Text("12345678901234567890123456789012345678.91"), Datum::Text("1.500"),
+                Datum::Text("10:15:30+02"), Datum::Text("P1D"), Datum::Text("infinity"), Datum::Text("-infinity"),
+                Datum::Text("0000000101"), Datum::Text("(1.5,2.5)"), Datum::Text("{1,NULL,3}"), Datum::Text("happy"),
+                Datum::Text("NaN"), Datum::Text("$1,234.56")};
+  std::vector<OutgoingMessage> out;
+  ASSERT_TRUE(ser.Serialize(e, out).ok());
+  std::atomic<uint64_t> lossy{0};
+  DecoderOptions exact_options;
+  exact_options.lossy_values = &lossy;
+  DebeziumJsonDecoder exact(exact_options);
+  auto change = exact.Decode(AsIncoming(out[0]));
+  ASSERT_TRUE(change.ok()) << change.status();
+  const auto& cols = (*change)->table->columns;
+  const auto& v = (*change)->values;
+  EXPECT_EQ(cols[1].type, ColumnType::kText);  // 40 digits: exact text
+  EXPECT_EQ(v[1].text, "12345678901234567890123456789012345678.91");
+  EXPECT_EQ(cols[2].type, ColumnType::kText);
+  EXPECT_EQ(v[2].text, "1.5");
+  EXPECT_EQ(cols[3].type, ColumnType::kTimeTz);
+  EXPECT_EQ(v[3].text, "08:15:30+00");
+  EXPECT_EQ(cols[4].type, ColumnType::kInterval);
+  EXPECT_EQ(v[4].integer, 86400000000);
+  EXPECT_EQ(v[5].integer, kInfinityMicros);
+  EXPECT_EQ(v[6].integer, -kInfinityDays);
+  EXPECT_EQ(cols[7].type, ColumnType::kBlob);
+  EXPECT_EQ(v[7].text, std::string("\x05", 1));
+  EXPECT_EQ(cols[8].type, ColumnType::kPoint);
+  ASSERT_EQ(v[8].items.size(), 4u);
+  EXPECT_EQ(v[8].items[0].real, 1.5);
+  EXPECT_TRUE(cols[9].list);
+  EXPECT_EQ(cols[9].type, ColumnType::kInt32);
+  ASSERT_EQ(v[9].items.size(), 3u);
+  EXPECT_EQ(v[9].items[1].kind, Value::Kind::kNull);
+  EXPECT_EQ(cols[10].type, ColumnType::kText);
+  EXPECT_EQ(v[10].text, "happy");
+  EXPECT_EQ(v[11].kind, Value::Kind::kDouble);
+  EXPECT_TRUE(std::isnan(v[11].real));
+  EXPECT_EQ(cols[12].type, ColumnType::kDecimal);
+  EXPECT_EQ(v[12].text, "1234.56");
+  EXPECT_EQ(lossy.load(), 0u);
+
+  DecoderOptions double_options;
+  double_options.wide_numeric_as_double = true;
+  double_options.lossy_values = &lossy;
+  DebeziumJsonDecoder approx(double_options);
+  auto rounded = approx.Decode(AsIncoming(out[0]));
+  ASSERT_TRUE(rounded.ok()) << rounded.status();
+  EXPECT_EQ((*rounded)->table->columns[1].type, ColumnType::kDouble);
+  EXPECT_EQ((*rounded)->values[2].real, 1.5);
+  EXPECT_EQ(lossy.load(), 2u);  // each converted value counted
 }
 
 TEST(CopyText, ParsesEscapesAndNulls) {

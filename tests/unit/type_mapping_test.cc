@@ -7,11 +7,24 @@
 namespace cdc::debezium {
 namespace {
 
-std::string Render(uint32_t oid, int32_t typmod, std::string_view text) {
-  SourceColumn c{"c", oid, typmod, false};
+std::string Render(uint32_t oid, int32_t typmod, std::string_view text, const TypeMappingOptions& o = {},
+                   std::shared_ptr<const SourceType> type = nullptr) {
+  SourceColumn c{"c", oid, typmod, false, std::move(type)};
   std::string out;
-  absl::Status st = AppendValue(out, MapColumn(c, true), text);
+  absl::Status st = AppendValue(out, MapColumn(c, true, o), text);
   return st.ok() ? out : "ERROR: " + std::string(st.message());
+}
+
+std::string SchemaOf(uint32_t oid, int32_t typmod, const TypeMappingOptions& o = {},
+                     std::shared_ptr<const SourceType> type = nullptr) {
+  SourceColumn c{"c", oid, typmod, false, std::move(type)};
+  return MapColumn(c, true, o).schema_json + "}";
+}
+
+TypeMappingOptions Decimal(DecimalHandling d) {
+  TypeMappingOptions o;
+  o.decimal = d;
+  return o;
 }
 
 int32_t NumericTypmod(int p, int s) { return ((p << 16) | s) + 4; }
@@ -55,7 +68,9 @@ TEST(TypeMapping, TimesFollowDebeziumAdaptiveMode) {
   EXPECT_EQ(Render(oid::kTimestampTz, -1, "2024-01-15 12:00:00.5+00"), "\"2024-01-15T12:00:00.500000Z\"");
   EXPECT_EQ(Render(oid::kTimestampTz, -1, "2024-01-15 14:30:00+02:30"), "\"2024-01-15T12:00:00.000000Z\"");
   EXPECT_EQ(Render(oid::kTimestampTz, 0, "2024-01-01 00:00:00-01"), "\"2024-01-01T01:00:00Z\"");
-  EXPECT_EQ(Render(oid::kTimestamp, -1, "2024-01-15 12:00:00 BC").substr(0, 6), "ERROR:");
+  // Years BC are astronomical years (1 BC = year 0), as java.time counts.
+  EXPECT_EQ(Render(oid::kDate, -1, "0001-01-01 BC"), Render(oid::kDate, -1, "0000-01-01"));
+  EXPECT_EQ(Render(oid::kTimestamp, -1, "2024-01-15 12:00:00 junk").substr(0, 6), "ERROR:");
   EXPECT_EQ(Render(oid::kDate, -1, "2024-13-01").substr(0, 6), "ERROR:");
 }
 
@@ -67,9 +82,194 @@ TEST(TypeMapping, ScalarsAndFallback) {
   EXPECT_EQ(Render(oid::kInt4, -1, "12a").substr(0, 6), "ERROR:");
   EXPECT_EQ(Render(oid::kText, -1, "a\"b\n"), "\"a\\\"b\\n\"");
   EXPECT_EQ(Render(oid::kBytea, -1, "\\x0102ff"), "\"AQL/\"");
-  SourceColumn unknown{"c", 600 /* point */, -1, false};
+  SourceColumn unknown{"c", 628 /* line: no Debezium mapping here */, -1, false};
   EXPECT_TRUE(MapColumn(unknown, true).fallback);
-  EXPECT_EQ(Render(600, -1, "(1,2)"), "\"(1,2)\"");
+  EXPECT_EQ(Render(628, -1, "{1,-1,0}"), "\"{1,-1,0}\"");
+}
+
+TEST(TypeMapping, FloatsKeepSpecialValuesAsJacksonWritesThem) {
+  EXPECT_EQ(Render(oid::kFloat8, -1, "1e+20"), "1e+20");
+  EXPECT_EQ(Render(oid::kFloat8, -1, "NaN"), "\"NaN\"");
+  EXPECT_EQ(Render(oid::kFloat4, -1, "-Infinity"), "\"-Infinity\"");
+  EXPECT_EQ(Render(oid::kFloat4, -1, "x1").substr(0, 6), "ERROR:");
+  EXPECT_EQ(SchemaOf(oid::kFloat4, -1), R"({"type":"float","optional":true})");
+}
+
+TEST(TypeMapping, UnconstrainedNumericIsVariableScaleDecimalWithTrailingZerosStripped) {
+  // Debezium: BigDecimal.stripTrailingZeros, never below scale 0.
+  EXPECT_EQ(Render(oid::kNumeric, -1, "1.500"), R"({"scale":1,"value":"Dw=="})");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "100"), R"({"scale":0,"value":"ZA=="})");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "0.000"), R"({"scale":0,"value":"AA=="})");
+  EXPECT_EQ(SchemaOf(oid::kNumeric, -1),
+            R"({"type":"struct","fields":[{"type":"int32","optional":false,"field":"scale"},)"
+            R"({"type":"bytes","optional":false,"field":"value"}],"optional":true,)"
+            R"("name":"io.debezium.data.VariableScaleDecimal","version":1,"doc":"Variable scaled decimal"})");
+  EXPECT_NE(Render(oid::kNumeric, -1, "NaN").find("decimal_handling_mode"), std::string::npos);
+}
+
+TEST(TypeMapping, DecimalHandlingDoubleAndString) {
+  const auto dbl = Decimal(DecimalHandling::kDouble);
+  const auto str = Decimal(DecimalHandling::kString);
+  EXPECT_EQ(Render(oid::kNumeric, NumericTypmod(10, 2), "123.45", dbl), "123.45");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "NaN", dbl), "\"NaN\"");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "-Infinity", dbl), "\"-Infinity\"");
+  EXPECT_EQ(SchemaOf(oid::kNumeric, NumericTypmod(10, 2), dbl), R"({"type":"double","optional":true})");
+  // BigDecimal.toString(): scientific below an adjusted exponent of -6.
+  EXPECT_EQ(Render(oid::kNumeric, NumericTypmod(10, 2), "123.45", str), "\"123.45\"");
+  EXPECT_EQ(Render(oid::kNumeric, NumericTypmod(20, 10), "0.0000000001", str), "\"1E-10\"");
+  EXPECT_EQ(Render(oid::kNumeric, NumericTypmod(10, 2), "0.00", str), "\"0.00\"");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "-0.000001", str), "\"-0.000001\"");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "0.0000001", str), "\"1E-7\"");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "NaN", str), "\"NAN\"");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "Infinity", str), "\"POSITIVE_INFINITY\"");
+  EXPECT_EQ(Render(oid::kNumeric, -1, "-Infinity", str), "\"NEGATIVE_INFINITY\"");
+  EXPECT_EQ(SchemaOf(oid::kNumeric, -1, str), R"({"type":"string","optional":true})");
+  EXPECT_EQ(SchemaOf(oid::kNumeric, NumericTypmod(10, 2)),
+            R"({"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,)"
+            R"("parameters":{"scale":"2","connect.decimal.precision":"10"}})");
+}
+
+TEST(TypeMapping, MoneyIsADecimalWithMoneyFractionDigits) {
+  EXPECT_EQ(Render(oid::kMoney, -1, "$1,234.56"), "\"AeJA\"");  // 123456
+  EXPECT_EQ(Render(oid::kMoney, -1, "-$1.00"), "\"nA==\"");     // -100
+  EXPECT_EQ(SchemaOf(oid::kMoney, -1),
+            R"({"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,)"
+            R"("parameters":{"scale":"2"}})");
+  TypeMappingOptions three;
+  three.money_fraction_digits = 3;
+  EXPECT_EQ(Render(oid::kMoney, -1, "$1.50", three), "\"Bdw=\"");  // 1500
+  EXPECT_EQ(Render(oid::kMoney, -1, "$1,234.56", Decimal(DecimalHandling::kDouble)), "1234.56");
+  EXPECT_EQ(Render(oid::kMoney, -1, "-$1,234.56", Decimal(DecimalHandling::kString)), "\"-1234.56\"");
+}
+
+TEST(TypeMapping, TimePrecisionModes) {
+  TypeMappingOptions micro, connect;
+  micro.time = TimePrecision::kAdaptiveTimeMicroseconds;
+  connect.time = TimePrecision::kConnect;
+  EXPECT_EQ(Render(oid::kTime, 3, "12:34:56.789"), "45296789");  // io.debezium.time.Time, ms
+  EXPECT_NE(SchemaOf(oid::kTime, 3).find("io.debezium.time.Time\""), std::string::npos);
+  EXPECT_EQ(Render(oid::kTime, 3, "12:34:56.789", micro), "45296789000");
+  EXPECT_NE(SchemaOf(oid::kTime, 3, micro).find("io.debezium.time.MicroTime"), std::string::npos);
+  EXPECT_EQ(Render(oid::kTime, -1, "24:00:00"), "86400000000");
+  EXPECT_EQ(Render(oid::kTime, -1, "12:34:56.789", connect), "45296789");
+  EXPECT_NE(SchemaOf(oid::kTime, -1, connect).find("org.apache.kafka.connect.data.Time"), std::string::npos);
+  EXPECT_EQ(Render(oid::kTimestamp, -1, "2024-01-15 12:00:00.5", connect), "1705320000500");
+  EXPECT_NE(SchemaOf(oid::kTimestamp, -1, connect).find("org.apache.kafka.connect.data.Timestamp"), std::string::npos);
+  EXPECT_NE(SchemaOf(oid::kDate, -1, connect).find("org.apache.kafka.connect.data.Date"), std::string::npos);
+  EXPECT_EQ(Render(oid::kTimestamp, -1, "-infinity"), "-9223372036832400000");
+  EXPECT_EQ(Render(oid::kTimestamp, 3, "infinity"), "9223372036825200");
+  EXPECT_EQ(Render(oid::kTimestampTz, -1, "infinity"), "\"infinity\"");
+  EXPECT_EQ(Render(oid::kTimestampTz, 3, "2024-01-15 12:00:00.5+00"), "\"2024-01-15T12:00:00.500Z\"");
+  EXPECT_EQ(Render(oid::kDate, -1, "infinity"), std::to_string(DateInfinityDays(true)));
+}
+
+TEST(TypeMapping, TimeTzIsZonedTimeAtUtc) {
+  EXPECT_EQ(Render(oid::kTimeTz, -1, "10:15:30.5+02"), "\"08:15:30.5Z\"");
+  EXPECT_EQ(Render(oid::kTimeTz, -1, "00:30:00-01:30"), "\"02:00:00Z\"");
+  EXPECT_EQ(Render(oid::kTimeTz, -1, "01:00:00+02"), "\"23:00:00Z\"");
+  EXPECT_EQ(Render(oid::kTimeTz, -1, "24:00:00+00"), "\"24:00:00Z\"");
+  EXPECT_NE(SchemaOf(oid::kTimeTz, -1).find("io.debezium.time.ZonedTime"), std::string::npos);
+}
+
+TEST(TypeMapping, IntervalAsMicroDurationOrIsoString) {
+  // MicroDuration: 365.25/12 days a month, in Debezium's double arithmetic.
+  EXPECT_EQ(Render(oid::kInterval, -1, "P1Y2M3DT4H5M6.78S"), "37091106780000");
+  EXPECT_EQ(Render(oid::kInterval, -1, "1 year 2 mons 3 days 04:05:06.78"), "37091106780000");
+  EXPECT_EQ(Render(oid::kInterval, -1, "-04:05:06"), "-14706000000");
+  EXPECT_EQ(Render(oid::kInterval, -1, "1 mon"), "2629800000000");
+  EXPECT_NE(SchemaOf(oid::kInterval, -1).find(R"("type":"int64","optional":true,"name":"io.debezium.time.MicroDuration")"),
+            std::string::npos);
+  TypeMappingOptions str;
+  str.interval = IntervalHandling::kString;
+  EXPECT_EQ(Render(oid::kInterval, -1, "P1Y2M3DT4H5M6.78S", str), "\"P1Y2M3DT4H5M6.78S\"");
+  EXPECT_EQ(Render(oid::kInterval, -1, "-04:05:06", str), "\"P0Y0M0DT-4H-5M-6S\"");
+  EXPECT_EQ(Render(oid::kInterval, -1, "PT0S", str), "\"P0Y0M0DT0H0M0S\"");
+  EXPECT_NE(SchemaOf(oid::kInterval, -1, str).find("io.debezium.time.Interval"), std::string::npos);
+}
+
+TEST(TypeMapping, BinaryHandlingModes) {
+  TypeMappingOptions o;
+  EXPECT_EQ(Render(oid::kBytea, -1, "\\xfbff"), "\"+/8=\"");
+  o.binary = BinaryHandling::kBase64;
+  EXPECT_EQ(Render(oid::kBytea, -1, "\\xfbff", o), "\"+/8=\"");
+  EXPECT_EQ(SchemaOf(oid::kBytea, -1, o), R"({"type":"string","optional":true})");
+  o.binary = BinaryHandling::kBase64UrlSafe;
+  EXPECT_EQ(Render(oid::kBytea, -1, "\\xfbff", o), "\"-_8=\"");
+  o.binary = BinaryHandling::kHex;
+  EXPECT_EQ(Render(oid::kBytea, -1, "\\xfbff", o), "\"fbff\"");
+}
+
+TEST(TypeMapping, BitsAndPoint) {
+  EXPECT_EQ(Render(oid::kBit, 1, "1"), "true");
+  EXPECT_EQ(Render(oid::kVarbit, 1, "0"), "false");
+  // io.debezium.data.Bits: little-endian bytes of the bit string's value.
+  EXPECT_EQ(Render(oid::kBit, 10, "0000000101"), "\"BQ==\"");
+  EXPECT_EQ(Render(oid::kBit, 10, "1000000001"), "\"AQI=\"");
+  EXPECT_EQ(SchemaOf(oid::kBit, 10),
+            R"({"type":"bytes","optional":true,"name":"io.debezium.data.Bits","version":1,"parameters":{"length":"10"}})");
+  EXPECT_EQ(Render(oid::kPoint, -1, "(1.5,2.5)"), R"({"x":1.5,"y":2.5,"wkb":"AQEAAAAAAAAAAAD4PwAAAAAAAARA","srid":null})");
+  EXPECT_NE(SchemaOf(oid::kPoint, -1).find(R"x("name":"io.debezium.data.geometry.Point","version":1,"doc":"Geometry (POINT)")x"),
+            std::string::npos);
+}
+
+TEST(TypeMapping, CatalogTypesEnumsDomainsHstoreArrays) {
+  auto mood = std::make_shared<SourceType>();
+  mood->oid = 16500;
+  mood->name = "mood";
+  mood->kind = 'e';
+  mood->enum_labels = {"sad", "ok", "happy"};
+  EXPECT_EQ(SchemaOf(16500, -1, {}, mood),
+            R"({"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"sad,ok,happy"}})");
+  EXPECT_EQ(Render(16500, -1, "happy", {}, mood), "\"happy\"");
+
+  auto price = std::make_shared<SourceType>();  // a domain over numeric(10,2)
+  price->oid = oid::kNumeric;
+  price->modifier = NumericTypmod(10, 2);
+  price->name = "numeric";
+  EXPECT_EQ(Render(16501, -1, "123.45", {}, price), "\"MDk=\"");
+
+  auto hstore = std::make_shared<SourceType>();
+  hstore->oid = 16600;
+  hstore->name = "hstore";
+  EXPECT_EQ(Render(16600, -1, R"("a"=>"1", "b\"c"=>NULL)", {}, hstore), R"("{\"a\":\"1\",\"b\\\"c\":null}")");
+  EXPECT_NE(SchemaOf(16600, -1, {}, hstore).find("io.debezium.data.Json"), std::string::npos);
+  TypeMappingOptions map;
+  map.hstore = HstoreHandling::kMap;
+  EXPECT_EQ(Render(16600, -1, R"("a"=>"1")", map, hstore), R"({"a":"1"})");
+
+  auto moods = std::make_shared<SourceType>();
+  moods->oid = 16499;
+  moods->name = "_mood";
+  moods->element = mood;
+  EXPECT_EQ(Render(16499, -1, "{sad,NULL,happy}", {}, moods), R"(["sad",null,"happy"])");
+  EXPECT_NE(SchemaOf(16499, -1, {}, moods).find(R"({"type":"array","items":{"type":"string","optional":true,"name":"io.debezium.data.Enum")"),
+            std::string::npos);
+}
+
+TEST(TypeMapping, BuiltinArraysMapTheirElements) {
+  EXPECT_EQ(Render(1007, -1, "{1,2,NULL}"), "[1,2,null]");
+  EXPECT_EQ(SchemaOf(1007, -1), R"({"type":"array","items":{"type":"int32","optional":true},"optional":true})");
+  EXPECT_EQ(Render(1009, -1, R"({a,"b c","d\"e",NULL,"NULL"})"), R"(["a","b c","d\"e",null,"NULL"])");
+  EXPECT_EQ(Render(1231, NumericTypmod(10, 2), "{1.50}"), R"(["AJY="])");
+  EXPECT_EQ(Render(1182, -1, "{2024-01-15}"), "[19737]");
+  EXPECT_EQ(Render(1007, -1, "{}"), "[]");
+  EXPECT_EQ(Render(1007, -1, "[0:1]={1,2}"), "[1,2]");
+  EXPECT_NE(Render(1007, -1, "{{1,2},{3,4}}").find("multidimensional"), std::string::npos);
+}
+
+TEST(TypeMapping, JavaBigDecimalStringMatchesToString) {
+  EXPECT_EQ(*JavaBigDecimalString("123.4500", -1), "123.4500");
+  EXPECT_EQ(*JavaBigDecimalString("0.000001", -1), "0.000001");
+  EXPECT_EQ(*JavaBigDecimalString("0.00000012", -1), "1.2E-7");
+  EXPECT_EQ(*JavaBigDecimalString("-0.0000000", -1), "0E-7");
+  EXPECT_EQ(*JavaBigDecimalString("42", 2), "42.00");
+}
+
+TEST(TypeMapping, OptionsFromConfigSpellings) {
+  EXPECT_TRUE(MakeTypeMappingOptions("precise", "adaptive", "bytes", "numeric", "json", 2).ok());
+  EXPECT_TRUE(MakeTypeMappingOptions("string", "connect", "base64-url-safe", "string", "map", 4).ok());
+  EXPECT_FALSE(MakeTypeMappingOptions("exact", "adaptive", "bytes", "numeric", "json", 2).ok());
+  EXPECT_FALSE(MakeTypeMappingOptions("precise", "micro", "bytes", "numeric", "json", 2).ok());
 }
 
 }  // namespace

@@ -4,12 +4,16 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <limits>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "format/debezium_json/debezium_json_serializer.h"
+#include "format/debezium_json/type_mapping.h"
 
 namespace cdc::debezium {
 
@@ -22,15 +26,25 @@ enum class Encoding : uint8_t {
   kPlain,           // JSON scalar as is
   kDecimal,         // base64 unscaled bytes, scale from schema
   kVariableDecimal, // {scale, value}
-  kMillisToMicros,  // io.debezium.time.Timestamp / Time
-  kNanosToMicros,
+  kMillisToMicros,  // io.debezium.time.Timestamp / Time / Connect Timestamp, Time
+  kNanosToMicros,   // NanoTimestamp / NanoTime (lossy below 1 µs)
+  kMicros,          // MicroTimestamp: µs, with pgjdbc's ±infinity
+  kDays,            // io.debezium.time.Date: days, with Debezium's ±infinity
   kBase64,          // bytes
+  kZonedTime,       // "HH:MM:SS[.f]Z"
+  kMicroDuration,   // µs -> INTERVAL
+  kIsoInterval,     // "PnYnMnDTnHnMnS" -> INTERVAL
+  kPoint,           // {x, y, wkb, srid}
+  kArray,           // JSON array of the element's encoding
+  kJsonText,        // a JSON object/array kept as its text (Connect map)
 };
 
 struct FieldDecoding {
-  ColumnType type;
+  ColumnType type = ColumnType::kText;
   Encoding encoding = Encoding::kPlain;
   int scale = 0;
+  bool to_double = false;  // decimals: wide numerics as doubles (lossy)
+  std::shared_ptr<FieldDecoding> element;
 };
 
 struct TableDecoding {
@@ -38,16 +52,33 @@ struct TableDecoding {
   std::vector<FieldDecoding> fields;
 };
 
+FieldDecoding Decoding(ColumnType type, Encoding encoding = Encoding::kPlain) {
+  FieldDecoding d;
+  d.type = type;
+  d.encoding = encoding;
+  return d;
+}
+
 std::string_view StringOr(element e, std::string_view key, std::string_view fallback = {}) {
   std::string_view out;
   if (e[key].get(out) == simdjson::SUCCESS) return out;
   return fallback;
 }
 
-FieldDecoding MapField(element field, WarehouseColumn& col) {
+// pgjdbc's ±infinity timestamps (µs) as Debezium sends them.
+constexpr int64_t kPgjdbcInfinityMicros = 9223372036825200000LL;
+constexpr int64_t kPgjdbcNegInfinityMicros = -9223372036832400000LL;
+
+FieldDecoding MapField(element field, WarehouseColumn& col, bool wide_as_double) {
   const std::string_view type = StringOr(field, "type");
   const std::string_view name = StringOr(field, "name");
-  FieldDecoding d{ColumnType::kText};
+  FieldDecoding d = Decoding(ColumnType::kText);
+  auto wide = [&] {
+    // DuckDB's DECIMAL holds 38 digits; wider values stay exact as text
+    // unless the configuration trades exactness for a DOUBLE.
+    d.type = wide_as_double ? ColumnType::kDouble : ColumnType::kText;
+    d.to_double = wide_as_double;
+  };
   if (name == "org.apache.kafka.connect.data.Decimal") {
     int64_t scale = 0, precision = 0;
     absl::SimpleAtoi(Piece(StringOr(field["parameters"], "scale", "0")), &scale);
@@ -55,34 +86,69 @@ FieldDecoding MapField(element field, WarehouseColumn& col) {
         absl::SimpleAtoi(Piece(StringOr(field["parameters"], "connect.decimal.precision")), &precision);
     d.encoding = Encoding::kDecimal;
     d.scale = static_cast<int>(scale);
-    // DuckDB DECIMAL holds up to 38 digits; wider values stay exact as text.
     if (has_precision && precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision) {
       d.type = ColumnType::kDecimal;
       col.precision = static_cast<int>(precision);
       col.scale = static_cast<int>(scale);
+    } else if (!has_precision && scale >= 0 && scale <= 38) {
+      // Decimal without precision (money; other producers): the widest DECIMAL.
+      d.type = ColumnType::kDecimal;
+      col.precision = 38;
+      col.scale = static_cast<int>(scale);
     } else {
-      d.type = ColumnType::kText;
+      wide();
     }
   } else if (name == "io.debezium.data.VariableScaleDecimal") {
-    d = {ColumnType::kText, Encoding::kVariableDecimal};
+    d.encoding = Encoding::kVariableDecimal;
+    wide();
   } else if (name == "io.debezium.time.Date" || name == "org.apache.kafka.connect.data.Date") {
-    d.type = ColumnType::kDate;
+    d = Decoding(ColumnType::kDate, Encoding::kDays);
   } else if (name == "io.debezium.time.MicroTimestamp") {
-    d.type = ColumnType::kTimestamp;
+    d = Decoding(ColumnType::kTimestamp, Encoding::kMicros);
   } else if (name == "io.debezium.time.Timestamp" || name == "org.apache.kafka.connect.data.Timestamp") {
-    d = {ColumnType::kTimestamp, Encoding::kMillisToMicros};
+    d = Decoding(ColumnType::kTimestamp, Encoding::kMillisToMicros);
   } else if (name == "io.debezium.time.NanoTimestamp") {
-    d = {ColumnType::kTimestamp, Encoding::kNanosToMicros};
+    d = Decoding(ColumnType::kTimestamp, Encoding::kNanosToMicros);
   } else if (name == "io.debezium.time.ZonedTimestamp") {
     d.type = ColumnType::kTimestampTz;
   } else if (name == "io.debezium.time.MicroTime") {
     d.type = ColumnType::kTime;
-  } else if (name == "io.debezium.time.Time") {
-    d = {ColumnType::kTime, Encoding::kMillisToMicros};
+  } else if (name == "io.debezium.time.Time" || name == "org.apache.kafka.connect.data.Time") {
+    d = Decoding(ColumnType::kTime, Encoding::kMillisToMicros);
+  } else if (name == "io.debezium.time.NanoTime") {
+    d = Decoding(ColumnType::kTime, Encoding::kNanosToMicros);
+  } else if (name == "io.debezium.time.ZonedTime") {
+    d = Decoding(ColumnType::kTimeTz, Encoding::kZonedTime);
+  } else if (name == "io.debezium.time.MicroDuration") {
+    d = Decoding(ColumnType::kInterval, Encoding::kMicroDuration);
+  } else if (name == "io.debezium.time.Interval") {
+    d = Decoding(ColumnType::kInterval, Encoding::kIsoInterval);
   } else if (name == "io.debezium.data.Json") {
     d.type = ColumnType::kJson;
   } else if (name == "io.debezium.data.Uuid") {
     d.type = ColumnType::kUuid;
+  } else if (name == "io.debezium.data.Bits") {
+    d = Decoding(ColumnType::kBlob, Encoding::kBase64);
+  } else if (name == "io.debezium.data.geometry.Point") {
+    d = Decoding(ColumnType::kPoint, Encoding::kPoint);
+  } else if (type == "array") {
+    element items;
+    WarehouseColumn elem;
+    if (field["items"].get(items) == simdjson::SUCCESS && items.is_object()) {
+      auto e = std::make_shared<FieldDecoding>(MapField(items, elem, wide_as_double));
+      if (!elem.list && e->type != ColumnType::kPoint) {
+        d = Decoding(e->type, Encoding::kArray);
+        d.element = std::move(e);
+        col.type = elem.type;
+        col.precision = elem.precision;
+        col.scale = elem.scale;
+        col.list = true;
+        return d;
+      }
+    }
+    d = Decoding(ColumnType::kText, Encoding::kJsonText);  // nested or odd arrays: their JSON text
+  } else if (type == "map") {
+    d = Decoding(ColumnType::kJson, Encoding::kJsonText);
   } else if (type == "boolean") {
     d.type = ColumnType::kBoolean;
   } else if (type == "int8" || type == "int16") {
@@ -96,23 +162,85 @@ FieldDecoding MapField(element field, WarehouseColumn& col) {
   } else if (type == "double") {
     d.type = ColumnType::kDouble;
   } else if (type == "bytes") {
-    d = {ColumnType::kBlob, Encoding::kBase64};
+    d = Decoding(ColumnType::kBlob, Encoding::kBase64);
   } else {
-    d.type = ColumnType::kText;  // strings; struct/array/map kept as JSON text
+    d.type = ColumnType::kText;  // strings (enums too); other structs kept as JSON text
   }
   col.type = d.type;
   return d;
 }
 
-absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, std::string_view placeholder) {
+// "PnYnMnDTnHnMnS" (io.debezium.time.Interval) -> months, days, µs.
+absl::StatusOr<Value> IsoIntervalValue(std::string_view s) {
+  if (s.empty() || s[0] != 'P') return absl::InvalidArgumentError("Interval is not ISO 8601");
+  int64_t months = 0, days = 0, micros = 0;
+  bool time = false;
+  size_t pos = 1;
+  while (pos < s.size()) {
+    if (s[pos] == 'T') { time = true; ++pos; continue; }
+    const size_t start = pos;
+    if (s[pos] == '-' || s[pos] == '+') ++pos;
+    while (pos < s.size() && (absl::ascii_isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.')) ++pos;
+    if (pos >= s.size() || pos == start) return absl::InvalidArgumentError("malformed Interval");
+    const std::string_view num = s.substr(start, pos - start);
+    const char unit = s[pos++];
+    if (time && unit == 'S') {
+      // Seconds with up to 6 fraction digits, exactly.
+      const bool neg = num[0] == '-';
+      std::string_view digits = num;
+      if (neg || num[0] == '+') digits.remove_prefix(1);
+      const size_t dot = digits.find('.');
+      int64_t whole = 0, frac = 0;
+      if (!absl::SimpleAtoi(Piece(digits.substr(0, dot)), &whole)) return absl::InvalidArgumentError("malformed Interval seconds");
+      if (dot != std::string_view::npos) {
+        std::string f(digits.substr(dot + 1));
+        if (f.size() > 6) f.resize(6);
+        f.resize(6, '0');
+        if (!absl::SimpleAtoi(f, &frac)) return absl::InvalidArgumentError("malformed Interval seconds");
+      }
+      micros += (neg ? -1 : 1) * (whole * 1000000 + frac);
+      continue;
+    }
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(Piece(num), &v)) return absl::InvalidArgumentError("malformed Interval");
+    if (!time && unit == 'Y') months += 12 * v;
+    else if (!time && unit == 'M') months += v;
+    else if (!time && unit == 'W') days += 7 * v;
+    else if (!time && unit == 'D') days += v;
+    else if (time && unit == 'H') micros += v * 3600000000LL;
+    else if (time && unit == 'M') micros += v * 60000000LL;
+    else return absl::InvalidArgumentError("malformed Interval");
+  }
+  return Value::Interval(static_cast<int32_t>(months), static_cast<int32_t>(days), micros);
+}
+
+struct DecodeContext {
+  std::string_view placeholder;
+  std::atomic<uint64_t>* lossy;
+  void Lossy() const {
+    if (lossy) lossy->fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+Value WideDecimal(std::string text, const FieldDecoding& f, const DecodeContext& ctx) {
+  if (!f.to_double) return Value::Text(std::move(text));
+  ctx.Lossy();
+  return Value::Double(std::strtod(text.c_str(), nullptr));
+}
+
+absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, const DecodeContext& ctx) {
   if (v.is_null()) return Value::Null();
+  std::string_view str;
+  const bool is_string = v.get(str) == simdjson::SUCCESS;
+  if (is_string && str == ctx.placeholder) return Value::Unchanged();
   switch (f.encoding) {
     case Encoding::kDecimal: {
-      std::string_view b64;
-      if (v.get(b64) != simdjson::SUCCESS) return absl::InvalidArgumentError("decimal is not a base64 string");
       std::string raw;
-      if (!absl::Base64Unescape(Piece(b64), &raw)) return absl::InvalidArgumentError("decimal is not valid base64");
-      return Value::Text(DecimalTextFromUnscaled(raw, f.scale));
+      if (!is_string) return absl::InvalidArgumentError("decimal is not a base64 string");
+      if (!absl::Base64Unescape(Piece(str), &raw)) return absl::InvalidArgumentError("decimal is not valid base64");
+      std::string text = DecimalTextFromUnscaled(raw, f.scale);
+      if (f.type == ColumnType::kDecimal) return Value::Text(std::move(text));
+      return WideDecimal(std::move(text), f, ctx);
     }
     case Encoding::kVariableDecimal: {
       int64_t scale;
@@ -122,23 +250,81 @@ absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, std::string
           !absl::Base64Unescape(Piece(b64), &raw) || scale < 0 || scale > 1000) {
         return absl::InvalidArgumentError("malformed VariableScaleDecimal");
       }
-      return Value::Text(DecimalTextFromUnscaled(raw, static_cast<int>(scale)));
+      return WideDecimal(DecimalTextFromUnscaled(raw, static_cast<int>(scale)), f, ctx);
     }
     case Encoding::kMillisToMicros:
-    case Encoding::kNanosToMicros: {
+    case Encoding::kNanosToMicros:
+    case Encoding::kMicros:
+    case Encoding::kDays: {
       int64_t n;
       if (v.get(n) != simdjson::SUCCESS) return absl::InvalidArgumentError("time value is not an integer");
-      return Value::Int(f.encoding == Encoding::kMillisToMicros ? n * 1000 : n / 1000);
+      switch (f.encoding) {
+        case Encoding::kMillisToMicros:
+          if (f.type == ColumnType::kTimestamp && n == kPgjdbcInfinityMicros / 1000) return Value::Int(kInfinityMicros);
+          if (f.type == ColumnType::kTimestamp && n == kPgjdbcNegInfinityMicros / 1000) return Value::Int(-kInfinityMicros);
+          return Value::Int(n * 1000);
+        case Encoding::kNanosToMicros:
+          if (n == INT64_MAX) return Value::Int(kInfinityMicros);   // NanoTimestamp's ±infinity
+          if (n == INT64_MIN) return Value::Int(-kInfinityMicros);
+          if (n % 1000 != 0) ctx.Lossy();
+          return Value::Int(n / 1000);
+        case Encoding::kMicros:
+          if (n == kPgjdbcInfinityMicros) return Value::Int(kInfinityMicros);
+          if (n == kPgjdbcNegInfinityMicros) return Value::Int(-kInfinityMicros);
+          return Value::Int(n);
+        default:
+          if (n == DateInfinityDays(true)) return Value::Int(kInfinityDays);
+          if (n == DateInfinityDays(false)) return Value::Int(-kInfinityDays);
+          return Value::Int(n);
+      }
     }
     case Encoding::kBase64: {
-      std::string_view b64;
       std::string raw;
-      if (v.get(b64) != simdjson::SUCCESS || !absl::Base64Unescape(Piece(b64), &raw)) {
-        if (b64 == placeholder) return Value::Unchanged();
+      if (!is_string || !absl::Base64Unescape(Piece(str), &raw)) {
         return absl::InvalidArgumentError("bytes value is not base64");
       }
       return Value::Text(std::move(raw));
     }
+    case Encoding::kZonedTime: {
+      if (!is_string || str.empty()) return absl::InvalidArgumentError("ZonedTime is not a string");
+      std::string t(str);
+      if (t.back() == 'Z') t = t.substr(0, t.size() - 1) + "+00";
+      return Value::Text(std::move(t));
+    }
+    case Encoding::kMicroDuration: {
+      int64_t n;
+      if (v.get(n) != simdjson::SUCCESS) return absl::InvalidArgumentError("MicroDuration is not an integer");
+      return Value::Interval(0, 0, n);
+    }
+    case Encoding::kIsoInterval:
+      if (!is_string) return absl::InvalidArgumentError("Interval is not a string");
+      return IsoIntervalValue(str);
+    case Encoding::kPoint: {
+      double x, y;
+      if (v["x"].get(x) != simdjson::SUCCESS || v["y"].get(y) != simdjson::SUCCESS) {
+        return absl::InvalidArgumentError("Point without x/y");
+      }
+      std::vector<Value> fields{Value::Double(x), Value::Double(y), Value::Null(), Value::Null()};
+      std::string_view wkb;
+      std::string raw;
+      if (v["wkb"].get(wkb) == simdjson::SUCCESS && absl::Base64Unescape(Piece(wkb), &raw)) fields[2] = Value::Text(std::move(raw));
+      int64_t srid;
+      if (v["srid"].get(srid) == simdjson::SUCCESS) fields[3] = Value::Int(srid);
+      return Value::List(std::move(fields));
+    }
+    case Encoding::kArray: {
+      simdjson::dom::array items;
+      if (v.get(items) != simdjson::SUCCESS) return absl::InvalidArgumentError("array value is not a JSON array");
+      std::vector<Value> out;
+      for (element item : items) {
+        CDC_ASSIGN_OR_RETURN(Value e, DecodeValue(item, *f.element, ctx));
+        if (e.kind == Value::Kind::kUnchanged) e = Value::Text(std::string(ctx.placeholder));
+        out.push_back(std::move(e));
+      }
+      return Value::List(std::move(out));
+    }
+    case Encoding::kJsonText:
+      return Value::Text(simdjson::minify(v));
     case Encoding::kPlain:
       break;
   }
@@ -151,11 +337,14 @@ absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, std::string
       return Value::Int(static_cast<int64_t>(v.get_uint64().value_unsafe()));
     case simdjson::dom::element_type::DOUBLE:
       return Value::Double(v.get_double().value_unsafe());
-    case simdjson::dom::element_type::STRING: {
-      std::string_view s = v.get_string().value_unsafe();
-      if (s == placeholder) return Value::Unchanged();
-      return Value::Text(std::string(s));
-    }
+    case simdjson::dom::element_type::STRING:
+      if (f.type == ColumnType::kFloat || f.type == ColumnType::kDouble) {
+        // Jackson's quoted NaN/Infinity.
+        if (str == "NaN") return Value::Double(std::numeric_limits<double>::quiet_NaN());
+        if (str == "Infinity") return Value::Double(std::numeric_limits<double>::infinity());
+        if (str == "-Infinity") return Value::Double(-std::numeric_limits<double>::infinity());
+      }
+      return Value::Text(std::string(str));
     default:
       return Value::Text(simdjson::minify(v));
   }
@@ -220,7 +409,7 @@ struct DebeziumJsonDecoder::Impl {
       WarehouseColumn col;
       col.name = StringOr(c, "field");
       col.key = std::find(key_names.begin(), key_names.end(), col.name) != key_names.end();
-      t->fields.push_back(MapField(c, col));
+      t->fields.push_back(MapField(c, col, options.wide_numeric_as_double));
       t->table->columns.push_back(std::move(col));
     }
     if (tables.size() > 10000) tables.clear();  // bound memory under schema churn
@@ -347,7 +536,7 @@ struct DebeziumJsonDecoder::Impl {
         change.values.push_back(Value::Null());
         continue;
       }
-      auto value = DecodeValue(v, table->fields[i], options.unavailable_value_placeholder);
+      auto value = DecodeValue(v, table->fields[i], DecodeContext{options.unavailable_value_placeholder, options.lossy_values});
       if (!value.ok()) {
         return absl::InvalidArgumentError(StrCat("column ", cols[i].name, ": ", value.status().message()));
       }

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -10,6 +11,12 @@ namespace cdc::debezium {
 
 struct DecoderOptions {
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+  /// Numerics DECIMAL(38) cannot hold (wider Decimals, VariableScaleDecimal):
+  /// exact text by default, or doubles (lossy).
+  bool wide_numeric_as_double = false;
+  /// Counts values converted with loss (doubles above, nanoseconds cut to
+  /// microseconds); may be null. Owned by the caller; updated atomically.
+  std::atomic<uint64_t>* lossy_values = nullptr;
 };
 
 /// Decodes Debezium PostgreSQL change events written by Kafka's

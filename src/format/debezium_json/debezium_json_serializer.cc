@@ -88,10 +88,12 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
     const SourceColumn& c = table->columns[i];
     // pgoutput does not say which columns are nullable; key columns (the
     // primary key, set by the source) are not.
-    enc->columns.push_back(MapColumn(c, !c.key));
-    if (enc->columns.back().fallback) {
+    enc->columns.push_back(MapColumn(c, !c.key, options_.types));
+    // Once per column, not per Relation message: the stream re-sends those.
+    if (enc->columns.back().fallback && warned_columns_.insert(StrCat(table->id.ToString(), ".", c.name)).second) {
       log::Warn("serializer", "unsupported column type sent as its text form",
-                {{"table", table->id.ToString()}, {"column", c.name}, {"type_oid", c.type_oid}});
+                {{"table", table->id.ToString()}, {"column", c.name}, {"type_oid", c.type_oid},
+                 {"type", enc->columns.back().type_name}});
     }
     all.push_back(i);
     if (c.key) enc->key_columns.push_back(i);
@@ -99,7 +101,7 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
   std::string key_fields;
   {
     std::vector<ColumnMapping> key_maps;
-    for (size_t i : enc->key_columns) key_maps.push_back(MapColumn(table->columns[i], false));
+    for (size_t i : enc->key_columns) key_maps.push_back(MapColumn(table->columns[i], false, options_.types));
     std::vector<size_t> idx(key_maps.size());
     for (size_t n = 0; n < idx.size(); ++n) idx[n] = n;
     SourceTable key_table;

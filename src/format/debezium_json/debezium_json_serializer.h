@@ -1,6 +1,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "core/event_serializer.h"
@@ -12,6 +13,7 @@ struct SerializerOptions {
   std::string topic_prefix;
   std::string database;  // source.db
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+  TypeMappingOptions types = {};
 };
 
 /// Header listing the columns whose value was not sent (unchanged TOAST),
@@ -49,6 +51,7 @@ class DebeziumJsonSerializer final : public EventSerializer {
 
   SerializerOptions options_;
   std::map<const SourceTable*, std::unique_ptr<TableEncoding>> encodings_;
+  std::set<std::string> warned_columns_;  // "schema.table.column" already warned about
 };
 
 }  // namespace cdc::debezium

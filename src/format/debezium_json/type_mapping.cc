@@ -2,12 +2,18 @@
 #include "format/debezium_json/type_mapping.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "format/debezium_json/json_writer.h"
 
@@ -24,9 +30,19 @@ std::string Schema(std::string_view type, bool optional, std::string_view name =
   return s;
 }
 
+std::string Parameters(std::string_view key, std::string_view value) {
+  std::string s = ",\"version\":1,\"parameters\":{";
+  json::AppendKey(s, key);
+  json::AppendEscaped(s, value);
+  s += "}";
+  return s;
+}
+
 absl::Status Bad(std::string_view what, std::string_view text) {
   return absl::InvalidArgumentError(StrCat("cannot parse ", what, " from '", text.substr(0, 64), "'"));
 }
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Reads exactly `n` digits at `pos`.
 bool Digits(std::string_view s, size_t& pos, size_t n, int64_t& out) {
@@ -34,17 +50,25 @@ bool Digits(std::string_view s, size_t& pos, size_t n, int64_t& out) {
   out = 0;
   for (size_t i = 0; i < n; ++i) {
     const char c = s[pos + i];
-    if (c < '0' || c > '9') return false;
+    if (!IsDigit(c)) return false;
     out = out * 10 + (c - '0');
   }
   pos += n;
   return true;
 }
 
+// Strips PostgreSQL's " BC" era suffix (DateStyle ISO); years BC become
+// astronomical years (1 BC = year 0), as java.time counts them.
+bool StripBc(std::string_view& text) {
+  if (!text.ends_with(" BC")) return false;
+  text.remove_suffix(3);
+  return true;
+}
+
 // "YYYY-MM-DD" (years may have more than 4 digits) -> days since 1970-01-01.
-bool ParseDate(std::string_view s, size_t& pos, int64_t& days) {
+bool ParseDate(std::string_view s, size_t& pos, int64_t& days, bool bc = false) {
   size_t y_end = pos;
-  while (y_end < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[y_end]))) ++y_end;
+  while (y_end < s.size() && IsDigit(s[y_end])) ++y_end;
   if (y_end - pos < 4) return false;
   int64_t y, m, d;
   if (!Digits(s, pos, y_end - pos, y) || pos >= s.size() || s[pos++] != '-' || !Digits(s, pos, 2, m) ||
@@ -52,11 +76,12 @@ bool ParseDate(std::string_view s, size_t& pos, int64_t& days) {
     return false;
   }
   if (m < 1 || m > 12 || d < 1 || d > 31) return false;
+  if (bc) y = 1 - y;
   days = absl::CivilDay(y, static_cast<int>(m), static_cast<int>(d)) - absl::CivilDay(1970, 1, 1);
   return true;
 }
 
-// "HH:MM:SS[.ffffff]" -> µs since midnight; `digits` gets the fraction width.
+// "HH:MM:SS[.ffffff]" -> µs since midnight (24:00:00 allowed, as PostgreSQL).
 bool ParseTime(std::string_view s, size_t& pos, int64_t& micros) {
   int64_t h, mi, se;
   if (!Digits(s, pos, 2, h) || pos >= s.size() || s[pos++] != ':' || !Digits(s, pos, 2, mi) ||
@@ -67,7 +92,7 @@ bool ParseTime(std::string_view s, size_t& pos, int64_t& micros) {
   if (pos < s.size() && s[pos] == '.') {
     ++pos;
     int n = 0;
-    while (pos < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[pos]))) {
+    while (pos < s.size() && IsDigit(s[pos])) {
       if (n < 6) frac = frac * 10 + (s[pos] - '0');
       ++n;
       ++pos;
@@ -75,154 +100,754 @@ bool ParseTime(std::string_view s, size_t& pos, int64_t& micros) {
     if (n == 0) return false;
     for (; n < 6; ++n) frac *= 10;
   }
+  if (h > 24 || mi > 59 || se > 60) return false;
   micros = ((h * 60 + mi) * 60 + se) * 1000000 + frac;
   return true;
 }
 
-// pgjdbc's representation of ±infinity timestamps, which Debezium keeps.
+// "+HH[:MM[:SS]]" -> seconds east of UTC.
+bool ParseOffset(std::string_view s, size_t& pos, int64_t& seconds) {
+  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return false;
+  const int sign = s[pos++] == '-' ? -1 : 1;
+  int64_t oh = 0, om = 0, os = 0;
+  if (!Digits(s, pos, 2, oh)) return false;
+  if (pos < s.size() && s[pos] == ':') { ++pos; if (!Digits(s, pos, 2, om)) return false; }
+  if (pos < s.size() && s[pos] == ':') { ++pos; if (!Digits(s, pos, 2, os)) return false; }
+  seconds = sign * (oh * 3600 + om * 60 + os);
+  return true;
+}
+
+// pgjdbc's representation of ±infinity timestamps (µs), which Debezium keeps.
 constexpr int64_t kPositiveInfinityMicros = 9223372036825200000LL;
 constexpr int64_t kNegativeInfinityMicros = -9223372036832400000LL;
+constexpr int64_t kMicrosPerDay = 86400000000LL;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 absl::StatusOr<int64_t> TimestampMicros(std::string_view text) {
   if (text == "infinity") return kPositiveInfinityMicros;
   if (text == "-infinity") return kNegativeInfinityMicros;
+  const std::string_view original = text;
+  const bool bc = StripBc(text);
   size_t pos = 0;
   int64_t days, micros;
-  if (!ParseDate(text, pos, days) || pos >= text.size() || text[pos++] != ' ' || !ParseTime(text, pos, micros)) {
-    return Bad("timestamp", text);
+  if (!ParseDate(text, pos, days, bc) || pos >= text.size() || text[pos++] != ' ' || !ParseTime(text, pos, micros) ||
+      pos != text.size()) {
+    return Bad("timestamp", original);
   }
-  if (pos != text.size()) return Bad("timestamp", text);  // e.g. " BC"
-  return days * 86400000000LL + micros;
+  return days * kMicrosPerDay + micros;
+}
+
+// "HH:MM:SS[.ffffff]" with the fraction's trailing zeros dropped, as
+// java.time's ISO formatters print it.
+std::string IsoTime(int64_t micros_in_day) {
+  const int64_t sec = micros_in_day / 1000000, frac = micros_in_day % 1000000;
+  std::string out = absl::StrFormat("%02d:%02d:%02d", sec / 3600, (sec / 60) % 60, sec % 60);
+  if (frac != 0) {
+    std::string f = absl::StrFormat("%06d", frac);
+    while (f.back() == '0') f.pop_back();
+    StrAppend(&out, ".", f);
+  }
+  return out;
+}
+
+std::string IsoDate(int64_t days) {
+  const absl::CivilDay cd = absl::CivilDay(1970, 1, 1) + days;
+  if (cd.year() < 0 || cd.year() > 9999) {
+    // java.time: years outside 0000-9999 carry a sign.
+    return absl::StrFormat("%s%04d-%02d-%02d", cd.year() < 0 ? "-" : "+", std::llabs(cd.year()), cd.month(), cd.day());
+  }
+  return absl::StrFormat("%04d-%02d-%02d", cd.year(), cd.month(), cd.day());
 }
 
 absl::StatusOr<std::string> ZonedTimestamp(std::string_view text, int fraction_digits) {
   if (text == "infinity" || text == "-infinity") return std::string(text);
+  const std::string_view original = text;
+  const bool bc = StripBc(text);
   size_t pos = 0;
-  int64_t days, micros;
-  if (!ParseDate(text, pos, days) || pos >= text.size() || text[pos++] != ' ' || !ParseTime(text, pos, micros)) {
-    return Bad("timestamptz", text);
+  int64_t days, micros, offset_seconds = 0;
+  if (!ParseDate(text, pos, days, bc) || pos >= text.size() || text[pos++] != ' ' || !ParseTime(text, pos, micros)) {
+    return Bad("timestamptz", original);
   }
-  int64_t offset_seconds = 0;
-  if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    const int sign = text[pos++] == '-' ? -1 : 1;
-    int64_t oh = 0, om = 0, os = 0;
-    if (!Digits(text, pos, 2, oh)) return Bad("timestamptz", text);
-    if (pos < text.size() && text[pos] == ':') { ++pos; if (!Digits(text, pos, 2, om)) return Bad("timestamptz", text); }
-    if (pos < text.size() && text[pos] == ':') { ++pos; if (!Digits(text, pos, 2, os)) return Bad("timestamptz", text); }
-    offset_seconds = sign * (oh * 3600 + om * 60 + os);
-  }
-  if (pos != text.size()) return Bad("timestamptz", text);
-  const int64_t utc = days * 86400000000LL + micros - offset_seconds * 1000000;
-  int64_t day = utc >= 0 ? utc / 86400000000LL : -((-utc + 86399999999LL) / 86400000000LL);
-  int64_t in_day = utc - day * 86400000000LL;
-  const absl::CivilDay cd = absl::CivilDay(1970, 1, 1) + day;
+  if (pos < text.size() && !ParseOffset(text, pos, offset_seconds)) return Bad("timestamptz", original);
+  if (pos != text.size()) return Bad("timestamptz", original);
+  const int64_t utc = days * kMicrosPerDay + micros - offset_seconds * 1000000;
+  const int64_t day = FloorDiv(utc, kMicrosPerDay);
+  const int64_t in_day = utc - day * kMicrosPerDay;
   const int64_t sec = in_day / 1000000, frac = in_day % 1000000;
-  std::string out = absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", cd.year(), cd.month(), cd.day(),
-                                    sec / 3600, (sec / 60) % 60, sec % 60);
+  std::string out = StrCat(IsoDate(day), "T", absl::StrFormat("%02d:%02d:%02d", sec / 3600, (sec / 60) % 60, sec % 60));
   if (fraction_digits > 0) {
+    // Debezium formats with exactly the column's fraction width.
     std::string f = absl::StrFormat("%06d", frac);
-    StrAppend(&out, ".", f.substr(0, static_cast<size_t>(fraction_digits)));
+    StrAppend(&out, ".", f.substr(0, static_cast<size_t>(std::min(fraction_digits, 6))));
+  } else if (frac != 0) {
+    std::string f = absl::StrFormat("%06d", frac);
+    while (f.back() == '0') f.pop_back();
+    StrAppend(&out, ".", f);
   }
   out.push_back('Z');
   return out;
+}
+
+// timetz text -> io.debezium.time.ZonedTime: the time at UTC, ISO_OFFSET_TIME.
+absl::StatusOr<std::string> ZonedTime(std::string_view text) {
+  size_t pos = 0;
+  int64_t micros, offset_seconds = 0;
+  if (!ParseTime(text, pos, micros) || !ParseOffset(text, pos, offset_seconds) || pos != text.size()) {
+    return Bad("timetz", text);
+  }
+  // PostgreSQL's end-of-day boundary stays 24:00 at UTC (Debezium's
+  // PostgresTimeBoundary); other values wrap around the day.
+  if (micros == kMicrosPerDay && offset_seconds == 0) return std::string("24:00:00Z");
+  int64_t utc = (micros - offset_seconds * 1000000) % kMicrosPerDay;
+  if (utc < 0) utc += kMicrosPerDay;
+  return StrCat(IsoTime(utc), "Z");
+}
+
+/// An interval in pgjdbc PGInterval's fields.
+struct IntervalFields {
+  int64_t years = 0, months = 0, days = 0, hours = 0, minutes = 0;
+  std::string seconds = "0";  // decimal text, signed
+};
+
+// PostgreSQL's interval output in IntervalStyle postgres ("1 year 2 mons
+// 3 days -04:05:06.5") or iso_8601 ("P1Y2M3DT-4H-5M-6.5S").
+absl::StatusOr<IntervalFields> ParseInterval(std::string_view text) {
+  IntervalFields f;
+  auto number = [](std::string_view s, size_t& pos, std::string& out) {
+    const size_t start = pos;
+    if (pos < s.size() && (s[pos] == '-' || s[pos] == '+')) ++pos;
+    while (pos < s.size() && (IsDigit(s[pos]) || s[pos] == '.')) ++pos;
+    out = std::string(s.substr(start, pos - start));
+    if (!out.empty() && out[0] == '+') out.erase(0, 1);
+    return !out.empty() && out != "-";
+  };
+  if (!text.empty() && text[0] == 'P') {
+    size_t pos = 1;
+    bool time = false;
+    while (pos < text.size()) {
+      if (text[pos] == 'T') { time = true; ++pos; continue; }
+      std::string n;
+      if (!number(text, pos, n) || pos >= text.size()) return Bad("interval", text);
+      const char unit = text[pos++];
+      int64_t v = 0;
+      if (unit != 'S' && !absl::SimpleAtoi(n, &v)) return Bad("interval", text);
+      if (!time && unit == 'Y') f.years = v;
+      else if (!time && unit == 'M') f.months = v;
+      else if (!time && unit == 'D') f.days = v;
+      else if (!time && unit == 'W') f.days += 7 * v;
+      else if (time && unit == 'H') f.hours = v;
+      else if (time && unit == 'M') f.minutes = v;
+      else if (time && unit == 'S') f.seconds = n;
+      else return Bad("interval", text);
+    }
+    return f;
+  }
+  size_t pos = 0;
+  while (pos < text.size()) {
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+    if (pos == text.size()) break;
+    std::string n;
+    const size_t start = pos;
+    if (!number(text, pos, n)) return Bad("interval", text);
+    if (pos < text.size() && text[pos] == ':') {
+      // [-]HH:MM:SS[.f]: the sign applies to every part (as pgjdbc reads it).
+      pos = start;
+      const bool negative = text[pos] == '-';
+      if (text[pos] == '-' || text[pos] == '+') ++pos;
+      const size_t colon = text.find(':', pos);
+      const size_t colon2 = colon == std::string_view::npos ? colon : text.find(':', colon + 1);
+      if (colon2 == std::string_view::npos) return Bad("interval", text);
+      size_t end = text.find(' ', colon2);
+      if (end == std::string_view::npos) end = text.size();
+      int64_t h = 0, m = 0;
+      if (!absl::SimpleAtoi(Piece(text.substr(pos, colon - pos)), &h) ||
+          !absl::SimpleAtoi(Piece(text.substr(colon + 1, colon2 - colon - 1)), &m)) {
+        return Bad("interval", text);
+      }
+      std::string s(text.substr(colon2 + 1, end - colon2 - 1));
+      if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return IsDigit(c) || c == '.'; })) {
+        return Bad("interval", text);
+      }
+      f.hours = negative ? -h : h;
+      f.minutes = negative ? -m : m;
+      f.seconds = negative ? "-" + s : s;
+      pos = end;
+      continue;
+    }
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+    const size_t unit_start = pos;
+    while (pos < text.size() && absl::ascii_isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
+    const std::string_view unit = text.substr(unit_start, pos - unit_start);
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(n, &v)) return Bad("interval", text);
+    if (unit.starts_with("year")) f.years = v;
+    else if (unit.starts_with("mon")) f.months = v;
+    else if (unit.starts_with("day")) f.days = v;
+    else return Bad("interval", text);
+  }
+  return f;
+}
+
+// io.debezium.time.MicroDuration: Debezium's formula, in the same double
+// arithmetic, so the value is bit for bit Debezium's (365.25/12 days per
+// month, truncated toward zero).
+int64_t MicroDurationOf(const IntervalFields& f) {
+  const double kDaysPerMonthAvg = 365.25 / 12.0;
+  const double seconds = std::strtod(f.seconds.c_str(), nullptr);
+  const double number_of_days = static_cast<double>(f.years * 12 + f.months) * kDaysPerMonthAvg + static_cast<double>(f.days);
+  const double number_of_seconds =
+      ((number_of_days * 24 + static_cast<double>(f.hours)) * 60 + static_cast<double>(f.minutes)) * 60 + seconds;
+  return static_cast<int64_t>(number_of_seconds * 1e6);
+}
+
+// Plain decimal text without leading zeros or trailing fraction zeros
+// ("0" for zero), as BigDecimal.stripTrailingZeros().toPlainString().
+std::string StripDecimalZeros(std::string s) {
+  const bool negative = !s.empty() && s[0] == '-';
+  if (negative || (!s.empty() && s[0] == '+')) s.erase(0, 1);
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  const size_t first = s.find_first_not_of('0');
+  if (first == std::string::npos) return "0";
+  s.erase(0, s[first] == '.' ? first - 1 : first);
+  if (s.empty() || s == "0") return "0";
+  return negative ? "-" + s : s;
+}
+
+// io.debezium.time.Interval: PnYnMnDTnHnMnS, seconds to at most 6 places.
+std::string IsoInterval(const IntervalFields& f) {
+  return StrCat("P", f.years, "Y", f.months, "M", f.days, "DT", f.hours, "H", f.minutes, "M",
+                StripDecimalZeros(f.seconds), "S");
+}
+
+// Money output (lc_monetary C or en_US: "-$1,234.56") -> plain decimal.
+absl::StatusOr<std::string> MoneyDecimal(std::string_view text) {
+  bool negative = false;
+  std::string digits;
+  for (char c : text) {
+    if (IsDigit(c) || c == '.') digits.push_back(c);
+    else if (c == '-' || c == '(') negative = true;
+  }
+  if (digits.empty() || std::count(digits.begin(), digits.end(), '.') > 1) return Bad("money", text);
+  return negative ? "-" + digits : digits;
+}
+
+// `plain` rounded half-up to `scale` fraction digits.
+std::string RoundHalfUp(std::string_view plain, int scale) {
+  bool negative = !plain.empty() && plain[0] == '-';
+  if (negative) plain.remove_prefix(1);
+  const size_t dot = plain.find('.');
+  std::string int_part(plain.substr(0, dot));
+  std::string frac(dot == std::string_view::npos ? "" : plain.substr(dot + 1));
+  if (int_part.empty()) int_part = "0";
+  bool round_up = static_cast<int>(frac.size()) > scale && frac[static_cast<size_t>(scale)] >= '5';
+  frac.resize(static_cast<size_t>(scale), '0');
+  std::string all = int_part + frac;
+  if (round_up) {
+    size_t i = all.size();
+    while (i > 0) {
+      if (all[i - 1] == '9') { all[i - 1] = '0'; --i; continue; }
+      ++all[i - 1];
+      break;
+    }
+    if (i == 0) all.insert(all.begin(), '1');
+  }
+  std::string out = scale > 0 ? all.substr(0, all.size() - static_cast<size_t>(scale)) + "." + all.substr(all.size() - static_cast<size_t>(scale)) : all;
+  if (negative && out.find_first_not_of("0.") != std::string::npos) out.insert(out.begin(), '-');
+  return out;
+}
+
+bool IsSpecialNumber(std::string_view text) { return text == "NaN" || text == "Infinity" || text == "-Infinity"; }
+
+// PostgreSQL array output -> elements (nullopt for NULL). One dimension only.
+absl::Status ParseArray(std::string_view text, std::vector<std::optional<std::string>>& out) {
+  size_t pos = 0;
+  if (!text.empty() && text[0] == '[') {  // explicit bounds: "[0:1]={...}"
+    pos = text.find('=');
+    if (pos == std::string_view::npos) return Bad("array", text);
+    ++pos;
+  }
+  if (pos >= text.size() || text[pos] != '{' || text.back() != '}') return Bad("array", text);
+  ++pos;
+  const size_t end = text.size() - 1;
+  if (pos == end) return absl::OkStatus();
+  while (pos <= end) {
+    while (pos < end && text[pos] == ' ') ++pos;
+    if (text[pos] == '{') {
+      return absl::InvalidArgumentError(StrCat("multidimensional arrays are not supported ('", text.substr(0, 64), "')"));
+    }
+    std::string item;
+    bool quoted = false;
+    if (text[pos] == '"') {
+      quoted = true;
+      ++pos;
+      while (pos < end && text[pos] != '"') {
+        if (text[pos] == '\\' && pos + 1 < end) ++pos;
+        item.push_back(text[pos++]);
+      }
+      if (pos >= end) return Bad("array", text);
+      ++pos;
+    } else {
+      while (pos < end && text[pos] != ',') {
+        if (text[pos] == '\\' && pos + 1 < end) ++pos;
+        item.push_back(text[pos++]);
+      }
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+    }
+    if (!quoted && absl::AsciiStrToUpper(item) == "NULL") out.emplace_back(std::nullopt);
+    else out.emplace_back(std::move(item));
+    while (pos < end && text[pos] == ' ') ++pos;
+    if (pos == end) break;
+    if (text[pos] != ',') return Bad("array", text);
+    ++pos;
+  }
+  return absl::OkStatus();
+}
+
+// hstore output ("a"=>"1", "b"=>NULL) -> pairs in output order.
+absl::Status ParseHstore(std::string_view text, std::vector<std::pair<std::string, std::optional<std::string>>>& out) {
+  size_t pos = 0;
+  auto skip = [&] { while (pos < text.size() && (text[pos] == ' ' || text[pos] == ',')) ++pos; };
+  auto quoted = [&](std::string& s) -> bool {
+    if (pos >= text.size() || text[pos] != '"') return false;
+    ++pos;
+    while (pos < text.size() && text[pos] != '"') {
+      if (text[pos] == '\\' && pos + 1 < text.size()) ++pos;
+      s.push_back(text[pos++]);
+    }
+    if (pos >= text.size()) return false;
+    ++pos;
+    return true;
+  };
+  skip();
+  while (pos < text.size()) {
+    std::string key, value;
+    if (!quoted(key) || text.substr(pos, 2) != "=>") return Bad("hstore", text);
+    pos += 2;
+    if (text.substr(pos, 4) == "NULL") {
+      pos += 4;
+      out.emplace_back(std::move(key), std::nullopt);
+    } else {
+      if (!quoted(value)) return Bad("hstore", text);
+      out.emplace_back(std::move(key), std::move(value));
+    }
+    skip();
+  }
+  return absl::OkStatus();
+}
+
+void AppendDouble(std::string& out, double v) {
+  // JSON has no NaN/Infinity; Jackson (Kafka's JsonConverter) quotes them.
+  if (std::isnan(v)) out += "\"NaN\"";
+  else if (std::isinf(v)) out += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  else out += DoubleText(v);
+}
+
+void AppendBytes(std::string& out, std::string_view bytes, BinaryHandling mode) {
+  switch (mode) {
+    case BinaryHandling::kBytes:
+    case BinaryHandling::kBase64:
+      json::AppendEscaped(out, Base64(bytes));
+      return;
+    case BinaryHandling::kBase64UrlSafe: {
+      // java.util.Base64.getUrlEncoder(): URL alphabet, with padding.
+      std::string b = Base64(bytes);
+      for (char& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
+      json::AppendEscaped(out, b);
+      return;
+    }
+    case BinaryHandling::kHex:
+      json::AppendEscaped(out, absl::BytesToHexString(Piece(bytes)));
+      return;
+  }
+}
+
+absl::StatusOr<std::string> ByteaBytes(std::string_view text) {
+  if (text.size() < 2 || text[0] != '\\' || text[1] != 'x') return Bad("bytea (hex format)", text);
+  const std::string_view hex = text.substr(2);
+  if (hex.size() % 2 != 0 ||
+      !std::all_of(hex.begin(), hex.end(), [](char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); })) {
+    return Bad("bytea (hex format)", text);
+  }
+  return absl::HexStringToBytes(Piece(hex));
 }
 
 }  // namespace
 
 std::string Base64(std::string_view bytes) { return absl::Base64Escape(Piece(bytes)); }
 
-ColumnMapping MapColumn(const SourceColumn& c, bool optional) {
+std::string DoubleText(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, r.ptr);
+}
+
+int32_t DateInfinityDays(bool positive) {
+  // PostgresValueConverter's POSITIVE/NEGATIVE_INFINITY_LOCAL_DATE
+  // (-5877611-06-21 and -5877611-06-22), which Debezium turns into epoch days.
+  return static_cast<int32_t>(absl::CivilDay(-5877611, 6, positive ? 21 : 22) - absl::CivilDay(1970, 1, 1));
+}
+
+absl::StatusOr<std::string> JavaBigDecimalString(std::string_view text, int scale) {
+  bool negative = false;
+  size_t pos = 0;
+  if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) negative = text[pos++] == '-';
+  std::string digits;
+  int fraction = -1;
+  for (; pos < text.size(); ++pos) {
+    const char c = text[pos];
+    if (c == '.' && fraction < 0) { fraction = 0; continue; }
+    if (!IsDigit(c)) return Bad("decimal", text);
+    digits.push_back(c);
+    if (fraction >= 0) ++fraction;
+  }
+  if (digits.empty()) return Bad("decimal", text);
+  if (fraction < 0) fraction = 0;
+  if (scale >= 0) {
+    while (fraction > scale) {
+      if (digits.back() != '0') return Bad(StrCat("decimal with scale ", scale), text);
+      digits.pop_back();
+      --fraction;
+    }
+    while (fraction < scale) { digits.push_back('0'); ++fraction; }
+  }
+  const size_t nz = digits.find_first_not_of('0');
+  std::string coeff = nz == std::string::npos ? "0" : digits.substr(nz);
+  if (coeff == "0") negative = false;
+  const int64_t adjusted = -static_cast<int64_t>(fraction) + static_cast<int64_t>(coeff.size()) - 1;
+  std::string out = negative ? "-" : "";
+  if (adjusted >= -6) {  // fraction >= 0 always here
+    if (fraction == 0) {
+      out += coeff;
+    } else if (static_cast<int>(coeff.size()) > fraction) {
+      out += coeff.substr(0, coeff.size() - static_cast<size_t>(fraction)) + "." + coeff.substr(coeff.size() - static_cast<size_t>(fraction));
+    } else {
+      out += "0." + std::string(static_cast<size_t>(fraction) - coeff.size(), '0') + coeff;
+    }
+  } else {
+    out += coeff.substr(0, 1);
+    if (coeff.size() > 1) out += "." + coeff.substr(1);
+    StrAppend(&out, "E", adjusted);
+  }
+  return out;
+}
+
+absl::StatusOr<TypeMappingOptions> MakeTypeMappingOptions(std::string_view decimal, std::string_view time,
+                                                          std::string_view binary, std::string_view interval,
+                                                          std::string_view hstore, int money_fraction_digits) {
+  TypeMappingOptions o;
+  if (decimal == "precise") o.decimal = DecimalHandling::kPrecise;
+  else if (decimal == "double") o.decimal = DecimalHandling::kDouble;
+  else if (decimal == "string") o.decimal = DecimalHandling::kString;
+  else return absl::InvalidArgumentError(StrCat("decimal handling mode '", decimal, "' is not precise, double or string"));
+  if (time == "adaptive") o.time = TimePrecision::kAdaptive;
+  else if (time == "adaptive_time_microseconds") o.time = TimePrecision::kAdaptiveTimeMicroseconds;
+  else if (time == "connect") o.time = TimePrecision::kConnect;
+  else return absl::InvalidArgumentError(StrCat("time precision mode '", time, "' is not adaptive, adaptive_time_microseconds or connect"));
+  if (binary == "bytes") o.binary = BinaryHandling::kBytes;
+  else if (binary == "base64") o.binary = BinaryHandling::kBase64;
+  else if (binary == "base64-url-safe") o.binary = BinaryHandling::kBase64UrlSafe;
+  else if (binary == "hex") o.binary = BinaryHandling::kHex;
+  else return absl::InvalidArgumentError(StrCat("binary handling mode '", binary, "' is not bytes, base64, base64-url-safe or hex"));
+  if (interval == "numeric") o.interval = IntervalHandling::kNumeric;
+  else if (interval == "string") o.interval = IntervalHandling::kString;
+  else return absl::InvalidArgumentError(StrCat("interval handling mode '", interval, "' is not numeric or string"));
+  if (hstore == "json") o.hstore = HstoreHandling::kJson;
+  else if (hstore == "map") o.hstore = HstoreHandling::kMap;
+  else return absl::InvalidArgumentError(StrCat("hstore handling mode '", hstore, "' is not json or map"));
+  if (money_fraction_digits < 0 || money_fraction_digits > 20) {
+    return absl::InvalidArgumentError("money fraction digits must be between 0 and 20");
+  }
+  o.money_fraction_digits = money_fraction_digits;
+  return o;
+}
+
+namespace {
+
+// Element OIDs of built-in array types (pg_type.typelem), for columns whose
+// type was not looked up in the catalog.
+uint32_t BuiltinArrayElement(uint32_t array_oid) {
+  switch (array_oid) {
+    case 1000: return oid::kBool;      case 1001: return oid::kBytea;    case 1002: return oid::kChar;
+    case 1003: return oid::kName;      case 1005: return oid::kInt2;     case 1007: return oid::kInt4;
+    case 1016: return oid::kInt8;      case 1009: return oid::kText;     case 1028: return oid::kOid;
+    case 1015: return oid::kVarchar;   case 1014: return oid::kBpchar;   case 1021: return oid::kFloat4;
+    case 1022: return oid::kFloat8;    case 1231: return oid::kNumeric;  case 1182: return oid::kDate;
+    case 1183: return oid::kTime;      case 1115: return oid::kTimestamp; case 1185: return oid::kTimestampTz;
+    case 1270: return oid::kTimeTz;    case 1187: return oid::kInterval; case 2951: return oid::kUuid;
+    case 199: return oid::kJson;       case 3807: return oid::kJsonb;    case 143: return oid::kXml;
+    case 1041: return oid::kInet;      case 651: return oid::kCidr;      case 1040: return oid::kMacaddr;
+    case 775: return oid::kMacaddr8;   case 791: return oid::kMoney;     case 1561: return oid::kBit;
+    case 1563: return oid::kVarbit;    case 1017: return oid::kPoint;    case 3905: return oid::kInt4Range;
+    case 3907: return oid::kNumRange;  case 3909: return oid::kTsRange;  case 3911: return oid::kTsTzRange;
+    case 3913: return oid::kDateRange; case 3927: return oid::kInt8Range;
+    default: return 0;
+  }
+}
+
+ColumnMapping MapType(uint32_t type_oid, int32_t mod, const SourceType* type, bool optional,
+                      const TypeMappingOptions& o);
+
+ColumnMapping MapArray(const ColumnMapping& element, bool optional) {
   ColumnMapping m;
-  const int32_t mod = c.type_modifier;
-  switch (c.type_oid) {
+  m.writer = Writer::kArray;
+  m.fallback = element.fallback;
+  m.schema_json = StrCat("{\"type\":\"array\",\"items\":", element.schema_json, "},\"optional\":",
+                         optional ? "true" : "false");
+  m.element = std::make_shared<const ColumnMapping>(element);
+  m.type_name = element.type_name + "[]";
+  return m;
+}
+
+ColumnMapping MapType(uint32_t type_oid, int32_t mod, const SourceType* type, bool optional,
+                      const TypeMappingOptions& o) {
+  ColumnMapping m;
+  if (type && type->element) {
+    // Connect ARRAY of the element's (optional) schema; the column's typmod
+    // is its elements' (numeric(10,2)[] carries numeric(10,2)'s).
+    return MapArray(MapType(type->element->oid, mod >= 0 ? mod : type->element->modifier, type->element.get(), true, o),
+                    optional);
+  }
+  if (!type) {
+    if (const uint32_t elem = BuiltinArrayElement(type_oid); elem != 0) {
+      return MapArray(MapType(elem, mod, nullptr, true, o), optional);
+    }
+  }
+  if (type && type->kind == 'e') {
+    m.writer = Writer::kString;
+    m.schema_json = Schema("string", optional, "io.debezium.data.Enum", Parameters("allowed", absl::StrJoin(type->enum_labels, ",")));
+    m.type_name = type->name;
+    return m;
+  }
+  const std::string_view name = type ? std::string_view(type->name) : std::string_view();
+  m.type_name = name.empty() ? StrCat("oid ", type_oid) : std::string(name);
+  auto decimal_schema = [&](int scale, std::optional<int> precision) {
+    switch (o.decimal) {
+      case DecimalHandling::kPrecise: {
+        std::string params = StrCat(",\"version\":1,\"parameters\":{\"scale\":\"", scale, "\"");
+        if (precision) StrAppend(&params, ",\"connect.decimal.precision\":\"", *precision, "\"");
+        params += "}";
+        m.writer = Writer::kDecimal;
+        return Schema("bytes", optional, "org.apache.kafka.connect.data.Decimal", params);
+      }
+      case DecimalHandling::kDouble:
+        m.writer = Writer::kDecimalDouble;
+        return Schema("double", optional);
+      case DecimalHandling::kString:
+        m.writer = Writer::kDecimalString;
+        return Schema("string", optional);
+    }
+    return std::string();
+  };
+  const bool micro_time = o.time == TimePrecision::kAdaptiveTimeMicroseconds;
+  const int precision = mod >= 0 && mod <= 6 ? mod : 6;  // pgjdbc: 6 when the column has none
+  switch (type_oid) {
     case oid::kBool:
       m.writer = Writer::kBoolean;
       m.schema_json = Schema("boolean", optional);
-      break;
+      return m;
     case oid::kInt2:
       m.writer = Writer::kInteger;
       m.schema_json = Schema("int16", optional);
-      break;
+      return m;
     case oid::kInt4:
       m.writer = Writer::kInteger;
       m.schema_json = Schema("int32", optional);
-      break;
+      return m;
     case oid::kInt8:
     case oid::kOid:
       m.writer = Writer::kInteger;
       m.schema_json = Schema("int64", optional);
-      break;
+      return m;
     case oid::kFloat4:
       m.writer = Writer::kFloat;
       m.schema_json = Schema("float", optional);
-      break;
+      return m;
     case oid::kFloat8:
       m.writer = Writer::kFloat;
       m.schema_json = Schema("double", optional);
-      break;
+      return m;
     case oid::kText:
     case oid::kVarchar:
     case oid::kBpchar:
+    case oid::kChar:
+    case oid::kName:
+    case oid::kInet:
+    case oid::kCidr:
+    case oid::kMacaddr:
+    case oid::kMacaddr8:
+    case oid::kInt4Range:
+    case oid::kNumRange:
+    case oid::kTsRange:
+    case oid::kTsTzRange:
+    case oid::kDateRange:
+    case oid::kInt8Range:
       m.writer = Writer::kString;
       m.schema_json = Schema("string", optional);
-      break;
+      return m;
     case oid::kJson:
     case oid::kJsonb:
       m.writer = Writer::kString;
       m.schema_json = Schema("string", optional, "io.debezium.data.Json", ",\"version\":1");
-      break;
+      return m;
+    case oid::kXml:
+      m.writer = Writer::kString;
+      m.schema_json = Schema("string", optional, "io.debezium.data.Xml", ",\"version\":1");
+      return m;
+    case oid::kTsvector:
+      m.writer = Writer::kString;
+      m.schema_json = Schema("string", optional, "io.debezium.data.Tsvector", ",\"version\":1");
+      return m;
     case oid::kUuid:
       m.writer = Writer::kString;
       m.schema_json = Schema("string", optional, "io.debezium.data.Uuid", ",\"version\":1");
-      break;
+      return m;
     case oid::kBytea:
       m.writer = Writer::kBytes;
-      m.schema_json = Schema("bytes", optional);
-      break;
+      m.binary = o.binary;
+      m.schema_json = Schema(o.binary == BinaryHandling::kBytes ? "bytes" : "string", optional);
+      return m;
     case oid::kNumeric:
       if (mod >= 4) {
-        const int precision = ((mod - 4) >> 16) & 0xffff;
         m.scale = (mod - 4) & 0x7ff;
-        m.writer = Writer::kDecimal;
-        m.schema_json = Schema("bytes", optional, "org.apache.kafka.connect.data.Decimal",
-                               StrCat(",\"version\":1,\"parameters\":{\"scale\":\"", m.scale,
-                                            "\",\"connect.decimal.precision\":\"", precision, "\"}"));
-      } else {
+        m.schema_json = decimal_schema(m.scale, ((mod - 4) >> 16) & 0xffff);
+      } else if (o.decimal == DecimalHandling::kPrecise) {
         m.writer = Writer::kVariableDecimal;
-        m.schema_json = Schema("struct", optional, "io.debezium.data.VariableScaleDecimal",
-                               ",\"version\":1,\"doc\":\"Variable scaled decimal\",\"fields\":["
+        m.schema_json = StrCat("{\"type\":\"struct\",\"fields\":["
                                "{\"type\":\"int32\",\"optional\":false,\"field\":\"scale\"},"
-                               "{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}]");
+                               "{\"type\":\"bytes\",\"optional\":false,\"field\":\"value\"}],\"optional\":",
+                               optional ? "true" : "false",
+                               ",\"name\":\"io.debezium.data.VariableScaleDecimal\",\"version\":1,"
+                               "\"doc\":\"Variable scaled decimal\"");
+      } else {
+        m.scale = -1;  // the value's own scale
+        m.schema_json = decimal_schema(0, 0);
       }
-      break;
+      return m;
+    case oid::kMoney:
+      m.money = true;
+      m.scale = o.money_fraction_digits;
+      m.schema_json = decimal_schema(m.scale, std::nullopt);  // Debezium: Decimal.builder(scale), no precision
+      return m;
     case oid::kDate:
       m.writer = Writer::kDate;
-      m.schema_json = Schema("int32", optional, "io.debezium.time.Date", ",\"version\":1");
-      break;
+      m.schema_json = o.time == TimePrecision::kConnect
+                          ? Schema("int32", optional, "org.apache.kafka.connect.data.Date", ",\"version\":1")
+                          : Schema("int32", optional, "io.debezium.time.Date", ",\"version\":1");
+      return m;
     case oid::kTime:
-      m.writer = Writer::kTimeMicros;
-      m.schema_json = Schema("int64", optional, "io.debezium.time.MicroTime", ",\"version\":1");
-      break;
+      if (o.time == TimePrecision::kConnect) {
+        m.writer = Writer::kTimeMillis;
+        m.schema_json = Schema("int32", optional, "org.apache.kafka.connect.data.Time", ",\"version\":1");
+      } else if (precision <= 3 && !micro_time) {
+        m.writer = Writer::kTimeMillis;
+        m.schema_json = Schema("int32", optional, "io.debezium.time.Time", ",\"version\":1");
+      } else {
+        m.writer = Writer::kTimeMicros;
+        m.schema_json = Schema("int64", optional, "io.debezium.time.MicroTime", ",\"version\":1");
+      }
+      return m;
     case oid::kTimestamp:
-      if (mod >= 0 && mod <= 3) {
+      if (o.time == TimePrecision::kConnect) {
+        m.writer = Writer::kTimestampMillis;
+        m.schema_json = Schema("int64", optional, "org.apache.kafka.connect.data.Timestamp", ",\"version\":1");
+      } else if (precision <= 3) {
         m.writer = Writer::kTimestampMillis;
         m.schema_json = Schema("int64", optional, "io.debezium.time.Timestamp", ",\"version\":1");
       } else {
         m.writer = Writer::kTimestampMicros;
         m.schema_json = Schema("int64", optional, "io.debezium.time.MicroTimestamp", ",\"version\":1");
       }
-      break;
+      return m;
     case oid::kTimestampTz:
       m.writer = Writer::kZonedTimestamp;
-      m.fraction_digits = mod >= 0 && mod <= 6 ? mod : 6;
+      m.fraction_digits = precision;
       m.schema_json = Schema("string", optional, "io.debezium.time.ZonedTimestamp", ",\"version\":1");
-      break;
+      return m;
+    case oid::kTimeTz:
+      m.writer = Writer::kZonedTime;
+      m.schema_json = Schema("string", optional, "io.debezium.time.ZonedTime", ",\"version\":1");
+      return m;
+    case oid::kInterval:
+      if (o.interval == IntervalHandling::kString) {
+        m.writer = Writer::kIntervalString;
+        m.schema_json = Schema("string", optional, "io.debezium.time.Interval", ",\"version\":1");
+      } else {
+        m.writer = Writer::kIntervalMicros;
+        m.schema_json = Schema("int64", optional, "io.debezium.time.MicroDuration", ",\"version\":1");
+      }
+      return m;
+    case oid::kBit:
+    case oid::kVarbit: {
+      // bit(n)/varbit(n): atttypmod is n; an unbounded varbit has none.
+      const int64_t length = mod > 0 ? mod : 2147483647;
+      if (length == 1) {
+        m.writer = Writer::kBitBoolean;
+        m.schema_json = Schema("boolean", optional);
+      } else {
+        m.writer = Writer::kBits;
+        m.schema_json = Schema("bytes", optional, "io.debezium.data.Bits", Parameters("length", StrCat(length)));
+      }
+      return m;
+    }
+    case oid::kPoint:
+      m.writer = Writer::kPoint;
+      m.schema_json = StrCat("{\"type\":\"struct\",\"fields\":["
+                             "{\"type\":\"double\",\"optional\":false,\"field\":\"x\"},"
+                             "{\"type\":\"double\",\"optional\":false,\"field\":\"y\"},"
+                             "{\"type\":\"bytes\",\"optional\":true,\"field\":\"wkb\"},"
+                             "{\"type\":\"int32\",\"optional\":true,\"field\":\"srid\"}],\"optional\":",
+                             optional ? "true" : "false",
+                             ",\"name\":\"io.debezium.data.geometry.Point\",\"version\":1,\"doc\":\"Geometry (POINT)\"");
+      return m;
     default:
-      m.writer = Writer::kString;
-      m.fallback = true;
-      m.schema_json = Schema("string", optional);
+      break;
   }
+  // Extension types have no fixed OID: Debezium recognizes them by name.
+  if (name == "hstore") {
+    if (o.hstore == HstoreHandling::kMap) {
+      m.writer = Writer::kHstoreMap;
+      m.schema_json = StrCat("{\"type\":\"map\",\"keys\":{\"type\":\"string\",\"optional\":false},"
+                             "\"values\":{\"type\":\"string\",\"optional\":true},\"optional\":",
+                             optional ? "true" : "false");
+    } else {
+      m.writer = Writer::kHstoreJson;
+      m.schema_json = Schema("string", optional, "io.debezium.data.Json", ",\"version\":1");
+    }
+    return m;
+  }
+  if (name == "citext" || name == "isbn") {
+    m.writer = Writer::kString;
+    m.schema_json = Schema("string", optional);
+    return m;
+  }
+  if (name == "ltree") {
+    m.writer = Writer::kString;
+    m.schema_json = Schema("string", optional, "io.debezium.data.Ltree", ",\"version\":1");
+    return m;
+  }
+  if (type && (type->kind == 'r' || type->kind == 'm')) {  // user-defined ranges: text, like built-in ones
+    m.writer = Writer::kString;
+    m.schema_json = Schema("string", optional);
+    return m;
+  }
+  m.writer = Writer::kString;
+  m.fallback = true;
+  m.schema_json = Schema("string", optional);
   return m;
+}
+
+}  // namespace
+
+ColumnMapping MapColumn(const SourceColumn& c, bool optional, const TypeMappingOptions& options) {
+  const SourceType* type = c.type.get();
+  const uint32_t type_oid = type ? type->oid : c.type_oid;
+  // A domain column has no typmod of its own; its domain's applies.
+  const int32_t mod = c.type_modifier >= 0 ? c.type_modifier : (type ? type->modifier : -1);
+  return MapType(type_oid, mod, type, optional, options);
 }
 
 absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_view text) {
@@ -236,62 +861,101 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       size_t i = (!text.empty() && text[0] == '-') ? 1 : 0;
       if (i == text.size()) return Bad("integer", text);
       for (; i < text.size(); ++i)
-        if (text[i] < '0' || text[i] > '9') return Bad("integer", text);
+        if (!IsDigit(text[i])) return Bad("integer", text);
       out += text;
       return absl::OkStatus();
     }
     case Writer::kFloat:
       // JSON has no NaN/Infinity; Jackson writes them as strings.
-      if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+      if (IsSpecialNumber(text)) {
         json::AppendEscaped(out, text);
       } else {
+        char* end = nullptr;
+        const std::string s(text);
+        std::strtod(s.c_str(), &end);
+        if (s.empty() || end != s.c_str() + s.size()) return Bad("float", text);
         out += text;
       }
       return absl::OkStatus();
     case Writer::kString:
       json::AppendEscaped(out, text);
       return absl::OkStatus();
-    case Writer::kDecimal: {
-      if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
-        return absl::InvalidArgumentError(StrCat(
-            "numeric special value '", text, "' has no Connect Decimal form"));
+    case Writer::kDecimal:
+    case Writer::kDecimalDouble:
+    case Writer::kDecimalString: {
+      std::string plain(text);
+      if (m.money) {
+        CDC_ASSIGN_OR_RETURN(plain, MoneyDecimal(text));
+        plain = RoundHalfUp(plain, m.scale);
       }
-      CDC_ASSIGN_OR_RETURN(std::string bytes, UnscaledDecimalBytes(text, m.scale));
-      json::AppendEscaped(out, Base64(bytes));
+      if (IsSpecialNumber(plain)) {
+        if (m.writer == Writer::kDecimalDouble) {
+          json::AppendEscaped(out, plain);  // Double.NaN / ±Infinity through Jackson
+        } else if (m.writer == Writer::kDecimalString) {
+          // SpecialValueDecimal's names.
+          json::AppendEscaped(out, plain == "NaN" ? "NAN" : plain == "Infinity" ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
+        } else {
+          return absl::InvalidArgumentError(StrCat(
+              "numeric special value '", plain, "' has no Connect Decimal form (Debezium fails here too); set "
+              "source.postgres.decimal_handling_mode to string or double to capture it"));
+        }
+        return absl::OkStatus();
+      }
+      if (m.writer == Writer::kDecimalDouble) {
+        char* end = nullptr;
+        const double d = std::strtod(plain.c_str(), &end);
+        if (plain.empty() || end != plain.c_str() + plain.size()) return Bad("decimal", text);
+        AppendDouble(out, d);
+      } else if (m.writer == Writer::kDecimalString) {
+        CDC_ASSIGN_OR_RETURN(std::string s, JavaBigDecimalString(plain, m.scale));
+        json::AppendEscaped(out, s);
+      } else {
+        CDC_ASSIGN_OR_RETURN(std::string bytes, UnscaledDecimalBytes(plain, m.scale));
+        json::AppendEscaped(out, Base64(bytes));
+      }
       return absl::OkStatus();
     }
     case Writer::kVariableDecimal: {
-      if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+      if (IsSpecialNumber(text)) {
         return absl::InvalidArgumentError(StrCat(
-            "numeric special value '", text, "' has no VariableScaleDecimal form"));
+            "numeric special value '", text, "' has no VariableScaleDecimal form (Debezium fails here too); set "
+            "source.postgres.decimal_handling_mode to string or double to capture it"));
       }
-      const size_t dot = text.find('.');
-      const int scale = dot == std::string_view::npos ? 0 : static_cast<int>(text.size() - dot - 1);
-      CDC_ASSIGN_OR_RETURN(std::string bytes, UnscaledDecimalBytes(text, scale));
+      // Debezium strips trailing zeros (never below scale 0).
+      std::string plain = StripDecimalZeros(std::string(text));
+      const size_t dot = plain.find('.');
+      const int scale = dot == std::string::npos ? 0 : static_cast<int>(plain.size() - dot - 1);
+      CDC_ASSIGN_OR_RETURN(std::string bytes, UnscaledDecimalBytes(plain, scale));
       StrAppend(&out, "{\"scale\":", scale, ",\"value\":");
       json::AppendEscaped(out, Base64(bytes));
       out.push_back('}');
       return absl::OkStatus();
     }
     case Writer::kDate: {
+      if (text == "infinity" || text == "-infinity") {
+        json::AppendInt(out, DateInfinityDays(text == "infinity"));
+        return absl::OkStatus();
+      }
+      std::string_view t = text;
+      const bool bc = StripBc(t);
       size_t pos = 0;
       int64_t days;
-      if (!ParseDate(text, pos, days) || pos != text.size()) return Bad("date", text);
+      if (!ParseDate(t, pos, days, bc) || pos != t.size()) return Bad("date", text);
       json::AppendInt(out, days);
       return absl::OkStatus();
     }
+    case Writer::kTimeMillis:
     case Writer::kTimeMicros: {
       size_t pos = 0;
       int64_t micros;
       if (!ParseTime(text, pos, micros) || pos != text.size()) return Bad("time", text);
-      json::AppendInt(out, micros);
+      json::AppendInt(out, m.writer == Writer::kTimeMillis ? micros / 1000 : micros);
       return absl::OkStatus();
     }
     case Writer::kTimestampMillis:
     case Writer::kTimestampMicros: {
       CDC_ASSIGN_OR_RETURN(int64_t micros, TimestampMicros(text));
-      const bool special = micros == kPositiveInfinityMicros || micros == kNegativeInfinityMicros;
-      json::AppendInt(out, m.writer == Writer::kTimestampMillis && !special ? micros / 1000 : micros);
+      json::AppendInt(out, m.writer == Writer::kTimestampMillis ? FloorDiv(micros, 1000) : micros);
       return absl::OkStatus();
     }
     case Writer::kZonedTimestamp: {
@@ -299,14 +963,100 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       json::AppendEscaped(out, iso);
       return absl::OkStatus();
     }
+    case Writer::kZonedTime: {
+      CDC_ASSIGN_OR_RETURN(std::string iso, ZonedTime(text));
+      json::AppendEscaped(out, iso);
+      return absl::OkStatus();
+    }
+    case Writer::kIntervalMicros:
+    case Writer::kIntervalString: {
+      CDC_ASSIGN_OR_RETURN(IntervalFields f, ParseInterval(text));
+      if (m.writer == Writer::kIntervalString) json::AppendEscaped(out, IsoInterval(f));
+      else json::AppendInt(out, MicroDurationOf(f));
+      return absl::OkStatus();
+    }
     case Writer::kBytes: {
-      if (text.size() < 2 || text[0] != '\\' || text[1] != 'x') return Bad("bytea (hex format)", text);
-      const std::string_view hex = text.substr(2);
-      if (hex.size() % 2 != 0 ||
-          !std::all_of(hex.begin(), hex.end(), [](char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); })) {
-        return Bad("bytea (hex format)", text);
+      CDC_ASSIGN_OR_RETURN(std::string bytes, ByteaBytes(text));
+      AppendBytes(out, bytes, m.binary);
+      return absl::OkStatus();
+    }
+    case Writer::kBitBoolean:
+      if (text == "1") out += "true";
+      else if (text == "0") out += "false";
+      else return Bad("bit(1)", text);
+      return absl::OkStatus();
+    case Writer::kBits: {
+      // Debezium: a java.util.BitSet with bit i = the i-th character from the
+      // right, as little-endian bytes as long as the highest set bit needs.
+      std::string bytes;
+      for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[text.size() - 1 - i];
+        if (c != '0' && c != '1') return Bad("bit string", text);
+        if (c == '1') {
+          if (bytes.size() <= i / 8) bytes.resize(i / 8 + 1, '\0');
+          bytes[i / 8] = static_cast<char>(static_cast<unsigned char>(bytes[i / 8]) | (1u << (i % 8)));
+        }
       }
-      json::AppendEscaped(out, Base64(absl::HexStringToBytes(Piece(hex))));
+      json::AppendEscaped(out, Base64(bytes));
+      return absl::OkStatus();
+    }
+    case Writer::kPoint: {
+      // "(x,y)" -> {x, y, wkb: OGC WKB little-endian point, srid: null}.
+      const size_t comma = text.find(',');
+      if (text.size() < 5 || text.front() != '(' || text.back() != ')' || comma == std::string_view::npos) {
+        return Bad("point", text);
+      }
+      const std::string xs(text.substr(1, comma - 1)), ys(text.substr(comma + 1, text.size() - comma - 2));
+      char* xe = nullptr;
+      char* ye = nullptr;
+      const double x = std::strtod(xs.c_str(), &xe), y = std::strtod(ys.c_str(), &ye);
+      if (xe != xs.c_str() + xs.size() || ye != ys.c_str() + ys.size() || xs.empty() || ys.empty()) return Bad("point", text);
+      std::string wkb(1, '\x01');
+      const uint32_t kWkbPoint = 1;
+      for (int i = 0; i < 4; ++i) wkb.push_back(static_cast<char>((kWkbPoint >> (8 * i)) & 0xff));
+      for (double d : {x, y}) {
+        uint64_t bits;
+        std::memcpy(&bits, &d, sizeof bits);
+        for (int i = 0; i < 8; ++i) wkb.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+      }
+      out += "{\"x\":";
+      AppendDouble(out, x);
+      out += ",\"y\":";
+      AppendDouble(out, y);
+      out += ",\"wkb\":";
+      json::AppendEscaped(out, Base64(wkb));
+      out += ",\"srid\":null}";
+      return absl::OkStatus();
+    }
+    case Writer::kHstoreJson:
+    case Writer::kHstoreMap: {
+      std::vector<std::pair<std::string, std::optional<std::string>>> pairs;
+      CDC_RETURN_IF_ERROR(ParseHstore(text, pairs));
+      std::string obj = "{";
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        if (i) obj.push_back(',');
+        json::AppendKey(obj, pairs[i].first);
+        if (pairs[i].second) json::AppendEscaped(obj, *pairs[i].second);
+        else obj += "null";
+      }
+      obj.push_back('}');
+      if (m.writer == Writer::kHstoreMap) out += obj;  // a Connect map is a JSON object
+      else json::AppendEscaped(out, obj);              // io.debezium.data.Json: the object's text
+      return absl::OkStatus();
+    }
+    case Writer::kArray: {
+      std::vector<std::optional<std::string>> items;
+      CDC_RETURN_IF_ERROR(ParseArray(text, items));
+      out.push_back('[');
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (i) out.push_back(',');
+        if (!items[i]) {
+          out += "null";
+        } else {
+          CDC_RETURN_IF_ERROR(AppendValue(out, *m.element, *items[i]));
+        }
+      }
+      out.push_back(']');
       return absl::OkStatus();
     }
   }

@@ -19,7 +19,9 @@ std::string ColumnDefinitions(const WarehouseTable& table, std::string_view extr
 
 }  // namespace
 
-std::string DuckDbType(const WarehouseColumn& c) {
+namespace {
+
+std::string ScalarType(const WarehouseColumn& c) {
   switch (c.type) {
     case ColumnType::kBoolean: return "BOOLEAN";
     case ColumnType::kInt16: return "SMALLINT";
@@ -36,9 +38,16 @@ std::string DuckDbType(const WarehouseColumn& c) {
     case ColumnType::kJson: return "JSON";
     case ColumnType::kUuid: return "UUID";
     case ColumnType::kBlob: return "BLOB";
+    case ColumnType::kTimeTz: return "TIMETZ";
+    case ColumnType::kInterval: return "INTERVAL";
+    case ColumnType::kPoint: return "STRUCT(x DOUBLE, y DOUBLE, wkb BLOB, srid INTEGER)";
   }
   return "VARCHAR";
 }
+
+}  // namespace
+
+std::string DuckDbType(const WarehouseColumn& c) { return c.list ? ScalarType(c) + "[]" : ScalarType(c); }
 
 namespace {
 
@@ -193,6 +202,103 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
 
 namespace {
 
+/// Owns a duckdb_value / duckdb_logical_type.
+struct OwnedValue {
+  duckdb_value v = nullptr;
+  ~OwnedValue() { if (v) duckdb_destroy_value(&v); }
+};
+struct OwnedType {
+  duckdb_logical_type t = nullptr;
+  ~OwnedType() { if (t) duckdb_destroy_logical_type(&t); }
+};
+
+duckdb_logical_type PointType() {
+  duckdb_logical_type members[4] = {duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE), duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE),
+                                    duckdb_create_logical_type(DUCKDB_TYPE_BLOB), duckdb_create_logical_type(DUCKDB_TYPE_INTEGER)};
+  const char* names[4] = {"x", "y", "wkb", "srid"};
+  duckdb_logical_type t = duckdb_create_struct_type(members, names, 4);
+  for (auto& m : members) duckdb_destroy_logical_type(&m);
+  return t;
+}
+
+// The DuckDB type values of `type` are created as (the appender casts to
+// the column's exact type, e.g. BIGINT[] into INTEGER[], VARCHAR into DECIMAL).
+duckdb_type CarrierType(ColumnType type) {
+  switch (type) {
+    case ColumnType::kBoolean: return DUCKDB_TYPE_BOOLEAN;
+    case ColumnType::kInt16: case ColumnType::kInt32: case ColumnType::kInt64: return DUCKDB_TYPE_BIGINT;
+    case ColumnType::kFloat: case ColumnType::kDouble: return DUCKDB_TYPE_DOUBLE;
+    case ColumnType::kDate: return DUCKDB_TYPE_DATE;
+    case ColumnType::kTime: return DUCKDB_TYPE_TIME;
+    case ColumnType::kTimestamp: return DUCKDB_TYPE_TIMESTAMP;
+    case ColumnType::kBlob: return DUCKDB_TYPE_BLOB;
+    case ColumnType::kInterval: return DUCKDB_TYPE_INTERVAL;
+    default: return DUCKDB_TYPE_VARCHAR;
+  }
+}
+
+// One element value as a duckdb_value of CarrierType(type); null on a value
+// that does not fit it.
+duckdb_value MakeValue(ColumnType type, const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::kNull:
+    case Value::Kind::kUnchanged:
+      return duckdb_create_null_value();
+    case Value::Kind::kBool:
+      return type == ColumnType::kBoolean ? duckdb_create_bool(v.integer != 0) : nullptr;
+    case Value::Kind::kInt:
+      switch (CarrierType(type)) {
+        case DUCKDB_TYPE_BIGINT: return duckdb_create_int64(v.integer);
+        case DUCKDB_TYPE_DOUBLE: return duckdb_create_double(static_cast<double>(v.integer));
+        case DUCKDB_TYPE_DATE: return duckdb_create_date(duckdb_date{static_cast<int32_t>(v.integer)});
+        case DUCKDB_TYPE_TIME: return duckdb_create_time(duckdb_time{v.integer});
+        case DUCKDB_TYPE_TIMESTAMP: return duckdb_create_timestamp(duckdb_timestamp{v.integer});
+        case DUCKDB_TYPE_VARCHAR: {
+          const std::string t = StrCat(v.integer);
+          return duckdb_create_varchar_length(t.data(), t.size());
+        }
+        default: return nullptr;
+      }
+    case Value::Kind::kDouble:
+      return CarrierType(type) == DUCKDB_TYPE_DOUBLE ? duckdb_create_double(v.real) : nullptr;
+    case Value::Kind::kText:
+      if (CarrierType(type) == DUCKDB_TYPE_BLOB) {
+        return duckdb_create_blob(reinterpret_cast<const uint8_t*>(v.text.data()), v.text.size());
+      }
+      return CarrierType(type) == DUCKDB_TYPE_VARCHAR ? duckdb_create_varchar_length(v.text.data(), v.text.size())
+                                                      : nullptr;
+    case Value::Kind::kInterval:
+      return type == ColumnType::kInterval ? duckdb_create_interval(duckdb_interval{v.months, v.days, v.integer}) : nullptr;
+    case Value::Kind::kList:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+// A LIST (arrays) or STRUCT (points) value; nullptr when a part does not fit.
+duckdb_value MakeNestedValue(const WarehouseColumn& col, const Value& v) {
+  std::vector<duckdb_value> parts;
+  bool ok = true;
+  OwnedType type;
+  if (col.type == ColumnType::kPoint && !col.list) {
+    const ColumnType kinds[4] = {ColumnType::kDouble, ColumnType::kDouble, ColumnType::kBlob, ColumnType::kInt32};
+    if (v.items.size() != 4) return nullptr;
+    for (size_t i = 0; i < 4; ++i) parts.push_back(MakeValue(kinds[i], v.items[i]));
+    type.t = PointType();
+  } else {
+    for (const Value& item : v.items) parts.push_back(MakeValue(col.type, item));
+    type.t = duckdb_create_logical_type(CarrierType(col.type));
+  }
+  for (duckdb_value p : parts) ok = ok && p != nullptr;
+  duckdb_value out = nullptr;
+  if (ok) {
+    out = col.list ? duckdb_create_list_value(type.t, parts.data(), parts.size())
+                   : duckdb_create_struct_value(type.t, parts.data());
+  }
+  for (duckdb_value& p : parts) if (p) duckdb_destroy_value(&p);
+  return out;
+}
+
 absl::Status AppendValue(duckdb_appender app, const WarehouseColumn& col, const Value& v) {
   duckdb_state s = DuckDBSuccess;
   switch (v.kind) {
@@ -221,6 +327,18 @@ absl::Status AppendValue(duckdb_appender app, const WarehouseColumn& col, const 
         s = duckdb_append_varchar_length(app, v.text.data(), v.text.size());
       }
       break;
+    case Value::Kind::kInterval:
+      s = duckdb_append_interval(app, duckdb_interval{v.months, v.days, v.integer});
+      break;
+    case Value::Kind::kList: {
+      OwnedValue nested{MakeNestedValue(col, v)};
+      if (!nested.v) {
+        return absl::InvalidArgumentError(StrCat("column ", col.name, " (", DuckDbType(col),
+                                                 "): a value does not fit the column's element type"));
+      }
+      s = duckdb_append_value(app, nested.v);
+      break;
+    }
   }
   if (s == DuckDBError) {
     return absl::InvalidArgumentError(StrCat("column ", col.name, " (", DuckDbType(col),
@@ -359,8 +477,26 @@ absl::StatusOr<TableChecksum> DuckDbChecksummer::Checksum(const TableId& table,
     switch (c.form) {
       case CanonicalForm::kText:
       case CanonicalForm::kBoolean: exprs.push_back(StrCat("CAST(", q, " AS VARCHAR)")); break;
-      case CanonicalForm::kEpochMicros: exprs.push_back(StrCat("CAST(epoch_us(", q, ") AS VARCHAR)")); break;
-      case CanonicalForm::kIsoDate: exprs.push_back(StrCat("strftime(", q, ", '%Y-%m-%d')")); break;
+      case CanonicalForm::kEpochMicros:
+        exprs.push_back(StrCat("CASE WHEN isfinite(", q, ") THEN CAST(epoch_us(", q, ") AS VARCHAR) ELSE CAST(", q,
+                               " AS VARCHAR) END"));
+        break;
+      case CanonicalForm::kIsoDate:
+        exprs.push_back(StrCat("CASE WHEN isfinite(", q, ") THEN strftime(", q, ", '%Y-%m-%d') ELSE CAST(", q,
+                               " AS VARCHAR) END"));
+        break;
+      case CanonicalForm::kFloat:
+        exprs.push_back(StrCat("CASE WHEN isnan(", q, ") THEN 'NaN' WHEN isinf(", q, ") AND ", q, " > 0 THEN 'Infinity' ",
+                               "WHEN isinf(", q, ") THEN '-Infinity' ELSE CAST(", q, " AS VARCHAR) END"));
+        break;
+      case CanonicalForm::kHex: exprs.push_back(StrCat("lower(hex(", q, "))")); break;
+      case CanonicalForm::kJsonArray: exprs.push_back(StrCat("CAST(to_json(", q, ") AS VARCHAR)")); break;
+      case CanonicalForm::kTrimmedNumeric:
+      case CanonicalForm::kTimeTzUtc:
+      case CanonicalForm::kBit1:
+      case CanonicalForm::kPaddedChar:
+      case CanonicalForm::kMoney: exprs.push_back(StrCat("CAST(", q, " AS VARCHAR)")); break;
+      case CanonicalForm::kNotCompared: exprs.push_back("NULL"); break;
     }
   }
   if (exprs.empty()) exprs.push_back("NULL");

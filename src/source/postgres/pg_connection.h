@@ -22,10 +22,11 @@ using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
 /// Session settings that make PostgreSQL's text output unambiguous for the
 /// serializer, the same in snapshots and in the replication stream: ISO
-/// dates, UTC offsets, round-trip floats, ISO 8601 intervals.
+/// dates, UTC offsets, round-trip floats, ISO 8601 intervals, money without
+/// a currency symbol.
 inline constexpr const char* kSessionSettings =
     "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 3; "
-    "SET IntervalStyle = iso_8601";
+    "SET IntervalStyle = iso_8601; SET lc_monetary = 'C'";
 
 class Connection {
  public:

@@ -13,9 +13,42 @@ absl::StatusOr<std::unique_ptr<PostgresChecksummer>> PostgresChecksummer::Connec
   return std::unique_ptr<PostgresChecksummer>(new PostgresChecksummer(std::move(conn)));
 }
 
+namespace {
+
+// How a column of PostgreSQL type `type` (format_type text) is compared
+// with what Debezium's encoding left in the warehouse (docs/types.md).
+CanonicalForm FormOf(const std::string& type) {
+  if (type.ends_with("[]")) {
+    const std::string elem = type.substr(0, type.size() - 2);
+    for (const char* simple : {"smallint", "integer", "bigint", "text", "boolean", "uuid"}) {
+      if (elem == simple) return CanonicalForm::kJsonArray;
+    }
+    return CanonicalForm::kNotCompared;
+  }
+  if (type == "boolean") return CanonicalForm::kBoolean;
+  if (type.starts_with("timestamp")) return CanonicalForm::kEpochMicros;
+  if (type == "date") return CanonicalForm::kIsoDate;
+  if (type == "real" || type == "double precision") return CanonicalForm::kFloat;
+  if (type == "numeric") return CanonicalForm::kTrimmedNumeric;
+  if (type.starts_with("time") && type.ends_with("with time zone")) return CanonicalForm::kTimeTzUtc;
+  if (type == "bytea") return CanonicalForm::kHex;
+  if (type == "bit(1)") return CanonicalForm::kBit1;
+  if (type.starts_with("bit")) return CanonicalForm::kNotCompared;  // Bits keep no leading zeros
+  if (type.starts_with("character(") || type == "character") return CanonicalForm::kPaddedChar;
+  if (type == "money") return CanonicalForm::kMoney;
+  // MicroDuration approximates months; point's and hstore's text forms
+  // differ from their JSON encodings.
+  if (type.starts_with("interval") || type == "point" || type == "hstore") return CanonicalForm::kNotCompared;
+  return CanonicalForm::kText;
+}
+
+}  // namespace
+
 absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> PostgresChecksummer::Columns(const TableId& table) {
   CDC_ASSIGN_OR_RETURN(Result r, conn_->Exec(StrCat(
-      "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
+      "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) "
+      "  ELSE format_type(a.atttypid, a.atttypmod) END, t.typtype = 'e' FROM pg_attribute a "
+      "JOIN pg_type t ON t.oid = a.atttypid "
       "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE n.nspname = ", conn_->Quote(table.schema), " AND c.relname = ", conn_->Quote(table.table),
       " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"),
@@ -24,11 +57,7 @@ absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> PostgresChecksummer::
   std::vector<ChecksumColumn> out;
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     const std::string type = PQgetvalue(r.get(), i, 1);
-    CanonicalForm form = CanonicalForm::kText;
-    if (type == "boolean") form = CanonicalForm::kBoolean;
-    else if (type.starts_with("timestamp")) form = CanonicalForm::kEpochMicros;
-    else if (type == "date") form = CanonicalForm::kIsoDate;
-    out.push_back({PQgetvalue(r.get(), i, 0), form});
+    out.push_back({PQgetvalue(r.get(), i, 0), PQgetvalue(r.get(), i, 2)[0] == 't' ? CanonicalForm::kText : FormOf(type)});
   }
   return out;
 }
@@ -42,9 +71,21 @@ absl::StatusOr<TableChecksum> PostgresChecksummer::Checksum(const TableId& table
       case CanonicalForm::kText: exprs.push_back(q + "::text"); break;
       case CanonicalForm::kBoolean: exprs.push_back(StrCat("CASE WHEN ", q, " THEN 'true' WHEN NOT ", q, " THEN 'false' END")); break;
       case CanonicalForm::kEpochMicros:
-        exprs.push_back(StrCat("(extract(epoch from ", q, ") * 1000000)::numeric(30,0)::text"));
+        exprs.push_back(StrCat("CASE WHEN isfinite(", q, ") THEN (extract(epoch from ", q,
+                               ") * 1000000)::numeric(30,0)::text ELSE ", q, "::text END"));
         break;
-      case CanonicalForm::kIsoDate: exprs.push_back(StrCat("to_char(", q, ", 'YYYY-MM-DD')")); break;
+      case CanonicalForm::kIsoDate:
+        exprs.push_back(StrCat("CASE WHEN isfinite(", q, ") THEN to_char(", q, ", 'YYYY-MM-DD') ELSE ", q, "::text END"));
+        break;
+      case CanonicalForm::kFloat: exprs.push_back(q + "::text"); break;
+      case CanonicalForm::kTrimmedNumeric: exprs.push_back(StrCat("trim_scale(", q, ")::text")); break;
+      case CanonicalForm::kTimeTzUtc: exprs.push_back(StrCat("(", q, " AT TIME ZONE 'UTC')::text")); break;
+      case CanonicalForm::kHex: exprs.push_back(StrCat("encode(", q, ", 'hex')")); break;
+      case CanonicalForm::kBit1: exprs.push_back(StrCat("CASE ", q, " WHEN B'1' THEN 'true' WHEN B'0' THEN 'false' END")); break;
+      case CanonicalForm::kPaddedChar: exprs.push_back(StrCat("CASE WHEN ", q, " IS NOT NULL THEN format('%s', ", q, ") END")); break;
+      case CanonicalForm::kMoney: exprs.push_back(StrCat(q, "::numeric::text")); break;
+      case CanonicalForm::kJsonArray: exprs.push_back(StrCat("array_to_json(", q, ")::text")); break;
+      case CanonicalForm::kNotCompared: exprs.push_back("NULL"); break;
     }
   }
   if (exprs.empty()) exprs.push_back("NULL");

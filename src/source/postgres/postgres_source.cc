@@ -349,6 +349,9 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
   if (auto* m = std::get_if<RelationMessage>(&message)) {
     // The message flags the replica identity; events are keyed like Debezium's.
     CDC_RETURN_IF_ERROR(AssignKeyColumns(*sql_, m->table, options_.message_key_columns));
+    // Enums, domains, arrays and extension types need the catalog; it is
+    // read now, at the Relation message, as Debezium's type registry does.
+    CDC_RETURN_IF_ERROR(types_.Resolve(*sql_, m->table));
     auto table = std::make_shared<const SourceTable>(std::move(m->table));
     log::Debug("capture", "relation", {{"table", table->id.ToString()}, {"oid", table->relation_id}});
     relations_[table->relation_id] = std::move(table);

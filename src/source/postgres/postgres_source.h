@@ -13,6 +13,7 @@
 #include "source/postgres/pgoutput_decoder.h"
 #include "source/postgres/snapshot_plan.h"
 #include "source/postgres/table_keys.h"
+#include "source/postgres/type_resolver.h"
 
 namespace cdc::pg {
 
@@ -94,6 +95,7 @@ class PostgresSource final : public ChangeSource {
   bool streaming_ = false;
 
   std::map<uint32_t, std::shared_ptr<const SourceTable>> relations_;
+  TypeResolver types_;
   std::deque<ChangeEvent> pending_;  // the rest of a multi-table TRUNCATE
   bool in_transaction_ = false;
   BeginMessage transaction_;

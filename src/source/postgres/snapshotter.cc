@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "source/postgres/copy_text.h"
+#include "source/postgres/type_resolver.h"
 
 namespace cdc::pg {
 namespace {
@@ -38,6 +39,8 @@ absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, con
     table->columns.push_back(std::move(c));
   }
   CDC_RETURN_IF_ERROR(AssignKeyColumns(conn, *table, key_overrides));
+  TypeResolver types;
+  CDC_RETURN_IF_ERROR(types.Resolve(conn, *table));
   return table;
 }
 
