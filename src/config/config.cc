@@ -58,6 +58,23 @@ std::function<std::string(const YAML::Node&, Config&)> String(
   };
 }
 
+// A list of regular expressions, each checked to compile.
+std::function<std::string(const YAML::Node&, Config&)> RegexList(std::function<std::vector<std::string>&(Config&)> field) {
+  return [field](const YAML::Node& n, Config& c) -> std::string {
+    if (!n.IsSequence()) return "must be a list of regular expressions";
+    for (const auto& item : n) {
+      const std::string pattern = item.IsScalar() ? item.as<std::string>() : "";
+      try {
+        std::regex check(pattern);
+      } catch (const std::regex_error& e) {
+        return StrCat("'", pattern, "' is not a valid regular expression: ", e.what());
+      }
+      field(c).push_back(pattern);
+    }
+    return {};
+  };
+}
+
 std::function<std::string(const YAML::Node&, Config&)> Int(std::function<int&(Config&)> field, int min, int max) {
   return [field, min, max](const YAML::Node& n, Config& c) -> std::string {
     int v = 0;
@@ -106,6 +123,12 @@ const std::vector<Setting>& Settings() {
       {"source.postgres.snapshot_chunk_rows", Kind::kInt, "100000",
        "rows per snapshot chunk (a restart mid-snapshot re-reads at most the chunks not yet durable)", false,
        Int([](Config& c) -> int& { return c.postgres.snapshot_chunk_rows; }, 100, 100000000)},
+      {"source.postgres.message_prefix_include_list", Kind::kStringList, "[] (all)",
+       "regexes: logical decoding message prefixes published as op m events on <prefix>.message", false,
+       RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.message_prefix_include; })},
+      {"source.postgres.message_prefix_exclude_list", Kind::kStringList, "[]",
+       "regexes: logical decoding message prefixes not published (ignored when the include list is set)", false,
+       RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.message_prefix_exclude; })},
       {"source.postgres.message_key_columns", Kind::kString, "\"\" (primary keys)",
        "event key columns for tables without a suitable primary key: \"schema.table:col1,col2;schema.other:col\"",
        false,

@@ -21,6 +21,8 @@ struct PostgresConfig {
   int snapshot_chunk_rows = 100000;
   // Debezium's message.key.columns: event key columns of chosen tables.
   std::map<TableId, std::vector<std::string>> message_key_columns;
+  std::vector<std::string> message_prefix_include;  // regexes
+  std::vector<std::string> message_prefix_exclude;
   int status_interval_ms = 1000;
   int heartbeat_interval_ms = 10000;
   int retry_seconds = 120;

@@ -79,6 +79,10 @@ enum class Op : char {
   kTruncate = 't',  // every row of the table; no before/after
 };
 
+/// Where a snapshot row stands (Debezium's source.snapshot): the first or
+/// last row of the whole snapshot, or of its table, or any other.
+enum class SnapshotMarker : uint8_t { kTrue, kFirst, kFirstInTable, kLastInTable, kLast };
+
 /// A committed row change. `before` follows the replica identity: key
 /// columns only for DEFAULT/INDEX, the full row for FULL, absent otherwise.
 struct ChangeEvent {
@@ -90,7 +94,7 @@ struct ChangeEvent {
   uint32_t xid = 0;
   int64_t commit_time_us = 0;  // unix epoch, µs
   bool snapshot = false;
-  bool last_snapshot_row = false;
+  SnapshotMarker snapshot_marker = SnapshotMarker::kTrue;  // of a snapshot row
 };
 
 }  // namespace cdc

@@ -1,5 +1,6 @@
 #pragma once
 #include <optional>
+#include <string>
 #include <variant>
 
 #include "absl/time/time.h"
@@ -37,6 +38,17 @@ struct SnapshotChunkEnd {
   uint64_t chunk = 0;
 };
 
+/// A logical decoding message (pg_logical_emit_message). Transactional ones
+/// arrive inside their transaction's Begin/Commit; others alone.
+struct DatabaseMessage {
+  bool transactional = false;
+  std::string prefix;
+  std::string content;
+  Version version;             // (commit LSN, message LSN); commit 0 when not transactional
+  uint32_t xid = 0;            // 0 when not transactional
+  int64_t commit_time_us = 0;  // unix epoch, µs (not transactional: the last commit's, as Debezium)
+};
+
 /// The server reported its WAL end and nothing is in flight on the stream
 /// (keepalive outside a transaction). Confirming it lets the server recycle
 /// WAL while the captured tables are quiet.
@@ -50,7 +62,7 @@ struct Heartbeat {
   int64_t ts_ms = 0;
 };
 
-using SourceRecord = std::variant<TransactionBegin, ChangeEvent, TransactionCommit,
+using SourceRecord = std::variant<TransactionBegin, ChangeEvent, TransactionCommit, DatabaseMessage,
                                   SnapshotBegin, SnapshotChunkEnd, SnapshotEnd, SourceIdle, Heartbeat>;
 
 /// A stream of committed changes with at-least-once acknowledgement.

@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "core/change_event.h"
+#include "core/change_source.h"
 #include "core/message.h"
 #include "core/status.h"
 
@@ -17,6 +18,9 @@ class EventSerializer {
   /// a key change adds delete + tombstone + create). InvalidArgument when a
   /// value cannot be represented, naming table and column.
   virtual absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) = 0;
+
+  /// Appends the message(s) for a logical decoding message.
+  virtual absl::Status SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) = 0;
 
   /// The heartbeat message for time `ts_ms`.
   virtual OutgoingMessage Heartbeat(int64_t ts_ms) = 0;

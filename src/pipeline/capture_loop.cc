@@ -44,11 +44,24 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
     stats_.events += 1;
     return PublishAll(scratch_, *stop_);
   }
+  if (auto* m = std::get_if<DatabaseMessage>(&record)) {
+    scratch_.clear();
+    CDC_RETURN_IF_ERROR(serializer_.SerializeMessage(*m, scratch_));
+    stats_.events += 1;
+    if (in_transaction_) return PublishAll(scratch_, *stop_);
+    // Outside any transaction: a unit of its own, confirming no position.
+    coordinator_.Begin();
+    absl::Status st = PublishAll(scratch_, *stop_);
+    coordinator_.Commit(Lsn{0});
+    return st;
+  }
   if (std::holds_alternative<TransactionBegin>(record) || std::holds_alternative<SnapshotBegin>(record)) {
     coordinator_.Begin();
+    in_transaction_ = true;
     return absl::OkStatus();
   }
   if (auto* c = std::get_if<TransactionCommit>(&record)) {
+    in_transaction_ = false;
     coordinator_.Commit(c->end_lsn);
     stats_.transactions += 1;
     return absl::OkStatus();
@@ -61,6 +74,7 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
     return absl::OkStatus();
   }
   if (auto* s = std::get_if<SnapshotEnd>(&record)) {
+    in_transaction_ = false;
     snapshot_progress_.emplace_back(coordinator_.Commit(s->consistent_point), std::nullopt);
     log::Info("capture", "snapshot read; streaming follows", {{"lsn", s->consistent_point.ToString()}});
     return absl::OkStatus();

@@ -46,6 +46,7 @@ class CaptureLoop {
   size_t max_uncommitted_bytes_;
   std::vector<OutgoingMessage> scratch_;
   const std::atomic<bool>* stop_ = nullptr;
+  bool in_transaction_ = false;  // between a Begin and its Commit
   // Snapshot progress waiting to become durable: (coordinator transaction,
   // chunk; nullopt for the whole snapshot).
   std::deque<std::pair<uint64_t, std::optional<uint64_t>>> snapshot_progress_;

@@ -74,6 +74,8 @@ pg::PostgresSourceOptions SourceOptionsFor(const Config& c) {
   o.snapshot_workers = c.postgres.snapshot_workers;
   o.snapshot_chunk_rows = c.postgres.snapshot_chunk_rows;
   o.message_key_columns = c.postgres.message_key_columns;
+  for (const auto& p : c.postgres.message_prefix_include) o.message_prefix_include.emplace_back(p);
+  for (const auto& p : c.postgres.message_prefix_exclude) o.message_prefix_exclude.emplace_back(p);
   o.status_interval = absl::Milliseconds(c.postgres.status_interval_ms);
   o.heartbeat_interval = absl::Milliseconds(c.postgres.heartbeat_interval_ms);
   return o;

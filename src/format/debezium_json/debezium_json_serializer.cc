@@ -18,7 +18,27 @@ struct DebeziumJsonSerializer::TableEncoding {
   std::string envelope_schema;  // {"schema":...,"payload": prefix of the value
 };
 
+struct DebeziumJsonSerializer::SourceFields {
+  int64_t ts_us;
+  std::string_view snapshot;             // JSON literal
+  std::optional<uint64_t> commit_lsn;    // sequence[0]
+  uint64_t lsn;                          // sequence[1] and lsn
+  std::string_view schema, table;
+  std::optional<int64_t> tx_id;
+};
+
 namespace {
+
+std::string_view SnapshotMarkerJson(SnapshotMarker m) {
+  switch (m) {
+    case SnapshotMarker::kFirst: return "\"first\"";
+    case SnapshotMarker::kFirstInTable: return "\"first_in_data_collection\"";
+    case SnapshotMarker::kLastInTable: return "\"last_in_data_collection\"";
+    case SnapshotMarker::kLast: return "\"last\"";
+    case SnapshotMarker::kTrue: break;
+  }
+  return "\"true\"";
+}
 
 std::string SourceSchema() {
   return "{\"type\":\"struct\",\"fields\":["
@@ -207,43 +227,14 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
   if (after) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *after, &unchanged));
   else v += "null";
 
-  const int64_t commit_us = e.commit_time_us;
-  v += ",\"source\":{\"version\":\"";
-  v += kConnectorVersion;
-  v += "\",\"connector\":\"postgresql\",\"name\":";
-  json::AppendEscaped(v, options_.topic_prefix);
-  v += ",\"ts_ms\":";
-  json::AppendInt(v, commit_us / 1000);
-  v += ",\"snapshot\":";
-  v += !e.snapshot ? "\"false\"" : (e.last_snapshot_row ? "\"last\"" : "\"true\"");
-  v += ",\"db\":";
-  json::AppendEscaped(v, options_.database);
-  // ["<commit lsn>","<change lsn>"]; snapshot rows, like Debezium's, have
-  // no commit: [null,"<snapshot lsn>"] (docs/debezium-compatibility.md).
-  if (e.snapshot) {
-    v += ",\"sequence\":\"[null,\\\"";
-    json::AppendInt(v, e.version.commit_lsn.value);
-  } else {
-    v += ",\"sequence\":\"[\\\"";
-    json::AppendInt(v, e.version.commit_lsn.value);
-    v += "\\\",\\\"";
-    json::AppendInt(v, e.version.change_lsn.value);
-  }
-  v += "\\\"]\"";
-  v += ",\"ts_us\":";
-  json::AppendInt(v, commit_us);
-  v += ",\"ts_ns\":";
-  json::AppendInt(v, commit_us * 1000);
-  v += ",\"schema\":";
-  json::AppendEscaped(v, enc.table->id.schema);
-  v += ",\"table\":";
-  json::AppendEscaped(v, enc.table->id.table);
-  v += ",\"txId\":";
-  if (e.snapshot) v += "null";
-  else json::AppendInt(v, e.xid);
-  v += ",\"lsn\":";
-  json::AppendInt(v, e.snapshot ? e.version.commit_lsn.value : e.version.change_lsn.value);
-  v += ",\"xmin\":null},\"transaction\":null,\"op\":\"";
+  v += ",";
+  AppendSource(v, SourceFields{e.commit_time_us, !e.snapshot ? "\"false\"" : SnapshotMarkerJson(e.snapshot_marker),
+                               // Snapshot rows, like Debezium's, have no commit: [null,"<snapshot lsn>"].
+                               e.snapshot ? std::nullopt : std::optional<uint64_t>(e.version.commit_lsn.value),
+                               e.snapshot ? e.version.commit_lsn.value : e.version.change_lsn.value,
+                               enc.table->id.schema, enc.table->id.table,
+                               e.snapshot ? std::nullopt : std::optional<int64_t>(e.xid)});
+  v += ",\"transaction\":null,\"op\":\"";
   v.push_back(static_cast<char>(op));
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
   v += "\",\"ts_ms\":";
@@ -254,6 +245,81 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
   json::AppendInt(v, now_us * 1000);
   v += "}}";
   return v;
+}
+
+
+// The `source` block: "source":{...}, no trailing comma.
+void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f) const {
+  v += "\"source\":{\"version\":\"";
+  v += kConnectorVersion;
+  v += "\",\"connector\":\"postgresql\",\"name\":";
+  json::AppendEscaped(v, options_.topic_prefix);
+  v += ",\"ts_ms\":";
+  json::AppendInt(v, f.ts_us / 1000);
+  v += ",\"snapshot\":";
+  v += f.snapshot;
+  v += ",\"db\":";
+  json::AppendEscaped(v, options_.database);
+  v += ",\"sequence\":\"[";
+  if (f.commit_lsn) {
+    v += "\\\"";
+    json::AppendInt(v, *f.commit_lsn);
+    v += "\\\"";
+  } else {
+    v += "null";
+  }
+  v += ",\\\"";
+  json::AppendInt(v, f.lsn);
+  v += "\\\"]\"";
+  v += ",\"ts_us\":";
+  json::AppendInt(v, f.ts_us);
+  v += ",\"ts_ns\":";
+  json::AppendInt(v, f.ts_us * 1000);
+  v += ",\"schema\":";
+  json::AppendEscaped(v, f.schema);
+  v += ",\"table\":";
+  json::AppendEscaped(v, f.table);
+  v += ",\"txId\":";
+  if (f.tx_id) json::AppendInt(v, *f.tx_id);
+  else v += "null";
+  v += ",\"lsn\":";
+  json::AppendInt(v, f.lsn);
+  v += ",\"xmin\":null}";
+}
+
+absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, std::vector<OutgoingMessage>& out) {
+  std::string key =
+      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"}],"
+      "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageKey\",\"version\":1},"
+      "\"payload\":{\"prefix\":";
+  json::AppendEscaped(key, m.prefix);
+  key += "}}";
+  std::string v = StrCat(
+      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
+      "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},", SourceSchema(), ","
+      "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
+      "{\"type\":\"int64\",\"optional\":false,\"field\":\"total_order\"},"
+      "{\"type\":\"int64\",\"optional\":false,\"field\":\"data_collection_order\"}],\"optional\":true,"
+      "\"name\":\"event.block\",\"version\":1,\"field\":\"transaction\"},"
+      "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"},"
+      "{\"type\":\"bytes\",\"optional\":true,\"field\":\"content\"}],\"optional\":false,"
+      "\"name\":\"io.debezium.connector.postgresql.Message\",\"version\":1,\"field\":\"message\"}],"
+      "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageValue\",\"version\":1},"
+      "\"payload\":{\"op\":\"m\",\"ts_ms\":");
+  json::AppendInt(v, absl::ToUnixMillis(absl::Now()));
+  v += ",";
+  // Debezium's sequence for a message outside a transaction repeats its LSN.
+  AppendSource(v, SourceFields{m.commit_time_us, "\"false\"",
+                               m.transactional ? m.version.commit_lsn.value : m.version.change_lsn.value,
+                               m.version.change_lsn.value, "", "",
+                               m.transactional ? std::optional<int64_t>(m.xid) : std::nullopt});
+  v += ",\"transaction\":null,\"message\":{\"prefix\":";
+  json::AppendEscaped(v, m.prefix);
+  v += ",\"content\":";
+  json::AppendEscaped(v, Base64(m.content));
+  v += "}}}";
+  out.push_back(OutgoingMessage{StrCat(options_.topic_prefix, ".message"), std::move(key), std::move(v), {}});
+  return absl::OkStatus();
 }
 
 OutgoingMessage DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {

@@ -32,6 +32,8 @@ class DebeziumJsonSerializer final : public EventSerializer {
   ~DebeziumJsonSerializer() override;
 
   absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) override;
+  /// Debezium's op m record on <prefix>.message, keyed by the prefix.
+  absl::Status SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) override;
   /// Debezium's heartbeat record on __debezium-heartbeat.<prefix> (spec/02 §7).
   OutgoingMessage Heartbeat(int64_t ts_ms) override;
 
@@ -48,6 +50,9 @@ class DebeziumJsonSerializer final : public EventSerializer {
   absl::StatusOr<std::string> KeyPayload(const TableEncoding& enc, const Row& row) const;
   absl::StatusOr<std::string> Envelope(const TableEncoding& enc, const ChangeEvent& e, Op op,
                                        const Row* before, const Row* after, std::string& unchanged) const;
+
+  struct SourceFields;
+  void AppendSource(std::string& v, const SourceFields& f) const;
 
   SerializerOptions options_;
   std::map<const SourceTable*, std::unique_ptr<TableEncoding>> encodings_;

@@ -3,6 +3,8 @@
 
 #include <poll.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -216,8 +218,8 @@ absl::Status PostgresSource::StartSnapshot(SnapshotPlan plan, const std::string&
 absl::Status PostgresSource::StartStreaming(Lsn from) {
   const std::string sql = StrCat(
       "START_REPLICATION SLOT ", replication_->QuoteIdent(options_.slot), " LOGICAL ", from.ToString(),
-      " (proto_version '1', publication_names ", replication_->Quote(replication_->QuoteIdent(options_.publication)),
-      ")");
+      " (proto_version '1', messages 'true', publication_names ",
+      replication_->Quote(replication_->QuoteIdent(options_.publication)), ")");
   CDC_RETURN_IF_ERROR(replication_->ExecCopy(sql, PGRES_COPY_BOTH,
                                              StrCat("start replication from slot ", options_.slot)).status());
   if (PQsetnonblocking(replication_->raw(), 1) != 0) {
@@ -246,7 +248,7 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration 
     last_heartbeat_ = absl::Now();
     // Non-transactional: writes WAL in this database even when nothing else
     // does, so the server keeps sending positions we can confirm.
-    CDC_RETURN_IF_ERROR(sql_->Exec("SELECT pg_logical_emit_message(false, 'cdcpipe_heartbeat', '')",
+    CDC_RETURN_IF_ERROR(sql_->Exec(StrCat("SELECT pg_logical_emit_message(false, '", kHeartbeatPrefix, "', '')"),
                                    StrCat("heartbeat of slot ", options_.slot)).status());
     return SourceRecord{Heartbeat{absl::ToUnixMillis(last_heartbeat_)}};
   }
@@ -400,8 +402,36 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     pending_.pop_front();
     return SourceRecord{std::move(first)};
   }
-  // Origin, Type and logical decoding messages carry nothing to publish yet.
+  if (auto* m = std::get_if<LogicalMessage>(&message)) {
+    // cdcpipe's own markers (heartbeats, verify) are not the application's.
+    if (m->prefix.starts_with(kInternalMessagePrefix) || !MessagePrefixWanted(m->prefix)) return std::nullopt;
+    DatabaseMessage out;
+    out.transactional = m->transactional;
+    out.prefix = std::move(m->prefix);
+    out.content = std::move(m->content);
+    if (m->transactional) {
+      out.version = Version{transaction_.final_lsn, m->lsn};
+      out.xid = transaction_.xid;
+      out.commit_time_us = transaction_.commit_time + kPgEpochOffsetUs;
+    } else {
+      out.version = Version{Lsn{0}, m->lsn};
+      // No time of its own: Debezium gives it the last commit's.
+      out.commit_time_us = in_transaction_ || transaction_.commit_time != 0
+                               ? transaction_.commit_time + kPgEpochOffsetUs
+                               : absl::ToUnixMicros(absl::Now());
+    }
+    return SourceRecord{std::move(out)};
+  }
+  // Origin and Type messages carry nothing to publish.
   return std::nullopt;
+}
+
+bool PostgresSource::MessagePrefixWanted(const std::string& prefix) const {
+  auto matches = [&](const std::vector<std::regex>& patterns) {
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::regex& r) { return std::regex_match(prefix, r); });
+  };
+  if (!options_.message_prefix_include.empty()) return matches(options_.message_prefix_include);
+  return !matches(options_.message_prefix_exclude);
 }
 
 absl::Status PostgresSource::Acknowledge(Lsn flushed) {

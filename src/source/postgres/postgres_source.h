@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,16 @@ struct PostgresSourceOptions {
   int snapshot_workers = 2;              // connections reading chunks in parallel
   int64_t snapshot_chunk_rows = 100000;  // rows per chunk (resume granularity)
   MessageKeyColumns message_key_columns;  // key columns for chosen tables (else the primary key)
+  // Logical decoding messages (op m) to publish, by prefix (full match).
+  // Include wins when set; cdcpipe's own messages are never published.
+  std::vector<std::regex> message_prefix_include;
+  std::vector<std::regex> message_prefix_exclude;
 };
+
+/// Logical decoding messages cdcpipe writes itself start with this prefix
+/// (heartbeats, verify's WAL markers); they are never published.
+inline constexpr const char* kInternalMessagePrefix = "cdcpipe_";
+inline constexpr const char* kHeartbeatPrefix = "cdcpipe_heartbeat";
 
 class Snapshotter;
 
@@ -78,6 +88,7 @@ class PostgresSource final : public ChangeSource {
   absl::Status StartSnapshot(SnapshotPlan plan, const std::string& snapshot_name, Lsn stream_from);
   std::optional<SnapshotPlan> ResumablePlan(const std::optional<SnapshotState>& state, Lsn confirmed);
   absl::StatusOr<std::vector<TableId>> PublishedTables(Connection& sql);
+  bool MessagePrefixWanted(const std::string& prefix) const;
 
   PostgresSourceOptions options_;
   CaptureStateStore& state_;

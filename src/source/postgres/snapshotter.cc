@@ -190,14 +190,36 @@ absl::StatusOr<bool> Snapshotter::Fill() {
   return true;
 }
 
-void Snapshotter::CountRow(const ChangeEvent& e) {
+// Debezium's precedence: the whole snapshot's last row, its first row,
+// then a table's last row, a table's first row.
+SnapshotMarker Snapshotter::Marker(const ChangeEvent& e) {
+  if (workers_finished_ && ready_events_ == 0) return SnapshotMarker::kLast;
+  if (!emitted_any_) {
+    emitted_any_ = true;
+    return SnapshotMarker::kFirst;
+  }
+  // A chunk's end marker follows its last row in ready_ (Fill appends both).
+  if (ready_.size() > 1) {
+    if (auto* end = std::get_if<SnapshotChunkEnd>(&ready_[1])) {
+      const TableProgress& p = progress_[plan_.chunks[end->chunk].table];
+      if (p.table == e.table && p.chunks_left == 1) return SnapshotMarker::kLastInTable;
+    }
+  }
+  return progress_[TableIndexOf(e)].rows == 0 ? SnapshotMarker::kFirstInTable : SnapshotMarker::kTrue;
+}
+
+size_t Snapshotter::TableIndexOf(const ChangeEvent& e) {
   // Rows come in runs of one table: the last one found is checked first.
   if (progress_[last_counted_table_].table != e.table) {
     for (size_t t = 0; t < progress_.size(); ++t) {
       if (progress_[t].table == e.table) last_counted_table_ = t;
     }
   }
-  TableProgress& p = progress_[last_counted_table_];
+  return last_counted_table_;
+}
+
+void Snapshotter::CountRow(const ChangeEvent& e) {
+  TableProgress& p = progress_[TableIndexOf(e)];
   if (p.rows == 0) p.started = absl::Now();
   p.rows += 1;
 }
@@ -229,7 +251,7 @@ absl::StatusOr<std::optional<SourceRecord>> Snapshotter::Next() {
         // must be known to follow (or none to) before this one goes out.
         if (ready_events_ >= 2 || workers_finished_) {
           ready_events_ -= 1;
-          e->last_snapshot_row = workers_finished_ && ready_events_ == 0;
+          e->snapshot_marker = Marker(*e);
           CountRow(*e);
           LogProgress(false);
           SourceRecord record = std::move(ready_.front());

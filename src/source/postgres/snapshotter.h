@@ -59,6 +59,8 @@ class Snapshotter {
   bool Push(Batch batch);  // false when stopping
   absl::StatusOr<bool> Fill();  // false when every worker is finished
   void CountRow(const ChangeEvent& e);
+  SnapshotMarker Marker(const ChangeEvent& e);
+  size_t TableIndexOf(const ChangeEvent& e);
   void LogProgress(bool force);
 
   SnapshotPlan plan_;
@@ -84,6 +86,7 @@ class Snapshotter {
   std::deque<SourceRecord> ready_;
   size_t ready_events_ = 0;
   bool workers_finished_ = false;
+  bool emitted_any_ = false;
 };
 
 /// Reads a table's columns and key flags from the catalog.

@@ -1,6 +1,9 @@
-// Event keys as Debezium sets them: the primary key whatever the replica
-// identity, or message_key_columns for tables without one.
+// Capture's events beyond row changes and keys, as Debezium writes them:
+// event keys (the primary key whatever the replica identity, or
+// message_key_columns), and logical decoding messages (op m).
 #include <signal.h>
+
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -48,6 +51,41 @@ TEST(Keys, FullIdentityKeepsThePrimaryKeyAndMessageKeyColumnsKeyKeylessTables) {
   pg.Exec("INSERT INTO tagged VALUES ('after', 1)");
   EXPECT_EQ(Shell(CdcpipeBinary() + " run -c " + f.config + " 2>&1", &out), 1) << out;
   EXPECT_NE(out.find("table public.tagged has no column 'nope'"), std::string::npos) << out;
+}
+
+TEST(Messages, LogicalDecodingMessagesArePublishedByPrefixAndLoadIgnoresThem) {
+  const std::string name = "messages";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE t (id integer PRIMARY KEY)");
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
+                                {.postgres = "    heartbeat_interval_ms: 200\n"
+                                             "    message_prefix_exclude_list: [\"internal\\\\..*\"]\n"});
+  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  std::string out;
+  // Messages are in the WAL only: emitted before the slot exists, they are gone.
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  pg.Exec("BEGIN; INSERT INTO t VALUES (1); SELECT pg_logical_emit_message(true, 'app.audit', 'inside'); COMMIT;"
+          "SELECT pg_logical_emit_message(false, 'app.notice', 'outside');"
+          "SELECT pg_logical_emit_message(true, 'internal.x', 'filtered');"
+          "BEGIN; SELECT pg_logical_emit_message(true, 'app.rolledback', 'never'); ROLLBACK;");
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  // The topic has exactly the two wanted messages: no heartbeat, no
+  // filtered prefix, nothing rolled back.
+  ASSERT_EQ(Shell("kcat -b " + Services::Get().bootstrap + " -C -t " + name +
+                  ".message -o beginning -e -q -f '%k|%s\\n'", &out), 0) << out;
+  EXPECT_NE(out.find("\"prefix\":\"app.audit\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"content\":\"aW5zaWRl\""), std::string::npos) << out;  // base64("inside")
+  EXPECT_NE(out.find("\"prefix\":\"app.notice\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("internal.x"), std::string::npos) << out;
+  EXPECT_EQ(out.find("app.rolledback"), std::string::npos) << out;
+  EXPECT_EQ(out.find("cdcpipe_"), std::string::npos) << out;  // heartbeats, verify's WAL markers
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  EXPECT_EQ(ReadFile(run.log()).find("dead letter"), std::string::npos);
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'message'"), "0");
 }
 
 }  // namespace
