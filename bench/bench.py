@@ -373,6 +373,154 @@ def cmd_load(a):
     sys.exit(0 if status == "ok" else 1)
 
 
+def cmd_setjson(a):
+    """Stores the JSON object in a file under a key."""
+    with open(a.file) as f:
+        save(a.work, **{a.key: json.load(f)})
+
+
+def cmd_micro(a):
+    """Google Benchmark JSON (with repetitions, aggregates only) -> the median
+    of each benchmark."""
+    with open(a.file) as f:
+        j = json.load(f)
+    out = []
+    for b in j.get("benchmarks", []):
+        if b.get("aggregate_name") != "median":
+            continue
+        out.append({"name": b["run_name"], "real_time": b["real_time"], "cpu_time": b["cpu_time"],
+                    "unit": b.get("time_unit", "ns"), "items_per_second": b.get("items_per_second"),
+                    "bytes_per_second": b.get("bytes_per_second"), "iterations": b.get("iterations")})
+    ctx = j.get("context", {})
+    save(a.work, **{a.name: {"benchmarks": out, "library_build_type": ctx.get("library_build_type"),
+                             "repetitions": 3, "load_avg": ctx.get("load_avg")}})
+    for b in out:
+        print(f"{b['name']}: {b['real_time']:.1f} {b['unit']}, {b['items_per_second']}", file=sys.stderr)
+
+
+_HIST = "cdcpipe_load_source_to_warehouse_seconds"
+
+
+def _scrape(listen):
+    """(rows applied, cumulative buckets [(le ms, count)], count, sum seconds)."""
+    text = _get_text(f"http://{listen}/metrics")
+    rows = int(re.search(r"^cdcpipe_load_rows_total (\d+)", text, re.M).group(1))
+    buckets = [(float("inf") if le == "+Inf" else round(float(le) * 1000, 3), int(v))
+               for le, v in re.findall(r'^%s_bucket\{le="([^"]+)"\} (\d+)' % _HIST, text, re.M)]
+    count = int(re.search(r"^%s_count (\d+)" % _HIST, text, re.M).group(1))
+    total = float(re.search(r"^%s_sum (\S+)" % _HIST, text, re.M).group(1))
+    return rows, buckets, count, total
+
+
+def _quantile(q, buckets):
+    """Linear interpolation inside the bucket holding rank q (as Prometheus'
+    histogram_quantile); buckets are cumulative [(le ms, count)]."""
+    total = buckets[-1][1] if buckets else 0
+    if total == 0:
+        return None
+    rank = q * total
+    lo, below = 0.0, 0
+    for le, c in buckets:
+        if c >= rank:
+            if le == float("inf"):
+                return lo
+            return lo + (le - lo) * (rank - below) / max(c - below, 1)
+        lo, below = le, c
+    return lo
+
+
+def _max_bucket(buckets):
+    """(lower, upper] ms bounds of the highest non-empty bucket."""
+    lo, below, out = 0.0, 0, None
+    for le, c in buckets:
+        if c > below:
+            out = (lo, le)
+        lo, below = le, c
+    return out
+
+
+def cmd_e2e(a):
+    """`cdcpipe run` on a fresh table; for each rate, pgbench --rate for
+    --seconds, then waits until every row is applied; the latency of the
+    window's rows is the difference of the load's histogram before and after."""
+    p = _spawn(a.work, a.name, [a.cdcpipe, "--log-format", "json", "run", "-c", a.config], a.log)
+    res = {"rates": [], "status": None, "seconds_per_rate": a.seconds}
+
+    def fail(msg):
+        res["status"] = msg
+        code, _ = _stop(a.work, a.name, p)
+        res["exit_code"], res["errors"] = code, _log_errors(a.log)
+        save(a.work, **{a.name: res})
+        print(f"{a.name}: {msg} {res['errors']}", file=sys.stderr)
+        sys.exit(1)
+
+    def wait(pred, timeout):
+        t = time.monotonic()
+        while time.monotonic() - t < timeout:
+            if _reap(p, 0)[0] is not None:
+                return False
+            try:
+                if pred():
+                    return True
+            except Exception:
+                pass
+            time.sleep(0.05)
+        return False
+
+    def streaming():
+        with open(a.log, errors="replace") as f:
+            return "streaming started" in f.read()
+
+    if not wait(streaming, 150):
+        fail("capture did not start streaming")
+    subprocess.run(["psql", a.dsn, "-v", "ON_ERROR_STOP=1", "-qc",
+                    "INSERT INTO e2e(customer_id, amount, status, note) VALUES (0, 0, 'warm-up', 'warm-up')"],
+                   check=True)
+    if not wait(lambda: _scrape(a.listen)[0] >= 1, 150):
+        fail("the warm-up row was not applied within 150 s")
+    for rate in [int(x) for x in a.rates.split(",") if x]:
+        rows0, b0, c0, s0 = _scrape(a.listen)
+        cpu0 = _proc_status(p.pid)[2]
+        t0 = time.monotonic()
+        pg = subprocess.run(["pgbench", "-n", "-c", "4", "-j", "2", f"--rate={rate}", "-T", str(a.seconds),
+                             "-f", a.script, a.dsn], capture_output=True, text=True)
+        t_end = time.monotonic()
+        m = re.search(r"number of transactions actually processed: (\d+)", pg.stdout)
+        n = int(m.group(1)) if m else 0
+        tps = re.search(r"^tps = ([\d.]+)", pg.stdout, re.M)
+        lag = re.search(r"rate limit schedule lag: avg ([\d.]+) \(max ([\d.]+)\) ms", pg.stdout)
+        applied = wait(lambda: _scrape(a.listen)[0] >= rows0 + n and
+                       _get_json(f"http://{a.listen}/v1/progress").get("lag") == 0, 300)
+        drain = time.monotonic() - t_end
+        rows1, b1, c1, s1 = _scrape(a.listen)
+        cpu1 = _proc_status(p.pid)[2]
+        delta = [(le, v - v0) for (le, v), (_, v0) in zip(b1, b0)]
+        cnt = c1 - c0
+        r = {"rate": rate, "pgbench_rc": pg.returncode, "transactions": n,
+             "achieved_rows_per_s": round(n / a.seconds) if n else 0,
+             "pgbench_tps": float(tps.group(1)) if tps else None,
+             "schedule_lag_avg_ms": float(lag.group(1)) if lag else None,
+             "schedule_lag_max_ms": float(lag.group(2)) if lag else None,
+             "all_applied": applied, "drain_after_end_s": round(drain, 2), "observed": cnt,
+             "rows_applied": rows1 - rows0,
+             "p50_ms": _quantile(0.5, delta), "p99_ms": _quantile(0.99, delta),
+             "max_bucket_ms": _max_bucket(delta), "mean_ms": round((s1 - s0) * 1000 / cnt, 1) if cnt else None,
+             "cpu_cores": round((cpu1 - cpu0) / (time.monotonic() - t0), 2) if cpu0 is not None and cpu1 is not None else None,
+             "rss_mb": round((_proc_status(p.pid)[1] or 0) / 1024, 1),
+             "buckets": [(le if le != float("inf") else "+Inf", v) for le, v in delta if v]}
+        res["rates"].append(r)
+        save(a.work, **{a.name: res})
+        print(f"{a.name} {rate}/s: {n} rows, p50 {r['p50_ms']} p99 {r['p99_ms']} max in {r['max_bucket_ms']} ms, "
+              f"applied {applied}, cpu {r['cpu_cores']} cores", file=sys.stderr)
+        if not applied:
+            fail(f"rows of the {rate}/s window were not all applied within 300 s")
+    hwm = _proc_status(p.pid)[0]
+    code, _ = _stop(a.work, a.name, p)
+    res.update({"status": "ok", "exit_code": code, "peak_rss_mb": round(hwm / 1024, 1) if hwm else None,
+                "errors": _log_errors(a.log)})
+    save(a.work, **{a.name: res})
+
+
 def cmd_machine(a):
     def sh(*argv):
         try:
@@ -889,6 +1037,13 @@ def main():
     s.add_argument("--depth", type=int, default=5); s.add_argument("--min-pct", type=float, default=4.0)
     s.set_defaults(f=cmd_massif)
     s = sub.add_parser("render"); s.add_argument("--out", required=True); s.set_defaults(f=cmd_render)
+    s = sub.add_parser("setjson"); s.add_argument("key"); s.add_argument("file"); s.set_defaults(f=cmd_setjson)
+    s = sub.add_parser("micro"); s.add_argument("name"); s.add_argument("file"); s.set_defaults(f=cmd_micro)
+    s = sub.add_parser("e2e"); s.add_argument("name"); s.add_argument("--cdcpipe", required=True)
+    s.add_argument("--config", required=True); s.add_argument("--log", required=True)
+    s.add_argument("--listen", required=True); s.add_argument("--dsn", required=True)
+    s.add_argument("--script", required=True); s.add_argument("--rates", required=True)
+    s.add_argument("--seconds", type=int, required=True); s.set_defaults(f=cmd_e2e)
     a = ap.parse_args()
     a.f(a)
 
