@@ -258,7 +258,8 @@ class Process {
                       load_stats_.batches.load(), "\n# TYPE cdcpipe_load_dead_letters_total counter\n",
                       "cdcpipe_load_dead_letters_total ", load_stats_.dead_letters.load(),
                       "\n# TYPE cdcpipe_load_lossy_values_total counter\ncdcpipe_load_lossy_values_total ",
-                      load_stats_.lossy_values.load(), "\n");
+                      load_stats_.lossy_values.load(), "\n",
+                      load_stats_.source_to_warehouse.Exposition("cdcpipe_load_source_to_warehouse_seconds"));
       return http::Response{200, m, "text/plain; version=0.0.4"};
     });
     server_->Get("/v1/progress", [this](const http::Params&) {

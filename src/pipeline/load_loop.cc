@@ -29,6 +29,12 @@ absl::Status LoadLoop::Flush() {
   subscriber_.CommitInformational(pending_offsets_);
   stats_.rows += rows;
   stats_.batches += 1;
+  // The rows are visible now: that is the end of their end-to-end latency.
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  for (int64_t ts : pending_source_ts_ms_) {
+    if (ts > 0) stats_.source_to_warehouse.Observe(now_ms - ts);
+  }
+  pending_source_ts_ms_.clear();
   log::Debug("load", "batch applied", {{"rows", rows}, {"partitions", pending_offsets_.size()}});
   pending_offsets_.clear();
   return absl::OkStatus();
@@ -105,7 +111,10 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
         change = std::optional<RowChange>();
       }
       if (pending_offsets_.empty()) batch_start = absl::Now();
-      if (*change) batch_.Add(std::move(**change));
+      if (*change) {
+        pending_source_ts_ms_.push_back((*change)->source_ts_ms);
+        batch_.Add(std::move(**change));
+      }
       pending_offsets_[message->source] = message->offset + 1;
     }
     if (!pending_offsets_.empty() &&

@@ -3,12 +3,14 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/event_decoder.h"
 #include "core/sink.h"
 #include "core/subscriber.h"
 #include "pipeline/batch.h"
 #include "pipeline/dead_letter.h"
+#include "pipeline/latency_histogram.h"
 
 namespace cdc {
 
@@ -25,6 +27,7 @@ struct LoadStats {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> dead_letters{0};
   std::atomic<uint64_t> lossy_values{0};  // values loaded with loss (load.wide_numeric: double, ns -> µs)
+  LatencyHistogram source_to_warehouse;
 };
 
 /// Consumes, batches and applies to the sink, storing offsets with the
@@ -61,6 +64,7 @@ class LoadLoop {
   std::function<void(const OffsetMap&)> on_committed_;
   Batch batch_;
   OffsetMap pending_offsets_;  // next offsets covered by batch_
+  std::vector<int64_t> pending_source_ts_ms_;  // source commit time of each change in batch_
   std::mutex committed_mu_;
   OffsetMap committed_;        // next offsets applied, per assigned partition
   absl::Status flush_error_;
