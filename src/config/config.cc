@@ -129,6 +129,61 @@ const std::vector<Setting>& Settings() {
       {"source.postgres.message_prefix_exclude_list", Kind::kStringList, "[]",
        "regexes: logical decoding message prefixes not published (ignored when the include list is set)", false,
        RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.message_prefix_exclude; })},
+      {"source.postgres.table_include_list", Kind::kStringList, "[] (all)",
+       "regexes on schema.table: only matching tables are captured (snapshot and stream)", false,
+       RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.table_include; })},
+      {"source.postgres.table_exclude_list", Kind::kStringList, "[]",
+       "regexes on schema.table: matching tables are not captured", false,
+       RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.table_exclude; })},
+      {"source.postgres.column_exclude_list", Kind::kStringList, "[]",
+       "regexes on schema.table.column: matching columns are left out of events", false,
+       RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.column_exclude; })},
+      {"source.postgres.column_masks", Kind::kStringList, "[]",
+       "list of {columns: [regex on schema.table.column], and one of hash_salt: S (hex SHA-256 of S + value) | "
+       "mask_chars: N (N '*') | truncate_chars: N (first N characters)}", /*secret: the salt*/ true,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsSequence()) return "must be a list of {columns: [...], hash_salt | mask_chars | truncate_chars}";
+         for (size_t i = 0; i < n.size(); ++i) {
+           const YAML::Node& r = n[i];
+           const std::string at = StrCat("entry ", i + 1, ": ");
+           if (!r.IsMap()) return at + "must be a map";
+           PostgresConfig::ColumnMask m;
+           int actions = 0;
+           for (const auto& kv : r) {
+             const std::string k = kv.first.as<std::string>();
+             if (k == "columns") {
+               if (!kv.second.IsSequence() || kv.second.size() == 0) return at + "columns must be a non-empty list of regexes";
+               for (const auto& col : kv.second) {
+                 const std::string pattern = col.IsScalar() ? col.as<std::string>() : "";
+                 try {
+                   std::regex check(pattern);
+                 } catch (const std::regex_error& e) {
+                   return StrCat(at, "'", pattern, "' is not a valid regular expression: ", e.what());
+                 }
+                 m.columns.push_back(pattern);
+               }
+             } else if (k == "hash_salt") {
+               if (!kv.second.IsScalar() || kv.second.as<std::string>().empty()) return at + "hash_salt must be a non-empty string";
+               m.hash_salt = kv.second.as<std::string>();
+               ++actions;
+             } else if (k == "mask_chars" || k == "truncate_chars") {
+               int v = 0;
+               if (!kv.second.IsScalar() || !absl::SimpleAtoi(kv.second.as<std::string>(), &v) || v < 0 || v > 1000000) {
+                 return StrCat(at, k, " must be an integer 0..1000000");
+               }
+               (k == "mask_chars" ? m.mask_chars : m.truncate_chars) = v;
+               if (k == "mask_chars" && v == 0) return at + "mask_chars must be at least 1";
+               ++actions;
+             } else {
+               return StrCat(at, "unknown key '", k, "' (columns, hash_salt, mask_chars, truncate_chars)");
+             }
+           }
+           if (m.columns.empty()) return at + "columns is missing";
+           if (actions != 1) return at + "needs exactly one of hash_salt, mask_chars, truncate_chars";
+           c.postgres.column_masks.push_back(std::move(m));
+         }
+         return {};
+       }},
       {"source.postgres.message_key_columns", Kind::kString, "\"\" (primary keys)",
        "event key columns for tables without a suitable primary key: \"schema.table:col1,col2;schema.other:col\"",
        false,

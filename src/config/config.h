@@ -23,6 +23,16 @@ struct PostgresConfig {
   std::map<TableId, std::vector<std::string>> message_key_columns;
   std::vector<std::string> message_prefix_include;  // regexes
   std::vector<std::string> message_prefix_exclude;
+  std::vector<std::string> table_include;  // regexes on schema.table; empty: all
+  std::vector<std::string> table_exclude;
+  std::vector<std::string> column_exclude;  // regexes on schema.table.column
+  struct ColumnMask {
+    std::vector<std::string> columns;  // regexes on schema.table.column
+    std::string hash_salt;             // one of: hash (salted SHA-256),
+    int mask_chars = 0;                //   a fixed mask of that many '*',
+    int truncate_chars = 0;            //   or the first characters only
+  };
+  std::vector<ColumnMask> column_masks;
   int status_interval_ms = 1000;
   int heartbeat_interval_ms = 10000;
   int retry_seconds = 120;

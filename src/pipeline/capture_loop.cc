@@ -39,6 +39,7 @@ absl::Status CaptureLoop::PublishAll(std::vector<OutgoingMessage>& messages, con
 
 absl::Status CaptureLoop::Handle(SourceRecord& record) {
   if (auto* e = std::get_if<ChangeEvent>(&record)) {
+    if (columns_) CDC_RETURN_IF_ERROR(columns_->Apply(*e));
     scratch_.clear();
     CDC_RETURN_IF_ERROR(serializer_.Serialize(*e, scratch_));
     stats_.events += 1;

@@ -8,6 +8,7 @@
 #include "core/event_serializer.h"
 #include "core/publisher.h"
 #include "pipeline/checkpoint_coordinator.h"
+#include "pipeline/column_filter.h"
 
 namespace cdc {
 
@@ -25,11 +26,12 @@ struct CaptureStats {
 /// reading the source.
 class CaptureLoop {
  public:
+  /// `columns` (may be null) excludes and masks columns before serializing.
   CaptureLoop(ChangeSource& source, EventSerializer& serializer, Publisher& publisher,
               CheckpointCoordinator& coordinator, CaptureStats& stats,
-              size_t max_uncommitted_partition_bytes)
+              size_t max_uncommitted_partition_bytes, ColumnFilter* columns = nullptr)
       : source_(source), serializer_(serializer), publisher_(publisher), coordinator_(coordinator),
-        stats_(stats), max_uncommitted_bytes_(max_uncommitted_partition_bytes) {}
+        stats_(stats), max_uncommitted_bytes_(max_uncommitted_partition_bytes), columns_(columns) {}
 
   absl::Status Run(const std::atomic<bool>& stop);
 
@@ -44,6 +46,7 @@ class CaptureLoop {
   CheckpointCoordinator& coordinator_;
   CaptureStats& stats_;
   size_t max_uncommitted_bytes_;
+  ColumnFilter* columns_;
   std::vector<OutgoingMessage> scratch_;
   const std::atomic<bool>* stop_ = nullptr;
   bool in_transaction_ = false;  // between a Begin and its Commit

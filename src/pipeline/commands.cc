@@ -76,9 +76,25 @@ pg::PostgresSourceOptions SourceOptionsFor(const Config& c) {
   o.message_key_columns = c.postgres.message_key_columns;
   for (const auto& p : c.postgres.message_prefix_include) o.message_prefix_include.emplace_back(p);
   for (const auto& p : c.postgres.message_prefix_exclude) o.message_prefix_exclude.emplace_back(p);
+  for (const auto& p : c.postgres.table_include) o.table_include.emplace_back(p);
+  for (const auto& p : c.postgres.table_exclude) o.table_exclude.emplace_back(p);
   o.status_interval = absl::Milliseconds(c.postgres.status_interval_ms);
   o.heartbeat_interval = absl::Milliseconds(c.postgres.heartbeat_interval_ms);
   return o;
+}
+
+std::vector<ColumnRule> ColumnRulesFor(const Config& c) {
+  std::vector<ColumnRule> rules;
+  for (const auto& p : c.postgres.column_exclude) rules.push_back({std::regex(p), p, ColumnRule::Action::kExclude, "", 0});
+  for (const auto& m : c.postgres.column_masks) {
+    const ColumnRule::Action action = !m.hash_salt.empty() ? ColumnRule::Action::kHash
+                                      : m.mask_chars > 0   ? ColumnRule::Action::kMask
+                                                           : ColumnRule::Action::kTruncate;
+    for (const auto& p : m.columns) {
+      rules.push_back({std::regex(p), p, action, m.hash_salt, action == ColumnRule::Action::kMask ? m.mask_chars : m.truncate_chars});
+    }
+  }
+  return rules;
 }
 
 std::string RandomId() {
@@ -134,6 +150,7 @@ class Process {
           KafkaOptionsFor(config_, bootstrap_), config_.kafka.topic_prefix + ".cdcpipe-capture-state"));
     }
     source_ = std::make_unique<pg::PostgresSource>(SourceOptionsFor(config_), *state_store_);
+    column_filter_ = ColumnFilter(ColumnRulesFor(config_));
     CDC_RETURN_IF_ERROR(StartSourceWithRetry());
     const auto& pc = config_.postgres;
     CDC_ASSIGN_OR_RETURN(auto types, debezium::MakeTypeMappingOptions(
@@ -153,7 +170,7 @@ class Process {
       absl::Duration backoff = absl::Milliseconds(200);
       while (true) {
         CaptureLoop loop(*source_, *serializer_, *publisher_, *coordinator_, capture_stats_,
-                         embedded ? kEmbeddedUncommittedBytes : 0);
+                         embedded ? kEmbeddedUncommittedBytes : 0, &column_filter_);
         capture_status_ = loop.Run(StopRequested());
         if (capture_status_.ok() || !absl::IsUnavailable(capture_status_) || StopRequested()) break;
         // Connection lost (server restart, network, terminated walsender):
@@ -302,6 +319,7 @@ class Process {
   std::unique_ptr<http::Server> server_;
   std::function<void(const OffsetMap&)> on_committed_;
   CaptureStats capture_stats_;
+  ColumnFilter column_filter_{{}};
   LoadStats load_stats_;
   std::thread capture_thread_, load_thread_;
   absl::Status capture_status_, load_status_;
@@ -438,9 +456,12 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
         return absl::FailedPreconditionError(
             StrCat("the cdcpipe process at ", config.http.listen, " (http.listen) does not load into the warehouse"));
       }
-      // Caught up: owns partitions, owns all the subscription's partitions
-      // (a single loader; with several, the timeout applies), and no lag.
-      const bool assigned = j.value("assigned", 0) > 0 && j.value("unowned", 1) == 0;
+      // Caught up: owns every partition of the subscription (a single
+      // loader; with several, the timeout applies), and no lag. "Unowned"
+      // is read from fresh broker metadata, and the slot has passed the
+      // marker, so every topic with data is counted: no topics at all (only
+      // empty tables) is caught up too.
+      const bool assigned = j.value("unowned", 1) == 0;
       if (assigned && j.contains("lag") && j["lag"].is_number() && j["lag"].get<int64_t>() == 0) {
         warehouse = std::make_unique<HttpChecksummer>(config.http.listen);
         break;

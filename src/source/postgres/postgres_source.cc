@@ -137,7 +137,8 @@ absl::StatusOr<std::vector<TableId>> PostgresSource::PublishedTables(Connection&
       sql.Quote(options_.publication), " ORDER BY 1, 2"), "publication tables"));
   std::vector<TableId> ids;
   for (int i = 0; i < PQntuples(tables.get()); ++i) {
-    ids.push_back({PQgetvalue(tables.get(), i, 0), PQgetvalue(tables.get(), i, 1)});
+    TableId id{PQgetvalue(tables.get(), i, 0), PQgetvalue(tables.get(), i, 1)};
+    if (TableWanted(id)) ids.push_back(std::move(id));
   }
   return ids;
 }
@@ -349,6 +350,11 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return SourceRecord{TransactionCommit{m->commit_lsn, m->end_lsn, m->commit_time + kPgEpochOffsetUs}};
   }
   if (auto* m = std::get_if<RelationMessage>(&message)) {
+    if (!TableWanted(m->table.id)) {
+      unwanted_relations_.insert(m->table.relation_id);
+      return std::nullopt;
+    }
+    unwanted_relations_.erase(m->table.relation_id);
     // The message flags the replica identity; events are keyed like Debezium's.
     CDC_RETURN_IF_ERROR(AssignKeyColumns(*sql_, m->table, options_.message_key_columns));
     // Enums, domains, arrays and extension types need the catalog; it is
@@ -360,6 +366,7 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return std::nullopt;
   }
   if (auto* m = std::get_if<InsertMessage>(&message)) {
+    if (unwanted_relations_.contains(m->relation_id)) return std::nullopt;
     CDC_ASSIGN_OR_RETURN(auto table, Relation(m->relation_id));
     CDC_RETURN_IF_ERROR(CheckWidth(*table, m->new_tuple, "insert"));
     ChangeEvent e = change(Op::kCreate, table);
@@ -367,6 +374,7 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return SourceRecord{std::move(e)};
   }
   if (auto* m = std::get_if<UpdateMessage>(&message)) {
+    if (unwanted_relations_.contains(m->relation_id)) return std::nullopt;
     CDC_ASSIGN_OR_RETURN(auto table, Relation(m->relation_id));
     CDC_RETURN_IF_ERROR(CheckWidth(*table, m->new_tuple, "update"));
     ChangeEvent e = change(Op::kUpdate, table);
@@ -385,6 +393,7 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return SourceRecord{std::move(e)};
   }
   if (auto* m = std::get_if<DeleteMessage>(&message)) {
+    if (unwanted_relations_.contains(m->relation_id)) return std::nullopt;
     CDC_ASSIGN_OR_RETURN(auto table, Relation(m->relation_id));
     CDC_RETURN_IF_ERROR(CheckWidth(*table, m->old_tuple, "delete"));
     ChangeEvent e = change(Op::kDelete, table);
@@ -394,6 +403,7 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
   if (auto* m = std::get_if<TruncateMessage>(&message)) {
     // One event per truncated table; several tables arrive as a batch.
     for (uint32_t relid : m->relation_ids) {
+      if (unwanted_relations_.contains(relid)) continue;
       CDC_ASSIGN_OR_RETURN(auto table, Relation(relid));
       pending_.push_back(change(Op::kTruncate, table));
     }
@@ -426,12 +436,25 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
   return std::nullopt;
 }
 
-bool PostgresSource::MessagePrefixWanted(const std::string& prefix) const {
+namespace {
+
+// Include wins when set; otherwise everything not excluded.
+bool Wanted(const std::string& name, const std::vector<std::regex>& include, const std::vector<std::regex>& exclude) {
   auto matches = [&](const std::vector<std::regex>& patterns) {
-    return std::any_of(patterns.begin(), patterns.end(), [&](const std::regex& r) { return std::regex_match(prefix, r); });
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::regex& r) { return std::regex_match(name, r); });
   };
-  if (!options_.message_prefix_include.empty()) return matches(options_.message_prefix_include);
-  return !matches(options_.message_prefix_exclude);
+  if (!include.empty()) return matches(include);
+  return !matches(exclude);
+}
+
+}  // namespace
+
+bool PostgresSource::MessagePrefixWanted(const std::string& prefix) const {
+  return Wanted(prefix, options_.message_prefix_include, options_.message_prefix_exclude);
+}
+
+bool PostgresSource::TableWanted(const TableId& table) const {
+  return Wanted(table.ToString(), options_.table_include, options_.table_exclude);
 }
 
 absl::Status PostgresSource::Acknowledge(Lsn flushed) {

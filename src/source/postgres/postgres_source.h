@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct PostgresSourceOptions {
   // Include wins when set; cdcpipe's own messages are never published.
   std::vector<std::regex> message_prefix_include;
   std::vector<std::regex> message_prefix_exclude;
+  // Tables to capture, by schema.table (full match); include wins when set.
+  std::vector<std::regex> table_include;
+  std::vector<std::regex> table_exclude;
 };
 
 /// Logical decoding messages cdcpipe writes itself start with this prefix
@@ -89,6 +93,7 @@ class PostgresSource final : public ChangeSource {
   std::optional<SnapshotPlan> ResumablePlan(const std::optional<SnapshotState>& state, Lsn confirmed);
   absl::StatusOr<std::vector<TableId>> PublishedTables(Connection& sql);
   bool MessagePrefixWanted(const std::string& prefix) const;
+  bool TableWanted(const TableId& table) const;
 
   PostgresSourceOptions options_;
   CaptureStateStore& state_;
@@ -106,6 +111,7 @@ class PostgresSource final : public ChangeSource {
   bool streaming_ = false;
 
   std::map<uint32_t, std::shared_ptr<const SourceTable>> relations_;
+  std::set<uint32_t> unwanted_relations_;  // left out by the table include/exclude lists
   TypeResolver types_;
   std::deque<ChangeEvent> pending_;  // the rest of a multi-table TRUNCATE
   bool in_transaction_ = false;
