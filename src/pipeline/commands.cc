@@ -391,7 +391,7 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store) {
     db = *opened;
     CDC_ASSIGN_OR_RETURN(store, duck::DuckDbCaptureStateStore::Create(db));
   }
-  CDC_RETURN_IF_ERROR(store->ClearSnapshot(config.postgres.slot));
+  CDC_RETURN_IF_ERROR(store->Clear(config.postgres.slot));
   std::printf("capture state of slot %s reset: the next start creates the slot if needed and takes a new snapshot\n",
               config.postgres.slot.c_str());
   return absl::OkStatus();

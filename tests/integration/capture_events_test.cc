@@ -140,5 +140,26 @@ TEST(Filters, MaskingAKeyColumnIsAClearError) {
   EXPECT_NE(out.find("matches key column public.t.id"), std::string::npos) << out;
 }
 
+TEST(SlotAhead, AnAdvancedSlotStopsCaptureInsteadOfSkippingChanges) {
+  const std::string name = "slot_ahead";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE t (id integer PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap);
+  std::string out;
+  {
+    Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run-1.log");
+    ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+    run.Signal(SIGTERM);
+    ASSERT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  }
+  // Someone else consumes the slot past changes cdcpipe never saw.
+  pg.Exec("UPDATE t SET v = 'never delivered' WHERE id = 1");
+  pg.Exec("SELECT pg_replication_slot_advance('" + name + "', pg_current_wal_lsn())");
+  EXPECT_EQ(Shell(CdcpipeBinary() + " run -c " + f.config + " 2>&1", &out), 1) << out;
+  EXPECT_NE(out.find("ahead of"), std::string::npos) << out;
+  EXPECT_NE(out.find("never delivered"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace cdc::testing

@@ -12,9 +12,9 @@ namespace cdc::duck {
 class DuckDbCaptureStateStore final : public CaptureStateStore {
  public:
   static absl::StatusOr<std::unique_ptr<DuckDbCaptureStateStore>> Create(std::shared_ptr<Database> db);
-  absl::StatusOr<std::optional<SnapshotState>> LoadSnapshot(const std::string& slot) override;
-  absl::Status SaveSnapshot(const std::string& slot, const SnapshotState& state) override;
-  absl::Status ClearSnapshot(const std::string& slot) override;
+  absl::StatusOr<std::optional<CaptureState>> Load(const std::string& slot) override;
+  absl::Status Save(const std::string& slot, const CaptureState& state) override;
+  absl::Status Clear(const std::string& slot) override;
 
  private:
   explicit DuckDbCaptureStateStore(std::unique_ptr<Connection> con) : con_(std::move(con)) {}

@@ -45,7 +45,8 @@ absl::Status PostgresSource::Start() {
   CDC_RETURN_IF_ERROR(EnsurePublication(*sql));
   CDC_ASSIGN_OR_RETURN(Result db, sql->Exec("SELECT current_database()", "source database"));
   database_ = PQgetvalue(db.get(), 0, 0);
-  CDC_ASSIGN_OR_RETURN(std::optional<SnapshotState> state, state_.LoadSnapshot(options_.slot));
+  CDC_ASSIGN_OR_RETURN(std::optional<CaptureState> state, state_.Load(options_.slot));
+  recorded_ = state.value_or(CaptureState{});
   const SnapshotMode mode = options_.snapshot;
   if (mode == SnapshotMode::kInitialOnly) return StartSnapshotOnly(state);
 
@@ -63,6 +64,15 @@ absl::Status PostgresSource::Start() {
           "' or another database; drop it or configure source.postgres.slot"));
     }
     CDC_ASSIGN_OR_RETURN(confirmed, Lsn::Parse(PQgetvalue(slot.get(), 0, 1)));
+    if (recorded_.delivered.value != 0 && confirmed > recorded_.delivered) {
+      // Capture records a position before it confirms it: a slot further
+      // ahead was advanced by someone else, past changes never delivered.
+      return absl::FailedPreconditionError(StrCat(
+          slot_ctx, " is confirmed up to ", confirmed.ToString(), ", ahead of ", recorded_.delivered.ToString(),
+          ", the last position this pipeline delivered: another consumer or pg_replication_slot_advance() "
+          "moved it, and the changes in between were never delivered. Drop the slot and reset the capture state "
+          "to start over with a new snapshot (docs/operations.md)"));
+    }
   }
 
   CDC_ASSIGN_OR_RETURN(replication_, Connection::Open(options_.dsn, true, "replication",
@@ -112,7 +122,7 @@ absl::Status PostgresSource::Start() {
   return CreateSlot(*sql);
 }
 
-std::optional<SnapshotPlan> PostgresSource::ResumablePlan(const std::optional<SnapshotState>& state, Lsn confirmed) {
+std::optional<SnapshotPlan> PostgresSource::ResumablePlan(const std::optional<CaptureState>& state, Lsn confirmed) {
   if (!state || state->completed || state->progress.empty()) return std::nullopt;
   absl::StatusOr<SnapshotPlan> plan = SnapshotPlan::Parse(state->progress);
   if (!plan.ok()) {
@@ -147,16 +157,17 @@ absl::Status PostgresSource::CreateSlot(Connection& sql) {
   const std::string slot_ctx = StrCat("replication slot ", options_.slot);
   // Exporting a snapshot only pays off if we read it; otherwise ask for none.
   const bool snapshot = options_.snapshot != SnapshotMode::kNever;
-  if (snapshot) CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{false, ""}));
+  if (snapshot) CDC_RETURN_IF_ERROR(SaveState(false, ""));
   CDC_ASSIGN_OR_RETURN(Result created, replication_->Exec(StrCat(
       "CREATE_REPLICATION_SLOT ", replication_->QuoteIdent(options_.slot), " LOGICAL pgoutput (SNAPSHOT '",
       snapshot ? "export" : "nothing", "')"), slot_ctx));
   CDC_ASSIGN_OR_RETURN(consistent_point_, Lsn::Parse(PQgetvalue(created.get(), 0, 1)));
+  recorded_.delivered = consistent_point_;  // a new slot is confirmed up to there
   log::Info("capture", "created replication slot",
             {{"slot", options_.slot}, {"consistent_point", consistent_point_.ToString()}});
   if (!snapshot) {
     // Recorded so that a lost slot is noticed instead of silently replaced.
-    CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{true, ""}));
+    CDC_RETURN_IF_ERROR(SaveState(true, ""));
     return StartStreaming(consistent_point_);
   }
   // The replication connection must stay idle for its exported snapshot to
@@ -189,7 +200,7 @@ absl::Status PostgresSource::TakeFreshSnapshot(const SnapshotPlan& previous, Lsn
   return StartSnapshot(std::move(plan), snapshot_name, stream_from);
 }
 
-absl::Status PostgresSource::StartSnapshotOnly(const std::optional<SnapshotState>& state) {
+absl::Status PostgresSource::StartSnapshotOnly(const std::optional<CaptureState>& state) {
   if (state && state->completed) {
     log::Info("capture", "snapshot mode 'initial_only': the snapshot is already complete; nothing to do",
               {{"slot", options_.slot}});
@@ -199,12 +210,12 @@ absl::Status PostgresSource::StartSnapshotOnly(const std::optional<SnapshotState
   snapshot_only_ = true;
   // No slot: nothing streams afterwards, so no WAL needs to be kept.
   std::optional<SnapshotPlan> previous = ResumablePlan(state, Lsn{0});
-  if (!previous) CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{false, ""}));
+  if (!previous) CDC_RETURN_IF_ERROR(SaveState(false, ""));
   return TakeFreshSnapshot(previous.value_or(SnapshotPlan{}), Lsn{0});
 }
 
 absl::Status PostgresSource::StartSnapshot(SnapshotPlan plan, const std::string& snapshot_name, Lsn stream_from) {
-  CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{false, plan.Serialize()}));
+  CDC_RETURN_IF_ERROR(SaveState(false, plan.Serialize()));
   if (plan.DoneChunks() > 0) {
     log::Info("capture", "resuming the snapshot", {{"slot", options_.slot}, {"chunks_done", plan.DoneChunks()},
                                                    {"chunks", plan.chunks.size()}});
@@ -457,6 +468,12 @@ bool PostgresSource::TableWanted(const TableId& table) const {
   return Wanted(table.ToString(), options_.table_include, options_.table_exclude);
 }
 
+absl::Status PostgresSource::SaveState(bool completed, std::string progress) {
+  recorded_.completed = completed;
+  recorded_.progress = std::move(progress);
+  return state_.Save(options_.slot, recorded_);
+}
+
 absl::Status PostgresSource::Acknowledge(Lsn flushed) {
   acknowledged_ = std::max(acknowledged_, flushed);
   return absl::OkStatus();
@@ -467,11 +484,11 @@ absl::Status PostgresSource::SnapshotChunkDurable(uint64_t chunk) {
     return absl::InternalError(StrCat("snapshot chunk ", chunk, " is not in the current plan"));
   }
   plan_->chunks[chunk].done = true;
-  return state_.SaveSnapshot(options_.slot, SnapshotState{false, plan_->Serialize()});
+  return SaveState(false, plan_->Serialize());
 }
 
 absl::Status PostgresSource::SnapshotDurable() {
-  CDC_RETURN_IF_ERROR(state_.SaveSnapshot(options_.slot, SnapshotState{true, ""}));
+  CDC_RETURN_IF_ERROR(SaveState(true, ""));
   plan_.reset();
   log::Info("capture", "snapshot is durable", {{"slot", options_.slot}});
   if (snapshot_only_) finished_ = true;
@@ -480,22 +497,30 @@ absl::Status PostgresSource::SnapshotDurable() {
 
 absl::Status PostgresSource::MaybeSendStatus() {
   const absl::Time now = absl::Now();
+  // The slot is confirmed only up to a recorded position (at most a second
+  // behind), so that a slot found further ahead at start is detected.
+  if (acknowledged_ > recorded_.delivered && now - last_recorded_ >= absl::Seconds(1)) {
+    recorded_.delivered = acknowledged_;
+    CDC_RETURN_IF_ERROR(state_.Save(options_.slot, recorded_));
+    last_recorded_ = now;
+  }
   const bool due = now - last_status_ >= options_.status_interval;
   // A new confirmation goes out promptly (but at most every 100 ms) so WAL
   // is released and `verify` sees progress.
-  const bool news = acknowledged_ > reported_ && now - last_status_ >= absl::Milliseconds(100);
+  const bool news = Confirmable() > reported_ && now - last_status_ >= absl::Milliseconds(100);
   if (due || news) return SendStatus(false);
   return absl::OkStatus();
 }
 
 absl::Status PostgresSource::SendStatus(bool reply_requested) {
-  const std::string msg = EncodeStandbyStatusUpdate(std::max(received_, acknowledged_), acknowledged_,
-                                                    acknowledged_, NowPgMicros(), reply_requested);
+  const Lsn confirm = Confirmable();
+  const std::string msg = EncodeStandbyStatusUpdate(std::max(received_, confirm), confirm, confirm, NowPgMicros(),
+                                                    reply_requested);
   if (PQputCopyData(replication_->raw(), msg.data(), static_cast<int>(msg.size())) != 1 ||
       PQflush(replication_->raw()) < 0) {
     return replication_->ConnectionError(StrCat("standby status update for slot ", options_.slot));
   }
-  reported_ = acknowledged_;
+  reported_ = confirm;
   last_status_ = absl::Now();
   return absl::OkStatus();
 }

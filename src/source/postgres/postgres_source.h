@@ -87,16 +87,20 @@ class PostgresSource final : public ChangeSource {
   absl::Status MaybeSendStatus();
 
   absl::Status CreateSlot(Connection& sql);
-  absl::Status StartSnapshotOnly(const std::optional<SnapshotState>& state);
+  absl::Status StartSnapshotOnly(const std::optional<CaptureState>& state);
   absl::Status TakeFreshSnapshot(const SnapshotPlan& previous, Lsn stream_from);
   absl::Status StartSnapshot(SnapshotPlan plan, const std::string& snapshot_name, Lsn stream_from);
-  std::optional<SnapshotPlan> ResumablePlan(const std::optional<SnapshotState>& state, Lsn confirmed);
+  std::optional<SnapshotPlan> ResumablePlan(const std::optional<CaptureState>& state, Lsn confirmed);
   absl::StatusOr<std::vector<TableId>> PublishedTables(Connection& sql);
   bool MessagePrefixWanted(const std::string& prefix) const;
   bool TableWanted(const TableId& table) const;
+  absl::Status SaveState(bool completed, std::string progress);
+  Lsn Confirmable() const { return std::min(acknowledged_, recorded_.delivered); }
 
   PostgresSourceOptions options_;
   CaptureStateStore& state_;
+  CaptureState recorded_;  // what state_ holds for this slot
+  absl::Time last_recorded_ = absl::InfinitePast();
   std::string database_;
   std::unique_ptr<Connection> replication_;
   std::unique_ptr<Connection> sql_;  // ordinary session: heartbeats

@@ -6,16 +6,33 @@
 namespace cdc::kafka {
 namespace {
 
-// Record value: "done", or "started" followed by a newline and the progress.
-std::string EncodeState(const SnapshotState& state) {
-  if (state.completed) return "done";
-  return state.progress.empty() ? "started" : StrCat("started\n", state.progress);
+// Record value: "done" or "started"; then, on later lines, "delivered
+// <lsn>" and the snapshot progress (records of 0.1.0 have neither line, or
+// only the progress).
+std::string EncodeState(const CaptureState& state) {
+  std::string out = state.completed ? "done" : "started";
+  if (state.delivered.value != 0) StrAppend(&out, "\ndelivered ", state.delivered.ToString());
+  if (!state.progress.empty()) StrAppend(&out, "\n", state.progress);
+  return out;
 }
 
-SnapshotState DecodeState(std::string_view value) {
-  SnapshotState state;
-  state.completed = value == "done";
-  if (const size_t nl = value.find('\n'); nl != std::string_view::npos) state.progress = value.substr(nl + 1);
+CaptureState DecodeState(std::string_view value) {
+  CaptureState state;
+  size_t nl = value.find('\n');
+  state.completed = value.substr(0, nl) == "done";
+  if (nl == std::string_view::npos) return state;
+  std::string_view rest = value.substr(nl + 1);
+  constexpr std::string_view kDelivered = "delivered ";
+  if (rest.starts_with(kDelivered)) {
+    nl = rest.find('\n');
+    if (auto lsn = Lsn::Parse(rest.substr(kDelivered.size(), nl == std::string_view::npos ? std::string_view::npos
+                                                                                          : nl - kDelivered.size()));
+        lsn.ok()) {
+      state.delivered = *lsn;
+    }
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  state.progress = std::string(rest);
   return state;
 }
 
@@ -39,7 +56,7 @@ absl::StatusOr<std::unique_ptr<KafkaCaptureStateStore>> KafkaCaptureStateStore::
 
 KafkaCaptureStateStore::~KafkaCaptureStateStore() = default;
 
-absl::StatusOr<std::optional<SnapshotState>> KafkaCaptureStateStore::LoadSnapshot(const std::string& slot) {
+absl::StatusOr<std::optional<CaptureState>> KafkaCaptureStateStore::Load(const std::string& slot) {
   CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options_, {{"group.id", "cdcpipe-capture-state"},
                                                           {"enable.auto.commit", "false"},
                                                           {"enable.partition.eof", "true"}}));
@@ -57,7 +74,7 @@ absl::StatusOr<std::optional<SnapshotState>> KafkaCaptureStateStore::LoadSnapsho
     absl::SleepFor(absl::Milliseconds(200));
   }
   CDC_RETURN_IF_ERROR(st);
-  std::optional<SnapshotState> state;
+  std::optional<CaptureState> state;
   if (high == low) return state;
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(parts, topic_.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -86,11 +103,11 @@ absl::StatusOr<std::optional<SnapshotState>> KafkaCaptureStateStore::LoadSnapsho
   return absl::UnavailableError(StrCat("capture state topic ", topic_, " could not be read within 30 s"));
 }
 
-absl::Status KafkaCaptureStateStore::SaveSnapshot(const std::string& slot, const SnapshotState& state) {
+absl::Status KafkaCaptureStateStore::Save(const std::string& slot, const CaptureState& state) {
   return Write(slot, EncodeState(state));
 }
 
-absl::Status KafkaCaptureStateStore::ClearSnapshot(const std::string& slot) { return Write(slot, std::nullopt); }
+absl::Status KafkaCaptureStateStore::Clear(const std::string& slot) { return Write(slot, std::nullopt); }
 
 absl::Status KafkaCaptureStateStore::Write(const std::string& slot, std::optional<std::string> value) {
   rd_kafka_resp_err_t err = rd_kafka_producev(

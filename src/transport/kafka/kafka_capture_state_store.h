@@ -15,9 +15,9 @@ class KafkaCaptureStateStore final : public CaptureStateStore {
   static absl::StatusOr<std::unique_ptr<KafkaCaptureStateStore>> Create(const KafkaOptions& options,
                                                                        const std::string& topic);
   ~KafkaCaptureStateStore() override;
-  absl::StatusOr<std::optional<SnapshotState>> LoadSnapshot(const std::string& slot) override;
-  absl::Status SaveSnapshot(const std::string& slot, const SnapshotState& state) override;
-  absl::Status ClearSnapshot(const std::string& slot) override;
+  absl::StatusOr<std::optional<CaptureState>> Load(const std::string& slot) override;
+  absl::Status Save(const std::string& slot, const CaptureState& state) override;
+  absl::Status Clear(const std::string& slot) override;
 
  private:
   KafkaCaptureStateStore() = default;
