@@ -21,6 +21,7 @@ struct PostgresConfig {
   int snapshot_chunk_rows = 100000;
   // Debezium's message.key.columns: event key columns of chosen tables.
   std::map<TableId, std::vector<std::string>> message_key_columns;
+  std::string provide_transaction_metadata = "false";  // true | false
   std::vector<std::string> message_prefix_include;  // regexes
   std::vector<std::string> message_prefix_exclude;
   std::vector<std::string> table_include;  // regexes on schema.table; empty: all

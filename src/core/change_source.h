@@ -13,6 +13,7 @@ struct TransactionBegin {
   uint32_t xid = 0;
   Lsn final_lsn;  // LSN of the commit record
   int64_t commit_time_us = 0;
+  Lsn first_lsn;  // LSN of the transaction's first record (Debezium's transaction id)
 };
 
 /// End of a transaction. `end_lsn` is what the slot may be confirmed to once

@@ -19,6 +19,11 @@ class EventSerializer {
   /// value cannot be represented, naming table and column.
   virtual absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) = 0;
 
+  /// A streamed transaction begins / ends: its metadata records (if enabled)
+  /// go to `out`. Data events in between carry the transaction's block.
+  virtual void BeginTransaction(const TransactionBegin& begin) = 0;
+  virtual void EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) = 0;
+
   /// Appends the message(s) for a logical decoding message.
   virtual absl::Status SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) = 0;
 

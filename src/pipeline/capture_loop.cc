@@ -59,10 +59,14 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
   if (std::holds_alternative<TransactionBegin>(record) || std::holds_alternative<SnapshotBegin>(record)) {
     coordinator_.Begin();
     in_transaction_ = true;
+    if (auto* b = std::get_if<TransactionBegin>(&record)) serializer_.BeginTransaction(*b);
     return absl::OkStatus();
   }
   if (auto* c = std::get_if<TransactionCommit>(&record)) {
     in_transaction_ = false;
+    scratch_.clear();
+    serializer_.EndTransaction(*c, scratch_);
+    CDC_RETURN_IF_ERROR(PublishAll(scratch_, *stop_));  // END belongs to the transaction
     coordinator_.Commit(c->end_lsn);
     stats_.transactions += 1;
     return absl::OkStatus();

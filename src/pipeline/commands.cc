@@ -158,6 +158,7 @@ class Process {
         pc.hstore_handling_mode, pc.money_fraction_digits));
     debezium::SerializerOptions serializer_options{config_.kafka.topic_prefix, source_->database()};
     serializer_options.types = types;
+    serializer_options.transaction_metadata = pc.provide_transaction_metadata == "true";
     serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(std::move(serializer_options));
     kafka::KafkaPublisher::TopicCreator creator;
     if (broker_) {

@@ -107,6 +107,21 @@ def _(table, op, path, a, b):
     return op == "r" and path == "value.payload.source.snapshot" and ((a, b) in swaps or (b, a) in swaps)
 
 
+@known("D9 transaction END data_collections: Debezium lists a transactional message's collection as a Java "
+       "object name (LogicalDecodingMessageId@<hash>); cdcpipe leaves it out")
+def _(table, op, path, a, b):
+    if path != "value.payload.data_collections" or not isinstance(a, list) or not isinstance(b, list):
+        return False
+    return [e for e in a if "LogicalDecodingMessageId@" not in str(e.get("data_collection"))] == b
+
+
+@known("D10 transaction END id: Debezium writes it when the next transaction starts, with that one's first LSN; "
+       "cdcpipe at the commit, with the transaction's first LSN (as in its BEGIN)")
+def _(table, op, path, a, b):
+    return (table == "transaction" and path in ("key.payload.id", "value.payload.id") and isinstance(a, str)
+            and isinstance(b, str) and a.split(":")[0] == b.split(":")[0])
+
+
 @known("D4 source.txId of snapshot rows: cdcpipe null")
 def _(table, op, path, a, b):
     return op == "r" and path == "value.payload.source.txId" and isinstance(a, int) and b is None
@@ -198,6 +213,7 @@ class Env:
                 "heartbeat.interval.ms=1000",
                 # cdcpipe's own markers (heartbeats, verify) are logical decoding messages in this database.
                 "message.prefix.exclude.list=cdcpipe_.*",
+                "provide.transaction.metadata=true",
                 # One partition per topic, so the order of a topic is total.
                 "topic.creation.default.replication.factor=1",
                 "topic.creation.default.partitions=1",
@@ -370,6 +386,7 @@ def capture_config(env, prefix, slot, publication):
     tables: [{", ".join("public." + t for t in TABLES)}]
     snapshot: initial
     heartbeat_interval_ms: 1000
+    provide_transaction_metadata: "true"
 kafka:
   bootstrap_servers: "{env.bootstrap}"
   topic_prefix: {prefix}
@@ -432,6 +449,8 @@ def run_capture(env):
                  for t in TABLES}
     # Logical decoding messages (op m) of the workload.
     per_table["message"] = (read_topic(env.bootstrap, "A.message"), read_topic(env.bootstrap, "B.message"))
+    # Transaction metadata (BEGIN/END records).
+    per_table["transaction"] = (read_topic(env.bootstrap, "A.transaction"), read_topic(env.bootstrap, "B.transaction"))
     return per_table
 
 

@@ -154,6 +154,45 @@ TEST(DebeziumJson, SnapshotSequenceFullIdentityAndToastedBytesAsDebeziumWritesTh
   EXPECT_EQ((*r)->values[6].kind, Value::Kind::kUnchanged);
 }
 
+TEST(DebeziumJson, TransactionMetadataFramesEventsWithBeginAndEnd) {
+  SerializerOptions options{"shop", "app"};
+  options.transaction_metadata = true;
+  DebeziumJsonSerializer ser(options);
+  auto orders = Orders();
+  std::vector<OutgoingMessage> out;
+  // A transaction without events writes nothing.
+  ser.BeginTransaction(TransactionBegin{7, Lsn{900}, 1'000'000, Lsn{800}});
+  ser.EndTransaction(TransactionCommit{Lsn{900}, Lsn{950}, 1'000'000}, out);
+  EXPECT_TRUE(out.empty());
+
+  ser.BeginTransaction(TransactionBegin{8, Lsn{2000}, 5'000'000, Lsn{1000}});
+  for (int i = 0; i < 2; ++i) {
+    ChangeEvent e;
+    e.op = Op::kCreate;
+    e.table = orders;
+    e.after = Row{Datum::Text(std::to_string(i)), Datum::Text("1.50"), Datum::Null(), Datum::Null(), Datum::Null(),
+                  Datum::Text("t")};
+    e.version = {Lsn{2000}, Lsn{1000 + static_cast<uint64_t>(i) * 100}};
+    e.xid = 8;
+    ASSERT_TRUE(ser.Serialize(e, out).ok());
+  }
+  ser.EndTransaction(TransactionCommit{Lsn{2000}, Lsn{2050}, 5'000'000}, out);
+  ASSERT_EQ(out.size(), 4u);  // BEGIN, two events, END
+  EXPECT_EQ(out[0].topic, "shop.transaction");
+  auto begin = nlohmann::json::parse(*out[0].value)["payload"];
+  EXPECT_EQ(begin["status"], "BEGIN");
+  EXPECT_EQ(begin["id"], "8:1000");
+  auto second = nlohmann::json::parse(*out[2].value)["payload"]["transaction"];
+  EXPECT_EQ(second["id"], "8:1100");  // Debezium: the event's own LSN
+  EXPECT_EQ(second["total_order"], 2);
+  EXPECT_EQ(second["data_collection_order"], 2);
+  auto end = nlohmann::json::parse(*out[3].value)["payload"];
+  EXPECT_EQ(end["status"], "END");
+  EXPECT_EQ(end["event_count"], 2);
+  EXPECT_EQ(end["data_collections"][0]["data_collection"], orders->id.ToString());
+  EXPECT_EQ(end["ts_ms"], 5000);
+}
+
 TEST(DebeziumJson, KeylessAndRepeatedMessagesDecodeTheSame) {
   DebeziumJsonSerializer ser({"shop", "app"});
   auto table = Orders();

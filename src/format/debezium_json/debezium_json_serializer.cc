@@ -216,7 +216,8 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::KeyPayload(const TableEncodi
 
 absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding& enc, const ChangeEvent& e,
                                                              Op op, const Row* before, const Row* after,
-                                                             std::string& unchanged) const {
+                                                             std::string& unchanged,
+                                                             std::string_view transaction_block) const {
   std::string v;
   v.reserve(enc.envelope_schema.size() + 1024);
   v += enc.envelope_schema;
@@ -234,7 +235,9 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
                                e.snapshot ? e.version.commit_lsn.value : e.version.change_lsn.value,
                                enc.table->id.schema, enc.table->id.table,
                                e.snapshot ? std::nullopt : std::optional<int64_t>(e.xid)});
-  v += ",\"transaction\":null,\"op\":\"";
+  v += ",\"transaction\":";
+  v += transaction_block;
+  v += ",\"op\":\"";
   v.push_back(static_cast<char>(op));
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
   v += "\",\"ts_ms\":";
@@ -313,7 +316,10 @@ absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, 
                                m.transactional ? m.version.commit_lsn.value : m.version.change_lsn.value,
                                m.version.change_lsn.value, "", "",
                                m.transactional ? std::optional<int64_t>(m.xid) : std::nullopt});
-  v += ",\"transaction\":null,\"message\":{\"prefix\":";
+  v += ",\"transaction\":";
+  // Transactional messages count in their transaction, as Debezium does.
+  v += m.transactional ? TransactionBlock(TableId{}, m.version.change_lsn, out) : std::string("null");
+  v += ",\"message\":{\"prefix\":";
   json::AppendEscaped(v, m.prefix);
   v += ",\"content\":";
   json::AppendEscaped(v, Base64(m.content));
@@ -339,6 +345,90 @@ OutgoingMessage DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {
   return OutgoingMessage{"__debezium-heartbeat." + options_.topic_prefix, std::move(key), std::move(value), {}};
 }
 
+void DebeziumJsonSerializer::BeginTransaction(const TransactionBegin& begin) {
+  if (!options_.transaction_metadata) return;
+  tx_ = OpenTransaction{};
+  tx_.active = true;
+  tx_.xid = begin.xid;
+  tx_.id = StrCat(begin.xid, ":", begin.first_lsn.value);
+  tx_.ts_ms = begin.commit_time_us / 1000;
+}
+
+void DebeziumJsonSerializer::EndTransaction(const TransactionCommit&, std::vector<OutgoingMessage>& out) {
+  // Like Debezium, a transaction without events has no records at all.
+  if (tx_.active && tx_.begun) out.push_back(TransactionRecord(/*end=*/true));
+  tx_ = OpenTransaction{};
+}
+
+std::string DebeziumJsonSerializer::TransactionBlock(const TableId& table, Lsn lsn, std::vector<OutgoingMessage>& out) {
+  if (!tx_.active) return "null";
+  if (!tx_.begun) {
+    out.push_back(TransactionRecord(/*end=*/false));
+    tx_.begun = true;
+  }
+  // Messages (no table) count under "", which data_collections leaves out.
+  const int64_t in_table = ++tx_.per_table[table.table.empty() ? std::string() : table.ToString()];
+  // Debezium names the transaction in each event by the event's own LSN.
+  std::string block = "{\"id\":\"";
+  json::AppendInt(block, tx_.xid);
+  block += ":";
+  json::AppendInt(block, lsn.value);
+  block += "\"";
+  block += ",\"total_order\":";
+  json::AppendInt(block, ++tx_.total);
+  block += ",\"data_collection_order\":";
+  json::AppendInt(block, in_table);
+  block += "}";
+  return block;
+}
+
+OutgoingMessage DebeziumJsonSerializer::TransactionRecord(bool end) const {
+  std::string key =
+      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"}],"
+      "\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataKey\",\"version\":1},"
+      "\"payload\":{\"id\":";
+  json::AppendEscaped(key, tx_.id);
+  key += "}}";
+  std::string v =
+      "{\"schema\":{\"type\":\"struct\",\"fields\":["
+      "{\"type\":\"string\",\"optional\":false,\"field\":\"status\"},"
+      "{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
+      "{\"type\":\"int64\",\"optional\":true,\"field\":\"event_count\"},"
+      "{\"type\":\"array\",\"items\":{\"type\":\"struct\",\"fields\":["
+      "{\"type\":\"string\",\"optional\":false,\"field\":\"data_collection\"},"
+      "{\"type\":\"int64\",\"optional\":false,\"field\":\"event_count\"}],"
+      "\"optional\":true,\"name\":\"event.collection\",\"version\":1},\"optional\":true,\"field\":\"data_collections\"},"
+      "{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
+      "\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataValue\",\"version\":1},"
+      "\"payload\":{\"status\":";
+  v += end ? "\"END\"" : "\"BEGIN\"";
+  v += ",\"id\":";
+  json::AppendEscaped(v, tx_.id);
+  if (end) {
+    v += ",\"event_count\":";
+    json::AppendInt(v, tx_.total);
+    v += ",\"data_collections\":[";
+    bool first = true;
+    for (const auto& [table, count] : tx_.per_table) {
+      if (table.empty()) continue;  // logical decoding messages (docs/debezium-compatibility.md)
+      if (!first) v += ",";
+      first = false;
+      v += "{\"data_collection\":";
+      json::AppendEscaped(v, table);
+      v += ",\"event_count\":";
+      json::AppendInt(v, count);
+      v += "}";
+    }
+    v += "]";
+  } else {
+    v += ",\"event_count\":null,\"data_collections\":null";
+  }
+  v += ",\"ts_ms\":";
+  json::AppendInt(v, tx_.ts_ms);
+  v += "}}";
+  return OutgoingMessage{StrCat(options_.topic_prefix, ".transaction"), std::move(key), std::move(v), {}};
+}
+
 absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector<OutgoingMessage>& out) {
   if (!e.table) return absl::InvalidArgumentError("change event without a table");
   const TableEncoding& enc = EncodingFor(e.table);
@@ -350,7 +440,8 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
     std::string unchanged;
     const Row& key_row = after ? *after : *before;
     CDC_ASSIGN_OR_RETURN(auto key, Key(enc, key_row));
-    CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, op, before, after, unchanged));
+    const std::string block = e.snapshot ? "null" : TransactionBlock(e.table->id, e.version.change_lsn, out);
+    CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, op, before, after, unchanged, block));
     OutgoingMessage m{enc.topic, key, std::move(value), {}};
     if (key_header) m.headers.push_back(*key_header);
     if (!unchanged.empty()) m.headers.emplace_back(kUnchangedColumnsHeader, std::move(unchanged));
@@ -371,7 +462,8 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
     case Op::kTruncate: {
       // Debezium: null key, no before/after; every row of the table goes.
       std::string unchanged;
-      CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, Op::kTruncate, nullptr, nullptr, unchanged));
+      const std::string block = TransactionBlock(e.table->id, e.version.change_lsn, out);
+      CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, Op::kTruncate, nullptr, nullptr, unchanged, block));
       out.push_back(OutgoingMessage{enc.topic, std::nullopt, std::move(value), {}});
       return absl::OkStatus();
     }

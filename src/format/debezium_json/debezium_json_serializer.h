@@ -14,6 +14,9 @@ struct SerializerOptions {
   std::string database;  // source.db
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   TypeMappingOptions types = {};
+  /// Debezium's provide.transaction.metadata: BEGIN/END records on
+  /// <prefix>.transaction and a `transaction` block in each streamed event.
+  bool transaction_metadata = false;
 };
 
 /// Header listing the columns whose value was not sent (unchanged TOAST),
@@ -34,6 +37,8 @@ class DebeziumJsonSerializer final : public EventSerializer {
   absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) override;
   /// Debezium's op m record on <prefix>.message, keyed by the prefix.
   absl::Status SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) override;
+  void BeginTransaction(const TransactionBegin& begin) override;
+  void EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) override;
   /// Debezium's heartbeat record on __debezium-heartbeat.<prefix> (spec/02 §7).
   OutgoingMessage Heartbeat(int64_t ts_ms) override;
 
@@ -49,9 +54,24 @@ class DebeziumJsonSerializer final : public EventSerializer {
   /// The key's payload alone, e.g. {"id":1} (no schema).
   absl::StatusOr<std::string> KeyPayload(const TableEncoding& enc, const Row& row) const;
   absl::StatusOr<std::string> Envelope(const TableEncoding& enc, const ChangeEvent& e, Op op,
-                                       const Row* before, const Row* after, std::string& unchanged) const;
+                                       const Row* before, const Row* after, std::string& unchanged,
+                                       std::string_view transaction_block) const;
 
   struct SourceFields;
+  // The streamed transaction in progress (transaction_metadata).
+  struct OpenTransaction {
+    bool active = false;
+    bool begun = false;  // its BEGIN record was emitted (at its first event)
+    uint32_t xid = 0;
+    std::string id;      // "<txId>:<first LSN>" of the BEGIN and END records
+    int64_t ts_ms = 0;
+    int64_t total = 0;
+    std::map<std::string, int64_t> per_table;  // schema.table -> events
+  };
+  /// The `transaction` block for one more event of `table` (or "null").
+  std::string TransactionBlock(const TableId& table, Lsn lsn, std::vector<OutgoingMessage>& out);
+  OutgoingMessage TransactionRecord(bool end) const;
+  OpenTransaction tx_;
   void AppendSource(std::string& v, const SourceFields& f) const;
 
   SerializerOptions options_;

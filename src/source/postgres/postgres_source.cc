@@ -354,7 +354,8 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
   if (auto* m = std::get_if<BeginMessage>(&message)) {
     in_transaction_ = true;
     transaction_ = *m;
-    return SourceRecord{TransactionBegin{m->xid, m->final_lsn, m->commit_time + kPgEpochOffsetUs}};
+    // The Begin frame is sent at the transaction's first LSN.
+    return SourceRecord{TransactionBegin{m->xid, m->final_lsn, m->commit_time + kPgEpochOffsetUs, data.data_start}};
   }
   if (auto* m = std::get_if<CommitMessage>(&message)) {
     in_transaction_ = false;
