@@ -1,6 +1,8 @@
 #include "core/strings.h"
 #include "sink/duckdb/duckdb_sink.h"
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/log.h"
@@ -64,7 +66,7 @@ std::string ColumnDefinitions(const WarehouseTable& table, std::string_view extr
 /// What the sink knows of one target table: its columns, and the staging
 /// table and MERGE statement for the current event schema.
 struct DuckDbSink::TableState {
-  std::set<std::string> target_columns;
+  std::map<std::string, std::string> target_columns;  // name -> DuckDB's type name
   std::shared_ptr<const WarehouseTable> schema;  // the event schema the staging table matches
   std::string staging;                            // temp table name
   std::string merge_sql;
@@ -104,6 +106,55 @@ absl::StatusOr<OffsetMap> DuckDbSink::CommittedOffsets(const std::string& stream
   return out;
 }
 
+namespace {
+
+// Integer types by width; 0: not an integer type.
+int IntegerRank(std::string_view t) {
+  if (t == "TINYINT") return 1;
+  if (t == "SMALLINT") return 2;
+  if (t == "INTEGER") return 3;
+  if (t == "BIGINT") return 4;
+  if (t == "HUGEINT") return 5;
+  return 0;
+}
+
+// Decimal digits an integer type needs.
+int IntegerDigits(int rank) { return rank == 1 ? 3 : rank == 2 ? 5 : rank == 3 ? 10 : rank == 4 ? 19 : 39; }
+
+bool ParseDecimal(std::string_view t, int& precision, int& scale) {
+  return std::sscanf(std::string(t).c_str(), "DECIMAL(%d,%d)", &precision, &scale) == 2;
+}
+
+}  // namespace
+
+bool TypeHolds(std::string_view wide, std::string_view narrow) {
+  if (wide == narrow || wide == "VARCHAR") return true;
+  if (wide.ends_with("[]") && narrow.ends_with("[]")) {
+    return TypeHolds(wide.substr(0, wide.size() - 2), narrow.substr(0, narrow.size() - 2));
+  }
+  const int wide_int = IntegerRank(wide), narrow_int = IntegerRank(narrow);
+  if (wide_int && narrow_int) return wide_int >= narrow_int;
+  if (wide == "DOUBLE") return narrow == "FLOAT" || (narrow_int && narrow_int <= 3);  // exact below 2^53
+  int p = 0, s = 0;
+  if (ParseDecimal(wide, p, s)) {
+    if (narrow_int) return p - s >= IntegerDigits(narrow_int);
+    int p2 = 0, s2 = 0;
+    return ParseDecimal(narrow, p2, s2) && s >= s2 && p - s >= p2 - s2;
+  }
+  return false;
+}
+
+absl::StatusOr<std::string> DuckDbSink::CanonicalType(const std::string& type) {
+  auto it = canonical_types_.find(type);
+  if (it != canonical_types_.end()) return it->second;
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT typeof(CAST(NULL AS ", type, "))"), StrCat("type ", type), r));
+  char* name = duckdb_value_varchar(r.get(), 0, 0);
+  std::string canonical = name ? name : type;
+  duckdb_free(name);
+  return canonical_types_[type] = canonical;
+}
+
 absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable& table) {
   auto& slot = tables_[table.id];
   const std::string target = Qualified(table.id);
@@ -115,13 +166,15 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
                                              ColumnDefinitions(table, "_cdc_loaded_at TIMESTAMPTZ, _cdc_deleted BOOLEAN"),
                                              ")"), ctx));
     QueryResult r;
-    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT column_name FROM information_schema.columns WHERE table_schema = ",
-                                                 QuoteLiteral(table.id.schema), " AND table_name = ",
-                                                 QuoteLiteral(table.id.table)), ctx, r));
+    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT column_name, data_type FROM information_schema.columns "
+                                           "WHERE table_schema = ", QuoteLiteral(table.id.schema), " AND table_name = ",
+                                           QuoteLiteral(table.id.table)), ctx, r));
     for (idx_t i = 0; i < duckdb_row_count(r.get()); ++i) {
       char* name = duckdb_value_varchar(r.get(), 0, i);
-      slot->target_columns.insert(name);
+      char* type = duckdb_value_varchar(r.get(), 1, i);
+      slot->target_columns[name] = type;
       duckdb_free(name);
+      duckdb_free(type);
     }
     QueryResult t;
     CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT lsn, seq FROM _cdc_truncations WHERE table_schema = ",
@@ -137,11 +190,28 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   // A new event schema: add columns the target lacks (dropped source columns
   // stay and become null), then rebuild the staging table and the MERGE.
   for (const auto& c : table.columns) {
-    if (st->target_columns.contains(c.name)) continue;
-    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("ALTER TABLE ", target, " ADD COLUMN ", QuoteIdent(c.name), " ",
-                                                   DuckDbType(c)), ctx));
-    st->target_columns.insert(c.name);
-    log::Info("sink", "added column", {{"table", table.id.ToString()}, {"column", c.name}, {"type", DuckDbType(c)}});
+    CDC_ASSIGN_OR_RETURN(std::string type, CanonicalType(DuckDbType(c)));
+    auto existing = st->target_columns.find(c.name);
+    if (existing == st->target_columns.end()) {
+      CDC_RETURN_IF_ERROR(con_->Execute(StrCat("ALTER TABLE ", target, " ADD COLUMN ", QuoteIdent(c.name), " ", type), ctx));
+      st->target_columns[c.name] = type;
+      log::Info("sink", "added column", {{"table", table.id.ToString()}, {"column", c.name}, {"type", type}});
+      continue;
+    }
+    // The column holds these values already (the same type, or events older
+    // than a widening replayed).
+    if (TypeHolds(existing->second, type)) continue;
+    if (!TypeHolds(type, existing->second)) {
+      return absl::FailedPreconditionError(StrCat(
+          ctx, ": column ", c.name, " changed from ", existing->second, " to ", type,
+          ", which cannot hold every value it held; nothing was applied. Convert the warehouse column by hand "
+          "(ALTER TABLE ... ALTER COLUMN ... TYPE ...) or rebuild the table, then restart load"));
+    }
+    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("ALTER TABLE ", target, " ALTER COLUMN ", QuoteIdent(c.name), " TYPE ",
+                                             type), ctx));
+    log::Info("sink", "widened column", {{"table", table.id.ToString()}, {"column", c.name},
+                                         {"from", existing->second}, {"to", type}});
+    existing->second = type;
   }
   if (!st->staging.empty()) CDC_RETURN_IF_ERROR(con_->Execute("DROP TABLE IF EXISTS temp." + st->staging, ctx));
   st->staging = StrCat("_cdc_stage_", tables_.size(), "_", ++st->staging_generation);
@@ -160,7 +230,7 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   }
   // Columns the source dropped stay in the warehouse and become null for
   // rows changed after the drop.
-  for (const std::string& existing : st->target_columns) {
+  for (const auto& [existing, existing_type] : st->target_columns) {
     if (IsCdcColumn(existing)) continue;
     bool in_event = false;
     for (const auto& c : table.columns) in_event = in_event || c.name == existing;

@@ -33,6 +33,9 @@ class DuckDbSink final : public Sink {
   DuckDbSink(std::shared_ptr<Database> db, std::unique_ptr<Connection> con, DuckDbSinkOptions options);
   struct TableState;
   absl::StatusOr<TableState*> Prepare(const WarehouseTable& table);
+  /// DuckDB's own name for a type (as information_schema shows it).
+  absl::StatusOr<std::string> CanonicalType(const std::string& type);
+  std::map<std::string, std::string> canonical_types_;
   absl::Status ApplyTable(const TableBatch& batch);
   absl::Status ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
                                   const OffsetMap& next_offsets);
@@ -42,6 +45,12 @@ class DuckDbSink final : public Sink {
   DuckDbSinkOptions options_;
   std::map<TableId, std::unique_ptr<TableState>> tables_;
 };
+
+/// Whether a column of DuckDB type `wide` holds every value of type `narrow`
+/// exactly (type names as DuckDB prints them, e.g. "DECIMAL(12,2)"): the
+/// widenings load applies by itself (int -> bigint, numeric precision up,
+/// float -> double, anything -> VARCHAR).
+bool TypeHolds(std::string_view wide, std::string_view narrow);
 
 /// The warehouse side of `verify`: checksums of DuckDB tables (live rows
 /// only in soft-delete mode). Thread-safe: a connection per call.

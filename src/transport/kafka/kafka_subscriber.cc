@@ -78,6 +78,7 @@ void KafkaSubscriber::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 absl::Status KafkaSubscriber::Subscribe(const std::vector<std::string>& topics, AssignHandler on_assign,
                                         RevokeHandler on_revoke) {
   topics_ = topics;
+  subscribed_.store(true, std::memory_order_release);  // topics_ is read by other threads from now on
   on_assign_ = std::move(on_assign);
   on_revoke_ = std::move(on_revoke);
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
@@ -141,6 +142,8 @@ absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
 }
 
 absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartitions() {
+  // Before Subscribe nothing is owned yet, yet nothing would count as unowned.
+  if (!subscribed_.load(std::memory_order_acquire)) return absl::UnavailableError("not subscribed yet");
   const rd_kafka_metadata_t* md = nullptr;
   CDC_RETURN_IF_ERROR(StatusFromKafkaError(rd_kafka_metadata(rk_.get(), 1, nullptr, &md, 5000), "topic metadata"));
   std::optional<std::regex> pattern;

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <string>
 
 #include "core/subscriber.h"
@@ -36,6 +37,7 @@ class KafkaSubscriber final : public Subscriber {
   absl::Status rebalance_error_;
   bool closed_ = false;
   std::vector<std::string> topics_;  // names, or one regex starting with ^
+  std::atomic<bool> subscribed_{false};
 };
 
 }  // namespace cdc::kafka

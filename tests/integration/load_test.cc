@@ -1,0 +1,159 @@
+// load on its own against topics on a real Kafka broker: killed at random
+// moments, and run twice over the same topics into separate warehouses.
+#include <signal.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace cdc::testing {
+namespace {
+
+constexpr const char* kTables = R"sql(
+CREATE TABLE accounts (id integer PRIMARY KEY, owner text, balance numeric(14,2), updated timestamptz);
+CREATE TABLE moves (id bigint PRIMARY KEY, account integer, amount numeric(14,2));
+INSERT INTO accounts SELECT g, 'owner ' || g, g * 10, now() FROM generate_series(1, 2000) g;
+)sql";
+
+// A steady mixed workload until `stop`.
+void Workload(const std::string& dsn, std::atomic<bool>& stop, std::atomic<int>& done) {
+  Pg w(dsn);
+  for (int i = 0; !stop; ++i) {
+    const std::string a = std::to_string(1 + i % 2000);
+    w.Exec("BEGIN; UPDATE accounts SET balance = balance + 1, updated = now() WHERE id = " + a +
+           "; INSERT INTO moves VALUES (" + std::to_string(i) + ", " + a + ", 1); COMMIT;");
+    if (i % 7 == 0) w.Exec("DELETE FROM moves WHERE id = " + std::to_string(i / 2));
+    if (i % 50 == 0) w.Exec("INSERT INTO accounts VALUES (" + std::to_string(100000 + i) + ", 'new', 0, now())");
+    done = i;
+  }
+}
+
+std::unique_ptr<Child> Load(const PipelineFiles& f, const std::string& tag) {
+  return std::make_unique<Child>(std::vector<std::string>{CdcpipeBinary(), "load", "-c", f.config},
+                                 f.dir + "/load-" + tag + ".log");
+}
+
+TEST(Load, SigkillAtRandomMomentsThenVerifyPasses) {
+  const std::string name = "load_kill";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  {
+    Pg pg(dsn);
+    pg.Exec(kTables);
+  }
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap);
+  Child capture({CdcpipeBinary(), "capture", "-c", f.config, "--http-listen", ""}, f.dir + "/capture.log");
+  std::atomic<bool> stop{false};
+  std::atomic<int> done{0};
+  std::thread workload([&] { Workload(dsn, stop, done); });
+  std::mt19937 rng(20261124);
+  std::uniform_int_distribution<int> pause_ms(200, 2500);
+  for (int round = 0; round < 5; ++round) {
+    auto load = Load(f, std::to_string(round));
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    load->Signal(SIGKILL);
+    EXPECT_EQ(load->Wait(30), 128 + SIGKILL) << ReadFile(load->log());
+  }
+  stop = true;
+  workload.join();
+  EXPECT_GT(done, 200) << "the workload was too short to overlap the kills";
+  auto last = Load(f, "last");
+  std::string out;
+  EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 180 -c " + f.config + " 2>&1", &out), 0)
+      << out << ReadFile(last->log());
+  last->Signal(SIGTERM);
+  EXPECT_EQ(last->Wait(60), 0) << ReadFile(last->log());
+  capture.Signal(SIGTERM);
+  EXPECT_EQ(capture.Wait(60), 0) << ReadFile(capture.log());
+}
+
+TEST(Load, TheSameTopicsLoadedTwiceGiveTheSameWarehouse) {
+  const std::string name = "load_twice";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  {
+    Pg pg(dsn);
+    pg.Exec(kTables);
+  }
+  PipelineFiles first = WriteConfig(name, dsn, Services::Get().bootstrap);
+  Child capture({CdcpipeBinary(), "capture", "-c", first.config, "--http-listen", ""}, first.dir + "/capture.log");
+  std::atomic<bool> stop{false};
+  std::atomic<int> done{0};
+  std::thread workload([&] { Workload(dsn, stop, done); });
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  stop = true;
+  workload.join();
+  auto load1 = Load(first, "1");
+  std::string out;
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 180 -c " + first.config + " 2>&1", &out), 0) << out;
+  load1->Signal(SIGTERM);
+  ASSERT_EQ(load1->Wait(60), 0);
+  capture.Signal(SIGTERM);
+  ASSERT_EQ(capture.Wait(60), 0);
+
+  // A second loader, its own consumer group and warehouse, same topics.
+  PipelineFiles second = WriteConfig(name + "_again", dsn, Services::Get().bootstrap);
+  ASSERT_EQ(Shell("sed -i 's/topic_prefix: " + name + "_again/topic_prefix: " + name + "/' " + second.config), 0);
+  auto load2 = Load(second, "2");
+  // Without capture, nothing confirms the slot: wait for load to drain instead.
+  for (int i = 0; i < 600; ++i) {
+    std::string progress;
+    Shell("curl -s http://" + second.http + "/v1/progress", &progress);
+    if (progress.find("\"lag\":0") != std::string::npos && progress.find("\"unowned\":0") != std::string::npos &&
+        progress.find("\"assigned\":0") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  load2->Signal(SIGTERM);
+  ASSERT_EQ(load2->Wait(60), 0) << ReadFile(load2->log());
+  Duck a(first.duckdb);
+  const std::string q1 = "SELECT count(*) || ':' || sum(hash(id, owner, balance, updated)) FROM public.accounts";
+  const std::string q2 = "SELECT count(*) || ':' || sum(hash(id, account, amount)) FROM public.moves";
+  const std::string a1 = a.Scalar(q1), a2 = a.Scalar(q2);
+  Duck b(second.duckdb);
+  EXPECT_EQ(b.Scalar(q1), a1);
+  EXPECT_EQ(b.Scalar(q2), a2);
+  EXPECT_NE(a1, "");
+}
+
+TEST(Load, WideningTypeChangesAreAppliedAndIncompatibleOnesStopWithoutApplying) {
+  const std::string name = "load_widen";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE w (id integer PRIMARY KEY, n integer, price numeric(10,2), f real, code varchar(5));"
+          "INSERT INTO w VALUES (1, 1, 1.25, 1.5, 'abc')");
+  PipelineFiles f = WriteConfig(name, dsn, "embedded");
+  std::string out;
+  {
+    Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run-1.log");
+    ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+    pg.Exec("ALTER TABLE w ALTER COLUMN n TYPE bigint, ALTER COLUMN price TYPE numeric(20,4),"
+            "  ALTER COLUMN f TYPE double precision, ALTER COLUMN code TYPE varchar(50);"
+            "INSERT INTO w VALUES (2, 9000000000, 1234567890123.4567, 0.1, 'a longer code than before')");
+    ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0)
+        << out << ReadFile(run.log());
+    EXPECT_NE(ReadFile(run.log()).find("widened column"), std::string::npos);
+    run.Signal(SIGTERM);
+    ASSERT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  }
+  {
+    Duck duck(f.duckdb);
+    EXPECT_EQ(duck.Scalar("SELECT typeof(n) FROM public.w LIMIT 1"), "BIGINT");
+    EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.w LIMIT 1"), "DECIMAL(20,4)");
+    EXPECT_EQ(duck.Scalar("SELECT CAST(price AS VARCHAR) FROM public.w WHERE id = 1"), "1.2500");
+    EXPECT_EQ(duck.Scalar("SELECT n FROM public.w WHERE id = 2"), "9000000000");
+  }
+  // Fewer integer digits: the warehouse column cannot take it by itself.
+  pg.Exec("DELETE FROM w WHERE id = 2; ALTER TABLE w ALTER COLUMN price TYPE numeric(10,6);"
+          "INSERT INTO w VALUES (3, 3, 1.123456, 1, 'x')");
+  EXPECT_EQ(Shell("timeout 120 " + CdcpipeBinary() + " run -c " + f.config + " 2>&1", &out), 1) << out;
+  EXPECT_NE(out.find("column price changed from DECIMAL(20,4) to DECIMAL(10,6)"), std::string::npos) << out;
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.w WHERE id = 3"), "0");  // nothing applied
+}
+
+}  // namespace
+}  // namespace cdc::testing
