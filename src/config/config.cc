@@ -284,6 +284,8 @@ const std::vector<Setting>& Settings() {
        String([](Config& c) -> std::string& { return c.sink.duckdb_path; })},
       {"sink.batch.max_rows", Kind::kInt, "20000", "rows per warehouse transaction at most", false,
        Int([](Config& c) -> int& { return c.sink.batch_max_rows; }, 1, 10000000)},
+      {"sink.batch.max_mb", Kind::kInt, "64", "Kafka message MiB (keys + values) per warehouse transaction at most",
+       false, Int([](Config& c) -> int& { return c.sink.batch_max_mb; }, 1, 4096)},
       {"sink.batch.max_ms", Kind::kInt, "500", "longest wait before a batch is applied", false,
        Int([](Config& c) -> int& { return c.sink.batch_max_ms; }, 1, 3600000)},
       {"sink.delete_mode", Kind::kString, "hard", "hard: delete rows; soft: keep them with _cdc_deleted = true", false,

@@ -226,6 +226,7 @@ class Process {
     lo.topics = config_.load.topics;
     if (lo.topics.empty()) lo.topics = {StrCat("^", EscapeRegex(config_.kafka.topic_prefix), "\\.[^.]+\\.[^.]+$")};
     lo.batch_max_rows = static_cast<size_t>(config_.sink.batch_max_rows);
+    lo.batch_max_bytes = static_cast<size_t>(config_.sink.batch_max_mb) << 20;
     lo.batch_max_ms = config_.sink.batch_max_ms;
     if (broker_) {
       // Offsets of an earlier embedded broker mean nothing to this one.

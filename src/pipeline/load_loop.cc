@@ -37,6 +37,7 @@ absl::Status LoadLoop::Flush() {
   pending_source_ts_ms_.clear();
   log::Debug("load", "batch applied", {{"rows", rows}, {"partitions", pending_offsets_.size()}});
   pending_offsets_.clear();
+  pending_bytes_ = 0;
   return absl::OkStatus();
 }
 
@@ -116,9 +117,10 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
         batch_.Add(std::move(**change));
       }
       pending_offsets_[message->source] = message->offset + 1;
+      pending_bytes_ += (message->key ? message->key->size() : 0) + (message->value ? message->value->size() : 0);
     }
     if (!pending_offsets_.empty() &&
-        (batch_.rows() >= options_.batch_max_rows ||
+        (batch_.rows() >= options_.batch_max_rows || pending_bytes_ >= options_.batch_max_bytes ||
          absl::Now() - batch_start >= absl::Milliseconds(options_.batch_max_ms))) {
       CDC_RETURN_IF_ERROR(Flush());
     }

@@ -20,6 +20,7 @@ struct LoadOptions {
   bool trust_stored_offsets = true; // false for a non-durable (embedded) broker
   size_t batch_max_rows = 20000;
   int batch_max_ms = 500;
+  size_t batch_max_bytes = 64 << 20;  // Kafka message bytes (keys + values) per batch
 };
 
 struct LoadStats {
@@ -64,6 +65,7 @@ class LoadLoop {
   std::function<void(const OffsetMap&)> on_committed_;
   Batch batch_;
   OffsetMap pending_offsets_;  // next offsets covered by batch_
+  size_t pending_bytes_ = 0;   // Kafka message bytes behind batch_
   std::vector<int64_t> pending_source_ts_ms_;  // source commit time of each change in batch_
   std::mutex committed_mu_;
   OffsetMap committed_;        // next offsets applied, per assigned partition

@@ -155,5 +155,25 @@ TEST(Load, WideningTypeChangesAreAppliedAndIncompatibleOnesStopWithoutApplying) 
   EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.w WHERE id = 3"), "0");  // nothing applied
 }
 
+TEST(Load, BatchesAreCutByBytes) {
+  const std::string name = "load_bytes";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE b (id integer PRIMARY KEY, pad text)");
+  // Rows and time limits far away: only max_mb cuts batches.
+  PipelineFiles f = WriteConfig(name, dsn, "embedded");
+  ASSERT_EQ(Shell("sed -i 's/max_rows: 5000/max_rows: 1000000/; s/max_ms: 100/max_ms: 2000\\n    max_mb: 1/' " + f.config), 0);
+  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  std::string out;
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  // About 8 MB of events: 4000 rows of 2 KB.
+  pg.Exec("INSERT INTO b SELECT g, repeat('x', 2000) FROM generate_series(1, 4000) g");
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(Shell("curl -s http://" + f.http + "/metrics | grep '^cdcpipe_load_batches_total' | awk '{print $2}'", &out), 0);
+  EXPECT_GE(std::stoi(out), 8) << out;
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+}
+
 }  // namespace
 }  // namespace cdc::testing
