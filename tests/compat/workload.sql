@@ -21,6 +21,11 @@ CREATE TABLE toasty (id int PRIMARY KEY, small int, big text, blob bytea);
 ALTER TABLE toasty ALTER COLUMN big SET STORAGE EXTERNAL, ALTER COLUMN blob SET STORAGE EXTERNAL;
 CREATE TABLE composite (a int, b text, v int, PRIMARY KEY (a, b));
 CREATE TABLE marker (id int PRIMARY KEY, phase text);
+-- Interleaved transactions (stream section): a transaction whose first
+-- change precedes another transaction's changes in the WAL but that commits
+-- after it. dblink runs the other transaction in a second session.
+CREATE TABLE txorder (id int PRIMARY KEY, v text);
+CREATE EXTENSION IF NOT EXISTS dblink;
 
 INSERT INTO types VALUES
   (1, true, 1, 10000000000, 1.5, 2.25, 123.45, 3.14159, 'hello', 'varchar', 'ab', '\xdeadbeef',
@@ -38,6 +43,7 @@ INSERT INTO toasty SELECT 1, 1, string_agg(md5(g::text), ''), decode(string_agg(
   FROM generate_series(1, 400) g;
 INSERT INTO composite VALUES (1, 'a', 10), (1, 'b', 20);
 INSERT INTO marker VALUES (1, 'snapshot');
+INSERT INTO txorder VALUES (1, 'snapshot'), (2, 'snapshot');
 
 -- @@ stream
 SET TIME ZONE 'UTC';
@@ -71,4 +77,12 @@ SELECT pg_logical_emit_message(true, 'app.audit', 'transactional: é ''quoted'''
 UPDATE composite SET v = v + 1;
 COMMIT;
 SELECT pg_logical_emit_message(false, 'app.notice', E'\\x00ff'::bytea);
+-- T2 writes first (lowest LSN) but commits last; T1 commits in between.
+-- Key 2 is changed by T1 then by T2: the warehouse must end with T2's value.
+BEGIN;
+UPDATE txorder SET v = 'T2 first' WHERE id = 1;
+SELECT dblink_exec('host=127.0.0.1 port=' || current_setting('port') || ' user=postgres dbname=' || current_database(),
+                   'UPDATE txorder SET v = ''T1'' WHERE id = 2');
+UPDATE txorder SET v = 'T2 last' WHERE id = 2;
+COMMIT;
 INSERT INTO marker VALUES (2, 'stream');
