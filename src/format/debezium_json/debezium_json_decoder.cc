@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -37,6 +38,7 @@ enum class Encoding : uint8_t {
   kPoint,           // {x, y, wkb, srid}
   kArray,           // JSON array of the element's encoding
   kJsonText,        // a JSON object/array kept as its text (Connect map)
+  kInferred,        // no schema (schemas.enable=false): by the JSON value's kind
 };
 
 struct FieldDecoding {
@@ -216,11 +218,31 @@ absl::StatusOr<Value> IsoIntervalValue(std::string_view s) {
 
 struct DecodeContext {
   std::string_view placeholder;
+  std::string_view placeholder_base64;  // how a bytes column carries it
   std::atomic<uint64_t>* lossy;
   void Lossy() const {
     if (lossy) lossy->fetch_add(1, std::memory_order_relaxed);
   }
 };
+
+// Debezium's unchanged-TOAST placeholder in an array column
+// (UnchangedToastedPlaceholder, spec/02 §6): a one-element array of the
+// placeholder (text-like and bytea arrays), or the placeholder's bytes as
+// numbers (int4[], int8[], date[]).
+bool IsPlaceholderArray(simdjson::dom::array items, const DecodeContext& ctx) {
+  const size_t n = items.size();
+  if (n == 1) {
+    std::string_view s;
+    if (items.at(0).get(s) == simdjson::SUCCESS) return s == ctx.placeholder || s == ctx.placeholder_base64;
+  }
+  if (n != ctx.placeholder.size()) return false;
+  size_t i = 0;
+  for (element item : items) {
+    int64_t b;
+    if (item.get(b) != simdjson::SUCCESS || b != static_cast<unsigned char>(ctx.placeholder[i++])) return false;
+  }
+  return true;
+}
 
 Value WideDecimal(std::string text, const FieldDecoding& f, const DecodeContext& ctx) {
   if (!f.to_double) return Value::Text(std::move(text));
@@ -228,11 +250,86 @@ Value WideDecimal(std::string text, const FieldDecoding& f, const DecodeContext&
   return Value::Double(std::strtod(text.c_str(), nullptr));
 }
 
+bool IsVariableScaleDecimal(element v) {
+  int64_t scale;
+  std::string_view b64;
+  return v.is_object() && v.get_object().value_unsafe().size() == 2 && v["scale"].get(scale) == simdjson::SUCCESS &&
+         v["value"].get(b64) == simdjson::SUCCESS;
+}
+
+// Without a schema a column's type is the kind of its first non-null JSON
+// value (docs/debezium-compatibility.md, "Without schemas"): what the value
+// means (days, µs, base64 decimals) is not in the message.
+ColumnType InferredType(element v) {
+  switch (v.type()) {
+    case simdjson::dom::element_type::BOOL: return ColumnType::kBoolean;
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64: return ColumnType::kInt64;
+    case simdjson::dom::element_type::DOUBLE: return ColumnType::kDouble;
+    case simdjson::dom::element_type::OBJECT: return IsVariableScaleDecimal(v) ? ColumnType::kText : ColumnType::kJson;
+    case simdjson::dom::element_type::ARRAY: return ColumnType::kJson;
+    default: return ColumnType::kText;  // strings, and columns seen only as null
+  }
+}
+
+// A schemaless value as a value of the column's inferred type.
+absl::StatusOr<Value> InferredValue(element v, ColumnType type, const DecodeContext& ctx) {
+  switch (v.type()) {
+    case simdjson::dom::element_type::BOOL: {
+      const bool b = v.get_bool().value_unsafe();
+      return type == ColumnType::kText ? Value::Text(b ? "true" : "false") : Value::Bool(b);
+    }
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64: {
+      const int64_t n = v.type() == simdjson::dom::element_type::INT64
+                            ? v.get_int64().value_unsafe()
+                            : static_cast<int64_t>(v.get_uint64().value_unsafe());
+      if (type == ColumnType::kDouble) return Value::Double(static_cast<double>(n));
+      if (type == ColumnType::kText || type == ColumnType::kJson) return Value::Text(StrCat(n));
+      return Value::Int(n);
+    }
+    case simdjson::dom::element_type::DOUBLE:
+      if (type == ColumnType::kText || type == ColumnType::kJson) return Value::Text(simdjson::minify(v));
+      return Value::Double(v.get_double().value_unsafe());
+    case simdjson::dom::element_type::STRING: {
+      const std::string_view str = v.get_string().value_unsafe();
+      if (type == ColumnType::kDouble) {
+        // Jackson's quoted NaN/Infinity.
+        if (str == "NaN") return Value::Double(std::numeric_limits<double>::quiet_NaN());
+        if (str == "Infinity") return Value::Double(std::numeric_limits<double>::infinity());
+        if (str == "-Infinity") return Value::Double(-std::numeric_limits<double>::infinity());
+      }
+      return Value::Text(std::string(str));
+    }
+    case simdjson::dom::element_type::OBJECT:
+      if (IsVariableScaleDecimal(v)) {
+        // {scale, value}: Debezium's VariableScaleDecimal, exact as text.
+        int64_t scale = v["scale"].get_int64().value_unsafe();
+        std::string raw;
+        if (scale >= 0 && scale <= 1000 && absl::Base64Unescape(Piece(v["value"].get_string().value_unsafe()), &raw)) {
+          return Value::Text(DecimalTextFromUnscaled(raw, static_cast<int>(scale)));
+        }
+      }
+      return Value::Text(simdjson::minify(v));
+    case simdjson::dom::element_type::ARRAY:
+      if (IsPlaceholderArray(v.get_array().value_unsafe(), ctx)) return Value::Unchanged();
+      return Value::Text(simdjson::minify(v));
+    default:
+      return Value::Null();
+  }
+}
+
 absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, const DecodeContext& ctx) {
   if (v.is_null()) return Value::Null();
   std::string_view str;
   const bool is_string = v.get(str) == simdjson::SUCCESS;
-  if (is_string && str == ctx.placeholder) return Value::Unchanged();
+  // The placeholder of unchanged TOAST: as text in string-typed columns, as
+  // its bytes (base64) in bytes columns. A stored value equal to it is
+  // indistinguishable, in Debezium's format as for any Debezium consumer.
+  if (is_string && (str == ctx.placeholder ||
+                    ((f.encoding == Encoding::kBase64 || f.encoding == Encoding::kInferred) && str == ctx.placeholder_base64))) {
+    return Value::Unchanged();
+  }
   switch (f.encoding) {
     case Encoding::kDecimal: {
       std::string raw;
@@ -315,6 +412,7 @@ absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, const Decod
     case Encoding::kArray: {
       simdjson::dom::array items;
       if (v.get(items) != simdjson::SUCCESS) return absl::InvalidArgumentError("array value is not a JSON array");
+      if (IsPlaceholderArray(items, ctx)) return Value::Unchanged();
       std::vector<Value> out;
       for (element item : items) {
         CDC_ASSIGN_OR_RETURN(Value e, DecodeValue(item, *f.element, ctx));
@@ -325,6 +423,8 @@ absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, const Decod
     }
     case Encoding::kJsonText:
       return Value::Text(simdjson::minify(v));
+    case Encoding::kInferred:
+      return InferredValue(v, f.type, ctx);
     case Encoding::kPlain:
       break;
   }
@@ -363,6 +463,26 @@ std::string_view RawSchema(std::string_view message) {
   return message.substr(kSchemaPrefix.size(), marker - kSchemaPrefix.size());
 }
 
+// Records on data topics' neighbours that carry no row: Debezium's heartbeat
+// ({ts_ms}, spec/02 §7) and transaction metadata ({status, id, ...}, §8),
+// recognised by their schema name or, without a schema, by their fields.
+bool IsMetadataRecord(element payload, const element* schema) {
+  if (schema) {
+    const std::string_view name = StringOr(*schema, "name");
+    return name == "io.debezium.connector.common.Heartbeat" ||
+           name == "io.debezium.connector.common.TransactionMetadataValue";
+  }
+  simdjson::dom::object fields;
+  if (payload.get(fields) != simdjson::SUCCESS) return false;
+  std::string_view status;
+  if (payload["status"].get(status) == simdjson::SUCCESS && (status == "BEGIN" || status == "END") &&
+      payload["id"].error() == simdjson::SUCCESS) {
+    return true;
+  }
+  int64_t ts;
+  return fields.size() == 1 && payload["ts_ms"].get(ts) == simdjson::SUCCESS;
+}
+
 }  // namespace
 
 struct DebeziumJsonDecoder::Impl {
@@ -375,6 +495,57 @@ struct DebeziumJsonDecoder::Impl {
   // The table of the previous message and the raw schemas it came with.
   std::shared_ptr<TableDecoding> last_table;
   std::string last_key_schema, last_value_schema;
+  // Schemaless envelopes: the inferred decoding of each table, kept so that
+  // a table's column types do not change from one message to the next.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<TableDecoding>> inferred;
+  std::string placeholder_base64;  // set with the options
+
+  /// The decoding of a schemaless table: the columns of `row` (an object),
+  /// typed by their first non-null value; key columns are the fields of the
+  /// key document. A row with a column not seen before extends the table.
+  absl::StatusOr<std::shared_ptr<TableDecoding>> InferredTableFor(const TableId& id, element row, const std::optional<std::string>& key) {
+    simdjson::dom::object fields;
+    if (row.get(fields) != simdjson::SUCCESS) return absl::InvalidArgumentError("row is not a JSON object");
+    auto& slot = inferred[{id.schema, id.table}];
+    bool complete = slot != nullptr;
+    for (auto field : fields) {
+      if (!complete) break;
+      bool known = false;
+      for (const auto& c : slot->table->columns) known = known || c.name == field.key;
+      complete = known;
+    }
+    if (complete) return slot;
+    std::vector<std::string> key_names;
+    if (key) {
+      element key_doc;
+      simdjson::dom::object key_fields;
+      if (key_parser.parse(*key).get(key_doc) != simdjson::SUCCESS || key_doc.get(key_fields) != simdjson::SUCCESS) {
+        return absl::InvalidArgumentError("key is not a JSON object");
+      }
+      for (auto kf : key_fields) key_names.emplace_back(kf.key);
+    }
+    auto t = std::make_shared<TableDecoding>();
+    t->table = std::make_shared<WarehouseTable>();
+    t->table->id = id;
+    if (slot) {
+      *t->table = *slot->table;
+      t->fields = slot->fields;
+    }
+    for (auto field : fields) {
+      bool known = false;
+      for (const auto& c : t->table->columns) known = known || c.name == field.key;
+      if (known) continue;
+      WarehouseColumn col;
+      col.name = std::string(field.key);
+      col.key = std::find(key_names.begin(), key_names.end(), col.name) != key_names.end();
+      col.type = InferredType(field.value);
+      t->fields.push_back(Decoding(col.type, Encoding::kInferred));
+      t->table->columns.push_back(std::move(col));
+    }
+    if (inferred.size() > 10000) inferred.clear();  // bound memory
+    inferred[{id.schema, id.table}] = t;
+    return t;
+  }
 
   /// Builds the decoding of a table from its schemas and caches it under
   /// `cache_key` (not cached when empty).
@@ -419,6 +590,9 @@ struct DebeziumJsonDecoder::Impl {
 
   absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& m) {
     if (!m.value) return std::nullopt;  // tombstone
+    // Debezium's default heartbeat topics (topic.heartbeat.prefix), should a
+    // topic list or regex include them: beats, never rows.
+    if (m.source.topic.starts_with("__debezium-heartbeat.")) return std::nullopt;
     // JsonConverter writes {"schema":<schema>,"payload":<payload>}. The raw
     // schema text identifies the table's shape, so once it is cached only the
     // payload needs parsing (the schema is usually the larger part).
@@ -449,19 +623,25 @@ struct DebeziumJsonDecoder::Impl {
 
     element schema;
     bool have_schema = false;
+    bool schemaless = false;
     if (!table) {
       element doc;
       if (auto err = parser.parse(raw.data(), raw.size()).get(doc); err) {
         return absl::InvalidArgumentError(StrCat("value is not JSON: ", simdjson::error_message(err)));
       }
-      if (doc["schema"].get(schema) != simdjson::SUCCESS || doc["payload"].get(payload) != simdjson::SUCCESS) {
-        return absl::InvalidArgumentError(
-            "value has no schema/payload: JsonConverter with schemas.enable=true is required");
+      if (doc["schema"].get(schema) == simdjson::SUCCESS && doc["payload"].get(payload) == simdjson::SUCCESS) {
+        have_schema = true;
+      } else if (doc.is_object()) {
+        // JsonConverter with schemas.enable=false: the envelope alone.
+        payload = doc;
+        schemaless = true;
+      } else {
+        return absl::InvalidArgumentError("value is neither {\"schema\",\"payload\"} nor an envelope object");
       }
-      have_schema = true;
     }
     std::string_view op;
     if (payload["op"].get(op) != simdjson::SUCCESS || op.size() != 1) {
+      if (IsMetadataRecord(payload, have_schema ? &schema : nullptr)) return std::nullopt;
       return absl::InvalidArgumentError("payload has no 'op'");
     }
     if (op != "c" && op != "u" && op != "d" && op != "r" && op != "t") return std::nullopt;  // m: not a row
@@ -480,6 +660,28 @@ struct DebeziumJsonDecoder::Impl {
     }
     if (table && table->table->id != id) table.reset();  // same shape, another table: no shortcut
 
+    if (!table && schemaless) {
+      element row;
+      const char* row_field = op == "d" ? "before" : "after";
+      if (op != "t" && (payload[row_field].get(row) != simdjson::SUCCESS || !row.is_object())) {
+        return absl::InvalidArgumentError(StrCat("op '", op, "' without '", row_field, "'"));
+      }
+      if (op == "t") {
+        auto it = inferred.find({id.schema, id.table});
+        if (it == inferred.end()) {
+          // Nothing of the table seen yet (e.g. after a restart): truncate
+          // with no columns; the sink only needs the table's name.
+          auto t = std::make_shared<TableDecoding>();
+          t->table = std::make_shared<WarehouseTable>();
+          t->table->id = id;
+          table = t;
+        } else {
+          table = it->second;
+        }
+      } else {
+        CDC_ASSIGN_OR_RETURN(table, InferredTableFor(id, row, m.key));
+      }
+    }
     if (!table) {
       if (!have_schema) {
         // Shortcut taken but the table differs: parse the whole document.
@@ -536,7 +738,8 @@ struct DebeziumJsonDecoder::Impl {
         change.values.push_back(Value::Null());
         continue;
       }
-      auto value = DecodeValue(v, table->fields[i], DecodeContext{options.unavailable_value_placeholder, options.lossy_values});
+      auto value = DecodeValue(v, table->fields[i],
+                               DecodeContext{options.unavailable_value_placeholder, placeholder_base64, options.lossy_values});
       if (!value.ok()) {
         return absl::InvalidArgumentError(StrCat("column ", cols[i].name, ": ", value.status().message()));
       }
@@ -567,6 +770,7 @@ struct DebeziumJsonDecoder::Impl {
 
 DebeziumJsonDecoder::DebeziumJsonDecoder(DecoderOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  impl_->placeholder_base64 = absl::Base64Escape(Piece(impl_->options.unavailable_value_placeholder));
 }
 DebeziumJsonDecoder::~DebeziumJsonDecoder() = default;
 

@@ -20,8 +20,14 @@ struct DecoderOptions {
 };
 
 /// Decodes Debezium PostgreSQL change events written by Kafka's
-/// JsonConverter with schemas (by cdcpipe capture or by Debezium itself)
-/// into typed RowChanges. Tombstones decode to nullopt.
+/// JsonConverter (by cdcpipe capture or by Debezium itself) into typed
+/// RowChanges. With schemas (schemas.enable=true) column types come from the
+/// Connect schema; without, from the JSON values (see
+/// docs/debezium-compatibility.md, "Without schemas"). Tombstones,
+/// heartbeats and transaction-metadata records decode to nullopt.
+/// The version is (source.sequence[0], source.lsn): cdcpipe writes the
+/// commit LSN first, Debezium the end LSN of the transaction committed
+/// before; both grow in commit order and are constant within a transaction.
 class DebeziumJsonDecoder final : public EventDecoder {
  public:
   explicit DebeziumJsonDecoder(DecoderOptions options = {});
