@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,6 +58,15 @@ class TableChecksummer {
   /// Count and checksum over `columns` of the live rows of `table`.
   virtual absl::StatusOr<TableChecksum> Checksum(const TableId& table,
                                                   std::span<const ChecksumColumn> columns) = 0;
+
+  /// For a table kept as a change log (append mode: a row per event, as for
+  /// keyless tables), the number of events per op letter; nullopt for a
+  /// table that holds current state (every source table). Unavailable when
+  /// the store cannot be reached.
+  virtual absl::StatusOr<std::optional<std::map<char, uint64_t>>> ChangeLog(const TableId& table) {
+    (void)table;
+    return std::nullopt;
+  }
 };
 
 }  // namespace cdc

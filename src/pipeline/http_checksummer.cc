@@ -67,7 +67,32 @@ absl::StatusOr<TableChecksum> HttpChecksummer::Checksum(const TableId& table, st
   return TableChecksum{rows, sum};
 }
 
+absl::StatusOr<std::optional<std::map<char, uint64_t>>> HttpChecksummer::ChangeLog(const TableId& table) {
+  CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/changelog?table=" + UrlEncode(TableJson(table).dump())));
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("ops")) return absl::InternalError(StrCat("bad change-log answer from ", address_, ": ", body));
+  if (j["ops"].is_null()) return std::nullopt;
+  std::map<char, uint64_t> out;
+  for (const auto& [op, n] : j["ops"].items()) {
+    if (op.size() != 1 || !n.is_number_unsigned()) return absl::InternalError(StrCat("bad change-log answer from ", address_));
+    out[op[0]] = n.get<uint64_t>();
+  }
+  return out;
+}
+
 void RegisterChecksumRoutes(http::Server& server, TableChecksummer& checksummer) {
+  server.Get("/v1/changelog", [&checksummer](const http::Params& p) {
+    auto table = TableFromParams(p);
+    if (!table.ok()) return Error(table.status());
+    auto log = checksummer.ChangeLog(*table);
+    if (!log.ok()) return Error(log.status());
+    nlohmann::json j{{"ops", nullptr}};
+    if (*log) {
+      j["ops"] = nlohmann::json::object();
+      for (const auto& [op, n] : **log) j["ops"][std::string(1, op)] = n;
+    }
+    return http::Response{200, j.dump()};
+  });
   server.Get("/v1/columns", [&checksummer](const http::Params& p) {
     auto table = TableFromParams(p);
     if (!table.ok()) return Error(table.status());

@@ -17,12 +17,13 @@ class HttpChecksummer final : public TableChecksummer {
   explicit HttpChecksummer(std::string address) : address_(std::move(address)) {}
   absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> Columns(const TableId& table) override;
   absl::StatusOr<TableChecksum> Checksum(const TableId& table, std::span<const ChecksumColumn> columns) override;
+  absl::StatusOr<std::optional<std::map<char, uint64_t>>> ChangeLog(const TableId& table) override;
 
  private:
   std::string address_;
 };
 
-/// Serves /v1/columns and /v1/checksum from `checksummer` (must outlive the server).
+/// Serves /v1/columns, /v1/checksum and /v1/changelog from `checksummer` (must outlive the server).
 void RegisterChecksumRoutes(http::Server& server, TableChecksummer& checksummer);
 
 }  // namespace cdc

@@ -751,7 +751,13 @@ struct DebeziumJsonDecoder::Impl {
     int64_t commit = lsn;
     std::string_view sequence;
     if (has_source && source["sequence"].get(sequence) == simdjson::SUCCESS) {
-      // "[\"<commit lsn>\",\"<lsn>\"]": the first entry orders transactions.
+      // "[\"<first>\",\"<lsn>\"]": the first entry orders transactions. cdcpipe
+      // writes the commit LSN; Debezium its lastCommitLsn, the end LSN of the
+      // transaction committed before this one (pgoutput sends transactions
+      // in commit order). Either grows in commit order and is shared by a
+      // transaction's changes, whereas a change LSN of a transaction that
+      // committed later can be lower than one of an earlier transaction.
+      // Without it (snapshot rows, other producers) the change LSN stands in.
       const size_t open = sequence.find('"');
       const size_t close = open == std::string_view::npos ? open : sequence.find('"', open + 1);
       int64_t parsed;

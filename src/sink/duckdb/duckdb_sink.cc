@@ -2,6 +2,7 @@
 #include "sink/duckdb/duckdb_sink.h"
 
 #include <cstdio>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,6 +12,7 @@ namespace cdc::duck {
 namespace {
 
 constexpr const char* kOffsetsTable = "_cdc_offsets";
+constexpr const char* kTablesTable = "_cdc_tables";
 
 std::string Qualified(const TableId& id) { return QuoteIdent(id.schema) + "." + QuoteIdent(id.table); }
 
@@ -80,6 +82,12 @@ absl::StatusOr<std::unique_ptr<DuckDbSink>> DuckDbSink::Create(std::shared_ptr<D
   CDC_RETURN_IF_ERROR(con->Execute(
       "CREATE TABLE IF NOT EXISTS _cdc_truncations (table_schema VARCHAR, table_name VARCHAR, lsn UBIGINT, "
       "seq UBIGINT, PRIMARY KEY (table_schema, table_name))", "create _cdc_truncations"));
+  // How each table is loaded (upsert | append), for verify: an append
+  // table's rows are events, not the source's rows.
+  CDC_RETURN_IF_ERROR(con->Execute(StrCat(
+      "CREATE TABLE IF NOT EXISTS ", kTablesTable,
+      " (table_schema VARCHAR, table_name VARCHAR, mode VARCHAR, PRIMARY KEY (table_schema, table_name))"),
+      "create _cdc_tables"));
   CDC_RETURN_IF_ERROR(con->Execute(StrCat(
       "CREATE TABLE IF NOT EXISTS ", kOffsetsTable,
       " (stream_id VARCHAR, topic VARCHAR, \"partition\" INTEGER, next_offset BIGINT, "
@@ -266,6 +274,10 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
         " WHEN NOT MATCHED AND ", insert_where, " THEN INSERT (", absl::StrJoin(insert_cols, ", "),
         ") VALUES (", absl::StrJoin(insert_vals, ", "), ")");
   }
+  // In the batch's transaction: rolled back with it, like the DDL above.
+  CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO ", kTablesTable, " VALUES (",
+                                           QuoteLiteral(table.id.schema), ", ", QuoteLiteral(table.id.table), ", '",
+                                           on.empty() ? "append" : "upsert", "')"), ctx));
   st->schema = std::make_shared<WarehouseTable>(table);
   return st;
 }
@@ -538,12 +550,70 @@ absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> DuckDbChecksummer::Co
   return out;
 }
 
+absl::StatusOr<std::optional<std::map<char, uint64_t>>> DuckDbChecksummer::ChangeLog(const TableId& table) {
+  CDC_ASSIGN_OR_RETURN(auto con, db_->Connect());
+  const std::string ctx = StrCat("load mode of warehouse table ", table.ToString());
+  QueryResult mode;
+  // Warehouses written before _cdc_tables existed have no entry: state.
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT count(*) FROM information_schema.tables WHERE table_name = '",
+                                        kTablesTable, "'"), ctx, mode));
+  if (duckdb_value_int64(mode.get(), 0, 0) == 0) return std::nullopt;
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT mode FROM ", kTablesTable, " WHERE table_schema = ",
+                                        QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
+                                 ctx, r));
+  if (duckdb_row_count(r.get()) == 0) return std::nullopt;
+  char* m = duckdb_value_varchar(r.get(), 0, 0);
+  const bool append = std::string_view(m ? m : "") == "append";
+  duckdb_free(m);
+  if (!append) return std::nullopt;
+  QueryResult ops;
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT _cdc_op, count(*) FROM ", Qualified(table), " GROUP BY 1"), ctx, ops));
+  std::map<char, uint64_t> out;
+  for (idx_t i = 0; i < duckdb_row_count(ops.get()); ++i) {
+    char* op = duckdb_value_varchar(ops.get(), 0, i);
+    if (op && op[0]) out[op[0]] = static_cast<uint64_t>(duckdb_value_int64(ops.get(), 1, i));
+    duckdb_free(op);
+  }
+  return out;
+}
+
 absl::StatusOr<TableChecksum> DuckDbChecksummer::Checksum(const TableId& table,
                                                           std::span<const ChecksumColumn> columns) {
   CDC_ASSIGN_OR_RETURN(auto con, db_->Connect());
+  // The canonical forms assume the column types load derives from schemas;
+  // a column of another type (schemaless topics: a date as its BIGINT epoch
+  // days) is compared as its text, and differs, rather than failing.
+  QueryResult types;
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ",
+                                        QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
+                                 StrCat("column types of warehouse table ", table.ToString()), types));
+  std::map<std::string, std::string> type_of;
+  for (idx_t i = 0; i < duckdb_row_count(types.get()); ++i) {
+    char* name = duckdb_value_varchar(types.get(), 0, i);
+    char* type = duckdb_value_varchar(types.get(), 1, i);
+    type_of[name ? name : ""] = type ? type : "";
+    duckdb_free(name);
+    duckdb_free(type);
+  }
+  auto fits = [&type_of](const ChecksumColumn& c) {
+    const std::string& t = type_of[c.name];
+    switch (c.form) {
+      case CanonicalForm::kEpochMicros: return t.starts_with("TIMESTAMP") || t == "DATE";
+      case CanonicalForm::kIsoDate: return t == "DATE" || t.starts_with("TIMESTAMP");
+      case CanonicalForm::kFloat: return t == "FLOAT" || t == "DOUBLE" || t == "REAL";
+      case CanonicalForm::kHex: return t == "BLOB";
+      case CanonicalForm::kJsonArray: return t.ends_with("[]");
+      default: return true;
+    }
+  };
   std::vector<std::string> exprs;
   for (const auto& c : columns) {
     const std::string q = QuoteIdent(c.name);
+    if (!fits(c)) {
+      exprs.push_back(StrCat("CAST(", q, " AS VARCHAR)"));
+      continue;
+    }
     switch (c.form) {
       case CanonicalForm::kText:
       case CanonicalForm::kBoolean: exprs.push_back(StrCat("CAST(", q, " AS VARCHAR)")); break;

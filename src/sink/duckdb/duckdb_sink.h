@@ -59,6 +59,7 @@ class DuckDbChecksummer final : public TableChecksummer {
   explicit DuckDbChecksummer(std::shared_ptr<Database> db) : db_(std::move(db)) {}
   absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> Columns(const TableId& table) override;
   absl::StatusOr<TableChecksum> Checksum(const TableId& table, std::span<const ChecksumColumn> columns) override;
+  absl::StatusOr<std::optional<std::map<char, uint64_t>>> ChangeLog(const TableId& table) override;
 
  private:
   std::shared_ptr<Database> db_;
