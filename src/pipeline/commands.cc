@@ -241,6 +241,7 @@ class Process {
     }
     const std::string dlq_topic = config_.load.dead_letter_topic.empty() ? config_.kafka.topic_prefix + ".dlq"
                                                                          : config_.load.dead_letter_topic;
+    lo.ignored_topics = {dlq_topic, config_.kafka.topic_prefix + ".cdcpipe-capture-state"};
     kafka::KafkaPublisher::TopicCreator dlq_creator;
     if (broker_) dlq_creator = [this](const std::string& t) { return broker_->CreateTopic(t, 1); };
     auto dlq_kafka = KafkaOptionsFor(config_, bootstrap_);

@@ -101,6 +101,11 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
   while (!stop) {
     CDC_RETURN_IF_ERROR(flush_error_);
     CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(50));
+    if (message && options_.ignored_topics.contains(message->source.topic)) {
+      if (pending_offsets_.empty()) batch_start = absl::Now();
+      pending_offsets_[message->source] = message->offset + 1;
+      message.reset();
+    }
     if (message) {
       auto change = decoder_.Decode(*message);
       if (!change.ok()) {

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ namespace cdc {
 
 struct LoadOptions {
   std::vector<std::string> topics;  // names, or one regex starting with ^
+  /// Topics a regex may match that carry no change events (cdcpipe's own
+  /// dead-letter and capture-state topics): skipped, never decoded, so a
+  /// dead letter is not dead-lettered again.
+  std::set<std::string> ignored_topics;
   std::string stream_id;            // names the offsets in the warehouse
   bool trust_stored_offsets = true; // false for a non-durable (embedded) broker
   size_t batch_max_rows = 20000;
