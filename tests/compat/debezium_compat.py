@@ -583,9 +583,13 @@ http:
   listen: 127.0.0.1:{port}
 """
     load, cfg = env.cdcpipe(name, "load", config)
+    t0 = time.time()
     r = subprocess.run([env.binary, "verify", "-c", cfg, "--timeout", "60"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    print(f"verify took {time.time() - t0:.1f} s")
     print(r.stdout)
+    # verify compares anyway at its timeout; that must not pass unseen.
+    waited = [line for line in r.stderr.splitlines() if "at timeout" in line or "in time" in line]
     alive = load.poll() is None
     env.stop_child(load)
     dlq = read_topic(env.bootstrap, "A.cdcpipe-dlq")
@@ -613,6 +617,8 @@ http:
                                 f"got {got[0]} {got[2]}")
         elif got[0] != "OK":
             problems.append(f"public.{t}: {got[0]} {got[1]} {got[2]}")
+    if waited:
+        problems.append("verify timed out waiting for load or the slot: " + "; ".join(waited))
     want_exit = 3 if not schemas and NOSCHEMA_DIFFERENT else 0
     if r.returncode != want_exit:
         problems.append(f"verify exit {r.returncode}, want {want_exit}")
