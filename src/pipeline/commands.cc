@@ -287,11 +287,18 @@ class Process {
       j["confirmed_lsn"] = Lsn{capture_stats_.confirmed_lsn.load()}.ToString();
       j["loading"] = load_loop_ != nullptr;
       if (load_loop_) {
-        auto lag = load_loop_->Lag();
-        if (!lag.ok()) return http::Response{503, nlohmann::json{{"error", lag.status().ToString()}}.dump()};
+        auto positions = load_loop_->Positions();
+        if (!positions.ok()) return http::Response{503, nlohmann::json{{"error", positions.status().ToString()}}.dump()};
+        int64_t lag = 0;
+        nlohmann::json partitions = nlohmann::json::array();
+        for (const auto& [tp, pos] : *positions) {
+          lag += std::max<int64_t>(0, pos.second - pos.first);
+          partitions.push_back({{"topic", tp.topic}, {"partition", tp.partition}, {"next", pos.first}, {"end", pos.second}});
+        }
         auto unowned = load_loop_->UnownedPartitions();
         if (!unowned.ok()) return http::Response{503, nlohmann::json{{"error", unowned.status().ToString()}}.dump()};
-        j["lag"] = *lag;
+        j["lag"] = lag;
+        j["partitions"] = std::move(partitions);
         j["assigned"] = load_loop_->AssignedPartitions();
         j["unowned"] = *unowned;
       }
@@ -450,6 +457,7 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
   //    answers, so keep trying both until the deadline.
   std::unique_ptr<TableChecksummer> warehouse;
   std::shared_ptr<duck::Database> db;
+  std::optional<std::map<std::pair<std::string, int>, int64_t>> kafka_target;  // end offsets to reach
   while (!warehouse) {
     auto progress = config.http.listen.empty() ? absl::StatusOr<std::string>(absl::UnavailableError("no endpoint"))
                                                : http::Get(config.http.listen, "/v1/progress", 10000);
@@ -460,14 +468,34 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
             StrCat("the cdcpipe process at ", config.http.listen, " (http.listen) does not load into the warehouse"));
       }
       // Caught up: owns every partition of the subscription (a single
-      // loader; with several, the timeout applies), and no lag. "Unowned"
-      // is read from fresh broker metadata, and the slot has passed the
-      // marker, so every topic with data is counted: no topics at all (only
-      // empty tables) is caught up too.
+      // loader; with several, the timeout applies), and has applied every
+      // message that was in them when it first owned them all (after the
+      // slot passed the marker, so they hold the source's changes up to
+      // it). "Unowned" is read from fresh broker metadata, so every topic
+      // with data is counted: no topics at all (only empty tables) is caught
+      // up too. Not "no lag": a topic that keeps receiving records
+      // (heartbeats) is seldom at its end when asked.
       const bool assigned = j.value("unowned", 1) == 0;
-      if (assigned && j.contains("lag") && j["lag"].is_number() && j["lag"].get<int64_t>() == 0) {
-        warehouse = std::make_unique<HttpChecksummer>(config.http.listen);
-        break;
+      if (assigned && j.contains("partitions") && j["partitions"].is_array()) {
+        std::map<std::pair<std::string, int>, int64_t> next;
+        for (const auto& p : j["partitions"]) {
+          next[{p.value("topic", ""), p.value("partition", -1)}] = p.value("next", int64_t{0});
+        }
+        if (!kafka_target) {
+          kafka_target.emplace();
+          for (const auto& p : j["partitions"]) {
+            (*kafka_target)[{p.value("topic", ""), p.value("partition", -1)}] = p.value("end", int64_t{0});
+          }
+        }
+        bool done = true;
+        for (const auto& [tp, end] : *kafka_target) {
+          auto it = next.find(tp);
+          done = done && it != next.end() && it->second >= end;
+        }
+        if (done) {
+          warehouse = std::make_unique<HttpChecksummer>(config.http.listen);
+          break;
+        }
       }
       if (absl::Now() > deadline) {
         log::Warn("verify", "warehouse still behind Kafka at timeout; comparing anyway", {{"progress", *progress}});

@@ -42,6 +42,13 @@ absl::Status LoadLoop::Flush() {
 }
 
 absl::StatusOr<int64_t> LoadLoop::Lag() {
+  CDC_ASSIGN_OR_RETURN(auto positions, Positions());
+  int64_t lag = 0;
+  for (const auto& [tp, pos] : positions) lag += std::max<int64_t>(0, pos.second - pos.first);
+  return lag;
+}
+
+absl::StatusOr<std::map<TopicPartition, std::pair<int64_t, int64_t>>> LoadLoop::Positions() {
   // The partitions this loader owns are the keys of committed_ (set in the
   // assignment handler, before the consumer itself reports them).
   OffsetMap owned;
@@ -49,12 +56,12 @@ absl::StatusOr<int64_t> LoadLoop::Lag() {
     std::lock_guard lock(committed_mu_);
     owned = committed_;
   }
-  int64_t lag = 0;
+  std::map<TopicPartition, std::pair<int64_t, int64_t>> positions;
   for (const auto& [tp, next] : owned) {
     CDC_ASSIGN_OR_RETURN(int64_t end, subscriber_.EndOffset(tp));
-    lag += std::max<int64_t>(0, end - next);
+    positions[tp] = {next, end};
   }
-  return lag;
+  return positions;
 }
 
 absl::StatusOr<size_t> LoadLoop::UnownedPartitions() {

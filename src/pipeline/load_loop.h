@@ -52,6 +52,9 @@ class LoadLoop {
   /// Messages in assigned partitions not yet applied (thread-safe; asks the
   /// broker for end offsets).
   absl::StatusOr<int64_t> Lag();
+  /// Each assigned partition's next offset to apply and its end offset
+  /// (thread-safe; asks the broker for end offsets).
+  absl::StatusOr<std::map<TopicPartition, std::pair<int64_t, int64_t>>> Positions();
   /// Partitions assigned to this loader (thread-safe).
   size_t AssignedPartitions();
   /// Partitions of subscribed topics this loader does not own: other group
