@@ -332,8 +332,10 @@ def cmd_debezium(a):
         "topic.prefix": a.prefix, "table.include.list": a.table,
         "plugin.name": "pgoutput", "slot.name": a.slot, "publication.name": a.publication,
         "publication.autocreate.mode": "disabled",
-        # The slot was created before the workload: stream from it, no snapshot.
-        "snapshot.mode": "never",
+        # The slot was created before the workload: no data snapshot; with no
+        # stored offset Debezium starts at the slot's confirmed_flush_lsn, so
+        # it streams the same WAL as the others ("never" is gone in 3.x).
+        "snapshot.mode": "no_data",
         "topic.creation.default.replication.factor": "1",
         "topic.creation.default.partitions": str(a.partitions),
     }

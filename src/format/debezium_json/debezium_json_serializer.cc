@@ -193,17 +193,28 @@ absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEnco
 absl::StatusOr<std::optional<std::string>> DebeziumJsonSerializer::Key(const TableEncoding& enc,
                                                                        const Row& row) const {
   if (enc.key_columns.empty()) return std::nullopt;
-  CDC_ASSIGN_OR_RETURN(std::string payload, KeyPayload(enc, row));
-  return std::optional<std::string>(StrCat(enc.key_schema, payload, "}"));
+  // Built in place: the schema prefix, the payload and "}" in one string.
+  std::string key;
+  key.reserve(enc.key_schema.size() + 64);
+  key += enc.key_schema;
+  CDC_RETURN_IF_ERROR(AppendKeyPayload(key, enc, row));
+  key.push_back('}');
+  return std::optional<std::string>(std::move(key));
 }
 
 absl::StatusOr<std::string> DebeziumJsonSerializer::KeyPayload(const TableEncoding& enc, const Row& row) const {
   std::string key;
+  CDC_RETURN_IF_ERROR(AppendKeyPayload(key, enc, row));
+  return key;
+}
+
+absl::Status DebeziumJsonSerializer::AppendKeyPayload(std::string& key, const TableEncoding& enc,
+                                                      const Row& row) const {
   key.push_back('{');
   for (size_t n = 0; n < enc.key_columns.size(); ++n) {
     const size_t i = enc.key_columns[n];
     if (n) key.push_back(',');
-    json::AppendKey(key, enc.table->columns[i].name);
+    key += enc.quoted_names[i];
     if (row[i].kind != Datum::Kind::kText) {
       return absl::InvalidArgumentError(StrCat("table ", enc.table->id.ToString(), " key column ",
                                                      enc.table->columns[i].name, " has no value"));
@@ -211,7 +222,7 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::KeyPayload(const TableEncodi
     CDC_RETURN_IF_ERROR(AppendValue(key, enc.columns[i], row[i].text));
   }
   key.push_back('}');
-  return key;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding& enc, const ChangeEvent& e,
@@ -442,7 +453,8 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
     CDC_ASSIGN_OR_RETURN(auto key, Key(enc, key_row));
     const std::string block = e.snapshot ? "null" : TransactionBlock(e.table->id, e.version.change_lsn, out);
     CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, op, before, after, unchanged, block));
-    OutgoingMessage m{enc.topic, key, std::move(value), {}};
+    // Only a delete needs the key twice (its tombstone); otherwise it moves.
+    OutgoingMessage m{enc.topic, op == Op::kDelete ? key : std::move(key), std::move(value), {}};
     if (key_header) m.headers.push_back(*key_header);
     if (!unchanged.empty()) m.headers.emplace_back(kUnchangedColumnsHeader, std::move(unchanged));
     out.push_back(std::move(m));

@@ -53,6 +53,7 @@ class DebeziumJsonSerializer final : public EventSerializer {
   absl::StatusOr<std::optional<std::string>> Key(const TableEncoding& enc, const Row& row) const;
   /// The key's payload alone, e.g. {"id":1} (no schema).
   absl::StatusOr<std::string> KeyPayload(const TableEncoding& enc, const Row& row) const;
+  absl::Status AppendKeyPayload(std::string& out, const TableEncoding& enc, const Row& row) const;
   absl::StatusOr<std::string> Envelope(const TableEncoding& enc, const ChangeEvent& e, Op op,
                                        const Row* before, const Row* after, std::string& unchanged,
                                        std::string_view transaction_block) const;
