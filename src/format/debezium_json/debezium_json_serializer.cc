@@ -15,6 +15,7 @@ struct DebeziumJsonSerializer::TableEncoding {
   std::vector<size_t> key_columns;
   std::vector<std::string> quoted_names;  // "name": per column, escaped once
   std::string key_schema;       // {"schema":...,"payload": prefix of the key
+  std::string source_names;     // ,"schema":"...","table":"..." of source, escaped once
   std::string envelope_schema;  // {"schema":...,"payload": prefix of the value
 };
 
@@ -25,6 +26,7 @@ struct DebeziumJsonSerializer::SourceFields {
   uint64_t lsn;                          // sequence[1] and lsn
   std::string_view schema, table;
   std::optional<int64_t> tx_id;
+  std::string_view names_json = {};     // when set: schema and table, already escaped
 };
 
 namespace {
@@ -76,7 +78,13 @@ std::string StructFields(const SourceTable& t, const std::vector<ColumnMapping>&
 
 }  // namespace
 
-DebeziumJsonSerializer::DebeziumJsonSerializer(SerializerOptions options) : options_(std::move(options)) {}
+DebeziumJsonSerializer::DebeziumJsonSerializer(SerializerOptions options) : options_(std::move(options)) {
+  // The parts of every `source` block that never change, escaped once.
+  source_head_ = StrCat("\"source\":{\"version\":\"", kConnectorVersion, "\",\"connector\":\"postgresql\",\"name\":");
+  json::AppendEscaped(source_head_, options_.topic_prefix);
+  db_json_ = ",\"db\":";
+  json::AppendEscaped(db_json_, options_.database);
+}
 DebeziumJsonSerializer::~DebeziumJsonSerializer() = default;
 
 std::string DebeziumJsonSerializer::TopicFor(const TableId& table) const {
@@ -97,6 +105,10 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
   auto enc = std::make_unique<TableEncoding>();
   enc->table = table;
   enc->topic = TopicFor(table->id);
+  enc->source_names = ",\"schema\":";
+  json::AppendEscaped(enc->source_names, table->id.schema);
+  enc->source_names += ",\"table\":";
+  json::AppendEscaped(enc->source_names, table->id.table);
   for (const auto& c : table->columns) {
     std::string q;
     json::AppendKey(q, c.name);
@@ -245,7 +257,7 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
                                e.snapshot ? std::nullopt : std::optional<uint64_t>(e.version.commit_lsn.value),
                                e.snapshot ? e.version.commit_lsn.value : e.version.change_lsn.value,
                                enc.table->id.schema, enc.table->id.table,
-                               e.snapshot ? std::nullopt : std::optional<int64_t>(e.xid)});
+                               e.snapshot ? std::nullopt : std::optional<int64_t>(e.xid), enc.source_names});
   v += ",\"transaction\":";
   v += transaction_block;
   v += ",\"op\":\"";
@@ -264,16 +276,12 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
 
 // The `source` block: "source":{...}, no trailing comma.
 void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f) const {
-  v += "\"source\":{\"version\":\"";
-  v += kConnectorVersion;
-  v += "\",\"connector\":\"postgresql\",\"name\":";
-  json::AppendEscaped(v, options_.topic_prefix);
+  v += source_head_;
   v += ",\"ts_ms\":";
   json::AppendInt(v, f.ts_us / 1000);
   v += ",\"snapshot\":";
   v += f.snapshot;
-  v += ",\"db\":";
-  json::AppendEscaped(v, options_.database);
+  v += db_json_;
   v += ",\"sequence\":\"[";
   if (f.commit_lsn) {
     v += "\\\"";
@@ -289,10 +297,14 @@ void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f)
   json::AppendInt(v, f.ts_us);
   v += ",\"ts_ns\":";
   json::AppendInt(v, f.ts_us * 1000);
-  v += ",\"schema\":";
-  json::AppendEscaped(v, f.schema);
-  v += ",\"table\":";
-  json::AppendEscaped(v, f.table);
+  if (!f.names_json.empty()) {
+    v += f.names_json;
+  } else {
+    v += ",\"schema\":";
+    json::AppendEscaped(v, f.schema);
+    v += ",\"table\":";
+    json::AppendEscaped(v, f.table);
+  }
   v += ",\"txId\":";
   if (f.tx_id) json::AppendInt(v, *f.tx_id);
   else v += "null";

@@ -76,6 +76,8 @@ class DebeziumJsonSerializer final : public EventSerializer {
   void AppendSource(std::string& v, const SourceFields& f) const;
 
   SerializerOptions options_;
+  std::string source_head_;  // "source":{"version":...,"name":"<prefix>"
+  std::string db_json_;      // ,"db":"<database>"
   std::map<const SourceTable*, std::unique_ptr<TableEncoding>> encodings_;
   std::set<std::string> warned_columns_;  // "schema.table.column" already warned about
 };

@@ -14,6 +14,11 @@ absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(const Kaf
   CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options, {{"enable.idempotence", "true"},
                                                          {"acks", "all"},
                                                          {"compression.type", "lz4"},
+                                                         // Kafka's Java default (murmur2 of the key
+                                                         // bytes): a key lands on the partition
+                                                         // Debezium would choose, and murmur2 costs
+                                                         // less than librdkafka's default CRC32.
+                                                         {"partitioner", "murmur2_random"},
                                                          {"linger.ms", "5"},
                                                          {"batch.num.messages", "10000"},
                                                          // Bounded memory: a full queue stops capture
