@@ -750,6 +750,31 @@ def _annotate(path, inclusive, n, keep=lambda fn: True):
     return total, rows
 
 
+def _by_object(path):
+    """Self cost summed per ELF object (functions with no object listed are
+    inlined into a caller's file: counted as cdcpipe)."""
+    r = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", "--auto=no", path],
+                       capture_output=True, text=True)
+    sums, total, in_funcs = {}, 0, False
+    for line in r.stdout.splitlines():
+        if "file:function" in line:
+            in_funcs = True
+            continue
+        if in_funcs and total and not line.strip():
+            break  # end of the function list (annotated sources may follow)
+        m = re.match(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(\S.*)$", line) if in_funcs else None
+        if not m:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        mo = re.search(r" \[(.*)\]$", m.group(2))
+        obj = os.path.basename(mo.group(1)) if mo else "cdcpipe"
+        obj = re.sub(r"\.so[.\d]*$", "", obj)
+        sums[obj] = sums.get(obj, 0) + ir
+        total += ir
+    return [{"object": k, "pct": round(100.0 * v / total, 1)} for k, v in
+            sorted(sums.items(), key=lambda kv: -kv[1])[:8]] if total else []
+
+
 def _is_cdc(fn):
     """A cdcpipe function (not a std::/absl:: helper instantiated for it)."""
     name = fn.split(":", 1)[1] if re.match(r"^[^:]*\.(h|cc|hpp|cpp):", fn) else fn
@@ -762,7 +787,8 @@ def cmd_top(a):
     cdcpipe functions with the highest inclusive cost."""
     total, rows = _annotate(a.file, False, a.n)
     _, incl = _annotate(a.file, True, a.n, _is_cdc)
-    save(a.work, **{a.name: {"total_ir": total, "top": rows, "inclusive_cdc": incl, "file": os.path.basename(a.file)}})
+    save(a.work, **{a.name: {"total_ir": total, "top": rows, "inclusive_cdc": incl, "by_object": _by_object(a.file),
+                             "file": os.path.basename(a.file)}})
     for row in rows:
         print(f"{row['pct']:6.2f}%  {row['function'][:150]}  [{row['object']}]", file=sys.stderr)
     for row in incl:
@@ -1333,6 +1359,13 @@ def cmd_render(a):
             if run:
                 w(f"Run under callgrind: status {run['status']} after {_sec(run['seconds'])} "
                   f"({run.get('acked', run.get('rows_total_metric'))} of {run['expect']:,} rows).")
+                w("")
+            if v.get("by_object"):
+                w("Where the instructions go, by library (self cost): "
+                  + ", ".join(f"{o['object']} {o['pct']}%" for o in v["by_object"])
+                  + ". liblz4 is the compression librdkafka's broker thread runs on every batch (lz4, as the "
+                  "naive pipeline and Debezium are configured); libc is mostly memcpy/memset (librdkafka copying "
+                  "messages into batches, lz4's buffers) and malloc/free.")
                 w("")
             w(f"Total {v.get('total_ir') or 0:,} Ir. Top {len(v['top'])} functions by self cost:")
             w("")
