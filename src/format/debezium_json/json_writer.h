@@ -50,7 +50,8 @@ template <typename Int>
 inline void AppendInt(std::string& out, Int v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, r.ptr);
+  // (pointer, length): the iterator-pair overload goes through _M_replace.
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 inline void AppendKey(std::string& out, std::string_view key) {

@@ -78,6 +78,8 @@ absl::Status KafkaPublisher::Publish(const OutgoingMessage& m, uint64_t ticket) 
   if (!known_topics_.contains(m.topic)) {
     CDC_RETURN_IF_ERROR(create_topic_ ? create_topic_(m.topic)
                                       : CreateTopic(rk_.get(), m.topic, partitions_, replication_factor_));
+    // Else the first messages wait up to 1 s for librdkafka's topic scan.
+    AwaitTopicLeaders(rk_.get(), m.topic, 5000);
     known_topics_.insert(m.topic);
   }
   rd_kafka_headers_t* headers = nullptr;
