@@ -48,13 +48,16 @@ KafkaPublisher::~KafkaPublisher() {
 
 void KafkaPublisher::OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* self = static_cast<KafkaPublisher*>(opaque);
-  Delivery d;
+  Delivery& d = self->delivery_;
   d.ticket = reinterpret_cast<uint64_t>(msg->_private);
-  d.partition.topic = rd_kafka_topic_name(msg->rkt);
+  d.partition.topic.assign(rd_kafka_topic_name(msg->rkt));
   d.partition.partition = msg->partition;
   d.offset = msg->offset;
   d.bytes = msg->len + msg->key_len;
-  d.status = StatusFromKafkaError(msg->err, StrCat("delivery to topic ", d.partition.topic));
+  // The error text is built only for an error: this runs once per message.
+  d.status = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR
+                 ? absl::OkStatus()
+                 : StatusFromKafkaError(msg->err, StrCat("delivery to topic ", d.partition.topic));
   self->on_delivery_(d);
 }
 
