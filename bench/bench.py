@@ -296,6 +296,133 @@ def cmd_capture(a):
     sys.exit(0 if status == "ok" else 1)
 
 
+# Debezium's connector settings for throughput, as its documentation advises
+# (bigger batches and queue, a short poll interval; producer batching and lz4
+# through producer.override.*, which Kafka Connect >= 3.0 allows by default),
+# with acks=all and the idempotent producer like cdcpipe's. The worker's
+# JsonConverter has schemas enabled (scripts/debezium), as cdcpipe writes.
+DEBEZIUM_TUNING = {
+    "max.batch.size": "8192",
+    "max.queue.size": "65536",
+    "poll.interval.ms": "50",
+    "producer.override.acks": "all",
+    "producer.override.enable.idempotence": "true",
+    "producer.override.compression.type": "lz4",
+    "producer.override.linger.ms": "20",
+    "producer.override.batch.size": "1048576",
+    "producer.override.buffer.memory": "134217728",
+}
+
+
+def cmd_debezium(a):
+    """Runs Debezium's PostgreSQL connector in Kafka Connect standalone
+    (scripts/debezium) on an existing slot, from its start until the topic's
+    high watermarks sum to --expect (every event acknowledged by Kafka)."""
+    d = os.path.join(a.work, a.name)
+    os.makedirs(d, exist_ok=True)
+    m = re.search(r"host=(\S+)", a.dsn), re.search(r"port=(\d+)", a.dsn), re.search(r"dbname=(\S+)", a.dsn)
+    props = {
+        "name": f"bench-{a.name}",
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "tasks.max": "1",
+        "database.hostname": m[0].group(1) if m[0] else "127.0.0.1",
+        "database.port": m[1].group(1) if m[1] else "5432",
+        "database.user": "postgres", "database.password": "unused",
+        "database.dbname": m[2].group(1) if m[2] else "postgres",
+        "topic.prefix": a.prefix, "table.include.list": a.table,
+        "plugin.name": "pgoutput", "slot.name": a.slot, "publication.name": a.publication,
+        "publication.autocreate.mode": "disabled",
+        # The slot was created before the workload: no data snapshot; with no
+        # stored offset Debezium starts at the slot's confirmed_flush_lsn, so
+        # it streams the same WAL as the others ("never" is gone in 3.x).
+        "snapshot.mode": "no_data",
+        "topic.creation.default.replication.factor": "1",
+        "topic.creation.default.partitions": str(a.partitions),
+    }
+    props.update(DEBEZIUM_TUNING)
+    pfile = os.path.join(d, "connector.properties")
+    with open(pfile, "w") as f:
+        f.write("".join(f"{k}={v}\n" for k, v in props.items()))
+    save(a.work, **{f"{a.name}_props": props})
+    log = open(os.path.join(d, "start.log"), "w")
+    t0 = time.monotonic()
+    starter = subprocess.Popen([a.script, "start", d, pfile, a.bootstrap], stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+    with open(_pidfile(a.work, a.name + ".start"), "w") as f:
+        f.write(str(starter.pid))
+    java, running_at, status, acked, parts = None, None, None, 0, None
+    samples, last = [], (None, None, None)
+    while True:
+        now = time.monotonic() - t0
+        if java is None and os.path.exists(os.path.join(d, "connect.pid")):
+            try:
+                java = int(open(os.path.join(d, "connect.pid")).read().strip())
+                with open(_pidfile(a.work, a.name + ".java"), "w") as f:
+                    f.write(str(java))
+            except ValueError:
+                pass
+        if running_at is None:
+            rc, _ = _reap(starter, 0)
+            if rc == 0:
+                running_at = round(now, 2)
+            elif rc is not None:
+                status = "failed to start"
+                break
+        if java is not None and _proc_status(java)[0] is None and running_at is not None:
+            status = "exited"
+            break
+        if parts is None:
+            parts = topic_partitions(a.bootstrap, a.topic)
+        if parts is not None:
+            n = high_watermark_sum(a.bootstrap, a.topic, parts)
+            if n is not None:
+                acked = n
+        cur = _proc_status(java) if java else (None, None, None)
+        if cur[0] is not None:
+            last = cur
+        if not samples or now - samples[-1][0] >= 1.0:
+            samples.append((round(now, 2), acked, cur[1]))
+        if acked >= a.expect:
+            status = "ok"
+            break
+        if now > a.timeout:
+            status = "timeout"
+            break
+        time.sleep(a.interval)
+    elapsed = time.monotonic() - t0
+    hwm, _, cpu = _proc_status(java) if java else (None, None, None)
+    if hwm is None:
+        hwm, cpu = last[0], last[2]
+    _stop(a.work, a.name + ".start", starter, 5)
+    subprocess.run([a.script, "stop", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        os.unlink(_pidfile(a.work, a.name + ".java"))
+    except FileNotFoundError:
+        pass
+    errors = []
+    if status != "ok":
+        for fn in ("start.log", "connect.log"):
+            try:
+                errors += [l.strip()[:300] for l in open(os.path.join(d, fn), errors="replace")
+                           if " ERROR " in l or "failed" in l][:3]
+            except FileNotFoundError:
+                pass
+    res = {
+        "status": status, "seconds": round(elapsed, 3), "acked": acked, "expect": a.expect,
+        "rows_per_s": round(a.expect / elapsed) if status == "ok" else None,
+        "task_running_s": running_at,
+        "rows_per_s_after_running": (round(a.expect / (elapsed - running_at))
+                                     if status == "ok" and running_at and elapsed > running_at else None),
+        "peak_rss_mb": round(hwm / 1024, 1) if hwm else None, "cpu_seconds": round(cpu, 2) if cpu else None,
+        "errors": errors, "topic": a.topic, "partitions": parts, "timeline": samples[-60:],
+        "poll_interval_s": a.interval,
+    }
+    save(a.work, **{a.name: res})
+    print(f"{a.name}: {status} in {elapsed:.2f} s (task running at {running_at} s), {acked}/{a.expect} acked, "
+          f"peak RSS {res['peak_rss_mb']} MB, cpu {res['cpu_seconds']} s {errors}", file=sys.stderr)
+    sys.exit(0 if status == "ok" else 1)
+
+
 def _get_json(url, timeout=15):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return json.loads(r.read().decode())
@@ -560,6 +687,7 @@ def cmd_machine(a):
         "kernel": os.uname().release, "pg_version": sh("psql", a.dsn, "-Atc", "show server_version"),
         "pg_fsync": sh("psql", a.dsn, "-Atc", "show fsync"),
         "kafka_version": pins.get("KAFKA_VERSION", "?"),
+        "debezium_version": pins.get("DEBEZIUM_VERSION", ""),
         "kcat_version": next((l.split("(")[0].replace("Version", "").strip() for l in kcat_v
                               if l.startswith("Version")), "?"),
         "cdcpipe_version": sh(a.cdcpipe, "--version"), "git_head": sh("git", "-C", a.root, "rev-parse", "--short", "HEAD"),
@@ -622,6 +750,31 @@ def _annotate(path, inclusive, n, keep=lambda fn: True):
     return total, rows
 
 
+def _by_object(path):
+    """Self cost summed per ELF object (functions with no object listed are
+    inlined into a caller's file: counted as cdcpipe)."""
+    r = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", "--auto=no", path],
+                       capture_output=True, text=True)
+    sums, total, in_funcs = {}, 0, False
+    for line in r.stdout.splitlines():
+        if "file:function" in line:
+            in_funcs = True
+            continue
+        if in_funcs and total and not line.strip():
+            break  # end of the function list (annotated sources may follow)
+        m = re.match(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(\S.*)$", line) if in_funcs else None
+        if not m:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        mo = re.search(r" \[(.*)\]$", m.group(2))
+        obj = os.path.basename(mo.group(1)) if mo else "cdcpipe"
+        obj = re.sub(r"\.so[.\d]*$", "", obj)
+        sums[obj] = sums.get(obj, 0) + ir
+        total += ir
+    return [{"object": k, "pct": round(100.0 * v / total, 1)} for k, v in
+            sorted(sums.items(), key=lambda kv: -kv[1])[:8]] if total else []
+
+
 def _is_cdc(fn):
     """A cdcpipe function (not a std::/absl:: helper instantiated for it)."""
     name = fn.split(":", 1)[1] if re.match(r"^[^:]*\.(h|cc|hpp|cpp):", fn) else fn
@@ -634,7 +787,8 @@ def cmd_top(a):
     cdcpipe functions with the highest inclusive cost."""
     total, rows = _annotate(a.file, False, a.n)
     _, incl = _annotate(a.file, True, a.n, _is_cdc)
-    save(a.work, **{a.name: {"total_ir": total, "top": rows, "inclusive_cdc": incl, "file": os.path.basename(a.file)}})
+    save(a.work, **{a.name: {"total_ir": total, "top": rows, "inclusive_cdc": incl, "by_object": _by_object(a.file),
+                             "file": os.path.basename(a.file)}})
     for row in rows:
         print(f"{row['pct']:6.2f}%  {row['function'][:150]}  [{row['object']}]", file=sys.stderr)
     for row in incl:
@@ -719,6 +873,15 @@ def _after_first_ack(c):
             "this is approximate).")
 
 
+def _first_ack_rate(c):
+    if not c or c.get("status") != "ok":
+        return None
+    first = next(((t, n) for t, n, _ in c.get("timeline") or [] if isinstance(n, int) and n > 0), None)
+    if not first or c["seconds"] - first[0] < 0.5:
+        return None
+    return (c["expect"] - first[1]) / (c["seconds"] - first[0])
+
+
 def _ratio(a, b):
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
         return a / b
@@ -747,7 +910,8 @@ def cmd_render(a):
     w("Knobs (environment): `BENCH_ROWS_1A` (default 1000000), `BENCH_TX_1B` (200000), "
       "`BENCH_TOAST_ROWS` (100000), `BENCH_SNAPSHOT_ROWS` (5000000), `BENCH_E2E_SECONDS` (60 per rate), "
       "`BENCH_E2E_RATES` (1000,5000,20000), `BENCH_PROFILE_ROWS` (100000), `BENCH_NO_PROFILE=1`, "
-      "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_MICRO=1`, `BENCH_QUICK=1` (smaller defaults for every "
+      "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_DEBEZIUM=1` (no Debezium peer), `BENCH_RSS_ROWS` "
+      "(5000000, the one transaction of figure 5; 0 skips it), `BENCH_NO_MICRO=1`, `BENCH_QUICK=1` (smaller defaults for every "
       "size, a few minutes), `BENCH_OUT` (this file), `BENCH_KEEP=1` (keep the temp dir with logs).")
     w("")
     w("## Machine and software")
@@ -873,6 +1037,28 @@ def cmd_render(a):
           f"Kafka | {cell} | pg_recvlogical (pgoutput): {_fmt_rate(rl_rate)} rows/s | "
           f"{f'{_ratio(rate, rl_rate):.2f}x' if _ratio(rate, rl_rate) else '—'}; cdcpipe ÷ naive "
           f"{f'{ratio:.2f}x' if ratio else '—'} | (reference only) | — |")
+    # 1a/1b: Debezium's connector (Kafka Connect standalone) on the same WAL
+    for ph, n, c in (("1a", n1a, b1a), ("1b", n1b, b1b)):
+        dz = r.get(f"dbz{ph}")
+        if not dz:
+            continue
+        cdc = c.get("rows_per_s") if c and c.get("status") == "ok" else None
+        ratio = _ratio(cdc, dz.get("rows_per_s"))
+        met = ratio is not None and ratio >= 3
+        verdict[f"dbz{ph}"] = met
+        w(f"| {ph} | capture vs Debezium {r.get('machine', {}).get('debezium_version', '')} PostgreSQL connector "
+          f"(Kafka Connect standalone, tuned for throughput, same WAL, same Kafka), {n:,} "
+          + ("rows in one transaction" if ph == "1a" else "single-row transactions")
+          + f" | {_fmt_rate(cdc)} rows/s | Debezium: {_capture_cell(dz)} | "
+          f"{f'{ratio:.2f}x' if ratio else '—'} | >= 3x | {_yes(met)} |")
+    # 5: one big transaction
+    c5 = r.get("cap5")
+    if c5:
+        rss = c5.get("peak_rss_mb")
+        met = c5["status"] == "ok" and rss is not None and rss <= 256
+        verdict["rss5"] = met
+        w(f"| 5 | capture peak RSS during ONE transaction of {r.get('rss_rows'):,} rows, default config | "
+          f"{rss} MB ({_capture_cell(c5)}) | — | — | < 256 MB | {_yes(met)} |")
     # 1c
     c1c = r.get("cap1c_default")
     rl1c = r.get("recv1c.seconds")
@@ -1006,6 +1192,45 @@ def cmd_render(a):
             w(f"  - acknowledged over time: {tl}")
             tl = ", ".join(f"{t}s:{rss // 1024}" for t, _, rss in c["timeline"][:30] if isinstance(rss, int))
             w(f"  - RSS over time (MB): {tl}")
+    for ph in ("1a", "1b"):
+        dz = r.get(f"dbz{ph}")
+        if not dz:
+            continue
+        cdc = (b1a if ph == "1a" else b1b) or {}
+        util = (dz["cpu_seconds"] / dz["seconds"]) if dz.get("cpu_seconds") and dz.get("seconds") else None
+        w(f"- Debezium {ph}: status {dz['status']}, {dz['acked']:,}/{dz['expect']:,} acknowledged in "
+          f"{_sec(dz['seconds'])} from starting the Kafka Connect worker (JVM start included, as cdcpipe's process "
+          f"start is); the connector's task was RUNNING at {dz.get('task_running_s')} s"
+          + (f", so {_fmt_rate(dz['rows_per_s_after_running'])} rows/s from then" if dz.get("rows_per_s_after_running") else "")
+          + f"; worker JVM CPU {dz.get('cpu_seconds')} s" + (f" ({util:.2f} cores on average)" if util else "")
+          + f", peak RSS {dz.get('peak_rss_mb')} MB, {dz.get('partitions')} partitions." + _after_first_ack(dz))
+        fa_d = _first_ack_rate(dz)
+        fa_c = _first_ack_rate(cdc)
+        if fa_d and fa_c:
+            w(f"  - Start-up excluded on both sides (from the first acknowledgement): cdcpipe {_fmt_rate(fa_c)} rows/s, "
+              f"Debezium {_fmt_rate(fa_d)} rows/s: {fa_c / fa_d:.2f}x (approximate, timeline sampled once a second).")
+        for e in dz.get("errors") or []:
+            w(f"  - log: `{e[:400]}`")
+        if dz.get("timeline"):
+            tl = ", ".join(f"{t}s:{n:,}" for t, n, _ in dz["timeline"][:40] if isinstance(n, int))
+            w(f"  - acknowledged over time: {tl}")
+    props = r.get("dbz1a_props") or r.get("dbz1b_props")
+    if props:
+        keys = [k for k in props if k.startswith(("max.", "poll.", "producer.override.", "snapshot.", "topic.creation."))]
+        w("- Debezium connector settings beyond the connection, slot and publication: "
+          + ", ".join(f"`{k}={props[k]}`" for k in keys)
+          + "; worker: Kafka's JsonConverter for keys and values with `schemas.enable=true` (scripts/debezium), "
+          "JVM -Xmx512m, G1. cdcpipe's producer: lz4, linger.ms 5, acks=all, idempotent.")
+    c5 = r.get("cap5")
+    if c5:
+        util = (c5["cpu_seconds"] / c5["seconds"]) if c5.get("cpu_seconds") and c5.get("seconds") else None
+        w(f"- capture 5 (one transaction of {r.get('rss_rows'):,} rows, table `big` of the 1a shape, inserted in "
+          f"{_sec(r.get('insert5.seconds'))}): status {c5['status']}, {c5['acked']:,}/{c5['expect']:,} acknowledged "
+          f"in {_sec(c5['seconds'])}, cdcpipe CPU {c5.get('cpu_seconds')} s"
+          + (f" ({util:.2f} cores on average)" if util else "") + f", peak RSS {c5.get('peak_rss_mb')} MB.")
+        if c5.get("timeline"):
+            tl = ", ".join(f"{t}s:{rss // 1024}" for t, _, rss in c5["timeline"][:40] if isinstance(rss, int))
+            w(f"  - RSS over time (MB): {tl}")
     if ld:
         util = (ld["cpu_seconds"] / ld["seconds"]) if ld.get("cpu_seconds") and ld.get("seconds") else None
         w(f"- load: status {ld['status']} in {_sec(ld['seconds'])}, cdcpipe_load_rows_total "
@@ -1135,6 +1360,13 @@ def cmd_render(a):
                 w(f"Run under callgrind: status {run['status']} after {_sec(run['seconds'])} "
                   f"({run.get('acked', run.get('rows_total_metric'))} of {run['expect']:,} rows).")
                 w("")
+            if v.get("by_object"):
+                w("Where the instructions go, by library (self cost): "
+                  + ", ".join(f"{o['object']} {o['pct']}%" for o in v["by_object"])
+                  + ". liblz4 is the compression librdkafka's broker thread runs on every batch (lz4, as the "
+                  "naive pipeline and Debezium are configured); libc is mostly memcpy/memset (librdkafka copying "
+                  "messages into batches, lz4's buffers) and malloc/free.")
+                w("")
             w(f"Total {v.get('total_ir') or 0:,} Ir. Top {len(v['top'])} functions by self cost:")
             w("")
             w("| # | self Ir | % | function | object |")
@@ -1182,7 +1414,10 @@ def cmd_render(a):
     names = {"1a": "capture >= 0.9x pg_recvlogical, 1M rows in one transaction",
              "1b": "capture >= 0.9x pg_recvlogical, 200k single-row transactions",
              "rss": "capture peak RSS <= 256 MB in 1a", "load": "load >= 200k rows/s",
-             "snap": "initial snapshot >= 500k rows/s", "e2e": "end-to-end p99 <= 250 ms at 5k rows/s"}
+             "snap": "initial snapshot >= 500k rows/s", "e2e": "end-to-end p99 <= 250 ms at 5k rows/s",
+             "dbz1a": "capture >= 3x Debezium, 1M rows in one transaction",
+             "dbz1b": "capture >= 3x Debezium, 200k single-row transactions",
+             "rss5": "capture peak RSS < 256 MB during one transaction of 5M rows"}
     wa_note = {}
     for k, c in (("1a", c1a_w), ("1b", c1b_w)):
         if c and c.get("status") == "ok":
@@ -1194,7 +1429,7 @@ def cmd_render(a):
     if c1a_w and c1a_w.get("status") == "ok" and c1a_w.get("peak_rss_mb"):
         wa_note["rss"] = (f" (the default run failed at {c1a.get('peak_rss_mb')} MB; with the workaround "
                           f"properties {c1a_w['peak_rss_mb']} MB)")
-    for k in ("1a", "1b", "rss", "load", "snap", "e2e"):
+    for k in ("1a", "1b", "dbz1a", "dbz1b", "rss", "rss5", "load", "snap", "e2e"):
         if k in verdict:
             w(f"- {names[k]}: {'met' if verdict[k] else 'NOT met'}{'' if verdict[k] else wa_note.get(k, '')}")
     w("")
@@ -1202,7 +1437,7 @@ def cmd_render(a):
     w("")
     w("These are **not** measured here and no figure for them exists yet:")
     w("")
-    w("- Debezium (Kafka Connect PostgreSQL connector) as a reference for capture (scripts/debezium, separate work);")
+    w("- Debezium as a reference for the initial snapshot (2) and for 1c;")
     w("- end-to-end latency with `sink.batch.max_ms` other than 500 (default) and the 100 ms run above, and "
       "a breakdown of the latency tail by stage (capture, Kafka, load, MERGE);")
     w("- load in other modes (append/soft delete), Avro, and any run with fsync=on for the workload.")
@@ -1228,6 +1463,13 @@ def main():
         s.add_argument("--listen"); s.add_argument("--callgrind"); s.add_argument("--verify", action="store_true")
         s.add_argument("--slot"); s.add_argument("--dsn"); s.add_argument("--confirm-lsn"); s.add_argument("--massif")
         s.set_defaults(f=fn)
+    s = sub.add_parser("debezium"); s.add_argument("name"); s.add_argument("--script", required=True)
+    s.add_argument("--dsn", required=True); s.add_argument("--bootstrap", required=True)
+    s.add_argument("--topic", required=True); s.add_argument("--prefix", required=True)
+    s.add_argument("--table", required=True); s.add_argument("--slot", required=True)
+    s.add_argument("--publication", required=True); s.add_argument("--partitions", type=int, default=4)
+    s.add_argument("--expect", type=int, required=True); s.add_argument("--timeout", type=float, default=900)
+    s.add_argument("--interval", type=float, default=0.1); s.set_defaults(f=cmd_debezium)
     s = sub.add_parser("machine"); s.add_argument("--root", required=True); s.add_argument("--dsn", required=True)
     s.add_argument("--cdcpipe", required=True); s.set_defaults(f=cmd_machine)
     s = sub.add_parser("msg-bytes"); s.add_argument("--bootstrap", required=True); s.add_argument("--topic", required=True)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "format/debezium_json/debezium_json_decoder.h"
+#include "format/debezium_json/decimal.h"
 
 namespace cdc::debezium {
 namespace {
@@ -28,6 +29,37 @@ TypeMappingOptions Decimal(DecimalHandling d) {
 }
 
 int32_t NumericTypmod(int p, int s) { return ((p << 16) | s) + 4; }
+
+// Java's BigInteger.toByteArray(): minimal big-endian two's complement.
+std::string JavaBytes(int64_t x) {
+  size_t n = 1;
+  while (n < 8 && !(x >= -(int64_t{1} << (8 * n - 1)) && x < (int64_t{1} << (8 * n - 1)))) ++n;
+  std::string out;
+  for (size_t i = n; i-- > 0;) out.push_back(static_cast<char>(static_cast<uint64_t>(x) >> (8 * i)));
+  return out;
+}
+
+TEST(Decimal, UnscaledBytesMatchJavaBigIntegerOnBothPaths) {
+  std::vector<int64_t> values = {0, 1, -1, 127, 128, -128, -129, 255, 256, -256, -257, 32767, 32768, -32768,
+                                 -32769, 8388607, 8388608, 999999999999999999LL, -999999999999999999LL};
+  for (int64_t v = 1; v < 1000000000000000000LL / 7; v = v * 7 + 3) {
+    values.push_back(v);
+    values.push_back(-v);
+  }
+  for (int64_t v : values) {
+    const std::string text = std::to_string(v);
+    auto fast = UnscaledDecimalBytes(text, 0);
+    ASSERT_TRUE(fast.ok()) << text;
+    EXPECT_EQ(*fast, JavaBytes(v)) << text;
+    // Same value with 20 leading zeros: more than 18 digits, the general path.
+    const std::string padded = (v < 0 ? "-" : "") + std::string(20, '0') + std::to_string(v < 0 ? -v : v);
+    auto slow = UnscaledDecimalBytes(padded, 0);
+    ASSERT_TRUE(slow.ok()) << padded;
+    EXPECT_EQ(*slow, *fast) << padded;
+  }
+  EXPECT_EQ(*UnscaledDecimalBytes("-0.00", 2), std::string(1, '\0'));
+  EXPECT_EQ(*UnscaledDecimalBytes("12.5", 2), JavaBytes(1250));
+}
 
 TEST(TypeMapping, DecimalsMatchDebeziumWorkedExamples) {
   EXPECT_EQ(Render(oid::kNumeric, NumericTypmod(10, 2), "123.45"), "\"MDk=\"");

@@ -15,6 +15,7 @@ struct DebeziumJsonSerializer::TableEncoding {
   std::vector<size_t> key_columns;
   std::vector<std::string> quoted_names;  // "name": per column, escaped once
   std::string key_schema;       // {"schema":...,"payload": prefix of the key
+  std::string source_names;     // ,"schema":"...","table":"..." of source, escaped once
   std::string envelope_schema;  // {"schema":...,"payload": prefix of the value
 };
 
@@ -25,6 +26,7 @@ struct DebeziumJsonSerializer::SourceFields {
   uint64_t lsn;                          // sequence[1] and lsn
   std::string_view schema, table;
   std::optional<int64_t> tx_id;
+  std::string_view names_json = {};     // when set: schema and table, already escaped
 };
 
 namespace {
@@ -76,7 +78,13 @@ std::string StructFields(const SourceTable& t, const std::vector<ColumnMapping>&
 
 }  // namespace
 
-DebeziumJsonSerializer::DebeziumJsonSerializer(SerializerOptions options) : options_(std::move(options)) {}
+DebeziumJsonSerializer::DebeziumJsonSerializer(SerializerOptions options) : options_(std::move(options)) {
+  // The parts of every `source` block that never change, escaped once.
+  source_head_ = StrCat("\"source\":{\"version\":\"", kConnectorVersion, "\",\"connector\":\"postgresql\",\"name\":");
+  json::AppendEscaped(source_head_, options_.topic_prefix);
+  db_json_ = ",\"db\":";
+  json::AppendEscaped(db_json_, options_.database);
+}
 DebeziumJsonSerializer::~DebeziumJsonSerializer() = default;
 
 std::string DebeziumJsonSerializer::TopicFor(const TableId& table) const {
@@ -97,6 +105,10 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
   auto enc = std::make_unique<TableEncoding>();
   enc->table = table;
   enc->topic = TopicFor(table->id);
+  enc->source_names = ",\"schema\":";
+  json::AppendEscaped(enc->source_names, table->id.schema);
+  enc->source_names += ",\"table\":";
+  json::AppendEscaped(enc->source_names, table->id.table);
   for (const auto& c : table->columns) {
     std::string q;
     json::AppendKey(q, c.name);
@@ -193,17 +205,28 @@ absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEnco
 absl::StatusOr<std::optional<std::string>> DebeziumJsonSerializer::Key(const TableEncoding& enc,
                                                                        const Row& row) const {
   if (enc.key_columns.empty()) return std::nullopt;
-  CDC_ASSIGN_OR_RETURN(std::string payload, KeyPayload(enc, row));
-  return std::optional<std::string>(StrCat(enc.key_schema, payload, "}"));
+  // Built in place: the schema prefix, the payload and "}" in one string.
+  std::string key;
+  key.reserve(enc.key_schema.size() + 64);
+  key += enc.key_schema;
+  CDC_RETURN_IF_ERROR(AppendKeyPayload(key, enc, row));
+  key.push_back('}');
+  return std::optional<std::string>(std::move(key));
 }
 
 absl::StatusOr<std::string> DebeziumJsonSerializer::KeyPayload(const TableEncoding& enc, const Row& row) const {
   std::string key;
+  CDC_RETURN_IF_ERROR(AppendKeyPayload(key, enc, row));
+  return key;
+}
+
+absl::Status DebeziumJsonSerializer::AppendKeyPayload(std::string& key, const TableEncoding& enc,
+                                                      const Row& row) const {
   key.push_back('{');
   for (size_t n = 0; n < enc.key_columns.size(); ++n) {
     const size_t i = enc.key_columns[n];
     if (n) key.push_back(',');
-    json::AppendKey(key, enc.table->columns[i].name);
+    key += enc.quoted_names[i];
     if (row[i].kind != Datum::Kind::kText) {
       return absl::InvalidArgumentError(StrCat("table ", enc.table->id.ToString(), " key column ",
                                                      enc.table->columns[i].name, " has no value"));
@@ -211,7 +234,7 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::KeyPayload(const TableEncodi
     CDC_RETURN_IF_ERROR(AppendValue(key, enc.columns[i], row[i].text));
   }
   key.push_back('}');
-  return key;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding& enc, const ChangeEvent& e,
@@ -234,7 +257,7 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
                                e.snapshot ? std::nullopt : std::optional<uint64_t>(e.version.commit_lsn.value),
                                e.snapshot ? e.version.commit_lsn.value : e.version.change_lsn.value,
                                enc.table->id.schema, enc.table->id.table,
-                               e.snapshot ? std::nullopt : std::optional<int64_t>(e.xid)});
+                               e.snapshot ? std::nullopt : std::optional<int64_t>(e.xid), enc.source_names});
   v += ",\"transaction\":";
   v += transaction_block;
   v += ",\"op\":\"";
@@ -253,16 +276,12 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
 
 // The `source` block: "source":{...}, no trailing comma.
 void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f) const {
-  v += "\"source\":{\"version\":\"";
-  v += kConnectorVersion;
-  v += "\",\"connector\":\"postgresql\",\"name\":";
-  json::AppendEscaped(v, options_.topic_prefix);
+  v += source_head_;
   v += ",\"ts_ms\":";
   json::AppendInt(v, f.ts_us / 1000);
   v += ",\"snapshot\":";
   v += f.snapshot;
-  v += ",\"db\":";
-  json::AppendEscaped(v, options_.database);
+  v += db_json_;
   v += ",\"sequence\":\"[";
   if (f.commit_lsn) {
     v += "\\\"";
@@ -278,10 +297,14 @@ void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f)
   json::AppendInt(v, f.ts_us);
   v += ",\"ts_ns\":";
   json::AppendInt(v, f.ts_us * 1000);
-  v += ",\"schema\":";
-  json::AppendEscaped(v, f.schema);
-  v += ",\"table\":";
-  json::AppendEscaped(v, f.table);
+  if (!f.names_json.empty()) {
+    v += f.names_json;
+  } else {
+    v += ",\"schema\":";
+    json::AppendEscaped(v, f.schema);
+    v += ",\"table\":";
+    json::AppendEscaped(v, f.table);
+  }
   v += ",\"txId\":";
   if (f.tx_id) json::AppendInt(v, *f.tx_id);
   else v += "null";
@@ -442,7 +465,8 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
     CDC_ASSIGN_OR_RETURN(auto key, Key(enc, key_row));
     const std::string block = e.snapshot ? "null" : TransactionBlock(e.table->id, e.version.change_lsn, out);
     CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, op, before, after, unchanged, block));
-    OutgoingMessage m{enc.topic, key, std::move(value), {}};
+    // Only a delete needs the key twice (its tombstone); otherwise it moves.
+    OutgoingMessage m{enc.topic, op == Op::kDelete ? key : std::move(key), std::move(value), {}};
     if (key_header) m.headers.push_back(*key_header);
     if (!unchanged.empty()) m.headers.emplace_back(kUnchangedColumnsHeader, std::move(unchanged));
     out.push_back(std::move(m));

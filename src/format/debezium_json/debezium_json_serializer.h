@@ -53,6 +53,7 @@ class DebeziumJsonSerializer final : public EventSerializer {
   absl::StatusOr<std::optional<std::string>> Key(const TableEncoding& enc, const Row& row) const;
   /// The key's payload alone, e.g. {"id":1} (no schema).
   absl::StatusOr<std::string> KeyPayload(const TableEncoding& enc, const Row& row) const;
+  absl::Status AppendKeyPayload(std::string& out, const TableEncoding& enc, const Row& row) const;
   absl::StatusOr<std::string> Envelope(const TableEncoding& enc, const ChangeEvent& e, Op op,
                                        const Row* before, const Row* after, std::string& unchanged,
                                        std::string_view transaction_block) const;
@@ -75,6 +76,8 @@ class DebeziumJsonSerializer final : public EventSerializer {
   void AppendSource(std::string& v, const SourceFields& f) const;
 
   SerializerOptions options_;
+  std::string source_head_;  // "source":{"version":...,"name":"<prefix>"
+  std::string db_json_;      // ,"db":"<database>"
   std::map<const SourceTable*, std::unique_ptr<TableEncoding>> encodings_;
   std::set<std::string> warned_columns_;  // "schema.table.column" already warned about
 };

@@ -58,6 +58,31 @@ absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scal
   }
   for (int i = fraction; i < scale; ++i) digits.push_back('0');
 
+  if (digits.size() <= 18) {
+    // Fast path (every numeric(p<=18) value): the magnitude fits in 63 bits,
+    // so no base conversion and no allocation beyond the result. Same bytes
+    // as the general path below.
+    uint64_t v = 0;
+    for (char c : digits) v = v * 10 + static_cast<uint64_t>(c - '0');
+    if (v == 0) return std::string(1, '\0');
+    uint8_t mag[9];
+    size_t n = 0;
+    for (uint64_t t = v; t != 0; t >>= 8) ++n;
+    for (size_t i = 0; i < n; ++i) mag[n - 1 - i] = static_cast<uint8_t>(v >> (8 * i));
+    std::string out;
+    out.reserve(n + 1);
+    if (!negative) {
+      if (mag[0] & 0x80) out.push_back('\0');
+    } else {
+      for (size_t i = 0; i < n; ++i) mag[i] = static_cast<uint8_t>(~mag[i]);
+      for (size_t i = n; i-- > 0;) {
+        if (++mag[i] != 0) break;
+      }
+      if (!(mag[0] & 0x80)) out.push_back(static_cast<char>(0xff));
+    }
+    out.append(reinterpret_cast<const char*>(mag), n);
+    return out;
+  }
   std::vector<uint8_t> dec;
   for (char c : digits) dec.push_back(static_cast<uint8_t>(c - '0'));
   std::vector<uint8_t> mag = ConvertBase(std::move(dec), 10, 256);

@@ -8,7 +8,15 @@
 
 namespace cdc::json {
 
-inline bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+constexpr bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// NeedsEscape as a table: one load per byte in the scanning loop below.
+inline constexpr struct EscapeTable {
+  bool needs[256];
+  constexpr EscapeTable() : needs() {
+    for (int c = 0; c < 256; ++c) needs[c] = NeedsEscape(static_cast<unsigned char>(c));
+  }
+} kEscapeTable;
 
 // Hot path: runs of plain characters are appended in bulk.
 inline void AppendEscaped(std::string& out, std::string_view s) {
@@ -17,7 +25,7 @@ inline void AppendEscaped(std::string& out, std::string_view s) {
   size_t run = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (!NeedsEscape(c)) continue;
+    if (!kEscapeTable.needs[c]) [[likely]] continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
@@ -42,7 +50,8 @@ template <typename Int>
 inline void AppendInt(std::string& out, Int v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, r.ptr);
+  // (pointer, length): the iterator-pair overload goes through _M_replace.
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 inline void AppendKey(std::string& out, std::string_view key) {

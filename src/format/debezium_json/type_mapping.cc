@@ -138,30 +138,71 @@ absl::StatusOr<int64_t> TimestampMicros(std::string_view text) {
   return days * kMicrosPerDay + micros;
 }
 
+// Zero-padded decimal of a non-negative value, at least `width` digits.
+// Hot path (every timestamptz of every row): no format-string parsing.
+void AppendPadded(std::string& out, int64_t v, int width) {
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  while (n < width) buf[n++] = '0';
+  while (n > 0) out.push_back(buf[--n]);
+}
+
+// "HH:MM:SS"
+void AppendHms(std::string& out, int64_t sec) {
+  AppendPadded(out, sec / 3600, 2);
+  out.push_back(':');
+  AppendPadded(out, (sec / 60) % 60, 2);
+  out.push_back(':');
+  AppendPadded(out, sec % 60, 2);
+}
+
+// ".ffffff" with the trailing zeros dropped; nothing when frac is 0.
+void AppendTrimmedFraction(std::string& out, int64_t frac) {
+  if (frac == 0) return;
+  int digits = 6;
+  while (frac % 10 == 0) {
+    frac /= 10;
+    --digits;
+  }
+  out.push_back('.');
+  AppendPadded(out, frac, digits);
+}
+
 // "HH:MM:SS[.ffffff]" with the fraction's trailing zeros dropped, as
 // java.time's ISO formatters print it.
 std::string IsoTime(int64_t micros_in_day) {
   const int64_t sec = micros_in_day / 1000000, frac = micros_in_day % 1000000;
-  std::string out = absl::StrFormat("%02d:%02d:%02d", sec / 3600, (sec / 60) % 60, sec % 60);
-  if (frac != 0) {
-    std::string f = absl::StrFormat("%06d", frac);
-    while (f.back() == '0') f.pop_back();
-    StrAppend(&out, ".", f);
-  }
+  std::string out;
+  AppendHms(out, sec);
+  AppendTrimmedFraction(out, frac);
   return out;
 }
 
-std::string IsoDate(int64_t days) {
+void AppendIsoDate(std::string& out, int64_t days) {
   const absl::CivilDay cd = absl::CivilDay(1970, 1, 1) + days;
-  if (cd.year() < 0 || cd.year() > 9999) {
+  const int64_t year = cd.year();
+  if (year < 0 || year > 9999) {
     // java.time: years outside 0000-9999 carry a sign.
-    return absl::StrFormat("%s%04d-%02d-%02d", cd.year() < 0 ? "-" : "+", std::llabs(cd.year()), cd.month(), cd.day());
+    out.push_back(year < 0 ? '-' : '+');
   }
-  return absl::StrFormat("%04d-%02d-%02d", cd.year(), cd.month(), cd.day());
+  AppendPadded(out, year < 0 ? -year : year, 4);
+  out.push_back('-');
+  AppendPadded(out, cd.month(), 2);
+  out.push_back('-');
+  AppendPadded(out, cd.day(), 2);
 }
 
-absl::StatusOr<std::string> ZonedTimestamp(std::string_view text, int fraction_digits) {
-  if (text == "infinity" || text == "-infinity") return std::string(text);
+// Appends the JSON string of a timestamptz as io.debezium.time.ZonedTimestamp
+// (ISO at UTC), without a temporary string per value.
+absl::Status AppendZonedTimestamp(std::string& out, std::string_view text, int fraction_digits) {
+  if (text == "infinity" || text == "-infinity") {
+    json::AppendEscaped(out, text);
+    return absl::OkStatus();
+  }
   const std::string_view original = text;
   const bool bc = StripBc(text);
   size_t pos = 0;
@@ -175,18 +216,22 @@ absl::StatusOr<std::string> ZonedTimestamp(std::string_view text, int fraction_d
   const int64_t day = FloorDiv(utc, kMicrosPerDay);
   const int64_t in_day = utc - day * kMicrosPerDay;
   const int64_t sec = in_day / 1000000, frac = in_day % 1000000;
-  std::string out = StrCat(IsoDate(day), "T", absl::StrFormat("%02d:%02d:%02d", sec / 3600, (sec / 60) % 60, sec % 60));
+  out.push_back('"');
+  AppendIsoDate(out, day);
+  out.push_back('T');
+  AppendHms(out, sec);
   if (fraction_digits > 0) {
     // Debezium formats with exactly the column's fraction width.
-    std::string f = absl::StrFormat("%06d", frac);
-    StrAppend(&out, ".", f.substr(0, static_cast<size_t>(std::min(fraction_digits, 6))));
-  } else if (frac != 0) {
-    std::string f = absl::StrFormat("%06d", frac);
-    while (f.back() == '0') f.pop_back();
-    StrAppend(&out, ".", f);
+    const int width = std::min(fraction_digits, 6);
+    int64_t f = frac;
+    for (int n = width; n < 6; ++n) f /= 10;
+    out.push_back('.');
+    AppendPadded(out, f, width);
+  } else {
+    AppendTrimmedFraction(out, frac);
   }
-  out.push_back('Z');
-  return out;
+  out += "Z\"";
+  return absl::OkStatus();
 }
 
 // timetz text -> io.debezium.time.ZonedTime: the time at UTC, ISO_OFFSET_TIME.
@@ -959,9 +1004,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       return absl::OkStatus();
     }
     case Writer::kZonedTimestamp: {
-      CDC_ASSIGN_OR_RETURN(std::string iso, ZonedTimestamp(text, m.fraction_digits));
-      json::AppendEscaped(out, iso);
-      return absl::OkStatus();
+      return AppendZonedTimestamp(out, text, m.fraction_digits);
     }
     case Writer::kZonedTime: {
       CDC_ASSIGN_OR_RETURN(std::string iso, ZonedTime(text));

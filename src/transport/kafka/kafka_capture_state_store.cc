@@ -51,6 +51,9 @@ absl::StatusOr<std::unique_ptr<KafkaCaptureStateStore>> KafkaCaptureStateStore::
   s->producer_.reset(rk);
   // One partition keeps the records of a slot in order; compaction keeps the last.
   CDC_RETURN_IF_ERROR(CreateTopic(rk, topic, 1, options.replication_factor, {{"cleanup.policy", "compact"}}));
+  // Every Write waits for its acknowledgement, the first one before capture
+  // reads WAL: without this it waited ~1 s for librdkafka to learn the topic.
+  AwaitTopicLeaders(rk, topic, 5000);
   return s;
 }
 

@@ -2,6 +2,7 @@
 #include "transport/kafka/kafka_common.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace cdc::kafka {
 
@@ -95,6 +96,24 @@ absl::Status CreateTopic(rd_kafka_t* rk, const std::string& topic, int partition
   rd_kafka_NewTopic_destroy(nt);
   rd_kafka_queue_destroy(q);
   return result;
+}
+
+void AwaitTopicLeaders(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  if (rkt == nullptr) return;
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(timeout_ms);
+  while (absl::Now() < deadline) {
+    const rd_kafka_metadata_t* md = nullptr;
+    bool ready = false;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR && md != nullptr) {
+      ready = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topics[0].partition_cnt > 0;
+      for (int i = 0; ready && i < md->topics[0].partition_cnt; ++i) ready = md->topics[0].partitions[i].leader >= 0;
+    }
+    if (md != nullptr) rd_kafka_metadata_destroy(md);
+    if (ready) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  rd_kafka_topic_destroy(rkt);
 }
 
 }  // namespace cdc::kafka

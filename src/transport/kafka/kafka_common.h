@@ -42,4 +42,10 @@ absl::StatusOr<ConfPtr> BuildConf(const KafkaOptions& options,
 absl::Status CreateTopic(rd_kafka_t* rk, const std::string& topic, int partitions,
                          int replication_factor, const std::map<std::string, std::string>& configs = {});
 
+/// Fetches `topic`'s metadata into `rk` until every partition has a leader
+/// or `timeout_ms` passes. Best effort: a producer that does not know a topic
+/// it was just created with waits for librdkafka's 1 s topic scan before its
+/// first message goes out; this makes that wait a round trip.
+void AwaitTopicLeaders(rd_kafka_t* rk, const std::string& topic, int timeout_ms);
+
 }  // namespace cdc::kafka

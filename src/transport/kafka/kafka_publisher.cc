@@ -14,6 +14,11 @@ absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(const Kaf
   CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options, {{"enable.idempotence", "true"},
                                                          {"acks", "all"},
                                                          {"compression.type", "lz4"},
+                                                         // Kafka's Java default (murmur2 of the key
+                                                         // bytes): a key lands on the partition
+                                                         // Debezium would choose, and murmur2 costs
+                                                         // less than librdkafka's default CRC32.
+                                                         {"partitioner", "murmur2_random"},
                                                          {"linger.ms", "5"},
                                                          {"batch.num.messages", "10000"},
                                                          // Bounded memory: a full queue stops capture
@@ -43,13 +48,16 @@ KafkaPublisher::~KafkaPublisher() {
 
 void KafkaPublisher::OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* self = static_cast<KafkaPublisher*>(opaque);
-  Delivery d;
+  Delivery& d = self->delivery_;
   d.ticket = reinterpret_cast<uint64_t>(msg->_private);
-  d.partition.topic = rd_kafka_topic_name(msg->rkt);
+  d.partition.topic.assign(rd_kafka_topic_name(msg->rkt));
   d.partition.partition = msg->partition;
   d.offset = msg->offset;
   d.bytes = msg->len + msg->key_len;
-  d.status = StatusFromKafkaError(msg->err, StrCat("delivery to topic ", d.partition.topic));
+  // The error text is built only for an error: this runs once per message.
+  d.status = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR
+                 ? absl::OkStatus()
+                 : StatusFromKafkaError(msg->err, StrCat("delivery to topic ", d.partition.topic));
   self->on_delivery_(d);
 }
 
@@ -73,6 +81,8 @@ absl::Status KafkaPublisher::Publish(const OutgoingMessage& m, uint64_t ticket) 
   if (!known_topics_.contains(m.topic)) {
     CDC_RETURN_IF_ERROR(create_topic_ ? create_topic_(m.topic)
                                       : CreateTopic(rk_.get(), m.topic, partitions_, replication_factor_));
+    // Else the first messages wait up to 1 s for librdkafka's topic scan.
+    AwaitTopicLeaders(rk_.get(), m.topic, 5000);
     known_topics_.insert(m.topic);
   }
   rd_kafka_headers_t* headers = nullptr;

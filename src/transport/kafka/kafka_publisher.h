@@ -37,6 +37,9 @@ class KafkaPublisher final : public Publisher {
 
   HandlePtr rk_;
   DeliveryHandler on_delivery_;
+  // Reused for every report (Poll runs on one thread): its topic string
+  // keeps its capacity, so a report allocates nothing.
+  Delivery delivery_;
   TopicCreator create_topic_;
   std::set<std::string> known_topics_;
   int partitions_ = 4;
