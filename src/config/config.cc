@@ -278,6 +278,14 @@ const std::vector<Setting>& Settings() {
        String([](Config& c) -> std::string& { return c.kafka.group_id; })},
       {"format", Kind::kString, "json", "event format: json (Debezium JsonConverter with schemas)", false,
        String([](Config& c) -> std::string& { return c.format; }, {"json"})},
+      {"unavailable_value_placeholder", Kind::kString, "__debezium_unavailable_value",
+       "value written for an unchanged TOASTed column (capture), and recognized as \"keep the stored value\" (load); "
+       "Debezium's unavailable.value.placeholder", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsScalar() || n.as<std::string>().empty()) return "must be a non-empty string";
+         c.unavailable_value_placeholder = n.as<std::string>();
+         return {};
+       }},
       {"sink.type", Kind::kString, "duckdb", "warehouse: duckdb", false,
        String([](Config& c) -> std::string& { return c.sink.type; }, {"duckdb"})},
       {"sink.duckdb.path", Kind::kString, "cdcpipe.duckdb", "DuckDB database file", false,

@@ -79,6 +79,7 @@ struct Config {
   PostgresConfig postgres;
   KafkaConfig kafka;
   std::string format = "json";
+  std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   SinkConfig sink;
   LoadConfig load;
   HttpConfig http;

@@ -158,6 +158,7 @@ class Process {
         pc.hstore_handling_mode, pc.money_fraction_digits));
     debezium::SerializerOptions serializer_options{config_.kafka.topic_prefix, source_->database()};
     serializer_options.types = types;
+    serializer_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     serializer_options.transaction_metadata = pc.provide_transaction_metadata == "true";
     serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(std::move(serializer_options));
     kafka::KafkaPublisher::TopicCreator creator;
@@ -220,6 +221,7 @@ class Process {
     CDC_ASSIGN_OR_RETURN(subscriber_, kafka::KafkaSubscriber::Create(kopts, config_.kafka.group_id));
     debezium::DecoderOptions decoder_options;
     decoder_options.wide_numeric_as_double = config_.load.wide_numeric == "double";
+    decoder_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     decoder_options.lossy_values = &load_stats_.lossy_values;
     decoder_ = std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options));
     LoadOptions lo;

@@ -19,6 +19,9 @@ TEST(Keys, FullIdentityKeepsThePrimaryKeyAndMessageKeyColumnsKeyKeylessTables) {
   pg.Exec("CREATE TABLE fullpk (id integer PRIMARY KEY, v text); ALTER TABLE fullpk REPLICA IDENTITY FULL;"
           "CREATE TABLE nothing_pk (id integer PRIMARY KEY, v text); ALTER TABLE nothing_pk REPLICA IDENTITY NOTHING;"
           "CREATE TABLE tagged (code text NOT NULL, v integer); ALTER TABLE tagged REPLICA IDENTITY FULL;"
+          "CREATE TABLE by_index (id integer PRIMARY KEY, u integer NOT NULL UNIQUE, v text);"
+          "ALTER TABLE by_index REPLICA IDENTITY USING INDEX by_index_u_key;"
+          "INSERT INTO by_index SELECT g, -g, 'v' FROM generate_series(1, 20) g;"
           "INSERT INTO fullpk SELECT g, 'v' || g FROM generate_series(1, 20) g;"
           "INSERT INTO nothing_pk SELECT g, 'v' || g FROM generate_series(1, 20) g;"
           "INSERT INTO tagged SELECT 'c' || g, g FROM generate_series(1, 20) g;");
@@ -31,7 +34,9 @@ TEST(Keys, FullIdentityKeepsThePrimaryKeyAndMessageKeyColumnsKeyKeylessTables) {
           "UPDATE fullpk SET id = 100 WHERE id = 7;"
           "INSERT INTO nothing_pk VALUES (21, 'new');"
           "UPDATE tagged SET v = -v WHERE v <= 5; DELETE FROM tagged WHERE code = 'c6';"
-          "UPDATE tagged SET code = 'c700' WHERE code = 'c7';");
+          "UPDATE tagged SET code = 'c700' WHERE code = 'c7';"
+          "UPDATE by_index SET v = 'changed' WHERE id <= 3; DELETE FROM by_index WHERE id = 4;"
+          "UPDATE by_index SET id = 400 WHERE id = 5;");
   std::string out;
   EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0)
       << out << ReadFile(run.log());
@@ -44,6 +49,9 @@ TEST(Keys, FullIdentityKeepsThePrimaryKeyAndMessageKeyColumnsKeyKeylessTables) {
     EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.tagged"), "19");
     EXPECT_EQ(duck.Scalar("SELECT v FROM public.tagged WHERE code = 'c1'"), "-1");
     EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.nothing_pk"), "21");
+    // REPLICA IDENTITY USING INDEX: still keyed by the primary key.
+    EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.by_index"), "19");
+    EXPECT_EQ(duck.Scalar("SELECT u FROM public.by_index WHERE id = 400"), "-5");
   }
 
   // A key column the table lacks is a clear error naming both.
@@ -97,7 +105,7 @@ TEST(Filters, TablesAndColumnsAreLeftOutOrMaskedAsConfigured) {
           "CREATE TABLE keep.other (id integer PRIMARY KEY); CREATE TABLE skip.t (id integer PRIMARY KEY);"
           "INSERT INTO keep.users VALUES (1, 'a@x.com', '123-45-6789', 'éàü and more', 's3cret', 41);"
           "INSERT INTO keep.other VALUES (1); INSERT INTO skip.t VALUES (1);");
-  PipelineFiles f = WriteConfig(name, dsn, "embedded",
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
                                 {.postgres = "    table_exclude_list: [\"skip\\\\..*\"]\n"
                                              "    column_exclude_list: [\"keep\\\\.users\\\\.secret\"]\n"
                                              "    column_masks:\n"

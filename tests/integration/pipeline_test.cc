@@ -247,6 +247,10 @@ TEST_P(PipelineTest, SchemaChangesAddColumnsAndNullDroppedOnes) {
           "DELETE FROM items WHERE id = 11;");
   ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(children.back()->log());
   EXPECT_NE(out.find("(11 columns)"), std::string::npos) << out;  // rating compared, code gone, pos not comparable
+  // capture logs the change it saw (the last child is capture, or `run`).
+  const std::string capture_log = ReadFile(children.back()->log());
+  EXPECT_NE(capture_log.find("\"msg\":\"table schema changed\",\"table\":\"public.items\",\"added\":\"rating\","
+                             "\"dropped\":\"code\""), std::string::npos) << capture_log;
   StopAll(children);
   Duck duck(f.duckdb);
   EXPECT_EQ(duck.Scalar("SELECT CAST(rating AS VARCHAR) FROM public.items WHERE id = 700"), "1.0");

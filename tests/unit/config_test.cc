@@ -92,3 +92,55 @@ TEST(Config, InvalidYamlNamesTheLocationNotTheContent) {
 
 }  // namespace
 }  // namespace cdc
+
+namespace cdc {
+namespace {
+
+TEST(Config, CaptureFiltersKeysAndPlaceholderAreParsedAndCheckedByKey) {
+  auto good = ParseConfig(R"(
+source:
+  postgres:
+    dsn: "host=db"
+    snapshot: when_needed
+    table_exclude_list: ["audit\\..*"]
+    column_masks:
+      - {columns: ["public\\.users\\.email"], hash_salt: pepper}
+      - {columns: ["public\\.users\\.note"], truncate_chars: 10}
+    message_key_columns: "public.events:tenant, seq; s.t:x"
+    provide_transaction_metadata: "true"
+kafka:
+  bootstrap_servers: embedded
+unavailable_value_placeholder: "__toast__"
+)", "good.yaml");
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->postgres.snapshot, "when_needed");
+  ASSERT_EQ(good->postgres.column_masks.size(), 2u);
+  EXPECT_EQ(good->postgres.column_masks[1].truncate_chars, 10);
+  EXPECT_EQ(good->postgres.message_key_columns.at(TableId{"public", "events"}),
+            (std::vector<std::string>{"tenant", "seq"}));
+  EXPECT_EQ(good->unavailable_value_placeholder, "__toast__");
+
+  auto bad = ParseConfig(R"(
+source:
+  postgres:
+    dsn: "host=db"
+    snapshot: sometimes
+    table_include_list: ["(unclosed"]
+    column_masks:
+      - {columns: ["a\\.b\\.c"], hash_salt: s, mask_chars: 3}
+    message_key_columns: "no_table_part"
+kafka:
+  bootstrap_servers: embedded
+)", "bad.yaml");
+  ASSERT_FALSE(bad.ok());
+  const std::string msg(bad.status().message());
+  for (const char* key : {"source.postgres.snapshot", "source.postgres.table_include_list",
+                          "source.postgres.column_masks: entry 1: needs exactly one",
+                          "source.postgres.message_key_columns"}) {
+    EXPECT_NE(msg.find(key), std::string::npos) << "missing " << key << " in\n" << msg;
+  }
+  EXPECT_EQ(msg.find("hash_salt: s,"), std::string::npos) << "the salt is a secret:\n" << msg;
+}
+
+}  // namespace
+}  // namespace cdc

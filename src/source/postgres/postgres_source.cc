@@ -329,6 +329,32 @@ absl::StatusOr<std::shared_ptr<const SourceTable>> PostgresSource::Relation(uint
 
 namespace {
 
+std::string ColumnType(const SourceColumn& c) { return StrCat(c.type_oid, "/", c.type_modifier); }
+
+}  // namespace
+
+// The next events carry the new schema; the log says what changed.
+void PostgresSource::LogSchemaChange(const SourceTable& before, const SourceTable& after) {
+  std::vector<std::string> added, dropped, retyped;
+  for (const auto& c : after.columns) {
+    auto old = std::find_if(before.columns.begin(), before.columns.end(),
+                            [&](const SourceColumn& o) { return o.name == c.name; });
+    if (old == before.columns.end()) added.push_back(c.name);
+    else if (ColumnType(*old) != ColumnType(c)) retyped.push_back(c.name);
+  }
+  for (const auto& c : before.columns) {
+    if (std::none_of(after.columns.begin(), after.columns.end(), [&](const SourceColumn& n) { return n.name == c.name; })) {
+      dropped.push_back(c.name);
+    }
+  }
+  if (added.empty() && dropped.empty() && retyped.empty()) return;
+  log::Info("capture", "table schema changed", {{"table", after.id.ToString()}, {"added", absl::StrJoin(added, ",")},
+                                                 {"dropped", absl::StrJoin(dropped, ",")},
+                                                 {"type_changed", absl::StrJoin(retyped, ",")}});
+}
+
+namespace {
+
 absl::Status CheckWidth(const SourceTable& t, const Row& row, std::string_view what) {
   if (row.size() != t.columns.size()) {
     return absl::InvalidArgumentError(StrCat(what, " of ", t.id.ToString(), " has ", row.size(),
@@ -374,6 +400,9 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     CDC_RETURN_IF_ERROR(types_.Resolve(*sql_, m->table));
     auto table = std::make_shared<const SourceTable>(std::move(m->table));
     log::Debug("capture", "relation", {{"table", table->id.ToString()}, {"oid", table->relation_id}});
+    if (auto known = relations_.find(table->relation_id); known != relations_.end()) {
+      LogSchemaChange(*known->second, *table);
+    }
     relations_[table->relation_id] = std::move(table);
     return std::nullopt;
   }

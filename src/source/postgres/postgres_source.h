@@ -94,6 +94,7 @@ class PostgresSource final : public ChangeSource {
   absl::StatusOr<std::vector<TableId>> PublishedTables(Connection& sql);
   bool MessagePrefixWanted(const std::string& prefix) const;
   bool TableWanted(const TableId& table) const;
+  void LogSchemaChange(const SourceTable& before, const SourceTable& after);
   absl::Status SaveState(bool completed, std::string progress);
   Lsn Confirmable() const { return std::min(acknowledged_, recorded_.delivered); }
 
