@@ -460,6 +460,7 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
   std::unique_ptr<TableChecksummer> warehouse;
   std::shared_ptr<duck::Database> db;
   std::optional<std::map<std::pair<std::string, int>, int64_t>> kafka_target;  // end offsets to reach
+  bool caught_up_once = false;
   while (!warehouse) {
     auto progress = config.http.listen.empty() ? absl::StatusOr<std::string>(absl::UnavailableError("no endpoint"))
                                                : http::Get(config.http.listen, "/v1/progress", 10000);
@@ -483,17 +484,30 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
         for (const auto& p : j["partitions"]) {
           next[{p.value("topic", ""), p.value("partition", -1)}] = p.value("next", int64_t{0});
         }
-        if (!kafka_target) {
+        // The figures of one answer are read at slightly different moments:
+        // during a rebalance "unowned" can be 0 while the partition list is
+        // already empty. Only an answer that lists what it owns counts.
+        const bool consistent = !next.empty() || j.value("assigned", -1) == 0;
+        if (!kafka_target && consistent) {
           kafka_target.emplace();
           for (const auto& p : j["partitions"]) {
             (*kafka_target)[{p.value("topic", ""), p.value("partition", -1)}] = p.value("end", int64_t{0});
           }
         }
-        bool done = true;
-        for (const auto& [tp, end] : *kafka_target) {
+        bool done = consistent && kafka_target.has_value();
+        static const std::map<std::pair<std::string, int>, int64_t> kNothing;
+        for (const auto& [tp, end] : kafka_target ? *kafka_target : kNothing) {
           auto it = next.find(tp);
           done = done && it != next.end() && it->second >= end;
         }
+        // Twice in a row, half a second apart: a state seen once may be a
+        // rebalance passing through.
+        if (done && !caught_up_once) {
+          caught_up_once = true;
+          absl::SleepFor(absl::Milliseconds(500));
+          continue;
+        }
+        if (!done) caught_up_once = false;
         if (done) {
           warehouse = std::make_unique<HttpChecksummer>(config.http.listen);
           break;
