@@ -241,6 +241,9 @@ TEST_P(PipelineTest, SchemaChangesAddColumnsAndNullDroppedOnes) {
   auto children = Start(f, "1");
   std::string out;
   ASSERT_EQ(Verify(f, &out), 0) << out;  // the old shape is in the warehouse
+  // A streamed change first: capture then knows the table's old shape.
+  pg.Exec("UPDATE items SET label = 'before the change' WHERE id = 12");
+  ASSERT_EQ(Verify(f, &out), 0) << out;
   pg.Exec("ALTER TABLE items ADD COLUMN rating numeric(4,1), DROP COLUMN code;"
           "UPDATE items SET rating = 4.5 WHERE id <= 10;"
           "INSERT INTO items (id, label, rating) VALUES (700, 'new shape', 1.0);"
