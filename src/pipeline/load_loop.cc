@@ -41,14 +41,16 @@ absl::Status LoadLoop::Flush() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> LoadLoop::Lag() {
-  CDC_ASSIGN_OR_RETURN(auto positions, Positions());
+int64_t LoadProgress::Lag() const {
   int64_t lag = 0;
-  for (const auto& [tp, pos] : positions) lag += std::max<int64_t>(0, pos.second - pos.first);
+  for (const auto& [tp, pos] : owned) lag += std::max<int64_t>(0, pos.end - pos.next);
   return lag;
 }
 
-absl::StatusOr<std::map<TopicPartition, std::pair<int64_t, int64_t>>> LoadLoop::Positions() {
+absl::StatusOr<LoadProgress> LoadLoop::Progress() {
+  // Subscribed partitions are read before the assignment: a topic created in
+  // between is then counted neither way, not as owned-and-unowned.
+  CDC_ASSIGN_OR_RETURN(auto subscribed, subscriber_.SubscribedPartitions());
   // The partitions this loader owns are the keys of committed_ (set in the
   // assignment handler, before the consumer itself reports them).
   OffsetMap owned;
@@ -56,25 +58,13 @@ absl::StatusOr<std::map<TopicPartition, std::pair<int64_t, int64_t>>> LoadLoop::
     std::lock_guard lock(committed_mu_);
     owned = committed_;
   }
-  std::map<TopicPartition, std::pair<int64_t, int64_t>> positions;
+  LoadProgress progress;
+  for (const auto& tp : subscribed) progress.unowned += owned.contains(tp) ? 0 : 1;
   for (const auto& [tp, next] : owned) {
     CDC_ASSIGN_OR_RETURN(int64_t end, subscriber_.EndOffset(tp));
-    positions[tp] = {next, end};
+    progress.owned[tp] = {next, end};
   }
-  return positions;
-}
-
-absl::StatusOr<size_t> LoadLoop::UnownedPartitions() {
-  CDC_ASSIGN_OR_RETURN(auto all, subscriber_.SubscribedPartitions());
-  std::lock_guard lock(committed_mu_);
-  size_t unowned = 0;
-  for (const auto& tp : all) unowned += committed_.contains(tp) ? 0 : 1;
-  return unowned;
-}
-
-size_t LoadLoop::AssignedPartitions() {
-  std::lock_guard lock(committed_mu_);
-  return committed_.size();
+  return progress;
 }
 
 absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {

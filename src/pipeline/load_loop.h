@@ -1,6 +1,7 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -36,6 +37,19 @@ struct LoadStats {
   LatencyHistogram source_to_warehouse;
 };
 
+/// One consistent picture of a loader's position: figures read at different
+/// moments could straddle a rebalance (an empty assignment next to "nothing
+/// unowned") and look caught up.
+struct LoadProgress {
+  struct Position {
+    int64_t next = 0;  // next offset to apply
+    int64_t end = 0;   // the partition's end offset
+  };
+  std::map<TopicPartition, Position> owned;
+  size_t unowned = 0;  // partitions of subscribed topics owned by others or not yet discovered
+  int64_t Lag() const;
+};
+
 /// Consumes, batches and applies to the sink, storing offsets with the
 /// data. Single-threaded; `on_committed` is told every committed offset map
 /// (capture's coordinator in `run` with the embedded broker).
@@ -49,17 +63,9 @@ class LoadLoop {
 
   absl::Status Run(const std::atomic<bool>& stop);
 
-  /// Messages in assigned partitions not yet applied (thread-safe; asks the
-  /// broker for end offsets).
-  absl::StatusOr<int64_t> Lag();
-  /// Each assigned partition's next offset to apply and its end offset
-  /// (thread-safe; asks the broker for end offsets).
-  absl::StatusOr<std::map<TopicPartition, std::pair<int64_t, int64_t>>> Positions();
-  /// Partitions assigned to this loader (thread-safe).
-  size_t AssignedPartitions();
-  /// Partitions of subscribed topics this loader does not own: other group
-  /// members', or topics it has not discovered yet (thread-safe).
-  absl::StatusOr<size_t> UnownedPartitions();
+  /// What this loader owns and how far it is, from one reading of its
+  /// assignment (thread-safe; asks the broker for end offsets and metadata).
+  absl::StatusOr<LoadProgress> Progress();
 
  private:
   absl::Status Flush();

@@ -98,15 +98,15 @@ TEST(Load, TheSameTopicsLoadedTwiceGiveTheSameWarehouse) {
   ASSERT_EQ(Shell("sed -i 's/topic_prefix: " + name + "_again/topic_prefix: " + name + "/' " + second.config), 0);
   auto load2 = Load(second, "2");
   // Without capture, nothing confirms the slot: wait for load to drain instead.
-  for (int i = 0; i < 600; ++i) {
-    std::string progress;
+  bool drained = false;
+  std::string progress;
+  for (int i = 0; i < 600 && !drained; ++i) {
     Shell("curl -s http://" + second.http + "/v1/progress", &progress);
-    if (progress.find("\"lag\":0") != std::string::npos && progress.find("\"unowned\":0") != std::string::npos &&
-        progress.find("\"assigned\":0") == std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    drained = progress.find("\"lag\":0") != std::string::npos && progress.find("\"unowned\":0") != std::string::npos &&
+              progress.find("\"assigned\":0") == std::string::npos;
+    if (!drained) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  ASSERT_TRUE(drained) << progress;
   load2->Signal(SIGTERM);
   ASSERT_EQ(load2->Wait(60), 0) << ReadFile(load2->log());
   Duck a(first.duckdb);
