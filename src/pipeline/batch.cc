@@ -26,23 +26,35 @@ std::string KeyOf(const RowChange& c) {
 
 void Batch::Add(RowChange change) {
   TableRows& t = tables_[change.table->id];
-  // A schema change inside a batch: the older rows are flushed under the
-  // new schema only if it has the same columns; otherwise keep per-schema
-  // order by splitting is the caller's job, so adopt the newest schema here
-  // and map values by column name.
+  // Events of one table may carry different schemas in one batch (a column
+  // added, dropped or retyped between them). The batch is applied under the
+  // schema of the newest event by source version, not by arrival: keys in
+  // other partitions arrive in any order, and rows coerced into an older
+  // schema would be silently cast (numeric(10,6) into numeric(20,4)).
+  // Older rows are mapped into the newer schema by column name.
   if (t.schema && t.schema != change.table && t.schema->columns != change.table->columns) {
-    for (auto& row : t.rows) {
+    const bool newer = change.version > t.schema_version;
+    const auto& target = newer ? change.table : t.schema;
+    auto map_into = [&target](RowChange& row) {
       std::vector<Value> mapped;
-      for (const auto& col : change.table->columns) {
+      for (const auto& col : target->columns) {
         size_t j = 0;
         while (j < row.table->columns.size() && row.table->columns[j].name != col.name) ++j;
         mapped.push_back(j < row.values.size() ? row.values[j] : Value::Null());
       }
       row.values = std::move(mapped);
-      row.table = change.table;
+      row.table = target;
+    };
+    if (newer) {
+      for (auto& row : t.rows) map_into(row);
+    } else {
+      map_into(change);
     }
   }
-  t.schema = change.table;
+  if (!t.schema || change.version > t.schema_version) {
+    t.schema = change.table;
+    t.schema_version = change.version;
+  }
   ++rows_;
   if (change.op == Op::kTruncate) {
     Truncate(t, change.version);

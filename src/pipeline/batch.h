@@ -21,7 +21,8 @@ class Batch {
 
  private:
   struct TableRows {
-    std::shared_ptr<const WarehouseTable> schema;
+    std::shared_ptr<const WarehouseTable> schema;  // of the newest event by version
+    Version schema_version;
     std::vector<RowChange> rows;                // keyless tables: every event
     std::map<std::string, size_t> by_key;       // key text -> index in rows
     std::optional<Version> truncated_at;

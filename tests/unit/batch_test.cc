@@ -76,5 +76,26 @@ TEST(Batch, KeylessTablesKeepEveryEvent) {
   EXPECT_EQ(b.Take()[0].rows.size(), 2u);
 }
 
+TEST(Batch, TheNewestSchemaByVersionWinsWhateverTheArrivalOrder) {
+  // Two keys in two partitions: the event written after a column was
+  // retyped arrives first. The batch must not coerce it into the old type.
+  auto before = Table();
+  before->columns.push_back({"price", ColumnType::kDecimal, 20, 4, false});
+  auto after = Table();
+  after->columns.push_back({"price", ColumnType::kDecimal, 10, 6, false});
+  Batch b;
+  b.Add(RowChange{after, Op::kCreate, {Value::Int(2), Value::Text("new"), Value::Text("1.123456")},
+                  Version{Lsn{30}, Lsn{1}}, 0});
+  b.Add(RowChange{before, Op::kUpdate, {Value::Int(1), Value::Text("old"), Value::Text("12345.6789")},
+                  Version{Lsn{20}, Lsn{1}}, 0});
+  auto out = b.Take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].table, after);
+  ASSERT_EQ(out[0].rows.size(), 2u);
+  for (const auto& row : out[0].rows) EXPECT_EQ(row.table, after);
+  EXPECT_EQ(out[0].rows[0].values[2].text, "1.123456");
+  EXPECT_EQ(out[0].rows[1].values[2].text, "12345.6789");
+}
+
 }  // namespace
 }  // namespace cdc
