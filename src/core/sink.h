@@ -28,6 +28,23 @@ struct TableBatch {
 /// by `stream_id`.
 using OffsetMap = std::map<TopicPartition, int64_t>;  // next offset to read
 
+/// Tables whose load is paused, with the reason: their events go to the
+/// dead-letter topic until an operator has mended the warehouse table and
+/// resumed it (docs/operations.md).
+using PausedTables = std::map<TableId, std::string>;
+
+/// Marks `error` as caused by the data of one table rather than by the
+/// warehouse: by row `row` of its batch (a value the table refuses), or by
+/// the whole batch when `row` is empty (a schema the table cannot take).
+absl::Status TableDataError(absl::Status error, const TableId& table, std::optional<size_t> row = std::nullopt);
+
+/// What TableDataError attached to `error`, if anything.
+struct TableDataErrorInfo {
+  TableId table;
+  std::optional<size_t> row;
+};
+std::optional<TableDataErrorInfo> TableDataErrorOf(const absl::Status& error);
+
 /// A warehouse that applies batches atomically with the offsets they cover.
 /// Not thread-safe: one loader thread owns a Sink.
 class Sink {
@@ -37,10 +54,14 @@ class Sink {
   /// Creates or evolves the target tables, merges every batch with the
   /// version guard, and stores `next_offsets` for `stream_id`, all in one
   /// transaction: either everything is applied or nothing is.
-  /// Unavailable: transient, retry the same call. FailedPrecondition: the
-  /// table cannot take this schema. Anything else: stop.
+  /// `newly_paused` is recorded in the same transaction. Unavailable:
+  /// transient, retry the same call. A TableDataError: that table's data
+  /// cannot be applied (nothing was). Anything else: stop.
   virtual absl::Status Apply(std::span<const TableBatch> batches, const std::string& stream_id,
-                             const OffsetMap& next_offsets) = 0;
+                             const OffsetMap& next_offsets, const PausedTables& newly_paused) = 0;
+
+  /// Tables paused by earlier Apply calls.
+  virtual absl::StatusOr<PausedTables> Paused() = 0;
 
   /// Offsets committed for `stream_id` (empty if none).
   virtual absl::StatusOr<OffsetMap> CommittedOffsets(const std::string& stream_id) = 0;

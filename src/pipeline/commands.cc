@@ -280,7 +280,11 @@ class Process {
                       load_stats_.batches.load(), "\n# TYPE cdcpipe_load_dead_letters_total counter\n",
                       "cdcpipe_load_dead_letters_total ", load_stats_.dead_letters.load(),
                       "\n# TYPE cdcpipe_load_lossy_values_total counter\ncdcpipe_load_lossy_values_total ",
-                      load_stats_.lossy_values.load(), "\n",
+                      load_stats_.lossy_values.load(),
+                      "\n# TYPE cdcpipe_load_paused_tables gauge\ncdcpipe_load_paused_tables ",
+                      load_stats_.paused_tables.load(),
+                      "\n# TYPE cdcpipe_load_circuit_open gauge\ncdcpipe_load_circuit_open ",
+                      load_stats_.circuit_open.load() ? 1 : 0, "\n",
                       load_stats_.source_to_warehouse.Exposition("cdcpipe_load_source_to_warehouse_seconds"));
       return http::Response{200, m, "text/plain; version=0.0.4"};
     });

@@ -1,4 +1,5 @@
 #pragma once
+#include <span>
 #include <string>
 
 #include "core/message.h"
@@ -23,17 +24,21 @@ class DeadLetterQueue {
   DeadLetterQueue(Publisher& publisher, std::string topic) : publisher_(publisher), topic_(std::move(topic)) {}
 
   /// Called from the publisher's delivery handler.
-  void OnDelivered(const Delivery& d) { last_ = d.status; }
+  void OnDelivered(const Delivery& d) {
+    if (!d.status.ok() && failed_.ok()) failed_ = d.status;
+  }
 
-  /// OK once the message is durable in the dead-letter topic.
-  absl::Status Send(const IncomingMessage& message, const absl::Status& error);
+  /// OK once every message is durable in the dead-letter topic, each with
+  /// `error` and its origin in headers.
+  absl::Status Send(std::span<const IncomingMessage> messages, const absl::Status& error);
+  absl::Status Send(const IncomingMessage& message, const absl::Status& error) { return Send({&message, 1}, error); }
 
   const std::string& topic() const { return topic_; }
 
  private:
   Publisher& publisher_;
   std::string topic_;
-  absl::Status last_;
+  absl::Status failed_;  // the first failed delivery of the current Send
 };
 
 }  // namespace cdc

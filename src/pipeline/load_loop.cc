@@ -1,5 +1,8 @@
 #include "pipeline/load_loop.h"
 
+#include <algorithm>
+#include <random>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
@@ -8,19 +11,26 @@ namespace cdc {
 
 absl::Status LoadLoop::Flush() {
   if (pending_offsets_.empty()) return absl::OkStatus();
-  const size_t rows = batch_.rows();
   std::vector<TableBatch> batches = batch_.Take();
-  // Transient warehouse errors are retried with backoff; offsets never move
-  // past data that is not applied.
-  absl::Duration backoff = absl::Milliseconds(100);
-  for (int attempt = 1;; ++attempt) {
-    absl::Status st = sink_.Apply(batches, options_.stream_id, pending_offsets_);
-    if (st.ok()) break;
-    if (!absl::IsUnavailable(st) || attempt >= 8) return st;
-    log::Warn("load", "warehouse apply failed; retrying", {{"error", std::string(st.message())}, {"attempt", attempt}});
-    absl::SleepFor(backoff);
-    backoff = std::min(backoff * 2, absl::Seconds(10));
+  PausedTables newly_paused;
+  if (!pending_paused_.empty()) {
+    CDC_RETURN_IF_ERROR(dead_letters_->Send(pending_paused_, absl::FailedPreconditionError(
+        "the warehouse table is paused (_cdc_paused_tables); see docs/operations.md")));
+    stats_.dead_letters += pending_paused_.size();
+    pending_paused_.clear();
   }
+  for (;;) {
+    absl::Status st = ApplyWithRetries(batches, newly_paused);
+    if (st.ok()) break;
+    std::optional<TableDataErrorInfo> blamed = TableDataErrorOf(st);
+    if (!blamed || !dead_letters_) return st;
+    CDC_RETURN_IF_ERROR(Park(*blamed, st, batches, newly_paused));
+  }
+  size_t rows = 0;
+  for (const auto& b : batches) rows += b.rows.size();
+  paused_.insert(newly_paused.begin(), newly_paused.end());
+  stats_.paused_tables = paused_.size();
+  pending_messages_.clear();
   {
     std::lock_guard lock(committed_mu_);
     for (const auto& [tp, off] : pending_offsets_) committed_[tp] = off;
@@ -38,6 +48,82 @@ absl::Status LoadLoop::Flush() {
   log::Debug("load", "batch applied", {{"rows", rows}, {"partitions", pending_offsets_.size()}});
   pending_offsets_.clear();
   pending_bytes_ = 0;
+  return absl::OkStatus();
+}
+
+absl::Status LoadLoop::ApplyWithRetries(std::span<const TableBatch> batches, const PausedTables& newly_paused) {
+  // Jitter keeps loaders that failed together from retrying in step. Offsets
+  // never move past data that is not applied: while the circuit is open
+  // nothing is consumed, and a stop leaves the batch to be read again.
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<double> jitter(0.5, 1.5);
+  absl::Duration backoff = options_.retry_initial;
+  for (int failures = 1;; ++failures) {
+    absl::Status st = sink_.Apply(batches, options_.stream_id, pending_offsets_, newly_paused);
+    if (st.ok() || !absl::IsUnavailable(st)) {
+      if (st.ok() && stats_.circuit_open.exchange(false)) {
+        log::Info("load", "warehouse answers again; circuit closed, consuming", {{"failures", failures - 1}});
+      }
+      return st;
+    }
+    if (stop_ && *stop_) return st;
+    absl::Duration wait = backoff * jitter(rng);
+    if (failures >= options_.retries_before_open) {
+      if (!stats_.circuit_open.exchange(true)) {
+        log::Error("load", "warehouse keeps failing; circuit open: consumption paused, probing",
+                   {{"error", std::string(st.message())}, {"failures", failures},
+                    {"probe_every_s", absl::ToInt64Seconds(options_.circuit_probe)}});
+      }
+      wait = options_.circuit_probe;
+    } else {
+      log::Warn("load", "warehouse apply failed; retrying", {{"error", std::string(st.message())}, {"attempt", failures}});
+      backoff = std::min(backoff * 2, absl::Seconds(10));
+    }
+    // Sleep in slices so that a stop request is seen promptly.
+    for (absl::Time until = absl::Now() + wait; absl::Now() < until && !(stop_ && *stop_);) {
+      absl::SleepFor(std::min(until - absl::Now(), absl::Milliseconds(100)));
+    }
+  }
+}
+
+absl::Status LoadLoop::Park(const TableDataErrorInfo& blamed, const absl::Status& error,
+                            std::vector<TableBatch>& batches, PausedTables& newly_paused) {
+  auto batch = std::find_if(batches.begin(), batches.end(),
+                            [&](const TableBatch& b) { return b.table->id == blamed.table; });
+  if (batch == batches.end()) return error;  // blames data that is not in the batch
+  std::vector<IncomingMessage>& messages = pending_messages_[blamed.table];
+  if (!blamed.row || *blamed.row >= batch->rows.size()) {
+    CDC_RETURN_IF_ERROR(dead_letters_->Send(messages, error));
+    stats_.dead_letters += messages.size();
+    log::Error("load", "table paused: its events go to the dead-letter topic",
+               {{"table", blamed.table.ToString()}, {"messages", messages.size()},
+                {"dead_letter_topic", dead_letters_->topic()}, {"error", std::string(error.message())}});
+    newly_paused[blamed.table] = std::string(error.message());
+    messages.clear();
+    batches.erase(batch);
+    return absl::OkStatus();
+  }
+  // One row: park the messages it was collapsed from. They are found by
+  // decoding again (a rare path): by key, or for a keyless table by position
+  // among the table's row events.
+  const RowChange& row = batch->rows[*blamed.row];
+  const bool keyed = row.table->HasKey();
+  const std::string key = keyed ? KeyOf(row) : "";
+  std::vector<IncomingMessage> parked, kept;
+  size_t position = 0;
+  for (IncomingMessage& m : messages) {
+    auto change = decoder_.Decode(m);
+    bool match = false;
+    if (change.ok() && *change && (*change)->op != Op::kTruncate) {
+      match = keyed ? KeyOf(**change) == key : position == *blamed.row;
+      ++position;
+    }
+    (match ? parked : kept).push_back(std::move(m));
+  }
+  messages = std::move(kept);
+  CDC_RETURN_IF_ERROR(dead_letters_->Send(parked, error));
+  stats_.dead_letters += parked.size();
+  batch->rows.erase(batch->rows.begin() + static_cast<std::ptrdiff_t>(*blamed.row));
   return absl::OkStatus();
 }
 
@@ -92,6 +178,15 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
     std::lock_guard lock(committed_mu_);
     for (const auto& tp : parts) committed_.erase(tp);
   };
+  stop_ = &stop;
+  if (dead_letters_) {
+    CDC_ASSIGN_OR_RETURN(paused_, sink_.Paused());
+    stats_.paused_tables = paused_.size();
+    for (const auto& [table, reason] : paused_) {
+      log::Warn("load", "table is paused: its events go to the dead-letter topic",
+                {{"table", table.ToString()}, {"reason", reason}});
+    }
+  }
   CDC_RETURN_IF_ERROR(subscriber_.Subscribe(options_.topics, on_assign, on_revoke));
 
   absl::Time batch_start = absl::Now();
@@ -114,12 +209,15 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
         change = std::optional<RowChange>();
       }
       if (pending_offsets_.empty()) batch_start = absl::Now();
-      if (*change) {
-        pending_source_ts_ms_.push_back((*change)->source_ts_ms);
-        batch_.Add(std::move(**change));
-      }
       pending_offsets_[message->source] = message->offset + 1;
       pending_bytes_ += (message->key ? message->key->size() : 0) + (message->value ? message->value->size() : 0);
+      if (*change && paused_.contains((*change)->table->id)) {
+        pending_paused_.push_back(std::move(*message));
+      } else if (*change) {
+        pending_source_ts_ms_.push_back((*change)->source_ts_ms);
+        if (dead_letters_) pending_messages_[(*change)->table->id].push_back(std::move(*message));
+        batch_.Add(std::move(**change));
+      }
     }
     if (!pending_offsets_.empty() &&
         (batch_.rows() >= options_.batch_max_rows || pending_bytes_ >= options_.batch_max_bytes ||

@@ -12,6 +12,7 @@
 #include "core/subscriber.h"
 #include "pipeline/batch.h"
 #include "pipeline/dead_letter.h"
+#include "absl/time/time.h"
 #include "pipeline/latency_histogram.h"
 
 namespace cdc {
@@ -27,6 +28,13 @@ struct LoadOptions {
   size_t batch_max_rows = 20000;
   int batch_max_ms = 500;
   size_t batch_max_bytes = 64 << 20;  // Kafka message bytes (keys + values) per batch
+  /// Transient warehouse errors: retried with exponential backoff (with
+  /// jitter) from `retry_initial`; after `retries_before_open` failures the
+  /// circuit opens and the apply is probed every `circuit_probe` until it
+  /// passes or load is stopped.
+  absl::Duration retry_initial = absl::Milliseconds(100);
+  int retries_before_open = 8;
+  absl::Duration circuit_probe = absl::Seconds(30);
 };
 
 struct LoadStats {
@@ -34,6 +42,8 @@ struct LoadStats {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> dead_letters{0};
   std::atomic<uint64_t> lossy_values{0};  // values loaded with loss (load.wide_numeric: double, ns -> µs)
+  std::atomic<uint64_t> paused_tables{0};  // tables whose events go to the dead-letter topic
+  std::atomic<bool> circuit_open{false};   // the warehouse keeps failing: consumption is paused
   LatencyHistogram source_to_warehouse;
 };
 
@@ -69,6 +79,15 @@ class LoadLoop {
 
  private:
   absl::Status Flush();
+  /// Applies with retries; only a stop request or a non-transient error
+  /// ends it unapplied.
+  absl::Status ApplyWithRetries(std::span<const TableBatch> batches, const PausedTables& newly_paused);
+  /// Sends what a TableDataError blames to the dead-letter topic and takes
+  /// it out of `batches`: the messages of one row (a value the table
+  /// refuses), or every message of the table, which is then paused (a
+  /// schema it cannot take).
+  absl::Status Park(const TableDataErrorInfo& blamed, const absl::Status& error, std::vector<TableBatch>& batches,
+                    PausedTables& newly_paused);
 
   Subscriber& subscriber_;
   EventDecoder& decoder_;
@@ -81,6 +100,12 @@ class LoadLoop {
   OffsetMap pending_offsets_;  // next offsets covered by batch_
   size_t pending_bytes_ = 0;   // Kafka message bytes behind batch_
   std::vector<int64_t> pending_source_ts_ms_;  // source commit time of each change in batch_
+  // The messages behind batch_, per table, kept only with a dead-letter
+  // queue: a table's data that cannot be applied is parked from them.
+  std::map<TableId, std::vector<IncomingMessage>> pending_messages_;
+  std::vector<IncomingMessage> pending_paused_;  // messages of paused tables, parked with the batch
+  PausedTables paused_;
+  const std::atomic<bool>* stop_ = nullptr;
   std::mutex committed_mu_;
   OffsetMap committed_;        // next offsets applied, per assigned partition
   absl::Status flush_error_;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
 
 #include "format/debezium_json/debezium_json_decoder.h"
 
@@ -40,15 +43,50 @@ class FakeSubscriber final : public Subscriber {
 
 class FakeSink final : public Sink {
  public:
-  absl::Status Apply(std::span<const TableBatch> batches, const std::string&, const OffsetMap& next) override {
-    for (const auto& b : batches) rows += b.rows.size();
+  absl::Status Apply(std::span<const TableBatch> batches, const std::string&, const OffsetMap& next,
+                     const PausedTables& newly_paused) override {
+    ++calls;
+    if (fail) {
+      absl::Status st = fail(batches);
+      if (!st.ok()) return st;
+    }
+    for (const auto& b : batches) {
+      rows += b.rows.size();
+      for (const auto& r : b.rows) applied_ids.push_back(r.values[0].integer);
+    }
     for (const auto& [tp, off] : next) offsets[tp] = off;
+    paused.insert(newly_paused.begin(), newly_paused.end());
     return absl::OkStatus();
   }
   absl::StatusOr<OffsetMap> CommittedOffsets(const std::string&) override { return OffsetMap{}; }
+  absl::StatusOr<PausedTables> Paused() override { return paused; }
+  std::function<absl::Status(std::span<const TableBatch>)> fail;  // consulted before applying
+  int calls = 0;
   size_t rows = 0;
+  std::vector<int64_t> applied_ids;
   OffsetMap offsets;
+  PausedTables paused;
 };
+
+// Keeps what is published; every delivery succeeds.
+class FakePublisher final : public Publisher {
+ public:
+  absl::Status Publish(const OutgoingMessage& m, uint64_t) override {
+    published.push_back(m);
+    return absl::OkStatus();
+  }
+  void Poll(int) override {}
+  int64_t InFlight() const override { return 0; }
+  absl::Status Flush(int) override { return absl::OkStatus(); }
+  std::vector<OutgoingMessage> published;
+};
+
+std::string Header(const OutgoingMessage& m, const std::string& name) {
+  for (const auto& [k, v] : m.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
 
 IncomingMessage Message(std::string topic, int64_t offset, std::optional<std::string> value) {
   IncomingMessage m;
@@ -97,6 +135,123 @@ TEST(LoadLoop, UndecodableRecordsStopTheLoopWithoutADeadLetterQueue) {
   auto st = loop.Run(stop);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(std::string(st.message()).find("shop.dlq"), std::string::npos) << st;
+}
+
+std::string Row(const std::string& table, int id) {
+  return absl::StrCat(R"({"before":null,"after":{"id":)", id, R"(},"source":{"schema":"public","table":")", table,
+                      R"(","lsn":)", 10 + id, R"(},"op":"c"})");
+}
+
+TEST(LoadLoop, TransientWarehouseErrorsAreRetriedThroughAnOpenCircuitWithoutLosingTheBatch) {
+  std::atomic<bool> stop{false};
+  FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Message("shop.public.t", 1, Row("t", 2))}, stop);
+  debezium::DebeziumJsonDecoder decoder;
+  FakeSink sink;
+  LoadStats stats;
+  bool saw_open = false;
+  sink.fail = [&](std::span<const TableBatch>) {
+    saw_open = saw_open || stats.circuit_open;
+    return sink.calls <= 5 ? absl::UnavailableError("warehouse down") : absl::OkStatus();
+  };
+  LoadOptions options;
+  options.batch_max_rows = 2;  // applied before the subscriber runs dry and asks to stop
+  options.retry_initial = absl::Milliseconds(1);
+  options.retries_before_open = 2;
+  options.circuit_probe = absl::Milliseconds(5);
+  LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
+  ASSERT_TRUE(loop.Run(stop).ok());
+  EXPECT_EQ(sink.calls, 6);
+  EXPECT_TRUE(saw_open);
+  EXPECT_FALSE(stats.circuit_open);
+  EXPECT_EQ(sink.rows, 2u);
+  EXPECT_EQ(sink.offsets[(TopicPartition{"shop.public.t", 0})], 2);
+}
+
+TEST(LoadLoop, ATableThatCannotTakeItsSchemaIsPausedAndItsEventsAreDeadLettered) {
+  std::atomic<bool> stop{false};
+  // The second batch (after the pause) also carries the paused table.
+  FakeSubscriber sub({Message("shop.public.bad", 0, Row("bad", 1)), Message("shop.public.t", 0, Row("t", 2)),
+                      Message("shop.public.bad", 1, Row("bad", 3)), Message("shop.public.t", 1, Row("t", 4))},
+                     stop);
+  debezium::DebeziumJsonDecoder decoder;
+  FakeSink sink;
+  sink.fail = [](std::span<const TableBatch> batches) {
+    for (const auto& b : batches) {
+      if (b.table->id.table == "bad") {
+        return TableDataError(absl::FailedPreconditionError("column n changed from BIGINT to INTEGER"), b.table->id);
+      }
+    }
+    return absl::OkStatus();
+  };
+  FakePublisher publisher;
+  DeadLetterQueue dlq(publisher, "shop.dlq");
+  LoadStats stats;
+  LoadOptions options;
+  options.batch_max_rows = 2;
+  LoadLoop loop(sub, decoder, sink, &dlq, options, stats);
+  ASSERT_TRUE(loop.Run(stop).ok());
+  EXPECT_EQ(sink.applied_ids, (std::vector<int64_t>{2, 4}));
+  ASSERT_EQ(publisher.published.size(), 2u);
+  EXPECT_EQ(Header(publisher.published[0], kDeadLetterOffsetHeader), "0");
+  EXPECT_NE(Header(publisher.published[0], kDeadLetterErrorHeader).find("BIGINT to INTEGER"), std::string::npos);
+  EXPECT_EQ(Header(publisher.published[1], kDeadLetterOffsetHeader), "1");
+  EXPECT_NE(Header(publisher.published[1], kDeadLetterErrorHeader).find("paused"), std::string::npos);
+  EXPECT_EQ(sink.paused.count(TableId{"public", "bad"}), 1u);
+  EXPECT_EQ(stats.paused_tables, 1u);
+  EXPECT_EQ(stats.dead_letters, 2u);
+  EXPECT_EQ(sink.offsets[(TopicPartition{"shop.public.bad", 0})], 2);
+}
+
+TEST(LoadLoop, ARowWithAValueTheTableRefusesIsDeadLetteredAndTheRestLoads) {
+  std::atomic<bool> stop{false};
+  FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Message("shop.public.t", 1, Row("t", 2)),
+                      Message("shop.public.t", 2, Row("t", 3))},
+                     stop);
+  debezium::DebeziumJsonDecoder decoder;
+  FakeSink sink;
+  sink.fail = [](std::span<const TableBatch> batches) {
+    for (const auto& b : batches) {
+      for (size_t i = 0; i < b.rows.size(); ++i) {
+        if (b.rows[i].values[0].integer == 2) {
+          return TableDataError(absl::InvalidArgumentError("value out of range"), b.table->id, i);
+        }
+      }
+    }
+    return absl::OkStatus();
+  };
+  FakePublisher publisher;
+  DeadLetterQueue dlq(publisher, "shop.dlq");
+  LoadStats stats;
+  LoadOptions options;
+  options.batch_max_rows = 10;
+  LoadLoop loop(sub, decoder, sink, &dlq, options, stats);
+  ASSERT_TRUE(loop.Run(stop).ok());
+  EXPECT_EQ(sink.applied_ids, (std::vector<int64_t>{1, 3}));
+  ASSERT_EQ(publisher.published.size(), 1u);
+  EXPECT_EQ(Header(publisher.published[0], kDeadLetterOffsetHeader), "1");
+  EXPECT_TRUE(sink.paused.empty());
+  EXPECT_EQ(sink.offsets[(TopicPartition{"shop.public.t", 0})], 3);
+}
+
+TEST(LoadLoop, AStopWhileTheWarehouseIsDownLeavesTheOffsetsWhereTheyWere) {
+  std::atomic<bool> stop{false};
+  FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Message("shop.public.t", 1, Row("t", 2))}, stop);
+  debezium::DebeziumJsonDecoder decoder;
+  FakeSink sink;
+  sink.fail = [&](std::span<const TableBatch>) {
+    if (sink.calls == 3) stop = true;
+    return absl::UnavailableError("warehouse down");
+  };
+  LoadStats stats;
+  LoadOptions options;
+  options.batch_max_rows = 2;
+  options.retry_initial = absl::Milliseconds(1);
+  options.retries_before_open = 2;
+  options.circuit_probe = absl::Milliseconds(5);
+  LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
+  EXPECT_TRUE(absl::IsUnavailable(loop.Run(stop)));
+  EXPECT_TRUE(sink.offsets.empty());
+  EXPECT_EQ(sink.rows, 0u);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ namespace {
 
 constexpr const char* kOffsetsTable = "_cdc_offsets";
 constexpr const char* kTablesTable = "_cdc_tables";
+constexpr const char* kPausedTable = "_cdc_paused_tables";
 
 std::string Qualified(const TableId& id) { return QuoteIdent(id.schema) + "." + QuoteIdent(id.table); }
 
@@ -89,6 +90,10 @@ absl::StatusOr<std::unique_ptr<DuckDbSink>> DuckDbSink::Create(std::shared_ptr<D
       " (table_schema VARCHAR, table_name VARCHAR, mode VARCHAR, PRIMARY KEY (table_schema, table_name))"),
       "create _cdc_tables"));
   CDC_RETURN_IF_ERROR(con->Execute(StrCat(
+      "CREATE TABLE IF NOT EXISTS ", kPausedTable,
+      " (table_schema VARCHAR, table_name VARCHAR, reason VARCHAR, paused_at TIMESTAMPTZ, "
+      "PRIMARY KEY (table_schema, table_name))"), "create _cdc_paused_tables"));
+  CDC_RETURN_IF_ERROR(con->Execute(StrCat(
       "CREATE TABLE IF NOT EXISTS ", kOffsetsTable,
       " (stream_id VARCHAR, topic VARCHAR, \"partition\" INTEGER, next_offset BIGINT, "
       "updated_at TIMESTAMPTZ, PRIMARY KEY (stream_id, topic, \"partition\"))"), "create _cdc_offsets"));
@@ -110,6 +115,23 @@ absl::StatusOr<OffsetMap> DuckDbSink::CommittedOffsets(const std::string& stream
     char* topic = duckdb_value_varchar(r.get(), 0, i);
     out[{topic, duckdb_value_int32(r.get(), 1, i)}] = duckdb_value_int64(r.get(), 2, i);
     duckdb_free(topic);
+  }
+  return out;
+}
+
+absl::StatusOr<PausedTables> DuckDbSink::Paused() {
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT table_schema, table_name, reason FROM ", kPausedTable),
+                                  "read _cdc_paused_tables", r));
+  PausedTables out;
+  for (idx_t i = 0; i < duckdb_row_count(r.get()); ++i) {
+    char* schema = duckdb_value_varchar(r.get(), 0, i);
+    char* name = duckdb_value_varchar(r.get(), 1, i);
+    char* reason = duckdb_value_varchar(r.get(), 2, i);
+    out[TableId{schema, name}] = reason ? reason : "";
+    duckdb_free(schema);
+    duckdb_free(name);
+    duckdb_free(reason);
   }
   return out;
 }
@@ -212,8 +234,8 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
     if (!TypeHolds(type, existing->second)) {
       return absl::FailedPreconditionError(StrCat(
           ctx, ": column ", c.name, " changed from ", existing->second, " to ", type,
-          ", which cannot hold every value it held; nothing was applied. Convert the warehouse column by hand "
-          "(ALTER TABLE ... ALTER COLUMN ... TYPE ...) or rebuild the table, then restart load"));
+          ", which cannot hold every value it held; nothing of it was applied. The table is paused and its "
+          "events go to the dead-letter topic: see \"Paused tables\" in docs/operations.md"));
     }
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("ALTER TABLE ", target, " ALTER COLUMN ", QuoteIdent(c.name), " TYPE ",
                                              type), ctx));
@@ -444,11 +466,13 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     return absl::InternalError(StrCat(ctx, ": staging appender: ", msg));
   }
   absl::Status status;
+  std::optional<size_t> failed_row;  // the row whose value the table refused
   std::string unchanged;
   for (const RowChange& row : batch.rows) {
+    failed_row = static_cast<size_t>(&row - batch.rows.data());
     if (row.values.size() != table.columns.size()) {
-      status = absl::InvalidArgumentError(StrCat(ctx, ": row has ", row.values.size(), " values for ",
-                                                       table.columns.size(), " columns"));
+      status = absl::InvalidArgumentError(StrCat("row has ", row.values.size(), " values for ",
+                                                 table.columns.size(), " columns"));
       break;
     }
     unchanged.clear();
@@ -465,16 +489,17 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     if (unchanged.empty()) duckdb_append_null(app);
     else duckdb_append_varchar_length(app, unchanged.data(), unchanged.size());
     if (duckdb_appender_end_row(app) == DuckDBError) {
-      status = absl::InvalidArgumentError(StrCat(ctx, ": ", duckdb_appender_error(app)));
+      status = absl::InvalidArgumentError(duckdb_appender_error(app));
       break;
     }
   }
-  if (status.ok() && duckdb_appender_close(app) == DuckDBError) {
-    status = absl::InvalidArgumentError(StrCat(ctx, ": ", duckdb_appender_error(app)));
+  if (status.ok()) {
+    failed_row.reset();
+    if (duckdb_appender_close(app) == DuckDBError) status = absl::InvalidArgumentError(duckdb_appender_error(app));
   }
   duckdb_appender_destroy(&app);
   if (!status.ok()) {
-    return absl::Status(status.code(), StrCat(ctx, ": ", status.message()));
+    return TableDataError(absl::Status(status.code(), StrCat(ctx, ": ", status.message())), table.id, failed_row);
   }
   const std::string target = Qualified(table.id);
   if (batch.truncated_at && (!st->truncated_at || *st->truncated_at < *batch.truncated_at)) {
@@ -505,9 +530,22 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
 }
 
 absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
-                                            const OffsetMap& next_offsets) {
+                                            const OffsetMap& next_offsets, const PausedTables& newly_paused) {
   for (const TableBatch& b : batches) {
-    if (!b.rows.empty() || b.truncated_at) CDC_RETURN_IF_ERROR(ApplyTable(b));
+    if (b.rows.empty() && !b.truncated_at) continue;
+    absl::Status st = ApplyTable(b);
+    // A schema the table cannot take, or a value it refuses, is the data's
+    // fault: load can park it and go on. Anything else is the warehouse's.
+    if ((absl::IsFailedPrecondition(st) || absl::IsInvalidArgument(st)) && !TableDataErrorOf(st)) {
+      return TableDataError(st, b.table->id);
+    }
+    CDC_RETURN_IF_ERROR(st);
+  }
+  for (const auto& [table, reason] : newly_paused) {
+    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO ", kPausedTable, " VALUES (",
+                                             QuoteLiteral(table.schema), ", ", QuoteLiteral(table.table), ", ",
+                                             QuoteLiteral(reason), ", now())"),
+                                      StrCat("pause warehouse table ", table.ToString())));
   }
   if (next_offsets.empty()) return absl::OkStatus();
   std::vector<std::string> values;
@@ -520,9 +558,9 @@ absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches,
 }
 
 absl::Status DuckDbSink::Apply(std::span<const TableBatch> batches, const std::string& stream_id,
-                               const OffsetMap& next_offsets) {
+                               const OffsetMap& next_offsets, const PausedTables& newly_paused) {
   CDC_RETURN_IF_ERROR(con_->Execute("BEGIN TRANSACTION", "begin batch"));
-  absl::Status st = ApplyInTransaction(batches, stream_id, next_offsets);
+  absl::Status st = ApplyInTransaction(batches, stream_id, next_offsets, newly_paused);
   if (st.ok()) st = con_->Execute("COMMIT", "commit batch");
   if (!st.ok()) {
     (void)con_->Execute("ROLLBACK", "roll back batch");

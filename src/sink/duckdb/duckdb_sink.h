@@ -26,8 +26,9 @@ class DuckDbSink final : public Sink {
   ~DuckDbSink() override;
 
   absl::Status Apply(std::span<const TableBatch> batches, const std::string& stream_id,
-                     const OffsetMap& next_offsets) override;
+                     const OffsetMap& next_offsets, const PausedTables& newly_paused) override;
   absl::StatusOr<OffsetMap> CommittedOffsets(const std::string& stream_id) override;
+  absl::StatusOr<PausedTables> Paused() override;
 
  private:
   DuckDbSink(std::shared_ptr<Database> db, std::unique_ptr<Connection> con, DuckDbSinkOptions options);
@@ -38,7 +39,7 @@ class DuckDbSink final : public Sink {
   std::map<std::string, std::string> canonical_types_;
   absl::Status ApplyTable(const TableBatch& batch);
   absl::Status ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
-                                  const OffsetMap& next_offsets);
+                                  const OffsetMap& next_offsets, const PausedTables& newly_paused);
 
   std::shared_ptr<Database> db_;
   std::unique_ptr<Connection> con_;
