@@ -298,6 +298,10 @@ const std::vector<Setting>& Settings() {
        Int([](Config& c) -> int& { return c.sink.batch_max_ms; }, 1, 3600000)},
       {"sink.delete_mode", Kind::kString, "hard", "hard: delete rows; soft: keep them with _cdc_deleted = true", false,
        String([](Config& c) -> std::string& { return c.sink.delete_mode; }, {"hard", "soft"})},
+      {"sink.append_tables", Kind::kStringList, "[]",
+       "regexes on schema.table: matching tables are loaded as change logs (a row per event, TRUNCATE "
+       "recorded) instead of upserted; tables without a key always are", false,
+       RegexList([](Config& c) -> std::vector<std::string>& { return c.sink.append_tables; })},
       {"load.topics", Kind::kStringList, "[] (every <prefix>.<schema>.<table>)",
        "topics load consumes: names, or one regex starting with ^", false,
        [](const YAML::Node& n, Config& c) -> std::string {

@@ -63,6 +63,7 @@ struct SinkConfig {
   int batch_max_ms = 500;
   int batch_max_mb = 64;
   std::string delete_mode = "hard";  // hard | soft
+  std::vector<std::string> append_tables;  // regexes on schema.table loaded as change logs
 };
 
 struct LoadConfig {

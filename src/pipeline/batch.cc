@@ -56,12 +56,13 @@ void Batch::Add(RowChange change) {
     t.schema_version = change.version;
   }
   ++rows_;
-  if (change.op == Op::kTruncate) {
-    Truncate(t, change.version);
+  // A change log keeps every event, a TRUNCATE included, as a row.
+  if (modes_.IsChangeLog(*change.table)) {
+    t.rows.push_back(std::move(change));
     return;
   }
-  if (!change.table->HasKey()) {
-    t.rows.push_back(std::move(change));
+  if (change.op == Op::kTruncate) {
+    Truncate(t, change.version);
     return;
   }
   std::string key = KeyOf(change);

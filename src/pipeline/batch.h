@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/sink.h"
+#include "core/table_modes.h"
 #include "core/warehouse_change.h"
 
 namespace cdc {
@@ -13,6 +14,7 @@ namespace cdc {
 /// value of an older event of the same key in the batch when it has one.
 class Batch {
  public:
+  explicit Batch(TableModes modes = {}) : modes_(std::move(modes)) {}
   void Add(RowChange change);
   size_t rows() const { return rows_; }
   bool empty() const { return rows_ == 0; }
@@ -28,6 +30,7 @@ class Batch {
     std::optional<Version> truncated_at;
   };
   void Truncate(TableRows& t, const Version& at);
+  TableModes modes_;
   std::map<TableId, TableRows> tables_;
   size_t rows_ = 0;
 };

@@ -215,7 +215,8 @@ class Process {
   absl::Status StartLoad() {
     CDC_ASSIGN_OR_RETURN(database_, duck::Database::Open(config_.sink.duckdb_path));
     CDC_ASSIGN_OR_RETURN(sink_, duck::DuckDbSink::Create(database_, duck::DuckDbSinkOptions{
-        config_.sink.delete_mode == "soft" ? duck::DeleteMode::kSoft : duck::DeleteMode::kHard}));
+        config_.sink.delete_mode == "soft" ? duck::DeleteMode::kSoft : duck::DeleteMode::kHard,
+        TableModes(config_.sink.append_tables)}));
     auto kopts = KafkaOptionsFor(config_, bootstrap_);
     if (broker_) kopts.properties.emplace("topic.metadata.refresh.interval.ms", "1000");
     CDC_ASSIGN_OR_RETURN(subscriber_, kafka::KafkaSubscriber::Create(kopts, config_.kafka.group_id));
@@ -230,6 +231,7 @@ class Process {
     lo.batch_max_rows = static_cast<size_t>(config_.sink.batch_max_rows);
     lo.batch_max_bytes = static_cast<size_t>(config_.sink.batch_max_mb) << 20;
     lo.batch_max_ms = config_.sink.batch_max_ms;
+    lo.table_modes = TableModes(config_.sink.append_tables);
     if (broker_) {
       // Offsets of an earlier embedded broker mean nothing to this one.
       lo.stream_id = "embedded-" + RandomId();

@@ -28,6 +28,7 @@ struct LoadOptions {
   size_t batch_max_rows = 20000;
   int batch_max_ms = 500;
   size_t batch_max_bytes = 64 << 20;  // Kafka message bytes (keys + values) per batch
+  TableModes table_modes;             // which tables are change logs (the sink is told the same)
   /// Transient warehouse errors: retried with exponential backoff (with
   /// jitter) from `retry_initial`; after `retries_before_open` failures the
   /// circuit opens and the apply is probed every `circuit_probe` until it
@@ -69,7 +70,8 @@ class LoadLoop {
   LoadLoop(Subscriber& subscriber, EventDecoder& decoder, Sink& sink, DeadLetterQueue* dead_letters,
            LoadOptions options, LoadStats& stats, std::function<void(const OffsetMap&)> on_committed = nullptr)
       : subscriber_(subscriber), decoder_(decoder), sink_(sink), dead_letters_(dead_letters),
-        options_(std::move(options)), stats_(stats), on_committed_(std::move(on_committed)) {}
+        options_(std::move(options)), stats_(stats), on_committed_(std::move(on_committed)),
+        batch_(options_.table_modes) {}
 
   absl::Status Run(const std::atomic<bool>& stop);
 

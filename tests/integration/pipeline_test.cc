@@ -356,6 +356,52 @@ TEST(DeadLetters, UndecodableMessagesAreParkedWithHeadersAndTheRestLoads) {
   EXPECT_NE(out.find("cdcpipe.error="), std::string::npos) << out;
 }
 
+// Waits up to `seconds` for a line of the endpoint's /metrics; the last
+// answer otherwise.
+std::string WaitForMetric(const std::string& http, const std::string& line, int seconds) {
+  std::string metrics;
+  for (int i = 0; i < seconds * 5; ++i) {
+    Shell("curl -s http://" + http + "/metrics", &metrics);
+    if (metrics.find(line) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return metrics;
+}
+
+TEST(DeadLetters, AnIncompatibleTypeChangePausesThatTableAndTheOthersLoad) {
+  RunOnKafka p("pause");
+  std::string out;
+  ASSERT_EQ(p.Verify(&out), 0) << out;
+  // Fewer integer digits: DECIMAL(12,2) cannot become DECIMAL(12,4) in place.
+  p.pg.Exec("ALTER TABLE items ALTER COLUMN price TYPE numeric(12,4);"
+            "UPDATE items SET price = 1.2345 WHERE id = 7; INSERT INTO lines VALUES (9, 9, 9)");
+  const std::string metrics = WaitForMetric(p.f.http, "cdcpipe_load_paused_tables 1", 90);
+  ASSERT_NE(metrics.find("cdcpipe_load_paused_tables 1"), std::string::npos) << metrics << ReadFile(p.run->log());
+  // The other table goes on; the paused one keeps its last good state.
+  EXPECT_EQ(p.Verify(&out), 3) << out;
+  EXPECT_NE(out.find("public.lines                             OK"), std::string::npos) << out;
+  EXPECT_NE(out.find("public.items                             MISMATCH"), std::string::npos) << out;
+  EXPECT_NE(ReadFile(p.run->log()).find("table paused"), std::string::npos);
+
+  // Still paused after a restart: later events of the table are parked too.
+  p.Stop();
+  p.run = std::make_unique<Child>(std::vector<std::string>{CdcpipeBinary(), "run", "-c", p.f.config},
+                                  p.f.dir + "/run-2.log");
+  p.pg.Exec("UPDATE items SET label = 'after the pause' WHERE id = 8");
+  ASSERT_EQ(p.Verify(&out), 3) << out;  // caught up; items still differs
+  p.Stop();
+  ASSERT_EQ(Shell("kcat -C -b " + p.bootstrap + " -t pause.dlq -e -q -f '%h\\n' 2>&1", &out), 0) << out;
+  EXPECT_NE(out.find("cdcpipe.original.topic=pause.public.items"), std::string::npos) << out;
+  EXPECT_NE(out.find("column price changed from DECIMAL(12,2) to DECIMAL(12,4)"), std::string::npos) << out;
+  EXPECT_NE(out.find("the warehouse table is paused"), std::string::npos) << out;
+  EXPECT_EQ(out.find("pause.public.lines"), std::string::npos) << out;
+  Duck duck(p.f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.items LIMIT 1"), "DECIMAL(12,2)");
+  EXPECT_EQ(duck.Scalar("SELECT CAST(price AS VARCHAR) FROM public.items WHERE id = 7"), "8.75");
+  EXPECT_EQ(duck.Scalar("SELECT table_schema || '.' || table_name FROM _cdc_paused_tables"), "public.items");
+  EXPECT_EQ(duck.Scalar("SELECT qty FROM public.lines WHERE order_id = 9"), "9");
+}
+
 TEST(Heartbeats, QuietDatabaseStillReleasesWalAndPublishesHeartbeats) {
   RunOnKafka p("beat", {.postgres = "    heartbeat_interval_ms: 300\n"});
   Pg& pg = p.pg;

@@ -97,5 +97,19 @@ TEST(Batch, TheNewestSchemaByVersionWinsWhateverTheArrivalOrder) {
   EXPECT_EQ(out[0].rows[1].values[2].text, "12345.6789");
 }
 
+TEST(Batch, ChangeLogTablesKeepEveryEventAndRecordTruncations) {
+  auto t = Table();
+  Batch b(TableModes({"public\\.t"}));
+  b.Add(Change(t, Op::kCreate, 1, Value::Text("a"), 10, 1));
+  b.Add(Change(t, Op::kUpdate, 1, Value::Text("b"), 20, 1));
+  b.Add(RowChange{t, Op::kTruncate, {Value::Null(), Value::Null()}, Version{Lsn{30}, Lsn{1}}, 0});
+  auto out = b.Take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].truncated_at.has_value());
+  ASSERT_EQ(out[0].rows.size(), 3u);
+  EXPECT_EQ(out[0].rows[2].op, Op::kTruncate);
+  EXPECT_FALSE(TableModes({"public\\.other"}).IsChangeLog(*t));
+}
+
 }  // namespace
 }  // namespace cdc

@@ -73,7 +73,6 @@ struct DuckDbSink::TableState {
   std::shared_ptr<const WarehouseTable> schema;  // the event schema the staging table matches
   std::string staging;                            // temp table name
   std::string merge_sql;
-  int staging_generation = 0;
   std::optional<Version> truncated_at;  // from _cdc_truncations
 };
 
@@ -232,10 +231,11 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
     // than a widening replayed).
     if (TypeHolds(existing->second, type)) continue;
     if (!TypeHolds(type, existing->second)) {
-      return absl::FailedPreconditionError(StrCat(
+      // The data's fault, not the warehouse's: load parks it and goes on.
+      return TableDataError(absl::FailedPreconditionError(StrCat(
           ctx, ": column ", c.name, " changed from ", existing->second, " to ", type,
           ", which cannot hold every value it held; nothing of it was applied. The table is paused and its "
-          "events go to the dead-letter topic: see \"Paused tables\" in docs/operations.md"));
+          "events go to the dead-letter topic: see \"Paused tables\" in docs/operations.md")), table.id);
     }
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("ALTER TABLE ", target, " ALTER COLUMN ", QuoteIdent(c.name), " TYPE ",
                                              type), ctx));
@@ -244,7 +244,8 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
     existing->second = type;
   }
   if (!st->staging.empty()) CDC_RETURN_IF_ERROR(con_->Execute("DROP TABLE IF EXISTS temp." + st->staging, ctx));
-  st->staging = StrCat("_cdc_stage_", tables_.size(), "_", ++st->staging_generation);
+  // Never reused: staging tables of earlier transactions outlive tables_.
+  st->staging = StrCat("_cdc_stage_", ++staging_tables_created_);
   // _cdc_unchanged: ",i,j," indexes of the columns whose value was not sent.
   CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TEMP TABLE ", st->staging, " (",
                                            ColumnDefinitions(table, "_cdc_unchanged VARCHAR"), ")"), ctx));
@@ -277,8 +278,9 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   insert_cols.push_back("_cdc_deleted");
   insert_vals.push_back("s._cdc_op = 'd'");
 
-  if (on.empty()) {
-    // No key: every event is a row (append), deletes included as records.
+  const bool change_log = options_.table_modes.IsChangeLog(table);
+  if (change_log) {
+    // Every event is a row, deletes and truncations included as records.
     st->merge_sql = StrCat("INSERT INTO ", target, " (", absl::StrJoin(insert_cols, ", "), ") SELECT ",
                                  absl::StrJoin(insert_vals, ", "), " FROM temp.", st->staging, " s");
   } else {
@@ -299,7 +301,7 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   // In the batch's transaction: rolled back with it, like the DDL above.
   CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO ", kTablesTable, " VALUES (",
                                            QuoteLiteral(table.id.schema), ", ", QuoteLiteral(table.id.table), ", '",
-                                           on.empty() ? "append" : "upsert", "')"), ctx));
+                                           change_log ? "append" : "upsert", "')"), ctx));
   st->schema = std::make_shared<WarehouseTable>(table);
   return st;
 }
@@ -493,13 +495,15 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
       break;
     }
   }
-  if (status.ok()) {
+  if (status.ok() && duckdb_appender_close(app) == DuckDBError) {
+    status = absl::InternalError(StrCat(ctx, ": staging appender: ", duckdb_appender_error(app)));
     failed_row.reset();
-    if (duckdb_appender_close(app) == DuckDBError) status = absl::InvalidArgumentError(duckdb_appender_error(app));
   }
   duckdb_appender_destroy(&app);
   if (!status.ok()) {
-    return TableDataError(absl::Status(status.code(), StrCat(ctx, ": ", status.message())), table.id, failed_row);
+    // A value the column refuses is that row's fault: load parks it and goes on.
+    status = absl::Status(status.code(), StrCat(ctx, ": ", status.message()));
+    return failed_row ? TableDataError(status, table.id, failed_row) : status;
   }
   const std::string target = Qualified(table.id);
   if (batch.truncated_at && (!st->truncated_at || *st->truncated_at < *batch.truncated_at)) {
@@ -533,13 +537,7 @@ absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches,
                                             const OffsetMap& next_offsets, const PausedTables& newly_paused) {
   for (const TableBatch& b : batches) {
     if (b.rows.empty() && !b.truncated_at) continue;
-    absl::Status st = ApplyTable(b);
-    // A schema the table cannot take, or a value it refuses, is the data's
-    // fault: load can park it and go on. Anything else is the warehouse's.
-    if ((absl::IsFailedPrecondition(st) || absl::IsInvalidArgument(st)) && !TableDataErrorOf(st)) {
-      return TableDataError(st, b.table->id);
-    }
-    CDC_RETURN_IF_ERROR(st);
+    CDC_RETURN_IF_ERROR(ApplyTable(b));
   }
   for (const auto& [table, reason] : newly_paused) {
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO ", kPausedTable, " VALUES (",
@@ -564,7 +562,11 @@ absl::Status DuckDbSink::Apply(std::span<const TableBatch> batches, const std::s
   if (st.ok()) st = con_->Execute("COMMIT", "commit batch");
   if (!st.ok()) {
     (void)con_->Execute("ROLLBACK", "roll back batch");
-    // Cached table state may describe DDL that was rolled back.
+    // Cached table state may describe DDL that was rolled back: forget it,
+    // and the staging tables it named.
+    for (const auto& [id, table] : tables_) {
+      if (!table->staging.empty()) (void)con_->Execute("DROP TABLE IF EXISTS temp." + table->staging, "drop staging");
+    }
     tables_.clear();
   }
   return st;

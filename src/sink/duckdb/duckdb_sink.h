@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/sink.h"
+#include "core/table_modes.h"
 #include "core/table_checksum.h"
 #include "sink/duckdb/duckdb_connection.h"
 
@@ -14,6 +15,7 @@ enum class DeleteMode { kHard, kSoft };
 
 struct DuckDbSinkOptions {
   DeleteMode delete_mode = DeleteMode::kHard;
+  TableModes table_modes;
 };
 
 /// Applies batches to DuckDB: per table, rows are appended to a staging
@@ -45,6 +47,7 @@ class DuckDbSink final : public Sink {
   std::unique_ptr<Connection> con_;
   DuckDbSinkOptions options_;
   std::map<TableId, std::unique_ptr<TableState>> tables_;
+  uint64_t staging_tables_created_ = 0;
 };
 
 /// Whether a column of DuckDB type `wide` holds every value of type `narrow`
