@@ -26,43 +26,14 @@ std::string KeyOf(const RowChange& c) {
 
 void Batch::Add(RowChange change) {
   TableRows& t = tables_[change.table->id];
-  // Events of one table may carry different schemas in one batch (a column
-  // added, dropped or retyped between them). The batch is applied under the
-  // schema of the newest event by source version, not by arrival: keys in
-  // other partitions arrive in any order, and rows coerced into an older
-  // schema would be silently cast (numeric(10,6) into numeric(20,4)).
-  // Older rows are mapped into the newer schema by column name.
-  if (t.schema && t.schema != change.table && t.schema->columns != change.table->columns) {
-    const bool newer = change.version > t.schema_version;
-    const auto& target = newer ? change.table : t.schema;
-    auto map_into = [&target](RowChange& row) {
-      std::vector<Value> mapped;
-      for (const auto& col : target->columns) {
-        size_t j = 0;
-        while (j < row.table->columns.size() && row.table->columns[j].name != col.name) ++j;
-        mapped.push_back(j < row.values.size() ? row.values[j] : Value::Null());
-      }
-      row.values = std::move(mapped);
-      row.table = target;
-    };
-    if (newer) {
-      for (auto& row : t.rows) map_into(row);
-    } else {
-      map_into(change);
-    }
-  }
-  if (!t.schema || change.version > t.schema_version) {
-    t.schema = change.table;
-    t.schema_version = change.version;
-  }
   ++rows_;
-  // A change log keeps every event, a TRUNCATE included, as a row.
-  if (modes_.IsChangeLog(*change.table)) {
-    t.rows.push_back(std::move(change));
+  if (change.op == Op::kTruncate) {
+    AddTruncate(t, std::move(change));
     return;
   }
-  if (change.op == Op::kTruncate) {
-    Truncate(t, change.version);
+  AdoptSchema(t, change);
+  if (modes_.IsChangeLog(*change.table)) {
+    t.rows.push_back(std::move(change));  // a change log keeps every event
     return;
   }
   std::string key = KeyOf(change);
@@ -80,6 +51,54 @@ void Batch::Add(RowChange change) {
     }
   }
   kept = std::move(change);
+}
+
+void Batch::AdoptSchema(TableRows& t, RowChange& change) {
+  // Events of one table may carry different schemas in one batch (a column
+  // added, dropped or retyped between them). The batch is applied under the
+  // schema of the newest event by source version, not by arrival: keys in
+  // other partitions arrive in any order, and rows coerced into an older
+  // schema would be silently cast (numeric(10,6) into numeric(20,4)).
+  // Older rows are mapped into the newer schema by column name.
+  if (t.schema && t.schema != change.table && t.schema->columns != change.table->columns) {
+    const bool newer = !t.schema_from_rows || change.version > t.schema_version;
+    const auto& target = newer ? change.table : t.schema;
+    auto map_into = [&target](RowChange& row) {
+      std::vector<Value> mapped;
+      for (const auto& col : target->columns) {
+        size_t j = 0;
+        while (j < row.table->columns.size() && row.table->columns[j].name != col.name) ++j;
+        mapped.push_back(j < row.values.size() ? row.values[j] : Value::Null());
+      }
+      row.values = std::move(mapped);
+      row.table = target;
+    };
+    if (newer) {
+      for (auto& row : t.rows) map_into(row);
+    } else {
+      map_into(change);
+    }
+  }
+  if (!t.schema_from_rows || change.version > t.schema_version) {
+    t.schema = change.table;
+    t.schema_version = change.version;
+    t.schema_from_rows = true;
+  }
+}
+
+void Batch::AddTruncate(TableRows& t, RowChange change) {
+  // A TRUNCATE has a null Kafka key, so its schema may lack the key: whether
+  // the table is a change log is judged from its row events. Without any in
+  // the batch it becomes a truncation mark, which the sink records in a
+  // change log and applies to a state table.
+  if (t.schema_from_rows && modes_.IsChangeLog(*t.schema)) {
+    change.values.assign(t.schema->columns.size(), Value::Null());  // no row: nulls in the table's shape
+    change.table = t.schema;
+    t.rows.push_back(std::move(change));
+    return;
+  }
+  if (!t.schema) t.schema = change.table;
+  Truncate(t, change.version);
 }
 
 void Batch::Truncate(TableRows& t, const Version& at) {

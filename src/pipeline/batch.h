@@ -25,10 +25,13 @@ class Batch {
   struct TableRows {
     std::shared_ptr<const WarehouseTable> schema;  // of the newest event by version
     Version schema_version;
+    bool schema_from_rows = false;  // else: from a TRUNCATE alone, which may lack the key
     std::vector<RowChange> rows;                // keyless tables: every event
     std::map<std::string, size_t> by_key;       // key text -> index in rows
     std::optional<Version> truncated_at;
   };
+  void AdoptSchema(TableRows& t, RowChange& change);
+  void AddTruncate(TableRows& t, RowChange change);
   void Truncate(TableRows& t, const Version& at);
   TableModes modes_;
   std::map<TableId, TableRows> tables_;

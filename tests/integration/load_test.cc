@@ -170,5 +170,31 @@ TEST(Load, BatchesAreCutByBytes) {
   EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
 }
 
+TEST(Load, AppendTablesKeepEveryEventAndRecordTruncations) {
+  const std::string name = "load_append";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE audit (id integer PRIMARY KEY, v text); CREATE TABLE state (id integer PRIMARY KEY, v text)");
+  PipelineFiles f = WriteConfig(name, dsn, "embedded", {.sink = "  append_tables: ['public\\.audit']\n"});
+  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  std::string out;
+  // Streaming, past the (empty) snapshot: the changes below arrive as events.
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  for (const std::string t : {"audit", "state"}) {
+    pg.Exec("INSERT INTO " + t + " VALUES (1, 'a'), (2, 'b'); UPDATE " + t + " SET v = 'c' WHERE id = 1;" +
+            "DELETE FROM " + t + " WHERE id = 2; TRUNCATE " + t + "; INSERT INTO " + t + " VALUES (3, 'd')");
+  }
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  EXPECT_NE(out.find("public.audit                             LOG"), std::string::npos) << out;
+  run.Signal(SIGTERM);
+  ASSERT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT string_agg(_cdc_op || coalesce(CAST(id AS VARCHAR), '-'), ' ' "
+                        "ORDER BY _cdc_lsn, _cdc_seq) FROM public.audit"),
+            "c1 c2 u1 d2 t- c3");
+  EXPECT_EQ(duck.Scalar("SELECT string_agg(CAST(id AS VARCHAR) || v, ' ') FROM public.state"), "3d");
+  EXPECT_EQ(duck.Scalar("SELECT mode FROM _cdc_tables WHERE table_name = 'audit'"), "append");
+}
+
 }  // namespace
 }  // namespace cdc::testing

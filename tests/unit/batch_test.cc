@@ -111,5 +111,18 @@ TEST(Batch, ChangeLogTablesKeepEveryEventAndRecordTruncations) {
   EXPECT_FALSE(TableModes({"public\\.other"}).IsChangeLog(*t));
 }
 
+TEST(Batch, ATruncateAloneIsAMarkWhateverItsSchemaSays) {
+  // Its Kafka key is null, so a decoder that has not seen the table yet
+  // gives it a schema without the key: that must not make it a change log.
+  auto keyless = Table(false);
+  Batch b(TableModes({"public\\.other"}));
+  b.Add(RowChange{keyless, Op::kTruncate, {Value::Null(), Value::Null()}, Version{Lsn{30}, Lsn{1}}, 0});
+  auto out = b.Take();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].rows.empty());
+  ASSERT_TRUE(out[0].truncated_at.has_value());
+  EXPECT_EQ(*out[0].truncated_at, (Version{Lsn{30}, Lsn{1}}));
+}
+
 }  // namespace
 }  // namespace cdc

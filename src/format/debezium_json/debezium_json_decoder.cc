@@ -498,6 +498,11 @@ struct DebeziumJsonDecoder::Impl {
   // Schemaless envelopes: the inferred decoding of each table, kept so that
   // a table's column types do not change from one message to the next.
   std::map<std::pair<std::string, std::string>, std::shared_ptr<TableDecoding>> inferred;
+  // The decoding of each table's latest row event. A TRUNCATE has a null key
+  // and hence no key schema: it takes this one, so that it does not look
+  // like an event of a keyless table.
+  std::map<TableId, std::shared_ptr<TableDecoding>> row_tables;
+  std::shared_ptr<TableDecoding> last_row_table;  // saves the map lookup while the table repeats
   std::string placeholder_base64;  // set with the options
 
   /// The decoding of a schemaless table: the columns of `row` (an object),
@@ -710,6 +715,13 @@ struct DebeziumJsonDecoder::Impl {
       last_value_schema = value_schema_text;
     }
 
+    if (op == "t") {
+      auto known = row_tables.find(id);
+      if (known != row_tables.end()) table = known->second;
+    } else if (table != last_row_table) {
+      row_tables[id] = table;
+      last_row_table = table;
+    }
     RowChange change;
     change.table = table->table;
     change.op = static_cast<Op>(op[0]);

@@ -74,6 +74,9 @@ struct DuckDbSink::TableState {
   std::string staging;                            // temp table name
   std::string merge_sql;
   std::optional<Version> truncated_at;  // from _cdc_truncations
+  // Loaded as a change log (a row per event) rather than as state. Fixed
+  // when the warehouse table is created, kept in _cdc_tables.
+  bool change_log = false;
 };
 
 absl::StatusOr<std::unique_ptr<DuckDbSink>> DuckDbSink::Create(std::shared_ptr<Database> db,
@@ -190,6 +193,17 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   const std::string ctx = StrCat("warehouse table ", table.id.ToString());
   if (!slot) {
     slot = std::make_unique<TableState>();
+    QueryResult mode;
+    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT mode FROM ", kTablesTable, " WHERE table_schema = ",
+                                           QuoteLiteral(table.id.schema), " AND table_name = ",
+                                           QuoteLiteral(table.id.table)), ctx, mode));
+    if (duckdb_row_count(mode.get()) > 0) {
+      char* m = duckdb_value_varchar(mode.get(), 0, 0);
+      slot->change_log = std::string_view(m ? m : "") == "append";
+      duckdb_free(m);
+    } else {
+      slot->change_log = options_.table_modes.IsChangeLog(table);
+    }
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE SCHEMA IF NOT EXISTS ", QuoteIdent(table.id.schema)), ctx));
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TABLE IF NOT EXISTS ", target, " (",
                                              ColumnDefinitions(table, "_cdc_loaded_at TIMESTAMPTZ, _cdc_deleted BOOLEAN"),
@@ -278,8 +292,7 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   insert_cols.push_back("_cdc_deleted");
   insert_vals.push_back("s._cdc_op = 'd'");
 
-  const bool change_log = options_.table_modes.IsChangeLog(table);
-  if (change_log) {
+  if (st->change_log) {
     // Every event is a row, deletes and truncations included as records.
     st->merge_sql = StrCat("INSERT INTO ", target, " (", absl::StrJoin(insert_cols, ", "), ") SELECT ",
                                  absl::StrJoin(insert_vals, ", "), " FROM temp.", st->staging, " s");
@@ -301,7 +314,7 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   // In the batch's transaction: rolled back with it, like the DDL above.
   CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO ", kTablesTable, " VALUES (",
                                            QuoteLiteral(table.id.schema), ", ", QuoteLiteral(table.id.table), ", '",
-                                           change_log ? "append" : "upsert", "')"), ctx));
+                                           st->change_log ? "append" : "upsert", "')"), ctx));
   st->schema = std::make_shared<WarehouseTable>(table);
   return st;
 }
@@ -457,6 +470,15 @@ absl::Status AppendValue(duckdb_appender app, const WarehouseColumn& col, const 
 
 absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
   const WarehouseTable& table = *batch.table;
+  if (batch.rows.empty() && !tables_.contains(table.id)) {
+    // A TRUNCATE alone may come with a schema without the key (its Kafka
+    // key is null): it must not create the table, nor decide its mode.
+    QueryResult exists;
+    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT 1 FROM information_schema.tables WHERE table_schema = ",
+                                           QuoteLiteral(table.id.schema), " AND table_name = ",
+                                           QuoteLiteral(table.id.table)), "truncate", exists));
+    if (duckdb_row_count(exists.get()) == 0) return absl::OkStatus();
+  }
   CDC_ASSIGN_OR_RETURN(TableState * st, Prepare(table));
   const std::string ctx = StrCat("warehouse table ", table.id.ToString());
   CDC_RETURN_IF_ERROR(con_->Execute("DELETE FROM temp." + st->staging, ctx));
@@ -506,7 +528,15 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     return failed_row ? TableDataError(status, table.id, failed_row) : status;
   }
   const std::string target = Qualified(table.id);
-  if (batch.truncated_at && (!st->truncated_at || *st->truncated_at < *batch.truncated_at)) {
+  if (batch.truncated_at && st->change_log) {
+    // A TRUNCATE that came without row events to tell the table's mode: a
+    // change log records it like any other event.
+    const Version& v = *batch.truncated_at;
+    CDC_RETURN_IF_ERROR(con_->Execute(
+        StrCat("INSERT INTO ", target, " (_cdc_lsn, _cdc_seq, _cdc_op, _cdc_loaded_at, _cdc_deleted) VALUES (",
+               v.commit_lsn.value, ", ", v.change_lsn.value, ", 't', now(), false)"),
+        StrCat("truncate of ", table.id.ToString())));
+  } else if (batch.truncated_at && (!st->truncated_at || *st->truncated_at < *batch.truncated_at)) {
     const Version& v = *batch.truncated_at;
     const std::string older = StrCat("(_cdc_lsn < ", v.commit_lsn.value, " OR (_cdc_lsn = ", v.commit_lsn.value,
                                      " AND _cdc_seq < ", v.change_lsn.value, "))");
@@ -523,7 +553,7 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     log::Info("sink", "table truncated", {{"table", table.id.ToString()}, {"lsn", v.commit_lsn.ToString()}});
   }
   if (batch.rows.empty()) return absl::OkStatus();
-  if (st->truncated_at) {
+  if (st->truncated_at && !st->change_log) {
     // Events older than the truncation (late partitions, replays) are void.
     const Version& v = *st->truncated_at;
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("DELETE FROM temp.", st->staging, " WHERE _cdc_lsn < ", v.commit_lsn.value,
