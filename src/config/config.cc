@@ -331,6 +331,10 @@ const std::vector<Setting>& Settings() {
        }},
       {"load.dead_letter_topic", Kind::kString, "<prefix>.dlq", "where undecodable messages go, with headers", false,
        String([](Config& c) -> std::string& { return c.load.dead_letter_topic; })},
+      {"load.consumers", Kind::kInt, "1",
+       "consumers of the group in this process, each applying its partitions in its own DuckDB transactions "
+       "(DuckDB allows one writing process, so scale-out on DuckDB is within one process)", false,
+       Int([](Config& c) -> int& { return c.load.consumers; }, 1, 64)},
       {"load.wide_numeric", Kind::kString, "varchar",
        "numerics DuckDB's DECIMAL cannot hold (over 38 digits, unconstrained): varchar (exact text) or double "
        "(rounded; each value counted in cdcpipe_load_lossy_values_total)", false,

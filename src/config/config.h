@@ -70,6 +70,7 @@ struct LoadConfig {
   std::vector<std::string> topics;  // names, or one regex starting with ^; empty: <prefix>.<schema>.<table>
   std::string dead_letter_topic;    // empty: <prefix>.dlq
   std::string wide_numeric = "varchar";  // varchar (exact text) | double (lossy, counted)
+  int consumers = 1;  // members of the consumer group in this process, sharing the DuckDB database
 };
 
 struct HttpConfig {

@@ -131,10 +131,12 @@ class Process {
 
   absl::Status Wait() {
     if (capture_thread_.joinable()) capture_thread_.join();
-    if (load_thread_.joinable()) load_thread_.join();
+    for (auto& loader : loaders_) {
+      if (loader->thread.joinable()) loader->thread.join();
+    }
     if (server_) server_->Stop();
     absl::Status st = capture_status_;
-    st.Update(load_status_);
+    for (const auto& loader : loaders_) st.Update(loader->status);
     return st;
   }
 
@@ -212,19 +214,22 @@ class Process {
     }
   }
 
+  /// One consumer of load's group with what it alone uses. Several in one
+  /// process share the DuckDB database: DuckDB allows one writing process,
+  /// but concurrent transactions within it.
+  struct Loader {
+    std::unique_ptr<duck::DuckDbSink> sink;
+    std::unique_ptr<kafka::KafkaSubscriber> subscriber;
+    std::unique_ptr<debezium::DebeziumJsonDecoder> decoder;
+    std::unique_ptr<DeadLetterQueue> dead_letters;  // outlives the publisher that reports to it
+    std::unique_ptr<kafka::KafkaPublisher> dlq_publisher;
+    std::unique_ptr<LoadLoop> loop;
+    std::thread thread;
+    absl::Status status;
+  };
+
   absl::Status StartLoad() {
     CDC_ASSIGN_OR_RETURN(database_, duck::Database::Open(config_.sink.duckdb_path));
-    CDC_ASSIGN_OR_RETURN(sink_, duck::DuckDbSink::Create(database_, duck::DuckDbSinkOptions{
-        config_.sink.delete_mode == "soft" ? duck::DeleteMode::kSoft : duck::DeleteMode::kHard,
-        TableModes(config_.sink.append_tables)}));
-    auto kopts = KafkaOptionsFor(config_, bootstrap_);
-    if (broker_) kopts.properties.emplace("topic.metadata.refresh.interval.ms", "1000");
-    CDC_ASSIGN_OR_RETURN(subscriber_, kafka::KafkaSubscriber::Create(kopts, config_.kafka.group_id));
-    debezium::DecoderOptions decoder_options;
-    decoder_options.wide_numeric_as_double = config_.load.wide_numeric == "double";
-    decoder_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
-    decoder_options.lossy_values = &load_stats_.lossy_values;
-    decoder_ = std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options));
     LoadOptions lo;
     lo.topics = config_.load.topics;
     if (lo.topics.empty()) lo.topics = {StrCat("^", EscapeRegex(config_.kafka.topic_prefix), "\\.[^.]+\\.[^.]+$")};
@@ -232,38 +237,64 @@ class Process {
     lo.batch_max_bytes = static_cast<size_t>(config_.sink.batch_max_mb) << 20;
     lo.batch_max_ms = config_.sink.batch_max_ms;
     lo.table_modes = TableModes(config_.sink.append_tables);
-    if (broker_) {
-      // Offsets of an earlier embedded broker mean nothing to this one.
-      lo.stream_id = "embedded-" + RandomId();
-      lo.trust_stored_offsets = false;
-    } else {
-      const std::string cluster = subscriber_->ClusterId();
-      if (cluster.empty()) {
-        return absl::UnavailableError(StrCat("Kafka at ", bootstrap_, " (kafka.bootstrap_servers) did not answer"));
-      }
-      lo.stream_id = "kafka-" + cluster;
-    }
     const std::string dlq_topic = config_.load.dead_letter_topic.empty() ? config_.kafka.topic_prefix + ".dlq"
                                                                          : config_.load.dead_letter_topic;
     lo.ignored_topics = {dlq_topic, config_.kafka.topic_prefix + ".cdcpipe-capture-state"};
+    for (int i = 0; i < config_.load.consumers; ++i) {
+      auto loader = std::make_unique<Loader>();
+      CDC_RETURN_IF_ERROR(OpenLoader(*loader, lo, dlq_topic));
+      if (i == 0) {
+        CDC_ASSIGN_OR_RETURN(lo.stream_id, StreamId(*loader->subscriber));
+        lo.trust_stored_offsets = !broker_;
+      }
+      lo.consumer = i + 1;
+      loader->loop = std::make_unique<LoadLoop>(*loader->subscriber, *loader->decoder, *loader->sink,
+                                                loader->dead_letters.get(), lo, load_stats_, on_committed_);
+      loaders_.push_back(std::move(loader));
+    }
+    checksummer_ = std::make_unique<duck::DuckDbChecksummer>(database_);
+    for (auto& loader : loaders_) {
+      loader->thread = std::thread([this, l = loader.get()] {
+        l->status = l->loop->Run(StopRequested());
+        if (!l->status.ok()) {
+          log::Error("load", "load stopped", {{"error", l->status.ToString()}});
+          StopRequested() = true;
+        }
+      });
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status OpenLoader(Loader& loader, const LoadOptions& lo, const std::string& dlq_topic) {
+    CDC_ASSIGN_OR_RETURN(loader.sink, duck::DuckDbSink::Create(database_, duck::DuckDbSinkOptions{
+        config_.sink.delete_mode == "soft" ? duck::DeleteMode::kSoft : duck::DeleteMode::kHard, lo.table_modes}));
+    auto kopts = KafkaOptionsFor(config_, bootstrap_);
+    if (broker_) kopts.properties.emplace("topic.metadata.refresh.interval.ms", "1000");
+    CDC_ASSIGN_OR_RETURN(loader.subscriber, kafka::KafkaSubscriber::Create(kopts, config_.kafka.group_id));
+    debezium::DecoderOptions decoder_options;
+    decoder_options.wide_numeric_as_double = config_.load.wide_numeric == "double";
+    decoder_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
+    decoder_options.lossy_values = &load_stats_.lossy_values;
+    loader.decoder = std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options));
     kafka::KafkaPublisher::TopicCreator dlq_creator;
     if (broker_) dlq_creator = [this](const std::string& t) { return broker_->CreateTopic(t, 1); };
     auto dlq_kafka = KafkaOptionsFor(config_, bootstrap_);
     dlq_kafka.partitions = 1;
-    CDC_ASSIGN_OR_RETURN(dlq_publisher_, kafka::KafkaPublisher::Create(
-        dlq_kafka, [this](const Delivery& d) { dead_letters_->OnDelivered(d); }, dlq_creator));
-    dead_letters_ = std::make_unique<DeadLetterQueue>(*dlq_publisher_, dlq_topic);
-    load_loop_ = std::make_unique<LoadLoop>(*subscriber_, *decoder_, *sink_, dead_letters_.get(), lo, load_stats_,
-                                            on_committed_);
-    checksummer_ = std::make_unique<duck::DuckDbChecksummer>(database_);
-    load_thread_ = std::thread([this] {
-      load_status_ = load_loop_->Run(StopRequested());
-      if (!load_status_.ok()) {
-        log::Error("load", "load stopped", {{"error", load_status_.ToString()}});
-        StopRequested() = true;
-      }
-    });
+    CDC_ASSIGN_OR_RETURN(loader.dlq_publisher, kafka::KafkaPublisher::Create(
+        dlq_kafka, [l = &loader](const Delivery& d) { l->dead_letters->OnDelivered(d); }, dlq_creator));
+    loader.dead_letters = std::make_unique<DeadLetterQueue>(*loader.dlq_publisher, dlq_topic);
     return absl::OkStatus();
+  }
+
+  /// Names the offsets this process stores in the warehouse.
+  absl::StatusOr<std::string> StreamId(kafka::KafkaSubscriber& subscriber) {
+    // Offsets of an earlier embedded broker mean nothing to this one.
+    if (broker_) return "embedded-" + RandomId();
+    const std::string cluster = subscriber.ClusterId();
+    if (cluster.empty()) {
+      return absl::UnavailableError(StrCat("Kafka at ", bootstrap_, " (kafka.bootstrap_servers) did not answer"));
+    }
+    return "kafka-" + cluster;
   }
 
   absl::Status StartHttp() {
@@ -293,18 +324,22 @@ class Process {
     server_->Get("/v1/progress", [this](const http::Params&) {
       nlohmann::json j;
       j["confirmed_lsn"] = Lsn{capture_stats_.confirmed_lsn.load()}.ToString();
-      j["loading"] = load_loop_ != nullptr;
-      if (load_loop_) {
-        auto progress = load_loop_->Progress();
-        if (!progress.ok()) return http::Response{503, nlohmann::json{{"error", progress.status().ToString()}}.dump()};
+      j["loading"] = !loaders_.empty();
+      if (!loaders_.empty()) {
+        LoadProgress progress;
+        for (const auto& loader : loaders_) {
+          auto one = loader->loop->Progress();
+          if (!one.ok()) return http::Response{503, nlohmann::json{{"error", one.status().ToString()}}.dump()};
+          progress.Merge(*one);
+        }
         nlohmann::json partitions = nlohmann::json::array();
-        for (const auto& [tp, pos] : progress->owned) {
+        for (const auto& [tp, pos] : progress.owned) {
           partitions.push_back({{"topic", tp.topic}, {"partition", tp.partition}, {"next", pos.next}, {"end", pos.end}});
         }
-        j["lag"] = progress->Lag();
+        j["lag"] = progress.Lag();
         j["partitions"] = std::move(partitions);
-        j["assigned"] = progress->owned.size();
-        j["unowned"] = progress->unowned;
+        j["assigned"] = progress.owned.size();
+        j["unowned"] = progress.Unowned();
       }
       return http::Response{200, j.dump()};
     });
@@ -323,20 +358,15 @@ class Process {
   std::unique_ptr<debezium::DebeziumJsonSerializer> serializer_;
   std::unique_ptr<kafka::KafkaPublisher> publisher_;
   std::shared_ptr<duck::Database> database_;
-  std::unique_ptr<duck::DuckDbSink> sink_;
-  std::unique_ptr<kafka::KafkaSubscriber> subscriber_;
-  std::unique_ptr<debezium::DebeziumJsonDecoder> decoder_;
-  std::unique_ptr<DeadLetterQueue> dead_letters_;          // outlives the publisher that reports to it
-  std::unique_ptr<kafka::KafkaPublisher> dlq_publisher_;
-  std::unique_ptr<LoadLoop> load_loop_;
+  std::vector<std::unique_ptr<Loader>> loaders_;
   std::unique_ptr<duck::DuckDbChecksummer> checksummer_;
   std::unique_ptr<http::Server> server_;
   std::function<void(const OffsetMap&)> on_committed_;
   CaptureStats capture_stats_;
   ColumnFilter column_filter_{{}};
   LoadStats load_stats_;
-  std::thread capture_thread_, load_thread_;
-  absl::Status capture_status_, load_status_;
+  std::thread capture_thread_;
+  absl::Status capture_status_;
 };
 
 absl::Status RunProcess(const Config& config, bool capture, bool load) {

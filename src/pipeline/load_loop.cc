@@ -28,8 +28,12 @@ absl::Status LoadLoop::Flush() {
   }
   size_t rows = 0;
   for (const auto& b : batches) rows += b.rows.size();
-  paused_.insert(newly_paused.begin(), newly_paused.end());
-  stats_.paused_tables = paused_.size();
+  if (!newly_paused.empty()) {
+    paused_.insert(newly_paused.begin(), newly_paused.end());
+    // Counted from the warehouse: other loaders of the process pause tables too.
+    auto all = sink_.Paused();
+    stats_.paused_tables = all.ok() ? all->size() : paused_.size();
+  }
   pending_messages_.clear();
   {
     std::lock_guard lock(committed_mu_);
@@ -133,6 +137,17 @@ int64_t LoadProgress::Lag() const {
   return lag;
 }
 
+size_t LoadProgress::Unowned() const {
+  size_t unowned = 0;
+  for (const auto& tp : subscribed) unowned += owned.contains(tp) ? 0 : 1;
+  return unowned;
+}
+
+void LoadProgress::Merge(const LoadProgress& other) {
+  owned.insert(other.owned.begin(), other.owned.end());
+  subscribed.insert(other.subscribed.begin(), other.subscribed.end());
+}
+
 absl::StatusOr<LoadProgress> LoadLoop::Progress() {
   // Subscribed partitions are read before the assignment: a topic created in
   // between is then counted neither way, not as owned-and-unowned.
@@ -145,7 +160,7 @@ absl::StatusOr<LoadProgress> LoadLoop::Progress() {
     owned = committed_;
   }
   LoadProgress progress;
-  for (const auto& tp : subscribed) progress.unowned += owned.contains(tp) ? 0 : 1;
+  progress.subscribed.insert(subscribed.begin(), subscribed.end());
   for (const auto& [tp, next] : owned) {
     CDC_ASSIGN_OR_RETURN(int64_t end, subscriber_.EndOffset(tp));
     progress.owned[tp] = {next, end};
@@ -167,7 +182,8 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
     for (const auto& tp : parts) {
       auto it = starts.find(tp);
       committed_[tp] = it != starts.end() ? it->second : 0;
-      log::Info("load", "partition assigned", {{"topic", tp.topic}, {"partition", tp.partition},
+      log::Info("load", "partition assigned", {{"consumer", options_.consumer}, {"topic", tp.topic},
+                                               {"partition", tp.partition},
                                                {"offset", it != starts.end() ? it->second : int64_t{0}}});
     }
     return starts;
@@ -175,6 +191,7 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
   auto on_revoke = [this](const std::vector<TopicPartition>& parts) {
     // Apply what we hold before the partitions move to another member.
     if (absl::Status st = Flush(); !st.ok() && flush_error_.ok()) flush_error_ = st;
+    log::Info("load", "partitions revoked", {{"consumer", options_.consumer}, {"partitions", parts.size()}});
     std::lock_guard lock(committed_mu_);
     for (const auto& tp : parts) committed_.erase(tp);
   };

@@ -28,6 +28,7 @@ struct LoadOptions {
   size_t batch_max_rows = 20000;
   int batch_max_ms = 500;
   size_t batch_max_bytes = 64 << 20;  // Kafka message bytes (keys + values) per batch
+  int consumer = 1;                   // which of the process's group members, for logs
   TableModes table_modes;             // which tables are change logs (the sink is told the same)
   /// Transient warehouse errors: retried with exponential backoff (with
   /// jitter) from `retry_initial`; after `retries_before_open` failures the
@@ -57,8 +58,13 @@ struct LoadProgress {
     int64_t end = 0;   // the partition's end offset
   };
   std::map<TopicPartition, Position> owned;
-  size_t unowned = 0;  // partitions of subscribed topics owned by others or not yet discovered
+  std::set<TopicPartition> subscribed;  // every partition of the subscribed topics
+  /// Partitions of subscribed topics owned by other group members, or not
+  /// discovered yet.
+  size_t Unowned() const;
   int64_t Lag() const;
+  /// Adds what another loader of this process owns.
+  void Merge(const LoadProgress& other);
 };
 
 /// Consumes, batches and applies to the sink, storing offsets with the

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -194,6 +195,62 @@ TEST(Load, AppendTablesKeepEveryEventAndRecordTruncations) {
             "c1 c2 u1 d2 t- c3");
   EXPECT_EQ(duck.Scalar("SELECT string_agg(CAST(id AS VARCHAR) || v, ' ') FROM public.state"), "3d");
   EXPECT_EQ(duck.Scalar("SELECT mode FROM _cdc_tables WHERE table_name = 'audit'"), "append");
+}
+
+TEST(Load, TwoConsumersInOneGroupSplitThePartitionsAndRebalancesLoseNothing) {
+  const std::string name = "load_group";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  {
+    Pg pg(dsn);
+    pg.Exec(kTables);
+  }
+  const std::string bootstrap = Services::Get().bootstrap;
+  PipelineFiles f = WriteConfig(name, dsn, bootstrap);
+  std::ofstream(f.config, std::ios::app) << "load:\n  consumers: 2\n";
+  Child capture({CdcpipeBinary(), "capture", "-c", f.config, "--http-listen", ""}, f.dir + "/capture.log");
+  std::atomic<bool> stop{false};
+  std::atomic<int> done{0};
+  std::thread workload([&] { Workload(dsn, stop, done); });
+  auto load = Load(f, "group");
+  auto count = [&](const std::string& what) {
+    const std::string log = ReadFile(load->log());
+    size_t n = 0;
+    for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  auto wait_for = [&](auto done, int seconds) {
+    for (int i = 0; i < seconds * 5 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return done();
+  };
+  // Both consumers own partitions (the broker delays a new group's first
+  // assignment by 3 s).
+  ASSERT_TRUE(wait_for([&] { return count(R"("msg":"partition assigned","consumer":1)") > 0 &&
+                                    count(R"("msg":"partition assigned","consumer":2)") > 0; }, 60))
+      << ReadFile(load->log());
+  // A third member joins the group and leaves while changes flow: two
+  // rebalances. What it owned meanwhile is loaded after it leaves, from the
+  // offsets stored in the warehouse (its own Kafka commits do not count).
+  {
+    Child member({"/bin/sh", "-c", "exec kcat -q -b " + bootstrap + " -G " + name + " " + name + ".public.accounts " +
+                                       name + ".public.moves > /dev/null"},
+                 f.dir + "/kcat-member.log");
+    EXPECT_TRUE(wait_for([&] { return count(R"("msg":"partitions revoked")") >= 2; }, 30)) << ReadFile(load->log());
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    member.Signal(SIGTERM);
+    EXPECT_EQ(member.Wait(30), 0) << ReadFile(member.log());
+  }
+  EXPECT_TRUE(wait_for([&] { return count(R"("msg":"partitions revoked")") >= 4; }, 30)) << ReadFile(load->log());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  stop = true;
+  workload.join();
+  std::string out;
+  EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 180 -c " + f.config + " 2>&1", &out), 0)
+      << out << ReadFile(load->log());
+  load->Signal(SIGTERM);
+  EXPECT_EQ(load->Wait(60), 0) << ReadFile(load->log());
+  capture.Signal(SIGTERM);
+  EXPECT_EQ(capture.Wait(60), 0) << ReadFile(capture.log());
+  EXPECT_GT(done, 100) << "the workload was too short to overlap the rebalances";
 }
 
 }  // namespace

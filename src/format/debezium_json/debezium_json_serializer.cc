@@ -313,13 +313,24 @@ void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f)
   v += ",\"xmin\":null}";
 }
 
-absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, std::vector<OutgoingMessage>& out) {
-  std::string key =
-      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"}],"
-      "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageKey\",\"version\":1},"
-      "\"payload\":{\"prefix\":";
-  json::AppendEscaped(key, m.prefix);
+namespace {
+
+/// The key of Debezium's own records (messages, heartbeats, transaction
+/// metadata): a version-1 struct `schema_name` of one string field.
+std::string SingleStringKey(std::string_view schema_name, std::string_view field, bool optional,
+                            std::string_view value) {
+  std::string key = StrCat("{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":",
+                           optional ? "true" : "false", ",\"field\":\"", field, "\"}],\"optional\":false,\"name\":\"",
+                           schema_name, "\",\"version\":1},\"payload\":{\"", field, "\":");
+  json::AppendEscaped(key, value);
   key += "}}";
+  return key;
+}
+
+}  // namespace
+
+absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, std::vector<OutgoingMessage>& out) {
+  std::string key = SingleStringKey("io.debezium.connector.postgresql.MessageKey", "prefix", /*optional=*/true, m.prefix);
   std::string v = StrCat(
       "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},", SourceSchema(), ","
@@ -352,13 +363,8 @@ absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, 
 }
 
 OutgoingMessage DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {
-  std::string key =
-      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":"
-      "\"serverName\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.ServerNameKey\","
-      "\"version\":1},"
-      "\"payload\":{\"serverName\":";
-  json::AppendEscaped(key, options_.topic_prefix);
-  key += "}}";
+  std::string key = SingleStringKey("io.debezium.connector.common.ServerNameKey", "serverName", /*optional=*/false,
+                                    options_.topic_prefix);
   std::string value =
       "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":"
       "\"ts_ms\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\","
@@ -406,12 +412,7 @@ std::string DebeziumJsonSerializer::TransactionBlock(const TableId& table, Lsn l
 }
 
 OutgoingMessage DebeziumJsonSerializer::TransactionRecord(bool end) const {
-  std::string key =
-      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"}],"
-      "\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataKey\",\"version\":1},"
-      "\"payload\":{\"id\":";
-  json::AppendEscaped(key, tx_.id);
-  key += "}}";
+  std::string key = SingleStringKey("io.debezium.connector.common.TransactionMetadataKey", "id", /*optional=*/false, tx_.id);
   std::string v =
       "{\"schema\":{\"type\":\"struct\",\"fields\":["
       "{\"type\":\"string\",\"optional\":false,\"field\":\"status\"},"

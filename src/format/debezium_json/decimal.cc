@@ -34,30 +34,36 @@ std::vector<uint8_t> ConvertBase(std::vector<uint8_t> digits, int from, int to) 
 
 }  // namespace
 
-absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scale) {
-  bool negative = false;
+absl::StatusOr<DecimalDigits> ParseDecimalText(std::string_view text, int scale) {
+  DecimalDigits d;
   size_t pos = 0;
-  if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) negative = text[pos++] == '-';
-  std::string digits;
-  int fraction = -1;
+  if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) d.negative = text[pos++] == '-';
+  bool point = false;
   for (; pos < text.size(); ++pos) {
     const char c = text[pos];
-    if (c == '.' && fraction < 0) { fraction = 0; continue; }
-    if (c < '0' || c > '9') return Bad("decimal", text);
-    digits.push_back(c);
-    if (fraction >= 0) ++fraction;
-  }
-  if (digits.empty()) return Bad("decimal", text);
-  if (fraction < 0) fraction = 0;
-  if (fraction > scale) {
-    // Only zeros may be dropped; anything else would round.
-    for (int i = 0; i < fraction - scale; ++i) {
-      if (digits.back() != '0') return Bad(StrCat("decimal with scale ", scale), text);
-      digits.pop_back();
+    if (c == '.' && !point) {
+      point = true;
+      continue;
     }
+    if (c < '0' || c > '9') return Bad("decimal", text);
+    d.digits.push_back(c);
+    if (point) ++d.fraction;
   }
-  for (int i = fraction; i < scale; ++i) digits.push_back('0');
+  if (d.digits.empty()) return Bad("decimal", text);
+  if (scale < 0) return d;
+  // Only zeros may be dropped; anything else would round.
+  for (; d.fraction > scale; --d.fraction) {
+    if (d.digits.back() != '0') return Bad(StrCat("decimal with scale ", scale), text);
+    d.digits.pop_back();
+  }
+  for (; d.fraction < scale; ++d.fraction) d.digits.push_back('0');
+  return d;
+}
 
+absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scale) {
+  CDC_ASSIGN_OR_RETURN(DecimalDigits parsed, ParseDecimalText(text, std::max(scale, 0)));
+  const bool negative = parsed.negative;
+  const std::string& digits = parsed.digits;
   if (digits.size() <= 18) {
     // Fast path (every numeric(p<=18) value): the magnitude fits in 63 bits,
     // so no base conversion and no allocation beyond the result. Same bytes

@@ -9,6 +9,19 @@
 
 namespace cdc::debezium {
 
+/// A decimal literal's sign and digits (no point), `fraction` of them after
+/// the point.
+struct DecimalDigits {
+  bool negative = false;
+  std::string digits;
+  int fraction = 0;
+};
+
+/// Parses a plain decimal literal ([+-]digits[.digits]) and rescales it to
+/// `scale` fraction digits (scale < 0: as written). InvalidArgument when the
+/// text is not one, or when rescaling would drop a non-zero digit.
+absl::StatusOr<DecimalDigits> ParseDecimalText(std::string_view text, int scale);
+
 /// Bytes of the decimal `text` scaled by 10^scale. InvalidArgument when the
 /// text is not a decimal or would need rounding to fit the scale.
 absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scale);

@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "format/debezium_json/decimal.h"
 #include "format/debezium_json/json_writer.h"
 
 namespace cdc::debezium {
@@ -537,28 +538,10 @@ int32_t DateInfinityDays(bool positive) {
 }
 
 absl::StatusOr<std::string> JavaBigDecimalString(std::string_view text, int scale) {
-  bool negative = false;
-  size_t pos = 0;
-  if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) negative = text[pos++] == '-';
-  std::string digits;
-  int fraction = -1;
-  for (; pos < text.size(); ++pos) {
-    const char c = text[pos];
-    if (c == '.' && fraction < 0) { fraction = 0; continue; }
-    if (!IsDigit(c)) return Bad("decimal", text);
-    digits.push_back(c);
-    if (fraction >= 0) ++fraction;
-  }
-  if (digits.empty()) return Bad("decimal", text);
-  if (fraction < 0) fraction = 0;
-  if (scale >= 0) {
-    while (fraction > scale) {
-      if (digits.back() != '0') return Bad(StrCat("decimal with scale ", scale), text);
-      digits.pop_back();
-      --fraction;
-    }
-    while (fraction < scale) { digits.push_back('0'); ++fraction; }
-  }
+  CDC_ASSIGN_OR_RETURN(DecimalDigits parsed, ParseDecimalText(text, scale));
+  bool negative = parsed.negative;
+  const std::string& digits = parsed.digits;
+  const int fraction = parsed.fraction;
   const size_t nz = digits.find_first_not_of('0');
   std::string coeff = nz == std::string::npos ? "0" : digits.substr(nz);
   if (coeff == "0") negative = false;
