@@ -67,6 +67,13 @@ class TableChecksummer {
     (void)table;
     return std::nullopt;
   }
+
+  /// Why load paused the table (its events go to the dead-letter topic),
+  /// or nullopt when it is not paused.
+  virtual absl::StatusOr<std::optional<std::string>> PausedReason(const TableId& table) {
+    (void)table;
+    return std::nullopt;
+  }
 };
 
 }  // namespace cdc

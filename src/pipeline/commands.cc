@@ -583,6 +583,11 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
                   ok ? "OK      " : "MISMATCH", static_cast<unsigned long long>(s.rows));
       continue;
     }
+    CDC_ASSIGN_OR_RETURN(auto paused, warehouse->PausedReason(table));
+    if (paused) {
+      std::printf("%-40s PAUSED    by load; its events go to the dead-letter topic (docs/operations.md): %s\n",
+                  table.ToString().c_str(), paused->c_str());
+    }
     // A change log (keyless table, append mode) holds a row per event:
     // once it holds more than inserts, its rows are not the source's rows,
     // and nothing in it says which earlier row an update replaced.

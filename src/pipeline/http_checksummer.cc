@@ -80,7 +80,24 @@ absl::StatusOr<std::optional<std::map<char, uint64_t>>> HttpChecksummer::ChangeL
   return out;
 }
 
+absl::StatusOr<std::optional<std::string>> HttpChecksummer::PausedReason(const TableId& table) {
+  CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/paused?table=" + UrlEncode(TableJson(table).dump())));
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("reason")) return absl::InternalError(StrCat("bad pause answer from ", address_, ": ", body));
+  if (j["reason"].is_null()) return std::nullopt;
+  return j["reason"].get<std::string>();
+}
+
 void RegisterChecksumRoutes(http::Server& server, TableChecksummer& checksummer) {
+  server.Get("/v1/paused", [&checksummer](const http::Params& p) {
+    auto table = TableFromParams(p);
+    if (!table.ok()) return Error(table.status());
+    auto reason = checksummer.PausedReason(*table);
+    if (!reason.ok()) return Error(reason.status());
+    nlohmann::json j{{"reason", nullptr}};
+    if (*reason) j["reason"] = **reason;
+    return http::Response{200, j.dump()};
+  });
   server.Get("/v1/changelog", [&checksummer](const http::Params& p) {
     auto table = TableFromParams(p);
     if (!table.ok()) return Error(table.status());

@@ -396,6 +396,7 @@ TEST(DeadLetters, AnIncompatibleTypeChangePausesThatTableAndTheOthersLoad) {
   EXPECT_EQ(p.Verify(&out), 3) << out;
   EXPECT_NE(out.find("public.lines                             OK"), std::string::npos) << out;
   EXPECT_NE(out.find("public.items                             MISMATCH"), std::string::npos) << out;
+  EXPECT_NE(out.find("public.items                             PAUSED"), std::string::npos) << out;
   EXPECT_NE(ReadFile(p.run->log()).find("table paused"), std::string::npos);
 
   // Still paused after a restart: later events of the table are parked too.

@@ -620,6 +620,25 @@ absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> DuckDbChecksummer::Co
   return out;
 }
 
+absl::StatusOr<std::optional<std::string>> DuckDbChecksummer::PausedReason(const TableId& table) {
+  CDC_ASSIGN_OR_RETURN(auto con, db_->Connect());
+  const std::string ctx = StrCat("pause of warehouse table ", table.ToString());
+  QueryResult exists;
+  // Warehouses written before _cdc_paused_tables existed have no pauses.
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT count(*) FROM information_schema.tables WHERE table_name = '",
+                                        kPausedTable, "'"), ctx, exists));
+  if (duckdb_value_int64(exists.get(), 0, 0) == 0) return std::nullopt;
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT reason FROM ", kPausedTable, " WHERE table_schema = ",
+                                        QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
+                                 ctx, r));
+  if (duckdb_row_count(r.get()) == 0) return std::nullopt;
+  char* reason = duckdb_value_varchar(r.get(), 0, 0);
+  std::string out = reason ? reason : "";
+  duckdb_free(reason);
+  return out;
+}
+
 absl::StatusOr<std::optional<std::map<char, uint64_t>>> DuckDbChecksummer::ChangeLog(const TableId& table) {
   CDC_ASSIGN_OR_RETURN(auto con, db_->Connect());
   const std::string ctx = StrCat("load mode of warehouse table ", table.ToString());
