@@ -245,7 +245,6 @@ class Process {
       CDC_RETURN_IF_ERROR(OpenLoader(*loader, lo, dlq_topic));
       if (i == 0) {
         CDC_ASSIGN_OR_RETURN(lo.stream_id, StreamId(*loader->subscriber));
-        lo.trust_stored_offsets = !broker_;
       }
       lo.consumer = i + 1;
       loader->loop = std::make_unique<LoadLoop>(*loader->subscriber, *loader->decoder, *loader->sink,
@@ -288,7 +287,8 @@ class Process {
 
   /// Names the offsets this process stores in the warehouse.
   absl::StatusOr<std::string> StreamId(kafka::KafkaSubscriber& subscriber) {
-    // Offsets of an earlier embedded broker mean nothing to this one.
+    // Offsets of an earlier embedded broker mean nothing to this one: a
+    // fresh id per process, so only this process's offsets are found.
     if (broker_) return "embedded-" + RandomId();
     const std::string cluster = subscriber.ClusterId();
     if (cluster.empty()) {

@@ -170,13 +170,13 @@ absl::StatusOr<LoadProgress> LoadLoop::Progress() {
 
 absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
   auto on_assign = [this](const std::vector<TopicPartition>& parts) -> absl::StatusOr<std::map<TopicPartition, int64_t>> {
+    // Start where the warehouse says this stream was applied up to; the
+    // Kafka group's own commits are informational and may lag.
     std::map<TopicPartition, int64_t> starts;
-    if (options_.trust_stored_offsets) {
-      CDC_ASSIGN_OR_RETURN(OffsetMap stored, sink_.CommittedOffsets(options_.stream_id));
-      for (const auto& tp : parts) {
-        auto it = stored.find(tp);
-        if (it != stored.end()) starts[tp] = it->second;
-      }
+    CDC_ASSIGN_OR_RETURN(OffsetMap stored, sink_.CommittedOffsets(options_.stream_id));
+    for (const auto& tp : parts) {
+      auto it = stored.find(tp);
+      if (it != stored.end()) starts[tp] = it->second;
     }
     std::lock_guard lock(committed_mu_);
     for (const auto& tp : parts) {

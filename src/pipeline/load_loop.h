@@ -24,7 +24,6 @@ struct LoadOptions {
   /// dead letter is not dead-lettered again.
   std::set<std::string> ignored_topics;
   std::string stream_id;            // names the offsets in the warehouse
-  bool trust_stored_offsets = true; // false for a non-durable (embedded) broker
   size_t batch_max_rows = 20000;
   int batch_max_ms = 500;
   size_t batch_max_bytes = 64 << 20;  // Kafka message bytes (keys + values) per batch
