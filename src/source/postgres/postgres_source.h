@@ -85,6 +85,8 @@ class PostgresSource final : public ChangeSource {
   absl::StatusOr<std::shared_ptr<const SourceTable>> Relation(uint32_t relation_id);
   absl::Status SendStatus(bool reply_requested);
   absl::Status MaybeSendStatus();
+  absl::Status WaitForData(absl::Duration left);
+  bool SetReceiveLowWater(int bytes);
 
   absl::Status CreateSlot(Connection& sql);
   absl::Status StartSnapshotOnly(const std::optional<CaptureState>& state);
@@ -121,6 +123,11 @@ class PostgresSource final : public ChangeSource {
   std::deque<ChangeEvent> pending_;  // the rest of a multi-table TRUNCATE
   bool in_transaction_ = false;
   BeginMessage transaction_;
+
+  // Reading the stream in batches (WaitForData): the socket's receive low
+  // water mark is kBatchBytes while changes flow, 1 while the stream is quiet.
+  bool batching_ = false;  // the low water mark is kBatchBytes
+  bool can_batch_ = false;  // setting it worked
 
   Lsn received_;    // highest WAL end seen
   Lsn acknowledged_;  // highest flushed position confirmed to us

@@ -21,6 +21,11 @@ absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(const Kaf
                                                          {"partitioner", "murmur2_random"},
                                                          {"linger.ms", "5"},
                                                          {"batch.num.messages", "10000"},
+                                                         // Payloads are referenced, not copied, into
+                                                         // the batch that lz4 compresses: producev
+                                                         // already copied them once. The broker
+                                                         // thread's CPU in 1b: 0.60-0.65 s -> 0.43-0.47 s.
+                                                         {"message.copy.max.bytes", "0"},
                                                          // Bounded memory: a full queue stops capture
                                                          // reading WAL instead (backpressure).
                                                          {"queue.buffering.max.messages", "100000"},
