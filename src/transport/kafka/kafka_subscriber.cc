@@ -41,6 +41,16 @@ absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const K
   conf.release();
   s->rk_.reset(rk);
   rd_kafka_poll_set_consumer(rk);
+  // End offsets and metadata are asked on a handle of their own: a broker
+  // answers one connection's requests in order, so on the consumer's they
+  // wait behind a Fetch that the broker holds for up to fetch.wait.max.ms
+  // when the partitions are drained, up to 0.5 s per partition (progress
+  // and `verify` looked behind for seconds after everything was applied).
+  CDC_ASSIGN_OR_RETURN(ConfPtr query_conf, BuildConf(options, {{"enable.auto.commit", "false"}}));
+  rd_kafka_t* query = rd_kafka_new(RD_KAFKA_CONSUMER, query_conf.get(), errstr, sizeof(errstr));
+  if (query == nullptr) return absl::InvalidArgumentError(StrCat("Kafka consumer (queries): ", errstr));
+  query_conf.release();
+  s->query_.reset(query);
   return s;
 }
 
@@ -136,7 +146,7 @@ void KafkaSubscriber::CommitInformational(const std::map<TopicPartition, int64_t
 
 absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
   int64_t low = 0, high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition, &low, &high, 5000);
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(query_.get(), tp.topic.c_str(), tp.partition, &low, &high, 5000);
   CDC_RETURN_IF_ERROR(StatusFromKafkaError(err, StrCat("end offset of topic ", tp.topic, " partition ", tp.partition)));
   return high;
 }
@@ -145,7 +155,7 @@ absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartition
   // Before Subscribe nothing is owned yet, yet nothing would count as unowned.
   if (!subscribed_.load(std::memory_order_acquire)) return absl::UnavailableError("not subscribed yet");
   const rd_kafka_metadata_t* md = nullptr;
-  CDC_RETURN_IF_ERROR(StatusFromKafkaError(rd_kafka_metadata(rk_.get(), 1, nullptr, &md, 5000), "topic metadata"));
+  CDC_RETURN_IF_ERROR(StatusFromKafkaError(rd_kafka_metadata(query_.get(), 1, nullptr, &md, 5000), "topic metadata"));
   std::optional<std::regex> pattern;
   if (topics_.size() == 1 && topics_[0].starts_with("^")) pattern.emplace(topics_[0]);
   std::vector<TopicPartition> out;

@@ -32,6 +32,7 @@ class KafkaSubscriber final : public Subscriber {
                           void* opaque);
 
   HandlePtr rk_;
+  HandlePtr query_;  // EndOffset and SubscribedPartitions (see Create)
   AssignHandler on_assign_;
   RevokeHandler on_revoke_;
   absl::Status rebalance_error_;
