@@ -907,16 +907,13 @@ def cmd_render(a):
     if r.get("quick"):
         w("**This is a BENCH_QUICK=1 run: reduced sizes, not the figures of record.**")
         w("")
-    if r.get("only"):
-        w(f"**This is a BENCH_ONLY={r['only']} run: only those phases, not the figures of record.**")
-        w("")
     w("Knobs (environment): `BENCH_ROWS_1A` (default 1000000), `BENCH_TX_1B` (200000), "
       "`BENCH_TOAST_ROWS` (100000), `BENCH_SNAPSHOT_ROWS` (5000000), `BENCH_E2E_SECONDS` (60 per rate), "
       "`BENCH_E2E_RATES` (1000,5000,20000), `BENCH_PROFILE_ROWS` (100000), `BENCH_NO_PROFILE=1`, "
       "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_DEBEZIUM=1` (no Debezium peer), `BENCH_RSS_ROWS` "
       "(5000000, the one transaction of figure 5; 0 skips it), `BENCH_NO_MICRO=1`, `BENCH_QUICK=1` (smaller defaults for every "
-      "size, a few minutes), `BENCH_OUT` (this file), `BENCH_KEEP=1` (keep the temp dir with logs), "
-      "`BENCH_ONLY` (comma-separated phases to run, e.g. `1b`; empty: all), `BENCH_TMPDIR` (/tmp).")
+      "size, a few minutes), `BENCH_ONLY` (comma list of micro,1a,1b,1c,2,3,4,5,profile: only those figures), "
+      "`BENCH_OUT` (this file), `BENCH_KEEP=1` (keep the temp dir with logs).")
     w("")
     w("## Machine and software")
     w("")

@@ -207,9 +207,17 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
   CDC_RETURN_IF_ERROR(subscriber_.Subscribe(options_.topics, on_assign, on_revoke));
 
   absl::Time batch_start = absl::Now();
+  absl::Time last_arrival = batch_start;
   while (!stop) {
     CDC_RETURN_IF_ERROR(flush_error_);
-    CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(50));
+    // While rows wait, the consumer is asked only briefly: once it has
+    // nothing buffered for batch_idle_ms, waiting longer would add latency,
+    // not rows worth a transaction. Under load it seldom runs dry for that
+    // long, and batches still fill to max_rows.
+    const int poll_ms = pending_offsets_.empty() ? 50 : std::clamp(options_.batch_idle_ms, 0, 50);
+    CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(poll_ms));
+    if (message) last_arrival = absl::Now();
+    const bool idle = !message && absl::Now() - last_arrival >= absl::Milliseconds(options_.batch_idle_ms);
     if (message && options_.ignored_topics.contains(message->source.topic)) {
       if (pending_offsets_.empty()) batch_start = absl::Now();
       pending_offsets_[message->source] = message->offset + 1;
@@ -237,7 +245,7 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
       }
     }
     if (!pending_offsets_.empty() &&
-        (batch_.rows() >= options_.batch_max_rows || pending_bytes_ >= options_.batch_max_bytes ||
+        (idle || batch_.rows() >= options_.batch_max_rows || pending_bytes_ >= options_.batch_max_bytes ||
          absl::Now() - batch_start >= absl::Milliseconds(options_.batch_max_ms))) {
       CDC_RETURN_IF_ERROR(Flush());
     }

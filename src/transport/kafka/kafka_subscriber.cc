@@ -30,7 +30,8 @@ absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const K
                                                          {"session.timeout.ms", "10000"},
                                                          {"heartbeat.interval.ms", "1000"},
                                                          // Prefetch at most 16 MiB: memory stays bounded
-                                                         // while the warehouse applies a batch.
+                                                         // while the warehouse applies a batch (a full
+                                                         // queue stalls librdkafka 2.0: see Nudge).
                                                          {"queued.max.messages.kbytes", "16384"}}));
   std::unique_ptr<KafkaSubscriber> s(new KafkaSubscriber());
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSubscriber::OnRebalance);
@@ -41,6 +42,16 @@ absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const K
   conf.release();
   s->rk_.reset(rk);
   rd_kafka_poll_set_consumer(rk);
+  // End offsets and metadata are asked on a handle of their own: a broker
+  // answers one connection's requests in order, so on the consumer's they
+  // wait behind a Fetch that the broker holds for up to fetch.wait.max.ms
+  // when the partitions are drained, up to 0.5 s per partition (progress
+  // and `verify` looked behind for seconds after everything was applied).
+  CDC_ASSIGN_OR_RETURN(ConfPtr query_conf, BuildConf(options, {{"enable.auto.commit", "false"}}));
+  rd_kafka_t* query = rd_kafka_new(RD_KAFKA_CONSUMER, query_conf.get(), errstr, sizeof(errstr));
+  if (query == nullptr) return absl::InvalidArgumentError(StrCat("Kafka consumer (queries): ", errstr));
+  query_conf.release();
+  s->query_.reset(query);
   return s;
 }
 
@@ -49,7 +60,34 @@ KafkaSubscriber::~KafkaSubscriber() { Close(); }
 void KafkaSubscriber::Close() {
   if (rk_ && !closed_) {
     closed_ = true;
+    {
+      std::lock_guard lock(nudge_mu_);
+      nudge_stop_ = true;
+    }
+    nudge_cv_.notify_all();
+    if (nudger_.joinable()) nudger_.join();
     rd_kafka_consumer_close(rk_.get());
+  }
+}
+
+void KafkaSubscriber::Nudge() {
+  // librdkafka 2.0 stops fetching a partition whose local queue is over
+  // queued.max.messages.kbytes and looks again only when its broker thread
+  // wakes for some other reason (up to a second later): after each warehouse
+  // apply, load stalled (1M messages: 50 s instead of ~18 s). A request on
+  // the consumer's own connection wakes that thread; an end-offset query is
+  // harmless. It blocks, hence this thread. (librdkafka >= 2.2 has
+  // fetch.queue.backoff.ms for this.)
+  std::unique_lock lock(nudge_mu_);
+  while (!nudge_cv_.wait_for(lock, std::chrono::milliseconds(kNudgeIntervalMs), [this] { return nudge_stop_; })) {
+    lock.unlock();
+    rd_kafka_topic_partition_list_t* parts = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &parts) == RD_KAFKA_RESP_ERR_NO_ERROR && parts) {
+      for (int i = 0; i < parts->cnt; ++i) parts->elems[i].offset = RD_KAFKA_OFFSET_END;  // latest
+      if (parts->cnt > 0) (void)rd_kafka_offsets_for_times(rk_.get(), parts, 1000);
+      rd_kafka_topic_partition_list_destroy(parts);
+    }
+    lock.lock();
   }
 }
 
@@ -85,6 +123,7 @@ absl::Status KafkaSubscriber::Subscribe(const std::vector<std::string>& topics, 
   for (const auto& t : topics) rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), list);
   rd_kafka_topic_partition_list_destroy(list);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && !nudger_.joinable()) nudger_ = std::thread([this] { Nudge(); });
   return StatusFromKafkaError(err, "subscribe to load topics");
 }
 
@@ -136,7 +175,7 @@ void KafkaSubscriber::CommitInformational(const std::map<TopicPartition, int64_t
 
 absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
   int64_t low = 0, high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition, &low, &high, 5000);
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(query_.get(), tp.topic.c_str(), tp.partition, &low, &high, 5000);
   CDC_RETURN_IF_ERROR(StatusFromKafkaError(err, StrCat("end offset of topic ", tp.topic, " partition ", tp.partition)));
   return high;
 }
@@ -145,7 +184,7 @@ absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartition
   // Before Subscribe nothing is owned yet, yet nothing would count as unowned.
   if (!subscribed_.load(std::memory_order_acquire)) return absl::UnavailableError("not subscribed yet");
   const rd_kafka_metadata_t* md = nullptr;
-  CDC_RETURN_IF_ERROR(StatusFromKafkaError(rd_kafka_metadata(rk_.get(), 1, nullptr, &md, 5000), "topic metadata"));
+  CDC_RETURN_IF_ERROR(StatusFromKafkaError(rd_kafka_metadata(query_.get(), 1, nullptr, &md, 5000), "topic metadata"));
   std::optional<std::regex> pattern;
   if (topics_.size() == 1 && topics_[0].starts_with("^")) pattern.emplace(topics_[0]);
   std::vector<TopicPartition> out;

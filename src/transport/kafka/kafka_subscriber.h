@@ -1,6 +1,9 @@
 #pragma once
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "core/subscriber.h"
 #include "transport/kafka/kafka_common.h"
@@ -31,13 +34,22 @@ class KafkaSubscriber final : public Subscriber {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                           void* opaque);
 
+  /// Wakes the fetcher every kNudgeIntervalMs while subscribed (see Nudge).
+  void Nudge();
+  static constexpr int kNudgeIntervalMs = 50;
+
   HandlePtr rk_;
+  HandlePtr query_;  // EndOffset and SubscribedPartitions (see Create)
   AssignHandler on_assign_;
   RevokeHandler on_revoke_;
   absl::Status rebalance_error_;
   bool closed_ = false;
   std::vector<std::string> topics_;  // names, or one regex starting with ^
   std::atomic<bool> subscribed_{false};
+  std::mutex nudge_mu_;
+  std::condition_variable nudge_cv_;
+  bool nudge_stop_ = false;
+  std::thread nudger_;  // last: joined in Close before the handles go
 };
 
 }  // namespace cdc::kafka
