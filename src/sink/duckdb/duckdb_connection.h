@@ -3,6 +3,7 @@
 #include <duckdb.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -42,8 +43,16 @@ class Database : public std::enable_shared_from_this<Database> {
   absl::StatusOr<std::unique_ptr<Connection>> Connect();
   const std::string& path() const { return path_; }
 
+  /// Held by a batch's write transaction. Concurrent MERGEs into one table
+  /// from two connections hit an internal error in DuckDB 1.4.4 ("Unaligned
+  /// fetch in validity and main column data for update") that invalidates
+  /// the database, so several loaders in a process apply one at a time
+  /// (they still poll and decode in parallel).
+  std::mutex& batch_mutex() { return batch_mutex_; }
+
  private:
   Database() = default;
+  std::mutex batch_mutex_;
   std::string path_;
   duckdb_database db_ = nullptr;
 };

@@ -477,7 +477,17 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT 1 FROM information_schema.tables WHERE table_schema = ",
                                            QuoteLiteral(table.id.schema), " AND table_name = ",
                                            QuoteLiteral(table.id.table)), "truncate", exists));
-    if (duckdb_row_count(exists.get()) == 0) return absl::OkStatus();
+    if (duckdb_row_count(exists.get()) == 0) {
+      // Nothing to clear yet, but events older than the TRUNCATE may still
+      // come (other partitions): its watermark voids them when they do.
+      const Version& v = *batch.truncated_at;
+      return con_->Execute(StrCat("INSERT INTO _cdc_truncations VALUES (", QuoteLiteral(table.id.schema), ", ",
+                                  QuoteLiteral(table.id.table), ", ", v.commit_lsn.value, ", ", v.change_lsn.value,
+                                  ") ON CONFLICT DO UPDATE SET lsn = excluded.lsn, seq = excluded.seq "
+                                  "WHERE excluded.lsn > _cdc_truncations.lsn OR "
+                                  "(excluded.lsn = _cdc_truncations.lsn AND excluded.seq > _cdc_truncations.seq)"),
+                           StrCat("truncate of ", table.id.ToString()));
+    }
   }
   CDC_ASSIGN_OR_RETURN(TableState * st, Prepare(table));
   const std::string ctx = StrCat("warehouse table ", table.id.ToString());
@@ -587,6 +597,7 @@ absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches,
 
 absl::Status DuckDbSink::Apply(std::span<const TableBatch> batches, const std::string& stream_id,
                                const OffsetMap& next_offsets, const PausedTables& newly_paused) {
+  std::lock_guard one_batch_at_a_time(db_->batch_mutex());
   CDC_RETURN_IF_ERROR(con_->Execute("BEGIN TRANSACTION", "begin batch"));
   absl::Status st = ApplyInTransaction(batches, stream_id, next_offsets, newly_paused);
   if (st.ok()) st = con_->Execute("COMMIT", "commit batch");
