@@ -19,6 +19,25 @@ std::string Qualified(const TableId& id) { return QuoteIdent(id.schema) + "." + 
 
 bool IsCdcColumn(std::string_view name) { return name.starts_with("_cdc_"); }
 
+/// `column` of `table`'s row in cdcpipe's bookkeeping table `bookkeeping`;
+/// nullopt without a row, or in a warehouse written before that table existed.
+absl::StatusOr<std::optional<std::string>> Bookkeeping(Connection& con, const char* bookkeeping, const char* column,
+                                                      const TableId& table, std::string_view ctx) {
+  QueryResult exists;
+  CDC_RETURN_IF_ERROR(con.Query(StrCat("SELECT count(*) FROM information_schema.tables WHERE table_name = '",
+                                       bookkeeping, "'"), ctx, exists));
+  if (duckdb_value_int64(exists.get(), 0, 0) == 0) return std::nullopt;
+  QueryResult r;
+  CDC_RETURN_IF_ERROR(con.Query(StrCat("SELECT ", column, " FROM ", bookkeeping, " WHERE table_schema = ",
+                                       QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
+                                ctx, r));
+  if (duckdb_row_count(r.get()) == 0) return std::nullopt;
+  char* v = duckdb_value_varchar(r.get(), 0, 0);
+  std::string out = v ? v : "";
+  duckdb_free(v);
+  return out;
+}
+
 /// The table's columns, the version and change columns, then `extra`.
 std::string ColumnDefinitions(const WarehouseTable& table, std::string_view extra);
 
@@ -193,17 +212,8 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   const std::string ctx = StrCat("warehouse table ", table.id.ToString());
   if (!slot) {
     slot = std::make_unique<TableState>();
-    QueryResult mode;
-    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT mode FROM ", kTablesTable, " WHERE table_schema = ",
-                                           QuoteLiteral(table.id.schema), " AND table_name = ",
-                                           QuoteLiteral(table.id.table)), ctx, mode));
-    if (duckdb_row_count(mode.get()) > 0) {
-      char* m = duckdb_value_varchar(mode.get(), 0, 0);
-      slot->change_log = std::string_view(m ? m : "") == "append";
-      duckdb_free(m);
-    } else {
-      slot->change_log = options_.table_modes.IsChangeLog(table);
-    }
+    CDC_ASSIGN_OR_RETURN(std::optional<std::string> mode, Bookkeeping(*con_, kTablesTable, "mode", table.id, ctx));
+    slot->change_log = mode ? *mode == "append" : options_.table_modes.IsChangeLog(table);
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE SCHEMA IF NOT EXISTS ", QuoteIdent(table.id.schema)), ctx));
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TABLE IF NOT EXISTS ", target, " (",
                                              ColumnDefinitions(table, "_cdc_loaded_at TIMESTAMPTZ, _cdc_deleted BOOLEAN"),
@@ -631,41 +641,18 @@ absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> DuckDbChecksummer::Co
   return out;
 }
 
+
 absl::StatusOr<std::optional<std::string>> DuckDbChecksummer::PausedReason(const TableId& table) {
   CDC_ASSIGN_OR_RETURN(auto con, db_->Connect());
-  const std::string ctx = StrCat("pause of warehouse table ", table.ToString());
-  QueryResult exists;
-  // Warehouses written before _cdc_paused_tables existed have no pauses.
-  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT count(*) FROM information_schema.tables WHERE table_name = '",
-                                        kPausedTable, "'"), ctx, exists));
-  if (duckdb_value_int64(exists.get(), 0, 0) == 0) return std::nullopt;
-  QueryResult r;
-  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT reason FROM ", kPausedTable, " WHERE table_schema = ",
-                                        QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
-                                 ctx, r));
-  if (duckdb_row_count(r.get()) == 0) return std::nullopt;
-  char* reason = duckdb_value_varchar(r.get(), 0, 0);
-  std::string out = reason ? reason : "";
-  duckdb_free(reason);
-  return out;
+  return Bookkeeping(*con, kPausedTable, "reason", table, StrCat("pause of warehouse table ", table.ToString()));
 }
 
 absl::StatusOr<std::optional<std::map<char, uint64_t>>> DuckDbChecksummer::ChangeLog(const TableId& table) {
   CDC_ASSIGN_OR_RETURN(auto con, db_->Connect());
   const std::string ctx = StrCat("load mode of warehouse table ", table.ToString());
-  QueryResult mode;
   // Warehouses written before _cdc_tables existed have no entry: state.
-  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT count(*) FROM information_schema.tables WHERE table_name = '",
-                                        kTablesTable, "'"), ctx, mode));
-  if (duckdb_value_int64(mode.get(), 0, 0) == 0) return std::nullopt;
-  QueryResult r;
-  CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT mode FROM ", kTablesTable, " WHERE table_schema = ",
-                                        QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
-                                 ctx, r));
-  if (duckdb_row_count(r.get()) == 0) return std::nullopt;
-  char* m = duckdb_value_varchar(r.get(), 0, 0);
-  const bool append = std::string_view(m ? m : "") == "append";
-  duckdb_free(m);
+  CDC_ASSIGN_OR_RETURN(std::optional<std::string> mode, Bookkeeping(*con, kTablesTable, "mode", table, ctx));
+  const bool append = mode == "append";
   if (!append) return std::nullopt;
   QueryResult ops;
   CDC_RETURN_IF_ERROR(con->Query(StrCat("SELECT _cdc_op, count(*) FROM ", Qualified(table), " GROUP BY 1"), ctx, ops));
