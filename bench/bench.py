@@ -526,17 +526,24 @@ def cmd_micro(a):
 
 
 _HIST = "cdcpipe_load_source_to_warehouse_seconds"
+_KAFKA_HIST = "cdcpipe_load_kafka_to_warehouse_seconds"
+_APPLY_HIST = "cdcpipe_load_apply_seconds"
+
+
+def _buckets(text, name):
+    """Cumulative buckets [(le ms, count)] of the histogram `name`."""
+    return [(float("inf") if le == "+Inf" else round(float(le) * 1000, 3), int(v))
+            for le, v in re.findall(r'^%s_bucket\{le="([^"]+)"\} (\d+)' % name, text, re.M)]
 
 
 def _scrape(listen):
-    """(rows applied, cumulative buckets [(le ms, count)], count, sum seconds)."""
+    """(rows applied, cumulative buckets [(le ms, count)], count, sum seconds,
+    buckets of the Kafka-record-to-warehouse and of the apply-duration histograms)."""
     text = _get_text(f"http://{listen}/metrics")
     rows = int(re.search(r"^cdcpipe_load_rows_total (\d+)", text, re.M).group(1))
-    buckets = [(float("inf") if le == "+Inf" else round(float(le) * 1000, 3), int(v))
-               for le, v in re.findall(r'^%s_bucket\{le="([^"]+)"\} (\d+)' % _HIST, text, re.M)]
     count = int(re.search(r"^%s_count (\d+)" % _HIST, text, re.M).group(1))
     total = float(re.search(r"^%s_sum (\S+)" % _HIST, text, re.M).group(1))
-    return rows, buckets, count, total
+    return rows, _buckets(text, _HIST), count, total, _buckets(text, _KAFKA_HIST), _buckets(text, _APPLY_HIST)
 
 
 def _quantile(q, buckets):
@@ -606,7 +613,7 @@ def cmd_e2e(a):
     if not wait(lambda: _scrape(a.listen)[0] >= 1, 150):
         fail("the warm-up row was not applied within 150 s")
     for rate in [int(x) for x in a.rates.split(",") if x]:
-        rows0, b0, c0, s0 = _scrape(a.listen)
+        rows0, b0, c0, s0, k0, ap0 = _scrape(a.listen)
         cpu0 = _proc_status(p.pid)[2]
         t0 = time.monotonic()
         pg = subprocess.run(["pgbench", "-n", "-c", "4", "-j", "2", f"--rate={rate}", "-T", str(a.seconds),
@@ -619,9 +626,11 @@ def cmd_e2e(a):
         applied = wait(lambda: _scrape(a.listen)[0] >= rows0 + n and
                        _get_json(f"http://{a.listen}/v1/progress").get("lag") == 0, 300)
         drain = time.monotonic() - t_end
-        rows1, b1, c1, s1 = _scrape(a.listen)
+        rows1, b1, c1, s1, k1, ap1 = _scrape(a.listen)
         cpu1 = _proc_status(p.pid)[2]
         delta = [(le, v - v0) for (le, v), (_, v0) in zip(b1, b0)]
+        kdelta = [(le, v - v0) for (le, v), (_, v0) in zip(k1, k0)]
+        apdelta = [(le, v - v0) for (le, v), (_, v0) in zip(ap1, ap0)]
         cnt = c1 - c0
         r = {"rate": rate, "pgbench_rc": pg.returncode, "transactions": n,
              "achieved_rows_per_s": round(n / a.seconds) if n else 0,
@@ -631,13 +640,18 @@ def cmd_e2e(a):
              "all_applied": applied, "drain_after_end_s": round(drain, 2), "observed": cnt,
              "rows_applied": rows1 - rows0,
              "p50_ms": _quantile(0.5, delta), "p99_ms": _quantile(0.99, delta),
-             "max_bucket_ms": _max_bucket(delta), "mean_ms": round((s1 - s0) * 1000 / cnt, 1) if cnt else None,
+             "max_bucket_ms": _max_bucket(delta),
+             "kafka_p50_ms": _quantile(0.5, kdelta), "kafka_p99_ms": _quantile(0.99, kdelta),
+             "apply_p50_ms": _quantile(0.5, apdelta), "apply_p99_ms": _quantile(0.99, apdelta),
+             "applies": apdelta[-1][1] if apdelta else None, "mean_ms": round((s1 - s0) * 1000 / cnt, 1) if cnt else None,
              "cpu_cores": round((cpu1 - cpu0) / (time.monotonic() - t0), 2) if cpu0 is not None and cpu1 is not None else None,
              "rss_mb": round((_proc_status(p.pid)[1] or 0) / 1024, 1),
              "buckets": [(le if le != float("inf") else "+Inf", v) for le, v in delta if v]}
         res["rates"].append(r)
         save(a.work, **{a.name: res})
-        print(f"{a.name} {rate}/s: {n} rows, p50 {r['p50_ms']} p99 {r['p99_ms']} max in {r['max_bucket_ms']} ms, "
+        print(f"{a.name} {rate}/s: {n} rows, p50 {r['p50_ms']} p99 {r['p99_ms']} max in {r['max_bucket_ms']} ms "
+              f"(Kafka record -> warehouse p50 {r['kafka_p50_ms']} p99 {r['kafka_p99_ms']}; {r['applies']} applies, "
+              f"p50 {r['apply_p50_ms']} p99 {r['apply_p99_ms']} ms each), "
               f"applied {applied}, cpu {r['cpu_cores']} cores", file=sys.stderr)
         if not applied:
             fail(f"rows of the {rate}/s window were not all applied within 300 s")

@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 #include <optional>
 
 #include "core/message.h"
@@ -17,6 +18,9 @@ class EventDecoder {
   /// InvalidArgument, naming topic/partition/offset, for messages that cannot
   /// be decoded: the caller dead-letters them.
   virtual absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& message) = 0;
+
+  /// A fresh decoder with the same options, for another thread.
+  virtual std::unique_ptr<EventDecoder> Clone() const = 0;
 };
 
 }  // namespace cdc

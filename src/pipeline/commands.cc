@@ -319,7 +319,9 @@ class Process {
                       load_stats_.paused_tables.load(),
                       "\n# TYPE cdcpipe_load_circuit_open gauge\ncdcpipe_load_circuit_open ",
                       load_stats_.circuit_open.load() ? 1 : 0, "\n",
-                      load_stats_.source_to_warehouse.Exposition("cdcpipe_load_source_to_warehouse_seconds"));
+                      load_stats_.source_to_warehouse.Exposition("cdcpipe_load_source_to_warehouse_seconds"),
+                      load_stats_.kafka_to_warehouse.Exposition("cdcpipe_load_kafka_to_warehouse_seconds"),
+                      load_stats_.apply_duration.Exposition("cdcpipe_load_apply_seconds"));
       return http::Response{200, m, "text/plain; version=0.0.4"};
     });
     server_->Get("/v1/progress", [this](const http::Params&) {

@@ -7,6 +7,7 @@ namespace cdc {
 
 absl::Status DeadLetterQueue::Send(std::span<const IncomingMessage> messages, const absl::Status& error) {
   if (messages.empty()) return absl::OkStatus();
+  std::lock_guard lock(send_mu_);
   failed_ = absl::OkStatus();
   for (const IncomingMessage& m : messages) {
     OutgoingMessage out{topic_, m.key, m.value, m.headers};

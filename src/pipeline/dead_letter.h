@@ -1,4 +1,5 @@
 #pragma once
+#include <mutex>
 #include <span>
 #include <string>
 
@@ -18,7 +19,7 @@ inline constexpr const char* kDeadLetterTimestampHeader = "cdcpipe.original.time
 /// Sends messages that cannot be decoded or applied to the dead-letter
 /// topic, with the error and their origin in headers, and waits for the
 /// broker's acknowledgement so the caller may then move its offset past them.
-/// Single-threaded.
+/// Sends from several threads (load's reader and its applier) take turns.
 class DeadLetterQueue {
  public:
   DeadLetterQueue(Publisher& publisher, std::string topic) : publisher_(publisher), topic_(std::move(topic)) {}
@@ -38,6 +39,7 @@ class DeadLetterQueue {
  private:
   Publisher& publisher_;
   std::string topic_;
+  std::mutex send_mu_;   // one Send at a time: failed_ belongs to it
   absl::Status failed_;  // the first failed delivery of the current Send
 };
 

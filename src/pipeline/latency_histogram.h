@@ -6,11 +6,10 @@
 
 namespace cdc {
 
-/// Source-commit-to-warehouse-commit latency of applied rows: the time from
-/// a change's commit in the source (Debezium source.ts_ms) until the
-/// warehouse transaction holding it committed, i.e. until the row is visible.
-/// A cumulative histogram (Prometheus semantics); Observe from one thread,
-/// read from any.
+/// Latencies of applied rows in milliseconds, e.g. from a change's commit in
+/// the source (Debezium source.ts_ms) until the warehouse transaction
+/// holding it committed, i.e. until the row is visible. A cumulative
+/// histogram (Prometheus semantics); thread-safe.
 class LatencyHistogram {
  public:
   /// Upper bounds of the buckets in milliseconds (the last bucket is +Inf).

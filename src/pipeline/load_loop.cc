@@ -9,69 +9,92 @@
 
 namespace cdc {
 
-absl::Status LoadLoop::Flush() {
-  if (pending_offsets_.empty()) return absl::OkStatus();
-  std::vector<TableBatch> batches = batch_.Take();
+absl::Status LoadLoop::HandOff() {
+  if (pending_.offsets.empty()) return absl::OkStatus();
+  CDC_RETURN_IF_ERROR(applier_->Wait());
+  applying_ = std::move(pending_);
+  applying_.batches = batch_.Take();
+  pending_ = Pending();
+  return applier_->Start([this] { return Apply(applying_); });
+}
+
+absl::Status LoadLoop::Drain() {
+  CDC_RETURN_IF_ERROR(HandOff());
+  return applier_->Wait();
+}
+
+absl::Status LoadLoop::Apply(Pending& p) {
+  const absl::Time started = absl::Now();
   PausedTables newly_paused;
-  if (!pending_paused_.empty()) {
-    CDC_RETURN_IF_ERROR(dead_letters_->Send(pending_paused_, absl::FailedPreconditionError(
-        "the warehouse table is paused (_cdc_paused_tables); see docs/operations.md")));
-    stats_.dead_letters += pending_paused_.size();
-    pending_paused_.clear();
+  // Tables paused by an earlier batch: their events were read before the
+  // pause was known, and go where their predecessors went.
+  for (auto b = p.batches.begin(); b != p.batches.end();) {
+    auto paused = paused_.find(b->table->id);
+    if (paused == paused_.end()) {
+      ++b;
+      continue;
+    }
+    std::vector<IncomingMessage>& messages = p.messages[b->table->id];
+    CDC_RETURN_IF_ERROR(dead_letters_->Send(messages, absl::FailedPreconditionError(absl::StrCat(
+        "the warehouse table is paused (_cdc_paused_tables: ", paused->second, "); see docs/operations.md"))));
+    stats_.dead_letters += messages.size();
+    messages.clear();
+    b = p.batches.erase(b);
   }
   for (;;) {
-    absl::Status st = ApplyWithRetries(batches, newly_paused);
+    absl::Status st = ApplyWithRetries(p, newly_paused);
     if (st.ok()) break;
     std::optional<TableDataErrorInfo> blamed = TableDataErrorOf(st);
     if (!blamed || !dead_letters_) return st;
-    CDC_RETURN_IF_ERROR(Park(*blamed, st, batches, newly_paused));
+    CDC_RETURN_IF_ERROR(Park(*blamed, st, p, newly_paused));
   }
   size_t rows = 0;
-  for (const auto& b : batches) rows += b.rows.size();
+  for (const auto& b : p.batches) rows += b.rows.size();
   if (!newly_paused.empty()) {
     paused_.insert(newly_paused.begin(), newly_paused.end());
     // Counted from the warehouse: other loaders of the process pause tables too.
     auto all = sink_.Paused();
     stats_.paused_tables = all.ok() ? all->size() : paused_.size();
   }
-  pending_messages_.clear();
   {
     std::lock_guard lock(committed_mu_);
-    for (const auto& [tp, off] : pending_offsets_) committed_[tp] = off;
+    for (const auto& [tp, off] : p.offsets) committed_[tp] = off;
   }
-  if (on_committed_) on_committed_(pending_offsets_);
-  subscriber_.CommitInformational(pending_offsets_);
+  if (on_committed_) on_committed_(p.offsets);
+  subscriber_.CommitInformational(p.offsets);
   stats_.rows += rows;
   stats_.batches += 1;
   // The rows are visible now: that is the end of their end-to-end latency.
-  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
-  for (int64_t ts : pending_source_ts_ms_) {
+  const absl::Time now = absl::Now();
+  stats_.apply_duration.Observe(absl::ToInt64Milliseconds(now - started));
+  const int64_t now_ms = absl::ToUnixMillis(now);
+  for (int64_t ts : p.source_ts_ms) {
     if (ts > 0) stats_.source_to_warehouse.Observe(now_ms - ts);
   }
-  pending_source_ts_ms_.clear();
-  log::Debug("load", "batch applied", {{"rows", rows}, {"partitions", pending_offsets_.size()}});
-  pending_offsets_.clear();
-  pending_bytes_ = 0;
+  for (int64_t ts : p.kafka_ts_ms) {
+    if (ts > 0) stats_.kafka_to_warehouse.Observe(now_ms - ts);
+  }
+  log::Debug("load", "batch applied", {{"rows", rows}, {"partitions", p.offsets.size()}});
+  p = Pending();
   return absl::OkStatus();
 }
 
-absl::Status LoadLoop::ApplyWithRetries(std::span<const TableBatch> batches, const PausedTables& newly_paused) {
+absl::Status LoadLoop::ApplyWithRetries(const Pending& p, const PausedTables& newly_paused) {
   // Jitter keeps loaders that failed together from retrying in step. Offsets
   // never move past data that is not applied: while the circuit is open
   // nothing is consumed, and a stop leaves the batch to be read again.
-  std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> jitter(0.5, 1.5);
   absl::Duration backoff = options_.retry_initial;
   for (int failures = 1;; ++failures) {
-    absl::Status st = sink_.Apply(batches, options_.stream_id, pending_offsets_, newly_paused);
+    absl::Status st = sink_.Apply(p.batches, options_.stream_id, p.offsets, newly_paused);
     if (st.ok() || !absl::IsUnavailable(st)) {
       if (st.ok() && stats_.circuit_open.exchange(false)) {
         log::Info("load", "warehouse answers again; circuit closed, consuming", {{"failures", failures - 1}});
       }
       return st;
     }
-    if (stop_ && *stop_) return st;
-    absl::Duration wait = backoff * jitter(rng);
+    if (Stopping()) return st;
+    absl::Duration wait = backoff * jitter(rng_);
     if (failures >= options_.retries_before_open) {
       if (!stats_.circuit_open.exchange(true)) {
         log::Error("load", "warehouse keeps failing; circuit open: consumption paused, probing",
@@ -84,18 +107,18 @@ absl::Status LoadLoop::ApplyWithRetries(std::span<const TableBatch> batches, con
       backoff = std::min(backoff * 2, absl::Seconds(10));
     }
     // Sleep in slices so that a stop request is seen promptly.
-    for (absl::Time until = absl::Now() + wait; absl::Now() < until && !(stop_ && *stop_);) {
+    for (absl::Time until = absl::Now() + wait; absl::Now() < until && !Stopping();) {
       absl::SleepFor(std::min(until - absl::Now(), absl::Milliseconds(100)));
     }
   }
 }
 
-absl::Status LoadLoop::Park(const TableDataErrorInfo& blamed, const absl::Status& error,
-                            std::vector<TableBatch>& batches, PausedTables& newly_paused) {
-  auto batch = std::find_if(batches.begin(), batches.end(),
+absl::Status LoadLoop::Park(const TableDataErrorInfo& blamed, const absl::Status& error, Pending& p,
+                            PausedTables& newly_paused) {
+  auto batch = std::find_if(p.batches.begin(), p.batches.end(),
                             [&](const TableBatch& b) { return b.table->id == blamed.table; });
-  if (batch == batches.end()) return error;  // blames data that is not in the batch
-  std::vector<IncomingMessage>& messages = pending_messages_[blamed.table];
+  if (batch == p.batches.end()) return error;  // blames data that is not in the batch
+  std::vector<IncomingMessage>& messages = p.messages[blamed.table];
   if (!blamed.row || *blamed.row >= batch->rows.size()) {
     CDC_RETURN_IF_ERROR(dead_letters_->Send(messages, error));
     stats_.dead_letters += messages.size();
@@ -104,7 +127,7 @@ absl::Status LoadLoop::Park(const TableDataErrorInfo& blamed, const absl::Status
                 {"dead_letter_topic", dead_letters_->topic()}, {"error", std::string(error.message())}});
     newly_paused[blamed.table] = std::string(error.message());
     messages.clear();
-    batches.erase(batch);
+    p.batches.erase(batch);
     return absl::OkStatus();
   }
   // One row: park the messages it was collapsed from. They are found by
@@ -116,7 +139,7 @@ absl::Status LoadLoop::Park(const TableDataErrorInfo& blamed, const absl::Status
   std::vector<IncomingMessage> parked, kept;
   size_t position = 0;
   for (IncomingMessage& m : messages) {
-    auto change = decoder_.Decode(m);
+    auto change = park_decoder_->Decode(m);
     bool match = false;
     if (change.ok() && *change && (*change)->op != Op::kTruncate) {
       match = keyed ? KeyOf(**change) == key : position == *blamed.row;
@@ -169,9 +192,32 @@ absl::StatusOr<LoadProgress> LoadLoop::Progress() {
 }
 
 absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
+  stop_ = &stop;
+  if (dead_letters_) {
+    CDC_ASSIGN_OR_RETURN(paused_, sink_.Paused());
+    stats_.paused_tables = paused_.size();
+    for (const auto& [table, reason] : paused_) {
+      log::Warn("load", "table is paused: its events go to the dead-letter topic",
+                {{"table", table.ToString()}, {"reason", reason}});
+    }
+  }
+  applier_ = std::make_unique<JobThread>();
+  absl::Status st = Consume(stop);
+  if (st.ok()) st = Drain();
+  // After a failure an apply still retrying an outage gives up: its batch
+  // is read again by whoever consumes next.
+  if (!st.ok()) abandon_ = true;
+  subscriber_.Close();  // the revoke handler refers to this loop
+  applier_.reset();
+  return st;
+}
+
+absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
   auto on_assign = [this](const std::vector<TopicPartition>& parts) -> absl::StatusOr<std::map<TopicPartition, int64_t>> {
     // Start where the warehouse says this stream was applied up to; the
-    // Kafka group's own commits are informational and may lag.
+    // Kafka group's own commits are informational and may lag. The sink is
+    // asked once the applier is done with it.
+    CDC_RETURN_IF_ERROR(applier_->Wait());
     std::map<TopicPartition, int64_t> starts;
     CDC_ASSIGN_OR_RETURN(OffsetMap stored, sink_.CommittedOffsets(options_.stream_id));
     for (const auto& tp : parts) {
@@ -190,37 +236,29 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
   };
   auto on_revoke = [this](const std::vector<TopicPartition>& parts) {
     // Apply what we hold before the partitions move to another member.
-    if (absl::Status st = Flush(); !st.ok() && flush_error_.ok()) flush_error_ = st;
+    if (absl::Status st = Drain(); !st.ok() && flush_error_.ok()) flush_error_ = st;
     log::Info("load", "partitions revoked", {{"consumer", options_.consumer}, {"partitions", parts.size()}});
     std::lock_guard lock(committed_mu_);
     for (const auto& tp : parts) committed_.erase(tp);
   };
-  stop_ = &stop;
-  if (dead_letters_) {
-    CDC_ASSIGN_OR_RETURN(paused_, sink_.Paused());
-    stats_.paused_tables = paused_.size();
-    for (const auto& [table, reason] : paused_) {
-      log::Warn("load", "table is paused: its events go to the dead-letter topic",
-                {{"table", table.ToString()}, {"reason", reason}});
-    }
-  }
   CDC_RETURN_IF_ERROR(subscriber_.Subscribe(options_.topics, on_assign, on_revoke));
 
   absl::Time batch_start = absl::Now();
   absl::Time last_arrival = batch_start;
   while (!stop) {
     CDC_RETURN_IF_ERROR(flush_error_);
+    CDC_RETURN_IF_ERROR(applier_->status());
     // While rows wait, the consumer is asked only briefly: once it has
     // nothing buffered for batch_idle_ms, waiting longer would add latency,
     // not rows worth a transaction. Under load it seldom runs dry for that
     // long, and batches still fill to max_rows.
-    const int poll_ms = pending_offsets_.empty() ? 50 : std::clamp(options_.batch_idle_ms, 0, 50);
+    const int poll_ms = pending_.offsets.empty() ? 50 : std::clamp(options_.batch_idle_ms, 0, 50);
     CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(poll_ms));
     if (message) last_arrival = absl::Now();
     const bool idle = !message && absl::Now() - last_arrival >= absl::Milliseconds(options_.batch_idle_ms);
     if (message && options_.ignored_topics.contains(message->source.topic)) {
-      if (pending_offsets_.empty()) batch_start = absl::Now();
-      pending_offsets_[message->source] = message->offset + 1;
+      if (pending_.offsets.empty()) batch_start = absl::Now();
+      pending_.offsets[message->source] = message->offset + 1;
       message.reset();
     }
     if (message) {
@@ -233,26 +271,24 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
         stats_.dead_letters += 1;
         change = std::optional<RowChange>();
       }
-      if (pending_offsets_.empty()) batch_start = absl::Now();
-      pending_offsets_[message->source] = message->offset + 1;
-      pending_bytes_ += (message->key ? message->key->size() : 0) + (message->value ? message->value->size() : 0);
-      if (*change && paused_.contains((*change)->table->id)) {
-        pending_paused_.push_back(std::move(*message));
-      } else if (*change) {
-        pending_source_ts_ms_.push_back((*change)->source_ts_ms);
-        if (dead_letters_) pending_messages_[(*change)->table->id].push_back(std::move(*message));
+      if (pending_.offsets.empty()) batch_start = absl::Now();
+      pending_.offsets[message->source] = message->offset + 1;
+      pending_.bytes += (message->key ? message->key->size() : 0) + (message->value ? message->value->size() : 0);
+      if (*change) {
+        pending_.source_ts_ms.push_back((*change)->source_ts_ms);
+        pending_.kafka_ts_ms.push_back(message->timestamp_ms);
+        if (dead_letters_) pending_.messages[(*change)->table->id].push_back(std::move(*message));
         batch_.Add(std::move(**change));
       }
     }
-    if (!pending_offsets_.empty() &&
-        (idle || batch_.rows() >= options_.batch_max_rows || pending_bytes_ >= options_.batch_max_bytes ||
-         absl::Now() - batch_start >= absl::Milliseconds(options_.batch_max_ms))) {
-      CDC_RETURN_IF_ERROR(Flush());
-    }
+    if (pending_.offsets.empty()) continue;
+    const bool full = batch_.rows() >= options_.batch_max_rows || pending_.bytes >= options_.batch_max_bytes;
+    const bool due = full || idle || absl::Now() - batch_start >= absl::Milliseconds(options_.batch_max_ms);
+    // While the applier is busy, a due batch keeps growing until it is full:
+    // a slower warehouse then gets fewer, larger transactions.
+    if (due && (full || applier_->Idle())) CDC_RETURN_IF_ERROR(HandOff());
   }
-  absl::Status st = Flush();
-  subscriber_.Close();  // the revoke handler refers to this loop
-  return st;
+  return absl::OkStatus();
 }
 
 }  // namespace cdc

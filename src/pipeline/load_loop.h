@@ -2,7 +2,9 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "core/subscriber.h"
 #include "pipeline/batch.h"
 #include "pipeline/dead_letter.h"
+#include "pipeline/job_thread.h"
 #include "absl/time/time.h"
 #include "pipeline/latency_histogram.h"
 
@@ -48,7 +51,11 @@ struct LoadStats {
   std::atomic<uint64_t> lossy_values{0};  // values loaded with loss (load.wide_numeric: double, ns -> µs)
   std::atomic<uint64_t> paused_tables{0};  // tables whose events go to the dead-letter topic
   std::atomic<bool> circuit_open{false};   // the warehouse keeps failing: consumption is paused
-  LatencyHistogram source_to_warehouse;
+  LatencyHistogram source_to_warehouse;  // source commit -> visible in the warehouse
+  // Kafka record timestamp (capture's produce) -> visible: with the above,
+  // tells capture's share of the latency from load's.
+  LatencyHistogram kafka_to_warehouse;
+  LatencyHistogram apply_duration;  // per warehouse transaction, retries included
 };
 
 /// One consistent picture of a loader's position: figures read at different
@@ -70,16 +77,18 @@ struct LoadProgress {
 };
 
 /// Consumes, batches and applies to the sink, storing offsets with the
-/// data. Single-threaded; `on_committed` is told every committed offset map
-/// (capture's coordinator in `run` with the embedded broker).
+/// data. The warehouse applies one batch on a thread of its own while the
+/// loop reads and decodes the next, at most one batch ahead; `on_committed`
+/// is told every committed offset map, from that thread (capture's
+/// coordinator in `run` with the embedded broker).
 class LoadLoop {
  public:
   /// `dead_letters` may be null: undecodable messages then stop the loop.
   LoadLoop(Subscriber& subscriber, EventDecoder& decoder, Sink& sink, DeadLetterQueue* dead_letters,
            LoadOptions options, LoadStats& stats, std::function<void(const OffsetMap&)> on_committed = nullptr)
-      : subscriber_(subscriber), decoder_(decoder), sink_(sink), dead_letters_(dead_letters),
-        options_(std::move(options)), stats_(stats), on_committed_(std::move(on_committed)),
-        batch_(options_.table_modes) {}
+      : subscriber_(subscriber), decoder_(decoder), park_decoder_(decoder.Clone()), sink_(sink),
+        dead_letters_(dead_letters), options_(std::move(options)), stats_(stats),
+        on_committed_(std::move(on_committed)), batch_(options_.table_modes) {}
 
   absl::Status Run(const std::atomic<bool>& stop);
 
@@ -88,37 +97,61 @@ class LoadLoop {
   absl::StatusOr<LoadProgress> Progress();
 
  private:
-  absl::Status Flush();
+  /// What was read since the last hand-off, applied as one transaction.
+  struct Pending {
+    std::vector<TableBatch> batches;  // filled at hand-off
+    OffsetMap offsets;                // next offsets covered
+    size_t bytes = 0;                 // Kafka message bytes behind it
+    std::vector<int64_t> source_ts_ms;  // source commit time of each change
+    std::vector<int64_t> kafka_ts_ms;   // Kafka record time of each change
+    // The messages behind it, per table, kept only with a dead-letter
+    // queue: a table's data that cannot be applied is parked from them.
+    std::map<TableId, std::vector<IncomingMessage>> messages;
+  };
+
+  /// Reads, decodes and batches until `stop` or an error; hands batches to
+  /// the applier.
+  absl::Status Consume(const std::atomic<bool>& stop);
+  /// Hands what was read to the applier, once it is free.
+  absl::Status HandOff();
+  /// Hands off what was read and waits until it is applied.
+  absl::Status Drain();
+  /// The applier's job: one warehouse transaction, retried, with the data
+  /// it refuses parked.
+  absl::Status Apply(Pending& p);
   /// Applies with retries; only a stop request or a non-transient error
   /// ends it unapplied.
-  absl::Status ApplyWithRetries(std::span<const TableBatch> batches, const PausedTables& newly_paused);
+  absl::Status ApplyWithRetries(const Pending& p, const PausedTables& newly_paused);
   /// Sends what a TableDataError blames to the dead-letter topic and takes
-  /// it out of `batches`: the messages of one row (a value the table
-  /// refuses), or every message of the table, which is then paused (a
-  /// schema it cannot take).
-  absl::Status Park(const TableDataErrorInfo& blamed, const absl::Status& error, std::vector<TableBatch>& batches,
+  /// it out of `p`: the messages of one row (a value the table refuses), or
+  /// every message of the table, which is then paused (a schema it cannot
+  /// take).
+  absl::Status Park(const TableDataErrorInfo& blamed, const absl::Status& error, Pending& p,
                     PausedTables& newly_paused);
+  bool Stopping() const { return (stop_ && *stop_) || abandon_; }
 
   Subscriber& subscriber_;
   EventDecoder& decoder_;
+  std::unique_ptr<EventDecoder> park_decoder_;  // the applier's: decoders are single-threaded
   Sink& sink_;
   DeadLetterQueue* dead_letters_;
   LoadOptions options_;
   LoadStats& stats_;
   std::function<void(const OffsetMap&)> on_committed_;
+  // Loop thread.
   Batch batch_;
-  OffsetMap pending_offsets_;  // next offsets covered by batch_
-  size_t pending_bytes_ = 0;   // Kafka message bytes behind batch_
-  std::vector<int64_t> pending_source_ts_ms_;  // source commit time of each change in batch_
-  // The messages behind batch_, per table, kept only with a dead-letter
-  // queue: a table's data that cannot be applied is parked from them.
-  std::map<TableId, std::vector<IncomingMessage>> pending_messages_;
-  std::vector<IncomingMessage> pending_paused_;  // messages of paused tables, parked with the batch
+  Pending pending_;  // behind batch_
+  absl::Status flush_error_;
+  // Applier thread, or the loop thread while the applier is idle.
+  std::unique_ptr<JobThread> applier_;
+  Pending applying_;
   PausedTables paused_;
+  std::mt19937_64 rng_{std::random_device{}()};  // retry jitter
+  // Both.
   const std::atomic<bool>* stop_ = nullptr;
+  std::atomic<bool> abandon_{false};  // the loop failed: an apply still retrying gives up
   std::mutex committed_mu_;
   OffsetMap committed_;        // next offsets applied, per assigned partition
-  absl::Status flush_error_;
 };
 
 }  // namespace cdc

@@ -13,11 +13,12 @@
 namespace cdc {
 namespace {
 
-// Hands out a fixed list of messages, then asks the loop to stop.
+// Hands out a fixed list of messages, then asks the loop to stop (once
+// `done` holds, if given: the warehouse applies on a thread of its own).
 class FakeSubscriber final : public Subscriber {
  public:
-  FakeSubscriber(std::deque<IncomingMessage> messages, std::atomic<bool>& stop)
-      : messages_(std::move(messages)), stop_(stop) {}
+  FakeSubscriber(std::deque<IncomingMessage> messages, std::atomic<bool>& stop, std::function<bool()> done = nullptr)
+      : messages_(std::move(messages)), stop_(stop), done_(std::move(done)) {}
   absl::Status Subscribe(const std::vector<std::string>&, AssignHandler on_assign, RevokeHandler) override {
     std::vector<TopicPartition> parts;
     for (const auto& m : messages_) parts.push_back(m.source);
@@ -25,7 +26,8 @@ class FakeSubscriber final : public Subscriber {
   }
   absl::StatusOr<std::optional<IncomingMessage>> Poll(int timeout_ms) override {
     if (messages_.empty()) {
-      stop_ = true;
+      if (!done_ || done_()) stop_ = true;
+      absl::SleepFor(absl::Milliseconds(1));
       return std::optional<IncomingMessage>();
     }
     IncomingMessage m = std::move(messages_.front());
@@ -44,6 +46,7 @@ class FakeSubscriber final : public Subscriber {
  private:
   std::deque<IncomingMessage> messages_;
   std::atomic<bool>& stop_;
+  std::function<bool()> done_;
 };
 
 class FakeSink final : public Sink {
@@ -66,8 +69,8 @@ class FakeSink final : public Sink {
   absl::StatusOr<OffsetMap> CommittedOffsets(const std::string&) override { return OffsetMap{}; }
   absl::StatusOr<PausedTables> Paused() override { return paused; }
   std::function<absl::Status(std::span<const TableBatch>)> fail;  // consulted before applying
-  int calls = 0;
-  size_t rows = 0;
+  std::atomic<int> calls{0};
+  std::atomic<size_t> rows{0};
   std::vector<int64_t> applied_ids;
   OffsetMap offsets;
   PausedTables paused;
@@ -152,9 +155,10 @@ std::string Row(const std::string& table, int id) {
 
 TEST(LoadLoop, TransientWarehouseErrorsAreRetriedThroughAnOpenCircuitWithoutLosingTheBatch) {
   std::atomic<bool> stop{false};
-  FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Message("shop.public.t", 1, Row("t", 2))}, stop);
-  debezium::DebeziumJsonDecoder decoder;
   FakeSink sink;
+  FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Message("shop.public.t", 1, Row("t", 2))}, stop,
+                     [&] { return sink.rows == 2; });
+  debezium::DebeziumJsonDecoder decoder;
   LoadStats stats;
   bool saw_open = false;
   sink.fail = [&](std::span<const TableBatch>) {
@@ -162,7 +166,7 @@ TEST(LoadLoop, TransientWarehouseErrorsAreRetriedThroughAnOpenCircuitWithoutLosi
     return sink.calls <= 5 ? absl::UnavailableError("warehouse down") : absl::OkStatus();
   };
   LoadOptions options;
-  options.batch_max_rows = 2;  // applied before the subscriber runs dry and asks to stop
+  options.batch_max_rows = 2;
   options.retry_initial = absl::Milliseconds(1);
   options.retries_before_open = 2;
   options.circuit_probe = absl::Milliseconds(5);

@@ -792,6 +792,10 @@ DebeziumJsonDecoder::DebeziumJsonDecoder(DecoderOptions options) : impl_(std::ma
 }
 DebeziumJsonDecoder::~DebeziumJsonDecoder() = default;
 
+std::unique_ptr<EventDecoder> DebeziumJsonDecoder::Clone() const {
+  return std::make_unique<DebeziumJsonDecoder>(impl_->options);
+}
+
 absl::StatusOr<std::optional<RowChange>> DebeziumJsonDecoder::Decode(const IncomingMessage& m) {
   auto r = impl_->Decode(m);
   if (!r.ok()) {

@@ -34,6 +34,7 @@ class DebeziumJsonDecoder final : public EventDecoder {
   ~DebeziumJsonDecoder() override;
 
   absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& message) override;
+  std::unique_ptr<EventDecoder> Clone() const override;
 
  private:
   struct Impl;

@@ -1,0 +1,58 @@
+#include "pipeline/job_thread.h"
+
+namespace cdc {
+
+JobThread::JobThread() : thread_([this] { Loop(); }) {}
+
+JobThread::~JobThread() {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !job_; });
+    ending_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+bool JobThread::Idle() {
+  std::lock_guard lock(mu_);
+  return !job_;
+}
+
+absl::Status JobThread::Start(std::function<absl::Status()> job) {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !job_; });
+    if (!status_.ok()) return status_;
+    job_ = std::move(job);
+  }
+  cv_.notify_all();
+  return absl::OkStatus();
+}
+
+absl::Status JobThread::Wait() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !job_; });
+  return status_;
+}
+
+absl::Status JobThread::status() {
+  std::lock_guard lock(mu_);
+  return status_;
+}
+
+void JobThread::Loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return job_ || ending_; });
+    if (ending_) return;
+    lock.unlock();
+    absl::Status st = job_();
+    lock.lock();
+    if (!st.ok() && status_.ok()) status_ = std::move(st);
+    job_ = nullptr;
+    cv_.notify_all();
+  }
+}
+
+}  // namespace cdc
