@@ -463,6 +463,19 @@ std::string_view RawSchema(std::string_view message) {
   return message.substr(kSchemaPrefix.size(), marker - kSchemaPrefix.size());
 }
 
+/// RawSchema, checked first against the schema `expected` (the previous
+/// message's): one comparison instead of a search through the schema text
+/// for the marker, which a schema cannot contain.
+std::string_view RawSchema(std::string_view message, std::string_view expected) {
+  if (!expected.empty() && message.size() > kSchemaPrefix.size() + expected.size() + kPayloadMarker.size() &&
+      message.starts_with(kSchemaPrefix) && message.ends_with("}") &&
+      message.substr(kSchemaPrefix.size(), expected.size()) == expected &&
+      message.substr(kSchemaPrefix.size() + expected.size(), kPayloadMarker.size()) == kPayloadMarker) {
+    return message.substr(kSchemaPrefix.size(), expected.size());
+  }
+  return RawSchema(message);
+}
+
 // Records on data topics' neighbours that carry no row: Debezium's heartbeat
 // ({ts_ms}, spec/02 §7) and transaction metadata ({status, id, ...}, §8),
 // recognised by their schema name or, without a schema, by their fields.
@@ -602,8 +615,8 @@ struct DebeziumJsonDecoder::Impl {
     // schema text identifies the table's shape, so once it is cached only the
     // payload needs parsing (the schema is usually the larger part).
     const std::string_view raw = *m.value;
-    const std::string_view value_schema_text = RawSchema(raw);
-    const std::string_view key_schema_text = m.key ? RawSchema(*m.key) : std::string_view();
+    const std::string_view value_schema_text = RawSchema(raw, last_value_schema);
+    const std::string_view key_schema_text = m.key ? RawSchema(*m.key, last_key_schema) : std::string_view();
     std::shared_ptr<TableDecoding> table;
     std::string cache_key;
     if (!value_schema_text.empty()) {
