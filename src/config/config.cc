@@ -118,7 +118,7 @@ const std::vector<Setting>& Settings() {
        "never | always (at every start) | when_needed (initial, and again if the slot is lost)", false,
        String([](Config& c) -> std::string& { return c.postgres.snapshot; },
               {"initial", "initial_only", "never", "always", "when_needed"})},
-      {"source.postgres.snapshot_workers", Kind::kInt, "2", "connections reading snapshot chunks in parallel", false,
+      {"source.postgres.snapshot_workers", Kind::kInt, "2", "connections reading snapshot chunks in parallel, and threads serializing their rows", false,
        Int([](Config& c) -> int& { return c.postgres.snapshot_workers; }, 1, 64)},
       {"source.postgres.snapshot_chunk_rows", Kind::kInt, "100000",
        "rows per snapshot chunk (a restart mid-snapshot re-reads at most the chunks not yet durable)", false,

@@ -29,6 +29,11 @@ class Publisher {
   /// The message is copied; the caller keeps it (and may retry with it).
   virtual absl::Status Publish(const OutgoingMessage& message, uint64_t ticket) = 0;
 
+  /// Like Publish, but on success may take the message's value instead of
+  /// copying it (the caller must not read it afterwards); on an error the
+  /// message is left as it was, for a retry. The default copies.
+  virtual absl::Status PublishTaking(OutgoingMessage& message, uint64_t ticket) { return Publish(message, ticket); }
+
   /// Serves delivery reports, waiting up to `timeout_ms` for one.
   virtual void Poll(int timeout_ms) = 0;
 

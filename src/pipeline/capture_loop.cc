@@ -25,7 +25,7 @@ absl::Status CaptureLoop::PublishAll(std::vector<OutgoingMessage>& messages, con
   for (auto& m : messages) {
     const uint64_t ticket = coordinator_.AddMessage();
     while (true) {
-      absl::Status st = publisher_.Publish(m, ticket);
+      absl::Status st = publisher_.PublishTaking(m, ticket);
       if (st.ok()) break;
       if (!absl::IsUnavailable(st) || stop) return st;
       // Queue full: serve delivery reports until there is room (backpressure).
@@ -37,8 +37,43 @@ absl::Status CaptureLoop::PublishAll(std::vector<OutgoingMessage>& messages, con
   return absl::OkStatus();
 }
 
+namespace {
+
+// Snapshot rows per batch handed to a serializer thread: large enough to
+// amortize the hand-over, small enough that the threads share the work.
+constexpr size_t kPoolBatchEvents = 256;
+
+}  // namespace
+
+absl::Status CaptureLoop::PublishPooled(bool all) {
+  if (!pool_) return absl::OkStatus();
+  if (all) pool_->Seal();
+  // Bounded: at most a few batches per thread are serialized ahead.
+  const size_t ahead = 4 * static_cast<size_t>(std::max(pool_threads_, 1));
+  while (true) {
+    const bool wait = all || pool_->Outstanding() > ahead;
+    auto batch = pool_->Take(wait);
+    if (!batch) return absl::OkStatus();
+    CDC_RETURN_IF_ERROR(batch->status());
+    CDC_RETURN_IF_ERROR(PublishAll(**batch, *stop_));
+  }
+}
+
 absl::Status CaptureLoop::Handle(SourceRecord& record) {
-  if (auto* e = std::get_if<ChangeEvent>(&record)) {
+  auto* e = std::get_if<ChangeEvent>(&record);
+  if (e && e->snapshot && pool_threads_ > 0) {
+    if (columns_) CDC_RETURN_IF_ERROR(columns_->Apply(*e));
+    if (!pool_) pool_ = std::make_unique<SerializerPool>(pool_factory_, pool_threads_, kPoolBatchEvents);
+    pool_->Add(std::move(*e));
+    stats_.events += 1;
+    return PublishPooled(false);
+  }
+  // Every other record comes after the rows before it: those are published
+  // first, so that a chunk's end (or the snapshot's) closes a coordinator
+  // transaction holding all of its messages.
+  CDC_RETURN_IF_ERROR(PublishPooled(true));
+  if (std::holds_alternative<SnapshotEnd>(record)) pool_.reset();
+  if (e) {
     if (columns_) CDC_RETURN_IF_ERROR(columns_->Apply(*e));
     scratch_.clear();
     CDC_RETURN_IF_ERROR(serializer_.Serialize(*e, scratch_));
@@ -109,6 +144,7 @@ absl::Status CaptureLoop::Run(const std::atomic<bool>& stop) {
     }
     CDC_ASSIGN_OR_RETURN(auto record, source_.Next(absl::Milliseconds(100)));
     if (record) CDC_RETURN_IF_ERROR(Handle(*record));
+    else CDC_RETURN_IF_ERROR(PublishPooled(true));  // nothing came: do not sit on serialized rows
   }
   return absl::OkStatus();
 }

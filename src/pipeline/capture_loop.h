@@ -9,6 +9,7 @@
 #include "core/publisher.h"
 #include "pipeline/checkpoint_coordinator.h"
 #include "pipeline/column_filter.h"
+#include "pipeline/serializer_pool.h"
 
 namespace cdc {
 
@@ -33,10 +34,20 @@ class CaptureLoop {
       : source_(source), serializer_(serializer), publisher_(publisher), coordinator_(coordinator),
         stats_(stats), max_uncommitted_bytes_(max_uncommitted_partition_bytes), columns_(columns) {}
 
+  /// Serializes snapshot rows on `threads` workers, each with a serializer
+  /// from `factory`, instead of on this loop's thread (SerializerPool).
+  void SerializeSnapshotInParallel(SerializerPool::Factory factory, int threads) {
+    pool_factory_ = std::move(factory);
+    pool_threads_ = threads;
+  }
+
   absl::Status Run(const std::atomic<bool>& stop);
 
  private:
   absl::Status Handle(SourceRecord& record);
+  /// Publishes the pool's serialized batches: all of them when `all`, else
+  /// those already done (and the oldest ones while too many are pending).
+  absl::Status PublishPooled(bool all);
   absl::Status PublishAll(std::vector<OutgoingMessage>& messages, const std::atomic<bool>& stop);
   absl::Status Confirm();
 
@@ -48,6 +59,9 @@ class CaptureLoop {
   size_t max_uncommitted_bytes_;
   ColumnFilter* columns_;
   std::vector<OutgoingMessage> scratch_;
+  SerializerPool::Factory pool_factory_;
+  int pool_threads_ = 0;
+  std::unique_ptr<SerializerPool> pool_;  // while a snapshot is read
   const std::atomic<bool>* stop_ = nullptr;
   bool in_transaction_ = false;  // between a Begin and its Commit
   // Snapshot progress waiting to become durable: (coordinator transaction,

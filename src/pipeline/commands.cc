@@ -162,7 +162,10 @@ class Process {
     serializer_options.types = types;
     serializer_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     serializer_options.transaction_metadata = pc.provide_transaction_metadata == "true";
-    serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(std::move(serializer_options));
+    serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
+    snapshot_serializers_ = [serializer_options]() -> std::unique_ptr<EventSerializer> {
+      return std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
+    };
     kafka::KafkaPublisher::TopicCreator creator;
     if (broker_) {
       creator = [this](const std::string& topic) { return broker_->CreateTopic(topic, config_.kafka.partitions); };
@@ -175,6 +178,8 @@ class Process {
       while (true) {
         CaptureLoop loop(*source_, *serializer_, *publisher_, *coordinator_, capture_stats_,
                          embedded ? kEmbeddedUncommittedBytes : 0, &column_filter_);
+        // As many serializer threads as connections reading the snapshot.
+        loop.SerializeSnapshotInParallel(snapshot_serializers_, static_cast<int>(config_.postgres.snapshot_workers));
         capture_status_ = loop.Run(StopRequested());
         if (capture_status_.ok() || !absl::IsUnavailable(capture_status_) || StopRequested()) break;
         // Connection lost (server restart, network, terminated walsender):
@@ -359,6 +364,7 @@ class Process {
   std::unique_ptr<CaptureStateStore> state_store_;
   std::unique_ptr<pg::PostgresSource> source_;
   std::unique_ptr<debezium::DebeziumJsonSerializer> serializer_;
+  SerializerPool::Factory snapshot_serializers_;  // one serializer per snapshot serializer thread
   std::unique_ptr<kafka::KafkaPublisher> publisher_;
   std::shared_ptr<duck::Database> database_;
   std::vector<std::unique_ptr<Loader>> loaders_;

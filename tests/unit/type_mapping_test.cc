@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/time/civil_time.h"
+
 #include "format/debezium_json/debezium_json_decoder.h"
 #include "format/debezium_json/decimal.h"
 
@@ -302,6 +304,31 @@ TEST(TypeMapping, OptionsFromConfigSpellings) {
   EXPECT_TRUE(MakeTypeMappingOptions("string", "connect", "base64-url-safe", "string", "map", 4).ok());
   EXPECT_FALSE(MakeTypeMappingOptions("exact", "adaptive", "bytes", "numeric", "json", 2).ok());
   EXPECT_FALSE(MakeTypeMappingOptions("precise", "micro", "bytes", "numeric", "json", 2).ok());
+}
+
+// Dates are computed without absl::CivilDay (hot path); they must agree with
+// it across PostgreSQL's range, BC years and past-month-end days included.
+TEST(TypeMapping, DatesAgreeWithCivilDayArithmetic) {
+  for (int64_t y = -4712; y <= 294276; y += (y > 3000 ? 997 : 7)) {
+    for (int m = 1; m <= 12; ++m) {
+      for (int d : {1, 15, 28, 29, 30, 31}) {
+        const int64_t want = absl::CivilDay(y, m, d) - absl::CivilDay(1970, 1, 1);
+        char year[32];
+        std::snprintf(year, sizeof(year), "%04lld", static_cast<long long>(y > 0 ? y : 1 - y));
+        char text[64];
+        std::snprintf(text, sizeof(text), "%s-%02d-%02d%s", year, m, d, y > 0 ? "" : " BC");
+        ASSERT_EQ(Render(oid::kDate, -1, text), std::to_string(want)) << text;
+        // And back: midnight UTC prints the normalized civil date.
+        const absl::CivilDay norm = absl::CivilDay(1970, 1, 1) + want;
+        if (norm.year() < 0 || norm.year() > 9999) continue;
+        char iso[64];
+        std::snprintf(iso, sizeof(iso), "\"%04lld-%02d-%02dT00:00:00Z\"", static_cast<long long>(norm.year()),
+                      norm.month(), norm.day());
+        ASSERT_EQ(Render(oid::kTimestampTz, 0, std::string(text).substr(0, std::string(text).find(' ')) +
+                                                   " 00:00:00+00" + (y > 0 ? "" : " BC")), iso) << text;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -5,6 +5,14 @@
 #include "core/log.h"
 
 namespace cdc::kafka {
+namespace {
+
+// The producer's batch limit (before compression), and the topic's limit
+// for one batch (after compression, which lz4 can grow by a little).
+constexpr const char* kMaxBatchBytesText = "4194304";
+constexpr const char* kTopicMaxMessageBytesText = "4325376";
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(const KafkaOptions& options,
                                                                         DeliveryHandler on_delivery,
@@ -21,10 +29,21 @@ absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(const Kaf
                                                          {"partitioner", "murmur2_random"},
                                                          {"linger.ms", "5"},
                                                          {"batch.num.messages", "10000"},
+                                                         // Batches of up to 4 MB before compression
+                                                         // (default 1 MB, about 300 snapshot events
+                                                         // with schemas): a fifth of the produce
+                                                         // requests, whose handling cost the broker
+                                                         // thread (and Kafka) more than lz4 did in
+                                                         // the snapshot benchmark (figure 2). The
+                                                         // topics cdcpipe creates accept batches that
+                                                         // large even when they do not compress.
+                                                         {"batch.size", kMaxBatchBytesText},
+                                                         {"message.max.bytes", kMaxBatchBytesText},
                                                          // Payloads are referenced, not copied, into
-                                                         // the batch that lz4 compresses: producev
-                                                         // already copied them once. The broker
-                                                         // thread's CPU in 1b: 0.60-0.65 s -> 0.43-0.47 s.
+                                                         // the batch that lz4 compresses (producev
+                                                         // references them too: InFlightRecord).
+                                                         // The broker thread's CPU in 1b:
+                                                         // 0.60-0.65 s -> 0.43-0.47 s.
                                                          {"message.copy.max.bytes", "0"},
                                                          // Bounded memory: a full queue stops capture
                                                          // reading WAL instead (backpressure).
@@ -48,13 +67,22 @@ absl::StatusOr<std::unique_ptr<KafkaPublisher>> KafkaPublisher::Create(const Kaf
 }
 
 KafkaPublisher::~KafkaPublisher() {
-  if (rk_) rd_kafka_flush(rk_.get(), 5000);
+  if (!rk_) return;
+  rd_kafka_flush(rk_.get(), 5000);
+  // What is still queued is dropped: its reports free the records' values
+  // (the handler's owner may be gone already, so it is not called).
+  closing_ = true;
+  rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_flush(rk_.get(), 1000);
 }
 
 void KafkaPublisher::OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* self = static_cast<KafkaPublisher*>(opaque);
+  // librdkafka is done with the value once it reports the message.
+  const std::unique_ptr<InFlightRecord> record(static_cast<InFlightRecord*>(msg->_private));
+  if (self->closing_) return;
   Delivery& d = self->delivery_;
-  d.ticket = reinterpret_cast<uint64_t>(msg->_private);
+  d.ticket = record->ticket;
   d.partition.topic.assign(rd_kafka_topic_name(msg->rkt));
   d.partition.partition = msg->partition;
   d.offset = msg->offset;
@@ -82,10 +110,29 @@ void KafkaPublisher::OnError(rd_kafka_t* rk, int err, const char* reason, void* 
 absl::Status KafkaPublisher::FatalError() const { return fatal_; }
 
 absl::Status KafkaPublisher::Publish(const OutgoingMessage& m, uint64_t ticket) {
+  auto record = std::make_unique<InFlightRecord>(InFlightRecord{ticket, m.value});
+  CDC_RETURN_IF_ERROR(Produce(m, *record));
+  record.release();  // librdkafka's until its delivery report
+  return absl::OkStatus();
+}
+
+absl::Status KafkaPublisher::PublishTaking(OutgoingMessage& m, uint64_t ticket) {
+  auto record = std::make_unique<InFlightRecord>(InFlightRecord{ticket, std::move(m.value)});
+  absl::Status st = Produce(m, *record);
+  if (!st.ok()) {
+    m.value = std::move(record->value);  // the caller retries with it
+    return st;
+  }
+  record.release();
+  return absl::OkStatus();
+}
+
+absl::Status KafkaPublisher::Produce(const OutgoingMessage& m, InFlightRecord& record) {
   CDC_RETURN_IF_ERROR(fatal_);
   if (!known_topics_.contains(m.topic)) {
     CDC_RETURN_IF_ERROR(create_topic_ ? create_topic_(m.topic)
-                                      : CreateTopic(rk_.get(), m.topic, partitions_, replication_factor_));
+                                      : CreateTopic(rk_.get(), m.topic, partitions_, replication_factor_,
+                                                    {{"max.message.bytes", kTopicMaxMessageBytesText}}));
     // Else the first messages wait up to 1 s for librdkafka's topic scan.
     AwaitTopicLeaders(rk_.get(), m.topic, 5000);
     known_topics_.insert(m.topic);
@@ -95,11 +142,13 @@ absl::Status KafkaPublisher::Publish(const OutgoingMessage& m, uint64_t ticket) 
     headers = rd_kafka_headers_new(m.headers.size());
     for (const auto& [k, v] : m.headers) rd_kafka_header_add(headers, k.data(), k.size(), v.data(), v.size());
   }
+  // No F_COPY: the value stays in `record` until the delivery report.
+  std::optional<std::string>& value = record.value;
   const rd_kafka_resp_err_t err = rd_kafka_producev(
-      rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_MSGFLAGS(0),
       RD_KAFKA_V_KEY((m.key ? m.key->data() : nullptr), (m.key ? m.key->size() : 0)),
-      RD_KAFKA_V_VALUE((m.value ? const_cast<char*>(m.value->data()) : nullptr), (m.value ? m.value->size() : 0)),
-      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(ticket)), RD_KAFKA_V_END);
+      RD_KAFKA_V_VALUE((value ? value->data() : nullptr), (value ? value->size() : 0)),
+      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&record), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (headers) rd_kafka_headers_destroy(headers);  // not taken over on failure
     return StatusFromKafkaError(err, StrCat("produce to topic ", m.topic));

@@ -1,5 +1,7 @@
 #pragma once
 #include <functional>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -22,6 +24,9 @@ class KafkaPublisher final : public Publisher {
   ~KafkaPublisher() override;
 
   absl::Status Publish(const OutgoingMessage& message, uint64_t ticket) override;
+  /// Moves the value into the in-flight record: librdkafka references it
+  /// until the delivery report instead of copying it.
+  absl::Status PublishTaking(OutgoingMessage& message, uint64_t ticket) override;
   void Poll(int timeout_ms) override;
   int64_t InFlight() const override;
   absl::Status Flush(int timeout_ms) override;
@@ -32,6 +37,15 @@ class KafkaPublisher final : public Publisher {
 
  private:
   KafkaPublisher() = default;
+  // What librdkafka carries for one message until its delivery report (its
+  // opaque): the caller's ticket and the value's bytes.
+  struct InFlightRecord {
+    uint64_t ticket;
+    std::optional<std::string> value;
+  };
+  /// Queues `m` with `record`'s value; on success librdkafka owns `record`
+  /// (freed by OnDeliveryReport).
+  absl::Status Produce(const OutgoingMessage& m, InFlightRecord& record);
   static void OnDeliveryReport(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
@@ -45,6 +59,7 @@ class KafkaPublisher final : public Publisher {
   int partitions_ = 4;
   int replication_factor_ = -1;
   absl::Status fatal_;
+  bool closing_ = false;  // reports served by the destructor free, report nothing
 };
 
 }  // namespace cdc::kafka
