@@ -296,8 +296,9 @@ const std::vector<Setting>& Settings() {
        false, Int([](Config& c) -> int& { return c.sink.batch_max_mb; }, 1, 4096)},
       {"sink.batch.max_ms", Kind::kInt, "500", "longest wait before a batch is applied", false,
        Int([](Config& c) -> int& { return c.sink.batch_max_ms; }, 1, 3600000)},
-      {"sink.batch.idle_ms", Kind::kInt, "5",
-       "a batch is applied early once Kafka has had no new message for this long (>= max_ms: never early)", false,
+      {"sink.batch.idle_ms", Kind::kInt, "0",
+       "once the warehouse is free, a batch is applied when Kafka has had no new message for this long "
+       "(0: nothing buffered; >= max_ms: never early)", false,
        Int([](Config& c) -> int& { return c.sink.batch_idle_ms; }, 0, 3600000)},
       {"sink.delete_mode", Kind::kString, "hard", "hard: delete rows; soft: keep them with _cdc_deleted = true", false,
        String([](Config& c) -> std::string& { return c.sink.delete_mode; }, {"hard", "soft"})},

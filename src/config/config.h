@@ -61,7 +61,7 @@ struct SinkConfig {
   std::string duckdb_path = "cdcpipe.duckdb";
   int batch_max_rows = 20000;
   int batch_max_ms = 500;
-  int batch_idle_ms = 5;
+  int batch_idle_ms = 0;
   int batch_max_mb = 64;
   std::string delete_mode = "hard";  // hard | soft
   std::vector<std::string> append_tables;  // regexes on schema.table loaded as change logs

@@ -11,7 +11,12 @@ namespace cdc {
 
 absl::Status LoadLoop::HandOff() {
   if (pending_.offsets.empty()) return absl::OkStatus();
+  const absl::Time asked = absl::Now();
   CDC_RETURN_IF_ERROR(applier_->Wait());
+  log::Debug("load", "batch handed to the applier",
+             {{"rows", batch_.rows()}, {"waited_ms", absl::ToInt64Milliseconds(absl::Now() - asked)},
+              {"first_record_age_ms", pending_.kafka_ts_ms.empty() ? int64_t{0}
+                   : absl::ToUnixMillis(absl::Now()) - pending_.kafka_ts_ms.front()}});
   applying_ = std::move(pending_);
   applying_.batches = batch_.Take();
   pending_ = Pending();
@@ -74,7 +79,8 @@ absl::Status LoadLoop::Apply(Pending& p) {
   for (int64_t ts : p.kafka_ts_ms) {
     if (ts > 0) stats_.kafka_to_warehouse.Observe(now_ms - ts);
   }
-  log::Debug("load", "batch applied", {{"rows", rows}, {"partitions", p.offsets.size()}});
+  log::Debug("load", "batch applied", {{"rows", rows}, {"partitions", p.offsets.size()},
+                                       {"apply_ms", absl::ToInt64Milliseconds(now - started)}});
   p = Pending();
   return absl::OkStatus();
 }
@@ -244,18 +250,20 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
   CDC_RETURN_IF_ERROR(subscriber_.Subscribe(options_.topics, on_assign, on_revoke));
 
   absl::Time batch_start = absl::Now();
-  absl::Time last_arrival = batch_start;
+  const bool early = options_.batch_idle_ms < options_.batch_max_ms;
   while (!stop) {
     CDC_RETURN_IF_ERROR(flush_error_);
     CDC_RETURN_IF_ERROR(applier_->status());
-    // While rows wait, the consumer is asked only briefly: once it has
-    // nothing buffered for batch_idle_ms, waiting longer would add latency,
-    // not rows worth a transaction. Under load it seldom runs dry for that
-    // long, and batches still fill to max_rows.
-    const int poll_ms = pending_.offsets.empty() ? 50 : std::clamp(options_.batch_idle_ms, 0, 50);
+    // Rows go to the warehouse as soon as the applier is free and the
+    // consumer has nothing more for batch_idle_ms (default 0: nothing
+    // buffered); while it is busy they gather into the next batch. Batches
+    // thus follow the warehouse's pace (group commit): a steady stream does
+    // not wait for the batch timer, and a backlog still fills max_rows.
+    const int poll_ms = pending_.offsets.empty() ? 50
+                        : applier_->Idle()       ? std::clamp(options_.batch_idle_ms, 0, 50)
+                                                 : 1;  // look at the applier again soon
     CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(poll_ms));
-    if (message) last_arrival = absl::Now();
-    const bool idle = !message && absl::Now() - last_arrival >= absl::Milliseconds(options_.batch_idle_ms);
+    const bool idle = !message && early;
     if (message && options_.ignored_topics.contains(message->source.topic)) {
       if (pending_.offsets.empty()) batch_start = absl::Now();
       pending_.offsets[message->source] = message->offset + 1;
@@ -282,10 +290,9 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
       }
     }
     if (pending_.offsets.empty()) continue;
+    // A full batch waits for the applier; a due one keeps growing meanwhile.
     const bool full = batch_.rows() >= options_.batch_max_rows || pending_.bytes >= options_.batch_max_bytes;
     const bool due = full || idle || absl::Now() - batch_start >= absl::Milliseconds(options_.batch_max_ms);
-    // While the applier is busy, a due batch keeps growing until it is full:
-    // a slower warehouse then gets fewer, larger transactions.
     if (due && (full || applier_->Idle())) CDC_RETURN_IF_ERROR(HandOff());
   }
   return absl::OkStatus();
