@@ -59,6 +59,7 @@ struct KafkaConfig {
 struct SinkConfig {
   std::string type = "duckdb";
   std::string duckdb_path = "cdcpipe.duckdb";
+  int duckdb_checkpoint_mb = 64;
   int batch_max_rows = 20000;
   int batch_max_ms = 500;
   int batch_idle_ms = 0;
