@@ -48,6 +48,12 @@ class Subscriber {
   /// whoever owns it (thread-safe; asks the broker).
   virtual absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() = 0;
 
+  /// The messages at `offsets` (ascending) of `partition`, read again apart
+  /// from the group's consumption (thread-safe). For the rare message that
+  /// must be parked after it was consumed: load keeps positions, not copies.
+  virtual absl::StatusOr<std::vector<IncomingMessage>> ReadAgain(const TopicPartition& partition,
+                                                                 const std::vector<int64_t>& offsets) = 0;
+
 };
 
 }  // namespace cdc

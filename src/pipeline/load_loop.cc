@@ -9,6 +9,21 @@
 
 namespace cdc {
 
+absl::StatusOr<std::vector<IncomingMessage>> LoadLoop::ReadAgain(const Pending& p, const TableId& table) {
+  std::vector<IncomingMessage> out;
+  auto positions = p.positions.find(table);
+  if (positions == p.positions.end()) return out;
+  std::map<const TopicPartition*, std::vector<int64_t>> offsets;  // ascending per partition
+  for (const Pending::Position& at : positions->second) offsets[at.partition].push_back(at.offset);
+  std::map<std::pair<const TopicPartition*, int64_t>, IncomingMessage> read;
+  for (const auto& [partition, wanted] : offsets) {
+    CDC_ASSIGN_OR_RETURN(std::vector<IncomingMessage> messages, subscriber_.ReadAgain(*partition, wanted));
+    for (IncomingMessage& m : messages) read.emplace(std::pair(partition, m.offset), std::move(m));
+  }
+  for (const Pending::Position& at : positions->second) out.push_back(std::move(read[{at.partition, at.offset}]));
+  return out;
+}
+
 absl::Status LoadLoop::HandOff() {
   if (pending_.offsets.empty()) return absl::OkStatus();
   const absl::Time asked = absl::Now();
@@ -39,11 +54,11 @@ absl::Status LoadLoop::Apply(Pending& p) {
       ++b;
       continue;
     }
-    std::vector<IncomingMessage>& messages = p.messages[b->table->id];
+    CDC_ASSIGN_OR_RETURN(std::vector<IncomingMessage> messages, ReadAgain(p, b->table->id));
     CDC_RETURN_IF_ERROR(dead_letters_->Send(messages, absl::FailedPreconditionError(absl::StrCat(
         "the warehouse table is paused (_cdc_paused_tables: ", paused->second, "); see docs/operations.md"))));
     stats_.dead_letters += messages.size();
-    messages.clear();
+    p.positions.erase(b->table->id);
     b = p.batches.erase(b);
   }
   for (;;) {
@@ -124,7 +139,7 @@ absl::Status LoadLoop::Park(const TableDataErrorInfo& blamed, const absl::Status
   auto batch = std::find_if(p.batches.begin(), p.batches.end(),
                             [&](const TableBatch& b) { return b.table->id == blamed.table; });
   if (batch == p.batches.end()) return error;  // blames data that is not in the batch
-  std::vector<IncomingMessage>& messages = p.messages[blamed.table];
+  CDC_ASSIGN_OR_RETURN(std::vector<IncomingMessage> messages, ReadAgain(p, blamed.table));
   if (!blamed.row || *blamed.row >= batch->rows.size()) {
     CDC_RETURN_IF_ERROR(dead_letters_->Send(messages, error));
     stats_.dead_letters += messages.size();
@@ -132,7 +147,7 @@ absl::Status LoadLoop::Park(const TableDataErrorInfo& blamed, const absl::Status
                {{"table", blamed.table.ToString()}, {"messages", messages.size()},
                 {"dead_letter_topic", dead_letters_->topic()}, {"error", std::string(error.message())}});
     newly_paused[blamed.table] = std::string(error.message());
-    messages.clear();
+    p.positions.erase(blamed.table);
     p.batches.erase(batch);
     return absl::OkStatus();
   }
@@ -142,18 +157,24 @@ absl::Status LoadLoop::Park(const TableDataErrorInfo& blamed, const absl::Status
   const RowChange& row = batch->rows[*blamed.row];
   const bool keyed = row.table->HasKey();
   const std::string key = keyed ? KeyOf(row) : "";
-  std::vector<IncomingMessage> parked, kept;
-  size_t position = 0;
-  for (IncomingMessage& m : messages) {
-    auto change = park_decoder_->Decode(m);
+  std::vector<Pending::Position>& positions = p.positions[blamed.table];  // in step with `messages`
+  std::vector<Pending::Position> kept;
+  std::vector<IncomingMessage> parked;
+  size_t row_event = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    auto change = park_decoder_->Decode(messages[i]);
     bool match = false;
     if (change.ok() && *change && (*change)->op != Op::kTruncate) {
-      match = keyed ? KeyOf(**change) == key : position == *blamed.row;
-      ++position;
+      match = keyed ? KeyOf(**change) == key : row_event == *blamed.row;
+      ++row_event;
     }
-    (match ? parked : kept).push_back(std::move(m));
+    if (match) {
+      parked.push_back(std::move(messages[i]));
+    } else {
+      kept.push_back(positions[i]);
+    }
   }
-  messages = std::move(kept);
+  positions = std::move(kept);
   CDC_RETURN_IF_ERROR(dead_letters_->Send(parked, error));
   stats_.dead_letters += parked.size();
   batch->rows.erase(batch->rows.begin() + static_cast<std::ptrdiff_t>(*blamed.row));
@@ -280,12 +301,12 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
         change = std::optional<RowChange>();
       }
       if (pending_.offsets.empty()) batch_start = absl::Now();
-      pending_.offsets[message->source] = message->offset + 1;
+      auto position = pending_.offsets.insert_or_assign(message->source, message->offset + 1).first;
       pending_.bytes += (message->key ? message->key->size() : 0) + (message->value ? message->value->size() : 0);
       if (*change) {
         pending_.source_ts_ms.push_back((*change)->source_ts_ms);
         pending_.kafka_ts_ms.push_back(message->timestamp_ms);
-        if (dead_letters_) pending_.messages[(*change)->table->id].push_back(std::move(*message));
+        if (dead_letters_) pending_.positions[(*change)->table->id].push_back({&position->first, message->offset});
         batch_.Add(std::move(**change));
       }
     }

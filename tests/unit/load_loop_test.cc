@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 
@@ -18,7 +19,8 @@ namespace {
 class FakeSubscriber final : public Subscriber {
  public:
   FakeSubscriber(std::deque<IncomingMessage> messages, std::atomic<bool>& stop, std::function<bool()> done = nullptr)
-      : messages_(std::move(messages)), stop_(stop), done_(std::move(done)) {}
+      : messages_(std::move(messages)), log_(messages_.begin(), messages_.end()), stop_(stop),
+        done_(std::move(done)) {}
   absl::Status Subscribe(const std::vector<std::string>&, AssignHandler on_assign, RevokeHandler) override {
     std::vector<TopicPartition> parts;
     for (const auto& m : messages_) parts.push_back(m.source);
@@ -42,9 +44,18 @@ class FakeSubscriber final : public Subscriber {
   absl::StatusOr<int64_t> EndOffset(const TopicPartition&) override { return 0; }
   void Close() override {}
   absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() override { return std::vector<TopicPartition>{}; }
+  absl::StatusOr<std::vector<IncomingMessage>> ReadAgain(const TopicPartition& tp,
+                                                         const std::vector<int64_t>& offsets) override {
+    std::vector<IncomingMessage> out;
+    for (const IncomingMessage& m : log_) {
+      if (m.source == tp && std::find(offsets.begin(), offsets.end(), m.offset) != offsets.end()) out.push_back(m);
+    }
+    return out;
+  }
 
  private:
   std::deque<IncomingMessage> messages_;
+  const std::vector<IncomingMessage> log_;  // every message, as the topic keeps it
   std::atomic<bool>& stop_;
   std::function<bool()> done_;
 };

@@ -17,6 +17,28 @@ std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* part
   return out;
 }
 
+IncomingMessage ToIncoming(const rd_kafka_message_t* msg) {
+  IncomingMessage m;
+  m.source.topic = rd_kafka_topic_name(msg->rkt);
+  m.source.partition = msg->partition;
+  m.offset = msg->offset;
+  m.timestamp_ms = rd_kafka_message_timestamp(msg, nullptr);
+  if (msg->key) m.key.emplace(static_cast<const char*>(msg->key), msg->key_len);
+  if (msg->payload) m.value.emplace(static_cast<const char*>(msg->payload), msg->len);
+  rd_kafka_headers_t* headers = nullptr;
+  // rd_kafka_message_headers takes a non-const message (it parses lazily).
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(msg), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      headers) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      m.headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : std::string());
+    }
+  }
+  return m;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const KafkaOptions& options,
@@ -34,6 +56,7 @@ absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const K
                                                          // queue stalls librdkafka 2.0: see Nudge).
                                                          {"queued.max.messages.kbytes", "16384"}}));
   std::unique_ptr<KafkaSubscriber> s(new KafkaSubscriber());
+  s->options_ = options;
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSubscriber::OnRebalance);
   rd_kafka_conf_set_opaque(conf.get(), s.get());
   char errstr[512];
@@ -144,23 +167,51 @@ absl::StatusOr<std::optional<IncomingMessage>> KafkaSubscriber::Poll(int timeout
     }
     return st;
   }
-  IncomingMessage m;
-  m.source.topic = rd_kafka_topic_name(msg->rkt);
-  m.source.partition = msg->partition;
-  m.offset = msg->offset;
-  m.timestamp_ms = rd_kafka_message_timestamp(msg, nullptr);
-  if (msg->key) m.key.emplace(static_cast<const char*>(msg->key), msg->key_len);
-  if (msg->payload) m.value.emplace(static_cast<const char*>(msg->payload), msg->len);
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers) {
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      m.headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : std::string());
+  return ToIncoming(msg);
+}
+
+absl::StatusOr<std::vector<IncomingMessage>> KafkaSubscriber::ReadAgain(const TopicPartition& tp,
+                                                                        const std::vector<int64_t>& offsets) {
+  std::vector<IncomingMessage> out;
+  if (offsets.empty()) return out;
+  const std::string what = StrCat("read again topic ", tp.topic, " partition ", tp.partition, " offsets ",
+                                  offsets.front(), "..", offsets.back());
+  // A consumer of its own, outside the group: assigned, not subscribed.
+  CDC_ASSIGN_OR_RETURN(ConfPtr conf, BuildConf(options_, {{"group.id", "cdcpipe-read-again"},
+                                                          {"enable.auto.commit", "false"},
+                                                          {"fetch.wait.max.ms", "10"}}));
+  char errstr[512];
+  HandlePtr consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof(errstr)));
+  if (!consumer) return absl::InvalidArgumentError(StrCat(what, ": ", errstr));
+  conf.release();
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, tp.topic.c_str(), tp.partition)->offset = offsets.front();
+  rd_kafka_assign(consumer.get(), parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  auto wanted = offsets.begin();
+  absl::Status st = absl::UnavailableError(StrCat(what, ": not all read within 30 s"));
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(30); absl::Now() < deadline;) {
+    rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer.get(), 200);
+    if (msg == nullptr) continue;
+    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> guard(msg, rd_kafka_message_destroy);
+    if (msg->err) {
+      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      st = StatusFromKafkaError(msg->err, what);
+      if (absl::IsUnavailable(st)) continue;  // retried by librdkafka
+      break;
+    }
+    while (wanted != offsets.end() && *wanted < msg->offset) ++wanted;  // gone (e.g. retention)
+    if (wanted != offsets.end() && *wanted == msg->offset) out.push_back(ToIncoming(msg));
+    if (msg->offset >= offsets.back()) {
+      st = out.size() == offsets.size()
+               ? absl::OkStatus()
+               : absl::DataLossError(StrCat(what, ": ", offsets.size() - out.size(), " of them are gone from Kafka"));
+      break;
     }
   }
-  return m;
+  rd_kafka_consumer_close(consumer.get());
+  CDC_RETURN_IF_ERROR(st);
+  return out;
 }
 
 void KafkaSubscriber::CommitInformational(const std::map<TopicPartition, int64_t>& next_offsets) {

@@ -25,6 +25,8 @@ class KafkaSubscriber final : public Subscriber {
   absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) override;
   void Close() override;
   absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() override;
+  absl::StatusOr<std::vector<IncomingMessage>> ReadAgain(const TopicPartition& partition,
+                                                         const std::vector<int64_t>& offsets) override;
 
   /// The Kafka cluster id (names the offset stream in the warehouse).
   std::string ClusterId();
@@ -38,6 +40,7 @@ class KafkaSubscriber final : public Subscriber {
   void Nudge();
   static constexpr int kNudgeIntervalMs = 50;
 
+  KafkaOptions options_;  // for ReadAgain's consumers
   HandlePtr rk_;
   HandlePtr query_;  // EndOffset and SubscribedPartitions (see Create)
   AssignHandler on_assign_;
