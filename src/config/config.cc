@@ -299,10 +299,10 @@ const std::vector<Setting>& Settings() {
        false, Int([](Config& c) -> int& { return c.sink.batch_max_mb; }, 1, 4096)},
       {"sink.batch.max_ms", Kind::kInt, "500", "longest wait before a batch is applied", false,
        Int([](Config& c) -> int& { return c.sink.batch_max_ms; }, 1, 3600000)},
-      {"sink.batch.idle_ms", Kind::kInt, "0",
-       "once the warehouse is free, a batch is applied when Kafka has had no new message for this long "
-       "(0: nothing buffered; >= max_ms: never early)", false,
-       Int([](Config& c) -> int& { return c.sink.batch_idle_ms; }, 0, 3600000)},
+      {"sink.batch.linger_ms", Kind::kInt, "50",
+       "once the warehouse is free, a batch this old is applied as soon as Kafka has nothing more buffered "
+       "(>= max_ms: only max_ms and the sizes count)", false,
+       Int([](Config& c) -> int& { return c.sink.batch_linger_ms; }, 0, 3600000)},
       {"sink.delete_mode", Kind::kString, "hard", "hard: delete rows; soft: keep them with _cdc_deleted = true", false,
        String([](Config& c) -> std::string& { return c.sink.delete_mode; }, {"hard", "soft"})},
       {"sink.append_tables", Kind::kStringList, "[]",

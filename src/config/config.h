@@ -62,7 +62,7 @@ struct SinkConfig {
   int duckdb_checkpoint_mb = 64;
   int batch_max_rows = 20000;
   int batch_max_ms = 500;
-  int batch_idle_ms = 0;
+  int batch_linger_ms = 50;
   int batch_max_mb = 64;
   std::string delete_mode = "hard";  // hard | soft
   std::vector<std::string> append_tables;  // regexes on schema.table loaded as change logs

@@ -242,7 +242,7 @@ class Process {
     lo.batch_max_rows = static_cast<size_t>(config_.sink.batch_max_rows);
     lo.batch_max_bytes = static_cast<size_t>(config_.sink.batch_max_mb) << 20;
     lo.batch_max_ms = config_.sink.batch_max_ms;
-    lo.batch_idle_ms = config_.sink.batch_idle_ms;
+    lo.batch_linger_ms = config_.sink.batch_linger_ms;
     lo.table_modes = TableModes(config_.sink.append_tables);
     const std::string dlq_topic = config_.load.dead_letter_topic.empty() ? config_.kafka.topic_prefix + ".dlq"
                                                                          : config_.load.dead_letter_topic;

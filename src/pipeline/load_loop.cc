@@ -1,6 +1,7 @@
 #include "pipeline/load_loop.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -271,20 +272,27 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
   CDC_RETURN_IF_ERROR(subscriber_.Subscribe(options_.topics, on_assign, on_revoke));
 
   absl::Time batch_start = absl::Now();
-  const bool early = options_.batch_idle_ms < options_.batch_max_ms;
+  const absl::Duration linger = absl::Milliseconds(options_.batch_linger_ms);
+  const absl::Duration max_age = absl::Milliseconds(options_.batch_max_ms);
   while (!stop) {
     CDC_RETURN_IF_ERROR(flush_error_);
     CDC_RETURN_IF_ERROR(applier_->status());
-    // Rows go to the warehouse as soon as the applier is free and the
-    // consumer has nothing more for batch_idle_ms (default 0: nothing
-    // buffered); while it is busy they gather into the next batch. Batches
-    // thus follow the warehouse's pace (group commit): a steady stream does
-    // not wait for the batch timer, and a backlog still fills max_rows.
-    const int poll_ms = pending_.offsets.empty() ? 50
-                        : applier_->Idle()       ? std::clamp(options_.batch_idle_ms, 0, 50)
-                                                 : 1;  // look at the applier again soon
+    // A batch goes to the warehouse once the applier is free, the batch is
+    // batch_linger_ms old and the consumer has nothing more buffered; while
+    // the applier is busy rows gather into it (group commit). A steady
+    // stream thus waits about linger_ms rather than the batch timer, a
+    // backlog still fills max_rows, and a trickle does not cost a warehouse
+    // transaction per row.
+    int poll_ms = 50;
+    if (!pending_.offsets.empty()) {
+      // Rounded up: a poll that returns just before the batch is old enough
+      // would leave it waiting for the next message.
+      const double to_linger_ms = std::ceil(absl::ToDoubleMilliseconds(linger - (absl::Now() - batch_start)));
+      poll_ms = applier_->Idle() ? static_cast<int>(std::clamp(to_linger_ms, 0.0, 50.0))
+                                 : 5;  // look at the applier again soon, without spinning
+    }
     CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(poll_ms));
-    const bool idle = !message && early;
+    const bool dry = !message;
     if (message && options_.ignored_topics.contains(message->source.topic)) {
       if (pending_.offsets.empty()) batch_start = absl::Now();
       pending_.offsets[message->source] = message->offset + 1;
@@ -313,7 +321,8 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     if (pending_.offsets.empty()) continue;
     // A full batch waits for the applier; a due one keeps growing meanwhile.
     const bool full = batch_.rows() >= options_.batch_max_rows || pending_.bytes >= options_.batch_max_bytes;
-    const bool due = full || idle || absl::Now() - batch_start >= absl::Milliseconds(options_.batch_max_ms);
+    const absl::Duration age = absl::Now() - batch_start;
+    const bool due = full || age >= max_age || (dry && age >= linger);
     if (due && (full || applier_->Idle())) CDC_RETURN_IF_ERROR(HandOff());
   }
   return absl::OkStatus();

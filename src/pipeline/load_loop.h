@@ -29,10 +29,10 @@ struct LoadOptions {
   std::string stream_id;            // names the offsets in the warehouse
   size_t batch_max_rows = 20000;
   int batch_max_ms = 500;
-  /// Once the applier is free, a batch is applied when the consumer has had
-  /// nothing new for this long (0: nothing buffered; >= batch_max_ms: only
-  /// the timer and the size limits count).
-  int batch_idle_ms = 0;
+  /// Once the applier is free, a batch this old is applied as soon as the
+  /// consumer has nothing more buffered (>= batch_max_ms: only the timer and
+  /// the size limits count).
+  int batch_linger_ms = 50;
   size_t batch_max_bytes = 64 << 20;  // Kafka message bytes (keys + values) per batch
   int consumer = 1;                   // which of the process's group members, for logs
   TableModes table_modes;             // which tables are change logs (the sink is told the same)

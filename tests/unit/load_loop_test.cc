@@ -290,7 +290,7 @@ TEST(LoadLoop, ABatchIsAppliedOnceTheConsumerHasNothingNew) {
     LoadStats stats;
     LoadOptions options;
     options.batch_max_ms = 3600000;
-    options.batch_idle_ms = early ? 5 : 3600000;  // >= max_ms: only the timer and sizes count
+    options.batch_linger_ms = early ? 5 : 3600000;  // >= max_ms: only the timer and sizes count
     LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
     ASSERT_TRUE(loop.Run(stop).ok());
     EXPECT_EQ(sink.calls, early ? 2 : 1);
