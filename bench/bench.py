@@ -708,6 +708,7 @@ def cmd_machine(a):
         "src_dirty": bool(dirty), "build_type": build_type,
         "binary_mtime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(a.cdcpipe))),
         "binary_path": os.path.abspath(a.cdcpipe),
+        "loadavg": open("/proc/loadavg").read().split()[0],
     }
     save(a.work, machine=m)
 
@@ -948,9 +949,11 @@ def cmd_render(a):
     if end_mtime and end_mtime != m.get("binary_mtime"):
         w(f"- **The binary was rebuilt during the run** ({m.get('binary_mtime')} -> {end_mtime}): phases may have "
           "run different builds; run again for consistent figures.")
-    w("- **The machine was shared**: other developers were compiling (g++, 2 cores) during the run, so absolute "
-      "figures are noisy and lower than on an idle machine; that is why every figure is a ratio against a "
-      "reference measured minutes apart in the same run on the same data.")
+    with open("/proc/loadavg") as f:
+        end_load = f.read().split()[0]
+    w(f"- Load average (1 min) when the run started: {m.get('loadavg', '?')}, when it ended: {end_load}. The "
+      "machine may be shared with other sessions, so absolute figures are noisy; that is why every figure is a "
+      "ratio against a reference measured minutes apart in the same run on the same data.")
     w("")
 
     c1a = r.get("cap1a_default")
