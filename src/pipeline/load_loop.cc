@@ -47,17 +47,19 @@ absl::Status LoadLoop::Drain() {
 absl::Status LoadLoop::Apply(Pending& p) {
   const absl::Time started = absl::Now();
   PausedTables newly_paused;
-  // Tables paused by an earlier batch: their events were read before the
-  // pause was known, and go where their predecessors went.
+  const absl::Status paused_error = absl::FailedPreconditionError(
+      "the warehouse table is paused (_cdc_paused_tables); see docs/operations.md");
+  CDC_RETURN_IF_ERROR(dead_letters_ ? dead_letters_->Send(p.of_paused_tables, paused_error) : absl::OkStatus());
+  stats_.dead_letters += p.of_paused_tables.size();
+  // Tables paused by the batch before, after these events were read: they
+  // go where their predecessors went.
   for (auto b = p.batches.begin(); b != p.batches.end();) {
-    auto paused = paused_.find(b->table->id);
-    if (paused == paused_.end()) {
+    if (!IsPaused(b->table->id)) {
       ++b;
       continue;
     }
     CDC_ASSIGN_OR_RETURN(std::vector<IncomingMessage> messages, ReadAgain(p, b->table->id));
-    CDC_RETURN_IF_ERROR(dead_letters_->Send(messages, absl::FailedPreconditionError(absl::StrCat(
-        "the warehouse table is paused (_cdc_paused_tables: ", paused->second, "); see docs/operations.md"))));
+    CDC_RETURN_IF_ERROR(dead_letters_->Send(messages, paused_error));
     stats_.dead_letters += messages.size();
     p.positions.erase(b->table->id);
     b = p.batches.erase(b);
@@ -72,10 +74,15 @@ absl::Status LoadLoop::Apply(Pending& p) {
   size_t rows = 0;
   for (const auto& b : p.batches) rows += b.rows.size();
   if (!newly_paused.empty()) {
-    paused_.insert(newly_paused.begin(), newly_paused.end());
+    size_t paused = 0;
+    {
+      std::lock_guard lock(paused_mu_);
+      paused_.insert(newly_paused.begin(), newly_paused.end());
+      paused = paused_.size();
+    }
     // Counted from the warehouse: other loaders of the process pause tables too.
     auto all = sink_.Paused();
-    stats_.paused_tables = all.ok() ? all->size() : paused_.size();
+    stats_.paused_tables = all.ok() ? all->size() : paused;
   }
   {
     std::lock_guard lock(committed_mu_);
@@ -222,9 +229,13 @@ absl::StatusOr<LoadProgress> LoadLoop::Progress() {
 absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
   stop_ = &stop;
   if (dead_letters_) {
-    CDC_ASSIGN_OR_RETURN(paused_, sink_.Paused());
-    stats_.paused_tables = paused_.size();
-    for (const auto& [table, reason] : paused_) {
+    CDC_ASSIGN_OR_RETURN(PausedTables paused, sink_.Paused());
+    stats_.paused_tables = paused.size();
+    {
+      std::lock_guard lock(paused_mu_);
+      paused_ = paused;
+    }
+    for (const auto& [table, reason] : paused) {
       log::Warn("load", "table is paused: its events go to the dead-letter topic",
                 {{"table", table.ToString()}, {"reason", reason}});
     }
@@ -311,7 +322,9 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
       if (pending_.offsets.empty()) batch_start = absl::Now();
       auto position = pending_.offsets.insert_or_assign(message->source, message->offset + 1).first;
       pending_.bytes += (message->key ? message->key->size() : 0) + (message->value ? message->value->size() : 0);
-      if (*change) {
+      if (*change && dead_letters_ && IsPaused((*change)->table->id)) {
+        pending_.of_paused_tables.push_back(std::move(*message));
+      } else if (*change) {
         pending_.source_ts_ms.push_back((*change)->source_ts_ms);
         pending_.kafka_ts_ms.push_back(message->timestamp_ms);
         if (dead_letters_) pending_.positions[(*change)->table->id].push_back({&position->first, message->offset});

@@ -113,6 +113,9 @@ class LoadLoop {
       int64_t offset;
     };
     std::map<TableId, std::vector<Position>> positions;
+    // Messages of tables already paused when they were read: parked with
+    // the batch, from these copies.
+    std::vector<IncomingMessage> of_paused_tables;
   };
 
   /// Reads, decodes and batches until `stop` or an error; hands batches to
@@ -138,6 +141,10 @@ class LoadLoop {
   absl::Status Park(const TableDataErrorInfo& blamed, const absl::Status& error, Pending& p,
                     PausedTables& newly_paused);
   bool Stopping() const { return (stop_ && *stop_) || abandon_; }
+  bool IsPaused(const TableId& table) {
+    std::lock_guard lock(paused_mu_);
+    return paused_.contains(table);
+  }
 
   Subscriber& subscriber_;
   EventDecoder& decoder_;
@@ -154,11 +161,12 @@ class LoadLoop {
   // Applier thread, or the loop thread while the applier is idle.
   std::unique_ptr<JobThread> applier_;
   Pending applying_;
-  PausedTables paused_;
   std::mt19937_64 rng_{std::random_device{}()};  // retry jitter
   // Both.
   const std::atomic<bool>* stop_ = nullptr;
   std::atomic<bool> abandon_{false};  // the loop failed: an apply still retrying gives up
+  std::mutex paused_mu_;
+  PausedTables paused_;  // guarded by paused_mu_
   std::mutex committed_mu_;
   OffsetMap committed_;        // next offsets applied, per assigned partition
 };

@@ -225,6 +225,31 @@ TEST(LoadLoop, ATableThatCannotTakeItsSchemaIsPausedAndItsEventsAreDeadLettered)
   EXPECT_EQ(sink.offsets[(TopicPartition{"shop.public.bad", 0})], 2);
 }
 
+// After a restart a table paused before is known from the start: its events
+// are parked as they are read, never applied.
+TEST(LoadLoop, ATablePausedBeforeTheStartHasItsEventsParkedAsTheyAreRead) {
+  std::atomic<bool> stop{false};
+  FakeSubscriber sub({Message("shop.public.bad", 0, Row("bad", 1)), Message("shop.public.t", 0, Row("t", 2)),
+                      Message("shop.public.bad", 1, Row("bad", 3))},
+                     stop);
+  debezium::DebeziumJsonDecoder decoder;
+  FakeSink sink;
+  sink.paused[TableId{"public", "bad"}] = "column n changed from BIGINT to INTEGER";
+  FakePublisher publisher;
+  DeadLetterQueue dlq(publisher, "shop.dlq");
+  LoadStats stats;
+  LoadLoop loop(sub, decoder, sink, &dlq, LoadOptions(), stats);
+  ASSERT_TRUE(loop.Run(stop).ok());
+  EXPECT_EQ(sink.applied_ids, (std::vector<int64_t>{2}));
+  ASSERT_EQ(publisher.published.size(), 2u);
+  EXPECT_EQ(Header(publisher.published[0], kDeadLetterOffsetHeader), "0");
+  EXPECT_EQ(Header(publisher.published[1], kDeadLetterOffsetHeader), "1");
+  EXPECT_NE(Header(publisher.published[1], kDeadLetterErrorHeader).find("paused"), std::string::npos);
+  EXPECT_EQ(stats.dead_letters, 2u);
+  EXPECT_EQ(stats.paused_tables, 1u);
+  EXPECT_EQ(sink.offsets[(TopicPartition{"shop.public.bad", 0})], 2);
+}
+
 TEST(LoadLoop, ARowWithAValueTheTableRefusesIsDeadLetteredAndTheRestLoads) {
   std::atomic<bool> stop{false};
   FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Message("shop.public.t", 1, Row("t", 2)),
