@@ -546,6 +546,11 @@ def _scrape(listen):
     return rows, _buckets(text, _HIST), count, total, _buckets(text, _KAFKA_HIST), _buckets(text, _APPLY_HIST)
 
 
+def _window(after, before):
+    """The cumulative buckets of what a histogram counted between two scrapes."""
+    return [(le, v - v0) for (le, v), (_, v0) in zip(after, before)]
+
+
 def _quantile(q, buckets):
     """Linear interpolation inside the bucket holding rank q (as Prometheus'
     histogram_quantile); buckets are cumulative [(le ms, count)]."""
@@ -628,9 +633,7 @@ def cmd_e2e(a):
         drain = time.monotonic() - t_end
         rows1, b1, c1, s1, k1, ap1 = _scrape(a.listen)
         cpu1 = _proc_status(p.pid)[2]
-        delta = [(le, v - v0) for (le, v), (_, v0) in zip(b1, b0)]
-        kdelta = [(le, v - v0) for (le, v), (_, v0) in zip(k1, k0)]
-        apdelta = [(le, v - v0) for (le, v), (_, v0) in zip(ap1, ap0)]
+        delta, kdelta, apdelta = _window(b1, b0), _window(k1, k0), _window(ap1, ap0)
         cnt = c1 - c0
         r = {"rate": rate, "pgbench_rc": pg.returncode, "transactions": n,
              "achieved_rows_per_s": round(n / a.seconds) if n else 0,

@@ -49,8 +49,10 @@ absl::Status LoadLoop::Apply(Pending& p) {
   PausedTables newly_paused;
   const absl::Status paused_error = absl::FailedPreconditionError(
       "the warehouse table is paused (_cdc_paused_tables); see docs/operations.md");
-  CDC_RETURN_IF_ERROR(dead_letters_ ? dead_letters_->Send(p.of_paused_tables, paused_error) : absl::OkStatus());
-  stats_.dead_letters += p.of_paused_tables.size();
+  if (!p.of_paused_tables.empty()) {  // only filled with a dead-letter queue
+    CDC_RETURN_IF_ERROR(dead_letters_->Send(p.of_paused_tables, paused_error));
+    stats_.dead_letters += p.of_paused_tables.size();
+  }
   // Tables paused by the batch before, after these events were read: they
   // go where their predecessors went.
   for (auto b = p.batches.begin(); b != p.batches.end();) {
