@@ -85,13 +85,34 @@ std::string ColumnDefinitions(const WarehouseTable& table, std::string_view extr
 
 }  // namespace
 
-/// What the sink knows of one target table: its columns, and the staging
-/// table and MERGE statement for the current event schema.
+/// The relation a batch's rows are appended to and the MERGE reads: a
+/// query appender's data, never stored in a table (a temp staging table
+/// cost a DELETE, an insert with statistics, and a scan per batch).
+constexpr const char* kBatchRelation = "_cdc_batch";
+
+/// Owns the logical types a query appender is created with.
+struct OwnedTypes {
+  std::vector<duckdb_logical_type> types;
+  OwnedTypes() = default;
+  OwnedTypes(const OwnedTypes&) = delete;
+  OwnedTypes& operator=(const OwnedTypes&) = delete;
+  ~OwnedTypes() {
+    for (auto& t : types) duckdb_destroy_logical_type(&t);
+  }
+};
+
+/// What the sink knows of one target table: its columns, and the shape of
+/// a batch and the statement that applies it, for the current event schema.
 struct DuckDbSink::TableState {
   std::map<std::string, std::string> target_columns;  // name -> DuckDB's type name
-  std::shared_ptr<const WarehouseTable> schema;  // the event schema the staging table matches
-  std::string staging;                            // temp table name
-  std::string merge_sql;
+  std::shared_ptr<const WarehouseTable> schema;  // the event schema the batch shape matches
+  // A batch's columns: the event's, then _cdc_lsn, _cdc_seq, _cdc_op,
+  // _cdc_ts, _cdc_unchanged (",i,j,": indexes of columns whose value was not sent).
+  std::vector<std::string> batch_columns;
+  std::unique_ptr<OwnedTypes> batch_types;
+  // The MERGE (an INSERT for change logs) around its source relation:
+  // head + relation + tail, the relation narrowed after a TRUNCATE.
+  std::string apply_head, apply_tail;
   std::optional<Version> truncated_at;  // from _cdc_truncations
   // Loaded as a change log (a row per event) rather than as state. Fixed
   // when the warehouse table is created, kept in _cdc_tables.
@@ -241,7 +262,7 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   if (st->schema && st->schema->columns == table.columns) return st;
 
   // A new event schema: add columns the target lacks (dropped source columns
-  // stay and become null), then rebuild the staging table and the MERGE.
+  // stay and become null), then the batch shape and the MERGE.
   for (const auto& c : table.columns) {
     CDC_ASSIGN_OR_RETURN(std::string type, CanonicalType(DuckDbType(c)));
     auto existing = st->target_columns.find(c.name);
@@ -267,12 +288,26 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
                                          {"from", existing->second}, {"to", type}});
     existing->second = type;
   }
-  if (!st->staging.empty()) CDC_RETURN_IF_ERROR(con_->Execute("DROP TABLE IF EXISTS temp." + st->staging, ctx));
-  // Never reused: staging tables of earlier transactions outlive tables_.
-  st->staging = StrCat("_cdc_stage_", ++staging_tables_created_);
-  // _cdc_unchanged: ",i,j," indexes of the columns whose value was not sent.
-  CDC_RETURN_IF_ERROR(con_->Execute(StrCat("CREATE TEMP TABLE ", st->staging, " (",
-                                           ColumnDefinitions(table, "_cdc_unchanged VARCHAR"), ")"), ctx));
+  // The batch's column types, as DuckDB resolves their SQL names.
+  QueryResult shape;
+  std::vector<std::string> nulls;
+  st->batch_columns.clear();
+  for (const auto& c : table.columns) {
+    nulls.push_back(StrCat("CAST(NULL AS ", DuckDbType(c), ")"));
+    st->batch_columns.push_back(c.name);
+  }
+  for (const char* meta : {"_cdc_lsn UBIGINT", "_cdc_seq UBIGINT", "_cdc_op VARCHAR", "_cdc_ts TIMESTAMPTZ",
+                           "_cdc_unchanged VARCHAR"}) {
+    const std::string_view m(meta);
+    const size_t space = m.find(' ');
+    nulls.push_back(StrCat("CAST(NULL AS ", m.substr(space + 1), ")"));
+    st->batch_columns.emplace_back(m.substr(0, space));
+  }
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT ", absl::StrJoin(nulls, ", ")), ctx, shape));
+  st->batch_types = std::make_unique<OwnedTypes>();
+  for (idx_t i = 0; i < st->batch_columns.size(); ++i) {
+    st->batch_types->types.push_back(duckdb_column_logical_type(shape.get(), i));
+  }
 
   std::vector<std::string> on, set, insert_cols, insert_vals;
   for (size_t i = 0; i < table.columns.size(); ++i) {
@@ -304,8 +339,9 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
 
   if (st->change_log) {
     // Every event is a row, deletes and truncations included as records.
-    st->merge_sql = StrCat("INSERT INTO ", target, " (", absl::StrJoin(insert_cols, ", "), ") SELECT ",
-                                 absl::StrJoin(insert_vals, ", "), " FROM temp.", st->staging, " s");
+    st->apply_head = StrCat("INSERT INTO ", target, " (", absl::StrJoin(insert_cols, ", "), ") SELECT ",
+                            absl::StrJoin(insert_vals, ", "), " FROM ");
+    st->apply_tail = " AS s";
   } else {
     const std::string older = "(s._cdc_lsn < t._cdc_lsn OR (s._cdc_lsn = t._cdc_lsn AND s._cdc_seq <= t._cdc_seq))";
     const std::string on_delete = options_.delete_mode == DeleteMode::kHard
@@ -313,8 +349,9 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
         : "UPDATE SET _cdc_deleted = true, _cdc_lsn = s._cdc_lsn, _cdc_seq = s._cdc_seq, _cdc_op = s._cdc_op, "
           "_cdc_ts = s._cdc_ts, _cdc_loaded_at = now()";
     const std::string insert_where = options_.delete_mode == DeleteMode::kHard ? "s._cdc_op <> 'd'" : "true";
-    st->merge_sql = StrCat(
-        "MERGE INTO ", target, " AS t USING temp.", st->staging, " AS s ON ", absl::StrJoin(on, " AND "),
+    st->apply_head = StrCat("MERGE INTO ", target, " AS t USING ");
+    st->apply_tail = StrCat(
+        " AS s ON ", absl::StrJoin(on, " AND "),
         " WHEN MATCHED AND ", older, " THEN DO NOTHING",
         " WHEN MATCHED AND s._cdc_op = 'd' THEN ", on_delete,
         " WHEN MATCHED THEN UPDATE SET ", absl::StrJoin(set, ", "), ", _cdc_deleted = false",
@@ -501,13 +538,58 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
   }
   CDC_ASSIGN_OR_RETURN(TableState * st, Prepare(table));
   const std::string ctx = StrCat("warehouse table ", table.id.ToString());
-  CDC_RETURN_IF_ERROR(con_->Execute("DELETE FROM temp." + st->staging, ctx));
+  const std::string target = Qualified(table.id);
+  if (batch.truncated_at && st->change_log) {
+    // A TRUNCATE that came without row events to tell the table's mode: a
+    // change log records it like any other event.
+    const Version& v = *batch.truncated_at;
+    CDC_RETURN_IF_ERROR(con_->Execute(
+        StrCat("INSERT INTO ", target, " (_cdc_lsn, _cdc_seq, _cdc_op, _cdc_loaded_at, _cdc_deleted) VALUES (",
+               v.commit_lsn.value, ", ", v.change_lsn.value, ", 't', now(), false)"),
+        StrCat("truncate of ", table.id.ToString())));
+  } else if (batch.truncated_at && (!st->truncated_at || *st->truncated_at < *batch.truncated_at)) {
+    const Version& v = *batch.truncated_at;
+    const std::string older = StrCat("(_cdc_lsn < ", v.commit_lsn.value, " OR (_cdc_lsn = ", v.commit_lsn.value,
+                                     " AND _cdc_seq < ", v.change_lsn.value, "))");
+    CDC_RETURN_IF_ERROR(con_->Execute(
+        options_.delete_mode == DeleteMode::kHard
+            ? StrCat("DELETE FROM ", target, " WHERE ", older)
+            : StrCat("UPDATE ", target, " SET _cdc_deleted = true, _cdc_op = 't', _cdc_loaded_at = now() WHERE ",
+                     older, " AND _cdc_deleted IS NOT TRUE"),
+        StrCat("truncate of ", table.id.ToString())));
+    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO _cdc_truncations VALUES (", QuoteLiteral(table.id.schema),
+                                             ", ", QuoteLiteral(table.id.table), ", ", v.commit_lsn.value, ", ",
+                                             v.change_lsn.value, ")"), ctx));
+    st->truncated_at = v;
+    log::Info("sink", "table truncated", {{"table", table.id.ToString()}, {"lsn", v.commit_lsn.ToString()}});
+  }
+  if (batch.rows.empty()) return absl::OkStatus();
 
+  // The rows go straight into the MERGE: the appender runs it over what was
+  // appended when it is closed.
+  std::string relation = kBatchRelation;
+  if (st->truncated_at && !st->change_log) {
+    // Events older than the truncation (late partitions, replays) are void.
+    const Version& v = *st->truncated_at;
+    relation = StrCat("(SELECT * FROM ", kBatchRelation, " WHERE NOT (_cdc_lsn < ", v.commit_lsn.value,
+                      " OR (_cdc_lsn = ", v.commit_lsn.value, " AND _cdc_seq < ", v.change_lsn.value, ")))");
+  }
+  const std::string apply_sql = StrCat(st->apply_head, relation, st->apply_tail);
+  const std::string apply_ctx = StrCat(st->change_log ? "INSERT into " : "MERGE into ", table.id.ToString());
+  std::vector<const char*> names;
+  for (const std::string& n : st->batch_columns) names.push_back(n.c_str());
   duckdb_appender app = nullptr;
-  if (duckdb_appender_create_ext(con_->raw(), "temp", "main", st->staging.c_str(), &app) == DuckDBError) {
-    std::string msg = app ? duckdb_appender_error(app) : "unknown";
+  auto appender_status = [&app](std::string_view context) {
+    duckdb_error_data e = duckdb_appender_error_data(app);
+    absl::Status out = StatusFromDuckDbError(duckdb_error_data_error_type(e), duckdb_error_data_message(e), context);
+    duckdb_destroy_error_data(&e);
+    return out;
+  };
+  if (duckdb_appender_create_query(con_->raw(), apply_sql.c_str(), names.size(), st->batch_types->types.data(),
+                                   kBatchRelation, names.data(), &app) == DuckDBError) {
+    absl::Status error = app ? appender_status(apply_ctx) : absl::InternalError(StrCat(apply_ctx, ": no appender"));
     duckdb_appender_destroy(&app);
-    return absl::InternalError(StrCat(ctx, ": staging appender: ", msg));
+    return error;
   }
   absl::Status status;
   std::optional<size_t> failed_row;  // the row whose value the table refused
@@ -537,50 +619,15 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
       break;
     }
   }
-  if (status.ok() && duckdb_appender_close(app) == DuckDBError) {
-    status = absl::InternalError(StrCat(ctx, ": staging appender: ", duckdb_appender_error(app)));
-    failed_row.reset();
-  }
-  duckdb_appender_destroy(&app);
   if (!status.ok()) {
+    duckdb_appender_destroy(&app);
     // A value the column refuses is that row's fault: load parks it and goes on.
     status = absl::Status(status.code(), StrCat(ctx, ": ", status.message()));
-    return failed_row ? TableDataError(status, table.id, failed_row) : status;
+    return TableDataError(status, table.id, failed_row);
   }
-  const std::string target = Qualified(table.id);
-  if (batch.truncated_at && st->change_log) {
-    // A TRUNCATE that came without row events to tell the table's mode: a
-    // change log records it like any other event.
-    const Version& v = *batch.truncated_at;
-    CDC_RETURN_IF_ERROR(con_->Execute(
-        StrCat("INSERT INTO ", target, " (_cdc_lsn, _cdc_seq, _cdc_op, _cdc_loaded_at, _cdc_deleted) VALUES (",
-               v.commit_lsn.value, ", ", v.change_lsn.value, ", 't', now(), false)"),
-        StrCat("truncate of ", table.id.ToString())));
-  } else if (batch.truncated_at && (!st->truncated_at || *st->truncated_at < *batch.truncated_at)) {
-    const Version& v = *batch.truncated_at;
-    const std::string older = StrCat("(_cdc_lsn < ", v.commit_lsn.value, " OR (_cdc_lsn = ", v.commit_lsn.value,
-                                     " AND _cdc_seq < ", v.change_lsn.value, "))");
-    CDC_RETURN_IF_ERROR(con_->Execute(
-        options_.delete_mode == DeleteMode::kHard
-            ? StrCat("DELETE FROM ", target, " WHERE ", older)
-            : StrCat("UPDATE ", target, " SET _cdc_deleted = true, _cdc_op = 't', _cdc_loaded_at = now() WHERE ",
-                     older, " AND _cdc_deleted IS NOT TRUE"),
-        StrCat("truncate of ", table.id.ToString())));
-    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO _cdc_truncations VALUES (", QuoteLiteral(table.id.schema),
-                                             ", ", QuoteLiteral(table.id.table), ", ", v.commit_lsn.value, ", ",
-                                             v.change_lsn.value, ")"), ctx));
-    st->truncated_at = v;
-    log::Info("sink", "table truncated", {{"table", table.id.ToString()}, {"lsn", v.commit_lsn.ToString()}});
-  }
-  if (batch.rows.empty()) return absl::OkStatus();
-  if (st->truncated_at && !st->change_log) {
-    // Events older than the truncation (late partitions, replays) are void.
-    const Version& v = *st->truncated_at;
-    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("DELETE FROM temp.", st->staging, " WHERE _cdc_lsn < ", v.commit_lsn.value,
-                                             " OR (_cdc_lsn = ", v.commit_lsn.value, " AND _cdc_seq < ",
-                                             v.change_lsn.value, ")"), ctx));
-  }
-  return con_->Execute(st->merge_sql, StrCat("MERGE into ", table.id.ToString()));
+  if (duckdb_appender_close(app) == DuckDBError) status = appender_status(apply_ctx);
+  duckdb_appender_destroy(&app);
+  return status;
 }
 
 absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
@@ -613,11 +660,7 @@ absl::Status DuckDbSink::Apply(std::span<const TableBatch> batches, const std::s
   if (st.ok()) st = con_->Execute("COMMIT", "commit batch");
   if (!st.ok()) {
     (void)con_->Execute("ROLLBACK", "roll back batch");
-    // Cached table state may describe DDL that was rolled back: forget it,
-    // and the staging tables it named.
-    for (const auto& [id, table] : tables_) {
-      if (!table->staging.empty()) (void)con_->Execute("DROP TABLE IF EXISTS temp." + table->staging, "drop staging");
-    }
+    // Cached table state may describe DDL that was rolled back: forget it.
     tables_.clear();
   }
   return st;

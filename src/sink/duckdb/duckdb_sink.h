@@ -18,8 +18,8 @@ struct DuckDbSinkOptions {
   TableModes table_modes;
 };
 
-/// Applies batches to DuckDB: per table, rows are appended to a staging
-/// table and merged with one MERGE INTO guarded by the row version
+/// Applies batches to DuckDB: per table, rows are appended to a query
+/// appender that runs one MERGE INTO over them, guarded by the row version
 /// (_cdc_lsn, _cdc_seq), in the same transaction as the Kafka offsets.
 class DuckDbSink final : public Sink {
  public:
@@ -47,7 +47,6 @@ class DuckDbSink final : public Sink {
   std::unique_ptr<Connection> con_;
   DuckDbSinkOptions options_;
   std::map<TableId, std::unique_ptr<TableState>> tables_;
-  uint64_t staging_tables_created_ = 0;
 };
 
 /// Whether a column of DuckDB type `wide` holds every value of type `narrow`
