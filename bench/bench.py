@@ -467,10 +467,15 @@ def cmd_load(a):
     hwm, _, cpu = _proc_status(p.pid)
     if hwm is None:
         hwm, cpu = last[0], last[2]
-    rows_total = None
+    rows_total, waited = None, {}
     try:
-        m = re.search(r"^cdcpipe_load_rows_total (\d+)", _get_text(f"http://{a.listen}/metrics"), re.M)
+        metrics = _get_text(f"http://{a.listen}/metrics")
+        m = re.search(r"^cdcpipe_load_rows_total (\d+)", metrics, re.M)
         rows_total = int(m.group(1)) if m else None
+        # Where the consuming loop waited: for Kafka's next message, or for
+        # the warehouse to finish the batch before.
+        for on, v in re.findall(r'^cdcpipe_load_wait_seconds_total\{on="(\w+)"\} ([0-9.e+-]+)', metrics, re.M):
+            waited[on] = round(float(v), 2)
     except Exception:
         pass
     verify = None
@@ -488,7 +493,7 @@ def cmd_load(a):
         cpu = ru.ru_utime + ru.ru_stime
     res = {
         "status": status, "seconds": round(elapsed, 3), "expect": a.expect, "last_progress": prog,
-        "rows_total_metric": rows_total,
+        "rows_total_metric": rows_total, "waited_s": waited,
         "rows_per_s": round(a.expect / elapsed) if status == "ok" else None,
         "peak_rss_mb": round(hwm / 1024, 1) if hwm else None, "cpu_seconds": round(cpu, 2) if cpu else None,
         "exit_code": code, "errors": _log_errors(a.log), "verify": verify, "timeline": samples[-60:],
@@ -496,7 +501,7 @@ def cmd_load(a):
     }
     save(a.work, **{a.name: res})
     print(f"{a.name}: {status} in {elapsed:.2f} s, rows metric {rows_total}, peak RSS {res['peak_rss_mb']} MB, "
-          f"cpu {res['cpu_seconds']} s, exit {code}, verify {verify}", file=sys.stderr)
+          f"cpu {res['cpu_seconds']} s, waited {waited}, exit {code}, verify {verify}", file=sys.stderr)
     sys.exit(0 if status == "ok" else 1)
 
 

@@ -324,7 +324,10 @@ class Process {
                       "\n# TYPE cdcpipe_load_paused_tables gauge\ncdcpipe_load_paused_tables ",
                       load_stats_.paused_tables.load(),
                       "\n# TYPE cdcpipe_load_circuit_open gauge\ncdcpipe_load_circuit_open ",
-                      load_stats_.circuit_open.load() ? 1 : 0, "\n",
+                      load_stats_.circuit_open.load() ? 1 : 0,
+                      "\n# TYPE cdcpipe_load_wait_seconds_total counter\ncdcpipe_load_wait_seconds_total{on=\"kafka\"} ",
+                      load_stats_.waited_on_kafka_us.load() / 1e6, "\ncdcpipe_load_wait_seconds_total{on=\"warehouse\"} ",
+                      load_stats_.waited_on_warehouse_us.load() / 1e6, "\n",
                       load_stats_.source_to_warehouse.Exposition("cdcpipe_load_source_to_warehouse_seconds"),
                       load_stats_.kafka_to_warehouse.Exposition("cdcpipe_load_kafka_to_warehouse_seconds"),
                       load_stats_.apply_duration.Exposition("cdcpipe_load_apply_seconds"));

@@ -29,6 +29,7 @@ absl::Status LoadLoop::HandOff() {
   if (pending_.offsets.empty()) return absl::OkStatus();
   const absl::Time asked = absl::Now();
   CDC_RETURN_IF_ERROR(applier_->Wait());
+  stats_.waited_on_warehouse_us += absl::ToInt64Microseconds(absl::Now() - asked);
   log::Debug("load", "batch handed to the applier",
              {{"rows", batch_.rows()}, {"waited_ms", absl::ToInt64Milliseconds(absl::Now() - asked)},
               {"first_record_age_ms", pending_.kafka_ts_ms.empty() ? int64_t{0}
@@ -304,7 +305,9 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
       poll_ms = applier_->Idle() ? static_cast<int>(std::clamp(to_linger_ms, 0.0, 50.0))
                                  : 5;  // look at the applier again soon, without spinning
     }
+    const absl::Time poll_start = absl::Now();
     CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(poll_ms));
+    stats_.waited_on_kafka_us += absl::ToInt64Microseconds(absl::Now() - poll_start);
     const bool dry = !message;
     if (message && options_.ignored_topics.contains(message->source.topic)) {
       if (pending_.offsets.empty()) batch_start = absl::Now();

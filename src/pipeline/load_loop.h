@@ -57,6 +57,11 @@ struct LoadStats {
   // tells capture's share of the latency from load's.
   LatencyHistogram kafka_to_warehouse;
   LatencyHistogram apply_duration;  // per warehouse transaction, retries included
+  // Where the consuming loop waits: for Kafka to hand over the next message,
+  // or for the warehouse to finish the batch before (it applies one at a
+  // time). Which one grows tells what holds load back.
+  std::atomic<uint64_t> waited_on_kafka_us{0};
+  std::atomic<uint64_t> waited_on_warehouse_us{0};
 };
 
 /// One consistent picture of a loader's position: figures read at different

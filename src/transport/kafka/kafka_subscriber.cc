@@ -51,10 +51,20 @@ absl::StatusOr<std::unique_ptr<KafkaSubscriber>> KafkaSubscriber::Create(const K
                                                          {"topic.metadata.refresh.interval.ms", "5000"},
                                                          {"session.timeout.ms", "10000"},
                                                          {"heartbeat.interval.ms", "1000"},
-                                                         // Prefetch at most 16 MiB: memory stays bounded
-                                                         // while the warehouse applies a batch (a full
-                                                         // queue stalls librdkafka 2.0: see Nudge).
-                                                         {"queued.max.messages.kbytes", "16384"}}));
+                                                         // Prefetch: librdkafka fetches a partition again
+                                                         // only while its queue holds less than
+                                                         // queued.max.messages.kbytes (counted
+                                                         // decompressed), and each fetch adds up to
+                                                         // max.partition.fetch.bytes compressed, ~20x
+                                                         // that decompressed for Debezium JSON. With
+                                                         // 16 MiB and 1 MiB a fetch overshot the limit
+                                                         // fourfold and load then waited on Kafka for a
+                                                         // third of its time (a full queue stalls
+                                                         // librdkafka 2.0: see Nudge); smaller fetches
+                                                         // under a higher limit keep the queue from
+                                                         // running dry at about the same peak memory.
+                                                         {"queued.max.messages.kbytes", "65536"},
+                                                         {"max.partition.fetch.bytes", "262144"}}));
   std::unique_ptr<KafkaSubscriber> s(new KafkaSubscriber());
   s->options_ = options;
   rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSubscriber::OnRebalance);
