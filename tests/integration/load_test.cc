@@ -167,6 +167,11 @@ TEST(Load, BatchesAreCutByBytes) {
   ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
   ASSERT_EQ(Shell("curl -s http://" + f.http + "/metrics | grep '^cdcpipe_load_batches_total' | awk '{print $2}'", &out), 0);
   EXPECT_GE(std::stoi(out), 8) << out;
+  // The loop idled between the two workloads: waiting for Kafka counts.
+  ASSERT_EQ(Shell("curl -s http://" + f.http + "/metrics | grep '^cdcpipe_load_wait_seconds_total{on=\"kafka\"}' | awk '{print $2}'", &out), 0);
+  EXPECT_GT(std::stod(out), 0.5) << out;
+  ASSERT_EQ(Shell("curl -s http://" + f.http + "/metrics | grep -c '^cdcpipe_load_wait_seconds_total{on=\"warehouse\"}'", &out), 0);
+  EXPECT_EQ(std::stoi(out), 1) << out;
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
 }
