@@ -496,6 +496,35 @@ bool IsMetadataRecord(element payload, const element* schema) {
   return fields.size() == 1 && payload["ts_ms"].get(ts) == simdjson::SUCCESS;
 }
 
+/// What the decoder takes from an envelope's source block.
+struct SourceFields {
+  std::string_view schema, table;
+  int64_t lsn = 0;
+  int64_t ts_ms = 0;
+  std::string_view sequence;  // as text: "[\"<first>\",\"<lsn>\"]"
+};
+
+/// The source block's fields, in one pass over it (it has about fifteen).
+SourceFields ReadSource(element source) {
+  SourceFields out;
+  simdjson::dom::object fields;
+  if (source.get(fields) != simdjson::SUCCESS) return out;
+  for (auto [key, value] : fields) {
+    if (key == "schema") {
+      if (value.get(out.schema) != simdjson::SUCCESS) out.schema = {};
+    } else if (key == "table") {
+      if (value.get(out.table) != simdjson::SUCCESS) out.table = {};
+    } else if (key == "lsn") {
+      if (value.get(out.lsn) != simdjson::SUCCESS) out.lsn = 0;
+    } else if (key == "ts_ms") {
+      if (value.get(out.ts_ms) != simdjson::SUCCESS) out.ts_ms = 0;
+    } else if (key == "sequence") {
+      if (value.get(out.sequence) != simdjson::SUCCESS) out.sequence = {};
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 struct DebeziumJsonDecoder::Impl {
@@ -665,8 +694,13 @@ struct DebeziumJsonDecoder::Impl {
     if (op != "c" && op != "u" && op != "d" && op != "r" && op != "t") return std::nullopt;  // m: not a row
     element source;
     const bool has_source = payload["source"].get(source) == simdjson::SUCCESS && source.is_object();
+    const SourceFields src = has_source ? ReadSource(source) : SourceFields{};
     TableId id;
-    if (has_source) id = {std::string(StringOr(source, "schema")), std::string(StringOr(source, "table"))};
+    if (table && table->table->id.schema == src.schema && table->table->id.table == src.table && !src.table.empty()) {
+      id = table->table->id;  // the usual case: the table of the previous message
+    } else {
+      id = {std::string(src.schema), std::string(src.table)};
+    }
     if (id.schema.empty() || id.table.empty()) {
       // No source block naming the table: <prefix>.<schema>.<table> topic.
       const size_t last = m.source.topic.rfind('.');
@@ -753,13 +787,24 @@ struct DebeziumJsonDecoder::Impl {
     }
     const auto& cols = table->table->columns;
     change.values.reserve(cols.size());
+    // Writers put a row's fields in schema order: the field at a column's
+    // position is tried before the row is searched for its name.
+    simdjson::dom::object fields;
+    if (row_field && row.get(fields) != simdjson::SUCCESS) {
+      return absl::InvalidArgumentError(StrCat("op '", op, "': '", row_field, "' is not an object"));
+    }
+    auto next_field = fields.begin();
     for (size_t i = 0; row_field && i < cols.size(); ++i) {
-      if (std::find(unchanged.begin(), unchanged.end(), cols[i].name) != unchanged.end()) {
+      if (!unchanged.empty() && std::find(unchanged.begin(), unchanged.end(), cols[i].name) != unchanged.end()) {
         change.values.push_back(Value::Unchanged());
+        if (next_field != fields.end() && next_field.key() == cols[i].name) ++next_field;
         continue;
       }
       element v;
-      if (row[cols[i].name].get(v) != simdjson::SUCCESS) {
+      if (next_field != fields.end() && next_field.key() == cols[i].name) {
+        v = next_field.value();
+        ++next_field;
+      } else if (fields[cols[i].name].get(v) != simdjson::SUCCESS) {
         change.values.push_back(Value::Null());
         continue;
       }
@@ -771,11 +816,10 @@ struct DebeziumJsonDecoder::Impl {
       change.values.push_back(std::move(*value));
     }
 
-    int64_t lsn = 0;
-    if (!has_source || source["lsn"].get(lsn) != simdjson::SUCCESS) lsn = 0;
+    const int64_t lsn = src.lsn;
     int64_t commit = lsn;
-    std::string_view sequence;
-    if (has_source && source["sequence"].get(sequence) == simdjson::SUCCESS) {
+    const std::string_view sequence = src.sequence;
+    if (!sequence.empty()) {
       // "[\"<first>\",\"<lsn>\"]": the first entry orders transactions. cdcpipe
       // writes the commit LSN; Debezium its lastCommitLsn, the end LSN of the
       // transaction committed before this one (pgoutput sends transactions
@@ -792,9 +836,7 @@ struct DebeziumJsonDecoder::Impl {
     }
     change.version = Version{Lsn{static_cast<uint64_t>(commit)},
                              Lsn{change.op == Op::kRead ? 0 : static_cast<uint64_t>(lsn)}};
-    int64_t ts_ms = 0;
-    if (!has_source || source["ts_ms"].get(ts_ms) != simdjson::SUCCESS) ts_ms = 0;
-    change.source_ts_ms = ts_ms;
+    change.source_ts_ms = src.ts_ms;
     return change;
   }
 };
