@@ -60,6 +60,7 @@ struct SinkConfig {
   std::string type = "duckdb";
   std::string duckdb_path = "cdcpipe.duckdb";
   int duckdb_checkpoint_mb = 64;
+  int duckdb_threads = 1;
   int batch_max_rows = 20000;
   int batch_max_ms = 500;
   int batch_linger_ms = 50;

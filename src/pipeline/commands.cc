@@ -235,7 +235,8 @@ class Process {
 
   absl::Status StartLoad() {
     CDC_ASSIGN_OR_RETURN(database_, duck::Database::Open(config_.sink.duckdb_path, /*read_only=*/false,
-                                                         config_.sink.duckdb_checkpoint_mb));
+                                                         config_.sink.duckdb_checkpoint_mb,
+                                                         config_.sink.duckdb_threads));
     LoadOptions lo;
     lo.topics = config_.load.topics;
     if (lo.topics.empty()) lo.topics = {StrCat("^", EscapeRegex(config_.kafka.topic_prefix), "\\.[^.]+\\.[^.]+$")};

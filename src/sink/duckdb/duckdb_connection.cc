@@ -30,13 +30,14 @@ absl::Status StatusFromDuckDbError(duckdb_error_type type, std::string_view mess
 }
 
 absl::StatusOr<std::shared_ptr<Database>> Database::Open(const std::string& path, bool read_only,
-                                                         int checkpoint_mb) {
+                                                         int checkpoint_mb, int threads) {
   std::shared_ptr<Database> d(new Database());
   d->path_ = path;
   char* err = nullptr;
   duckdb_config config;
   duckdb_create_config(&config);
   if (read_only) duckdb_set_config(config, "access_mode", "READ_ONLY");
+  if (threads > 0) duckdb_set_config(config, "threads", StrCat(threads).c_str());
   if (checkpoint_mb > 0) {
     duckdb_set_config(config, "checkpoint_threshold", StrCat(checkpoint_mb, "MB").c_str());
   }

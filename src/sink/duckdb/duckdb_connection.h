@@ -38,9 +38,10 @@ class Database : public std::enable_shared_from_this<Database> {
   /// `checkpoint_mb` > 0: DuckDB checkpoints once its WAL is that large
   /// (DuckDB's default, 16 MB, checkpoints a loading table every few
   /// batches; larger amortizes better, at the cost of a longer WAL replay
-  /// after a crash).
+  /// after a crash). `threads` > 0: DuckDB's worker threads (its default
+  /// is one per core).
   static absl::StatusOr<std::shared_ptr<Database>> Open(const std::string& path, bool read_only = false,
-                                                        int checkpoint_mb = 0);
+                                                        int checkpoint_mb = 0, int threads = 0);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
