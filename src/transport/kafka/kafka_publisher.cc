@@ -127,16 +127,29 @@ absl::Status KafkaPublisher::PublishTaking(OutgoingMessage& m, uint64_t ticket) 
   return absl::OkStatus();
 }
 
-absl::Status KafkaPublisher::Produce(const OutgoingMessage& m, InFlightRecord& record) {
-  CDC_RETURN_IF_ERROR(fatal_);
-  if (!known_topics_.contains(m.topic)) {
-    CDC_RETURN_IF_ERROR(create_topic_ ? create_topic_(m.topic)
-                                      : CreateTopic(rk_.get(), m.topic, partitions_, replication_factor_,
+absl::StatusOr<rd_kafka_topic_t*> KafkaPublisher::Topic(const std::string& topic) {
+  if (last_topic_name_ != nullptr && *last_topic_name_ == topic) return last_topic_;
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) {
+    CDC_RETURN_IF_ERROR(create_topic_ ? create_topic_(topic)
+                                      : CreateTopic(rk_.get(), topic, partitions_, replication_factor_,
                                                     {{"max.message.bytes", kTopicMaxMessageBytesText}}));
     // Else the first messages wait up to 1 s for librdkafka's topic scan.
-    AwaitTopicLeaders(rk_.get(), m.topic, 5000);
-    known_topics_.insert(m.topic);
+    AwaitTopicLeaders(rk_.get(), topic, 5000);
+    TopicPtr handle(rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr));
+    if (handle == nullptr) {
+      return StatusFromKafkaError(rd_kafka_last_error(), StrCat("topic handle for ", topic));
+    }
+    it = topics_.emplace(topic, std::move(handle)).first;
   }
+  last_topic_name_ = &it->first;
+  last_topic_ = it->second.get();
+  return last_topic_;
+}
+
+absl::Status KafkaPublisher::Produce(const OutgoingMessage& m, InFlightRecord& record) {
+  CDC_RETURN_IF_ERROR(fatal_);
+  CDC_ASSIGN_OR_RETURN(rd_kafka_topic_t * topic, Topic(m.topic));
   rd_kafka_headers_t* headers = nullptr;
   if (!m.headers.empty()) {
     headers = rd_kafka_headers_new(m.headers.size());
@@ -145,7 +158,7 @@ absl::Status KafkaPublisher::Produce(const OutgoingMessage& m, InFlightRecord& r
   // No F_COPY: the value stays in `record` until the delivery report.
   std::optional<std::string>& value = record.value;
   const rd_kafka_resp_err_t err = rd_kafka_producev(
-      rk_.get(), RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_MSGFLAGS(0),
+      rk_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(0),
       RD_KAFKA_V_KEY((m.key ? m.key->data() : nullptr), (m.key ? m.key->size() : 0)),
       RD_KAFKA_V_VALUE((value ? value->data() : nullptr), (value ? value->size() : 0)),
       RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(&record), RD_KAFKA_V_END);

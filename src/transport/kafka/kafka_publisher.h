@@ -1,8 +1,8 @@
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "core/publisher.h"
@@ -43,9 +43,17 @@ class KafkaPublisher final : public Publisher {
     uint64_t ticket;
     std::optional<std::string> value;
   };
+  struct TopicDeleter {
+    void operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
+  };
+  using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
+
   /// Queues `m` with `record`'s value; on success librdkafka owns `record`
   /// (freed by OnDeliveryReport).
   absl::Status Produce(const OutgoingMessage& m, InFlightRecord& record);
+  /// The handle of `topic`, created (and the topic too, if need be) on its
+  /// first message.
+  absl::StatusOr<rd_kafka_topic_t*> Topic(const std::string& topic);
   static void OnDeliveryReport(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
@@ -55,7 +63,13 @@ class KafkaPublisher final : public Publisher {
   // keeps its capacity, so a report allocates nothing.
   Delivery delivery_;
   TopicCreator create_topic_;
-  std::set<std::string> known_topics_;
+  // One handle per topic, kept for the producer's life: given a name,
+  // producev looks the topic up under librdkafka's handle-wide lock for
+  // every message. Destroyed before rk_ (declared after it).
+  std::map<std::string, TopicPtr, std::less<>> topics_;
+  // The last topic produced to: a snapshot sends a table's rows in a run.
+  const std::string* last_topic_name_ = nullptr;
+  rd_kafka_topic_t* last_topic_ = nullptr;
   int partitions_ = 4;
   int replication_factor_ = -1;
   absl::Status fatal_;
