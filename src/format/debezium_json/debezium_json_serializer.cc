@@ -237,11 +237,9 @@ absl::Status DebeziumJsonSerializer::AppendKeyPayload(std::string& key, const Ta
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding& enc, const ChangeEvent& e,
-                                                             Op op, const Row* before, const Row* after,
-                                                             std::string& unchanged,
-                                                             std::string_view transaction_block) const {
-  std::string v;
+absl::Status DebeziumJsonSerializer::Envelope(std::string& v, const TableEncoding& enc, const ChangeEvent& e, Op op,
+                                              const Row* before, const Row* after, std::string& unchanged,
+                                              std::string_view transaction_block) const {
   v.reserve(enc.envelope_schema.size() + 1024);
   v += enc.envelope_schema;
   v += "{\"before\":";
@@ -270,7 +268,7 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
   v += ",\"ts_ns\":";
   json::AppendInt(v, now_us * 1000);
   v += "}}";
-  return v;
+  return absl::OkStatus();
 }
 
 
@@ -465,7 +463,8 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
     const Row& key_row = after ? *after : *before;
     CDC_ASSIGN_OR_RETURN(auto key, Key(enc, key_row));
     const std::string block = e.snapshot ? "null" : TransactionBlock(e.table->id, e.version.change_lsn, out);
-    CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, op, before, after, unchanged, block));
+    std::string value = value_buffers_.Take();
+    CDC_RETURN_IF_ERROR(Envelope(value, enc, e, op, before, after, unchanged, block));
     // Only a delete needs the key twice (its tombstone); otherwise it moves.
     OutgoingMessage m{enc.topic, op == Op::kDelete ? key : std::move(key), std::move(value), {}};
     if (key_header) m.headers.push_back(*key_header);
@@ -488,7 +487,8 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
       // Debezium: null key, no before/after; every row of the table goes.
       std::string unchanged;
       const std::string block = TransactionBlock(e.table->id, e.version.change_lsn, out);
-      CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, Op::kTruncate, nullptr, nullptr, unchanged, block));
+      std::string value = value_buffers_.Take();
+      CDC_RETURN_IF_ERROR(Envelope(value, enc, e, Op::kTruncate, nullptr, nullptr, unchanged, block));
       out.push_back(OutgoingMessage{enc.topic, std::nullopt, std::move(value), {}});
       return absl::OkStatus();
     }

@@ -81,6 +81,7 @@ void KafkaPublisher::OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* msg
   // librdkafka is done with the value once it reports the message.
   const std::unique_ptr<InFlightRecord> record(static_cast<InFlightRecord*>(msg->_private));
   if (self->closing_) return;
+  if (record->value) self->delivered_values_->Give(std::move(*record->value));
   Delivery& d = self->delivery_;
   d.ticket = record->ticket;
   d.partition.topic.assign(rd_kafka_topic_name(msg->rkt));
@@ -105,6 +106,11 @@ void KafkaPublisher::OnError(rd_kafka_t* rk, int err, const char* reason, void* 
   }
   log::Warn("kafka", "producer error (librdkafka retries)",
             {{"error", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))}, {"reason", reason}});
+}
+
+void KafkaPublisher::RecycleValuesInto(std::shared_ptr<BufferPool> pool) {
+  delivered_values_ = std::make_unique<BufferPoolClient>(pool.get());
+  value_pool_ = std::move(pool);
 }
 
 absl::Status KafkaPublisher::FatalError() const { return fatal_; }

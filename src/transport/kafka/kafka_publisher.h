@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "core/buffer_pool.h"
 #include "core/publisher.h"
 #include "transport/kafka/kafka_common.h"
 
@@ -30,6 +31,10 @@ class KafkaPublisher final : public Publisher {
   void Poll(int timeout_ms) override;
   int64_t InFlight() const override;
   absl::Status Flush(int timeout_ms) override;
+
+  /// Values taken by PublishTaking go to `pool` once delivered, for the
+  /// serializers to build new values in, instead of being freed.
+  void RecycleValuesInto(std::shared_ptr<BufferPool> pool);
 
   /// A fatal producer error (e.g. idempotence broken), if one happened.
   absl::Status FatalError() const;
@@ -72,6 +77,9 @@ class KafkaPublisher final : public Publisher {
   rd_kafka_topic_t* last_topic_ = nullptr;
   int partitions_ = 4;
   int replication_factor_ = -1;
+  std::shared_ptr<BufferPool> value_pool_;
+  // Delivery reports are served on one thread (Poll's).
+  std::unique_ptr<BufferPoolClient> delivered_values_ = std::make_unique<BufferPoolClient>(nullptr);
   absl::Status fatal_;
   bool closing_ = false;  // reports served by the destructor free, report nothing
 };
