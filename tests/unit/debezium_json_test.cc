@@ -154,6 +154,37 @@ TEST(DebeziumJson, SnapshotSequenceFullIdentityAndToastedBytesAsDebeziumWritesTh
   EXPECT_EQ((*r)->values[6].kind, Value::Kind::kUnchanged);
 }
 
+TEST(DebeziumJson, ValuesBuiltInReusedBuffersAreTheSameBytes) {
+  SerializerOptions pooled_options{"shop", "app"};
+  pooled_options.value_buffers = std::make_shared<BufferPool>(1 << 20, 1 << 16);
+  DebeziumJsonSerializer plain({"shop", "app"}), pooled(pooled_options);
+  ChangeEvent e;
+  e.op = Op::kRead;
+  e.snapshot = true;
+  e.table = Orders();
+  e.version = {Lsn{0x200}, Lsn{0}};
+  e.commit_time_us = 1705320000512345;
+  // Buffers given back held longer values than the rows that reuse them.
+  std::vector<std::string> delivered;
+  for (int i = 0; i < 3; ++i) delivered.push_back(std::string(5000, 'x'));
+  pooled_options.value_buffers->GiveAll(delivered);
+  for (int i = 0; i < 3; ++i) {
+    e.after = Row{Datum::Text(std::to_string(i)), Datum::Text("1.5"), Datum::Text("n"),
+                  Datum::Text("2024-01-15 12:00:00+00"), Datum::Null(), Datum::Text("t")};
+    std::vector<OutgoingMessage> a, b;
+    ASSERT_TRUE(plain.Serialize(e, a).ok());
+    ASSERT_TRUE(pooled.Serialize(e, b).ok());
+    ASSERT_EQ(a.size(), 1u);
+    ASSERT_EQ(b.size(), 1u);
+    EXPECT_EQ(a[0].key, b[0].key);
+    // Up to the envelope's ts_ms, which is the time of serializing.
+    const std::string& va = *a[0].value;
+    const std::string& vb = *b[0].value;
+    EXPECT_EQ(va.substr(0, va.rfind(",\"ts_ms\":")), vb.substr(0, vb.rfind(",\"ts_ms\":")));
+    EXPECT_GE(vb.capacity(), 5000u);  // built in a buffer given back
+  }
+}
+
 TEST(DebeziumJson, TransactionMetadataFramesEventsWithBeginAndEnd) {
   SerializerOptions options{"shop", "app"};
   options.transaction_metadata = true;
