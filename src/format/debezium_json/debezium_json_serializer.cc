@@ -239,7 +239,7 @@ absl::Status DebeziumJsonSerializer::AppendKeyPayload(std::string& key, const Ta
 
 absl::Status DebeziumJsonSerializer::Envelope(std::string& v, const TableEncoding& enc, const ChangeEvent& e, Op op,
                                               const Row* before, const Row* after, std::string& unchanged,
-                                              std::string_view transaction_block) const {
+                                              std::string_view transaction_block) {
   v.reserve(enc.envelope_schema.size() + 1024);
   v += enc.envelope_schema;
   v += "{\"before\":";
@@ -250,33 +250,51 @@ absl::Status DebeziumJsonSerializer::Envelope(std::string& v, const TableEncodin
   else v += "null";
 
   v += ",";
-  AppendSource(v, SourceFields{e.commit_time_us, !e.snapshot ? "\"false\"" : SnapshotMarkerJson(e.snapshot_marker),
-                               // Snapshot rows, like Debezium's, have no commit: [null,"<snapshot lsn>"].
-                               e.snapshot ? std::nullopt : std::optional<uint64_t>(e.version.commit_lsn.value),
-                               e.snapshot ? e.version.commit_lsn.value : e.version.change_lsn.value,
-                               enc.table->id.schema, enc.table->id.table,
-                               e.snapshot ? std::nullopt : std::optional<int64_t>(e.xid), enc.source_names});
+  if (e.snapshot) {
+    AppendSnapshotSource(v, enc, e);
+  } else {
+    AppendSource(v, SourceFields{e.commit_time_us, "\"false\"", e.version.commit_lsn.value, e.version.change_lsn.value,
+                                 enc.table->id.schema, enc.table->id.table, e.xid, enc.source_names});
+  }
   v += ",\"transaction\":";
   v += transaction_block;
   v += ",\"op\":\"";
   v.push_back(static_cast<char>(op));
-  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  const json::MicrosDigits now(absl::ToUnixMicros(absl::Now()));
   v += "\",\"ts_ms\":";
-  json::AppendInt(v, now_us / 1000);
+  now.AppendMillis(v);
   v += ",\"ts_us\":";
-  json::AppendInt(v, now_us);
+  now.AppendMicros(v);
   v += ",\"ts_ns\":";
-  json::AppendInt(v, now_us * 1000);
+  now.AppendNanos(v);
   v += "}}";
   return absl::OkStatus();
+}
+
+void DebeziumJsonSerializer::AppendSnapshotSource(std::string& v, const TableEncoding& enc, const ChangeEvent& e) {
+  SnapshotSource& last = snapshot_source_;
+  if (last.encoding != &enc || last.ts_us != e.commit_time_us || last.lsn != e.version.commit_lsn.value ||
+      last.marker != e.snapshot_marker) {
+    last.encoding = &enc;
+    last.ts_us = e.commit_time_us;
+    last.lsn = e.version.commit_lsn.value;
+    last.marker = e.snapshot_marker;
+    last.json.clear();
+    // Snapshot rows, like Debezium's, have no commit: [null,"<snapshot lsn>"].
+    AppendSource(last.json, SourceFields{e.commit_time_us, SnapshotMarkerJson(e.snapshot_marker), std::nullopt,
+                                         e.version.commit_lsn.value, enc.table->id.schema, enc.table->id.table,
+                                         std::nullopt, enc.source_names});
+  }
+  v += last.json;
 }
 
 
 // The `source` block: "source":{...}, no trailing comma.
 void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f) const {
+  const json::MicrosDigits ts(f.ts_us);
   v += source_head_;
   v += ",\"ts_ms\":";
-  json::AppendInt(v, f.ts_us / 1000);
+  ts.AppendMillis(v);
   v += ",\"snapshot\":";
   v += f.snapshot;
   v += db_json_;
@@ -292,9 +310,9 @@ void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f)
   json::AppendInt(v, f.lsn);
   v += "\\\"]\"";
   v += ",\"ts_us\":";
-  json::AppendInt(v, f.ts_us);
+  ts.AppendMicros(v);
   v += ",\"ts_ns\":";
-  json::AppendInt(v, f.ts_us * 1000);
+  ts.AppendNanos(v);
   if (!f.names_json.empty()) {
     v += f.names_json;
   } else {

@@ -60,7 +60,11 @@ class DebeziumJsonSerializer final : public EventSerializer {
   absl::Status AppendKeyPayload(std::string& out, const TableEncoding& enc, const Row& row) const;
   /// Appends the event's value to `v` (an empty buffer).
   absl::Status Envelope(std::string& v, const TableEncoding& enc, const ChangeEvent& e, Op op, const Row* before,
-                        const Row* after, std::string& unchanged, std::string_view transaction_block) const;
+                        const Row* after, std::string& unchanged, std::string_view transaction_block);
+  /// The `source` block of a snapshot row (AppendSource), formatted once:
+  /// the rows of a snapshot share their read time and LSN, and those of a
+  /// table differ in it by their marker only.
+  void AppendSnapshotSource(std::string& v, const TableEncoding& enc, const ChangeEvent& e);
 
   struct SourceFields;
   // The streamed transaction in progress (transaction_metadata).
@@ -78,6 +82,16 @@ class DebeziumJsonSerializer final : public EventSerializer {
   OutgoingMessage TransactionRecord(bool end) const;
   OpenTransaction tx_;
   void AppendSource(std::string& v, const SourceFields& f) const;
+  // The last snapshot row's source block and what it was formatted from
+  // (encodings are never dropped, so the pointer names one table).
+  struct SnapshotSource {
+    const TableEncoding* encoding = nullptr;
+    int64_t ts_us = 0;
+    uint64_t lsn = 0;
+    SnapshotMarker marker = SnapshotMarker::kTrue;
+    std::string json;
+  };
+  SnapshotSource snapshot_source_;
 
   SerializerOptions options_;
   BufferPoolClient value_buffers_{options_.value_buffers.get()};
