@@ -42,6 +42,12 @@ namespace {
 // capture never lets more than this sit in a partition unloaded.
 constexpr size_t kEmbeddedUncommittedBytes = 3 << 20;
 
+// Delivered values kept for reuse (BufferPool): a few thousand snapshot
+// values with schemas, about what librdkafka acknowledges in one go; a value
+// larger than 64 KiB (a TOASTed document) is freed instead.
+constexpr size_t kValueBufferPoolBytes = 16 << 20;
+constexpr size_t kValueBufferMaxBytes = 64 << 10;
+
 std::string EscapeRegex(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -162,6 +168,7 @@ class Process {
     serializer_options.types = types;
     serializer_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     serializer_options.transaction_metadata = pc.provide_transaction_metadata == "true";
+    serializer_options.value_buffers = std::make_shared<BufferPool>(kValueBufferPoolBytes, kValueBufferMaxBytes);
     serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
     snapshot_serializers_ = [serializer_options]() -> std::unique_ptr<EventSerializer> {
       return std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
@@ -173,6 +180,7 @@ class Process {
     CDC_ASSIGN_OR_RETURN(publisher_, kafka::KafkaPublisher::Create(
         KafkaOptionsFor(config_, bootstrap_),
         [this](const Delivery& d) { coordinator_->OnDelivered(d); }, creator));
+    publisher_->RecycleValuesInto(serializer_options.value_buffers);
     capture_thread_ = std::thread([this, embedded] {
       absl::Duration backoff = absl::Milliseconds(200);
       while (true) {

@@ -4,6 +4,7 @@
 
 #include "format/debezium_json/debezium_json_decoder.h"
 #include "format/debezium_json/debezium_json_serializer.h"
+#include "format/debezium_json/json_writer.h"
 #include "format/debezium_json/type_mapping.h"
 #include "nlohmann/json.hpp"
 #include "source/postgres/copy_text.h"
@@ -152,6 +153,89 @@ TEST(DebeziumJson, SnapshotSequenceFullIdentityAndToastedBytesAsDebeziumWritesTh
   ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
   EXPECT_EQ((*r)->version.commit_lsn, Lsn{0x200});
   EXPECT_EQ((*r)->values[6].kind, Value::Kind::kUnchanged);
+}
+
+TEST(JsonWriter, MicrosDigitsWriteWhatEachConversionWould) {
+  const int64_t kMax = INT64_MAX / 1000;
+  std::vector<int64_t> values = {0, 1, -1, 999, -999, 1000, -1000, 1001, -1001, 1500, -1500, 999999, 1000000,
+                                 1705320000512345, -1705320000512345, kMax, -kMax, kMax + 1, -kMax - 1,
+                                 INT64_MAX, INT64_MIN + 1};
+  for (int64_t v = -20000; v <= 20000; v += 7) values.push_back(v);
+  for (int64_t v : values) {
+    const json::MicrosDigits d(v);
+    std::string millis, micros, nanos, want_millis, want_micros, want_nanos;
+    d.AppendMillis(millis);
+    d.AppendMicros(micros);
+    d.AppendNanos(nanos);
+    json::AppendInt(want_millis, v / 1000);
+    json::AppendInt(want_micros, v);
+    // The product as int64 arithmetic wraps it (defined here through uint64).
+    json::AppendInt(want_nanos, static_cast<int64_t>(static_cast<uint64_t>(v) * 1000u));
+    EXPECT_EQ(millis, want_millis) << v;
+    EXPECT_EQ(micros, want_micros) << v;
+    EXPECT_EQ(nanos, want_nanos) << v;
+  }
+}
+
+TEST(DebeziumJson, SnapshotRowsOfOneTableShareTheirSourceBlockButTheMarker) {
+  DebeziumJsonSerializer ser({"shop", "app"}), fresh({"shop", "app"});
+  auto orders = Orders();
+  auto other = Orders();
+  other->id = {"public", "other"};
+  auto source_of = [](const OutgoingMessage& m) { return nlohmann::json::parse(*m.value)["payload"]["source"]; };
+  const SnapshotMarker markers[] = {SnapshotMarker::kFirst, SnapshotMarker::kTrue, SnapshotMarker::kTrue,
+                                    SnapshotMarker::kLastInTable, SnapshotMarker::kFirstInTable, SnapshotMarker::kLast};
+  for (int i = 0; i < 6; ++i) {
+    ChangeEvent e;
+    e.op = Op::kRead;
+    e.snapshot = true;
+    e.snapshot_marker = markers[i];
+    e.table = i < 4 ? orders : other;
+    e.after = Row{Datum::Text(std::to_string(i)), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null(),
+                  Datum::Null()};
+    e.version = {Lsn{0x300 + static_cast<uint64_t>(i / 3)}, Lsn{0}};
+    e.commit_time_us = 1705320000512345 + i / 2;
+    std::vector<OutgoingMessage> a, b;
+    ASSERT_TRUE(ser.Serialize(e, a).ok());
+    // A serializer that has seen no other row formats the block afresh.
+    DebeziumJsonSerializer once({"shop", "app"});
+    ASSERT_TRUE(once.Serialize(e, b).ok());
+    EXPECT_EQ(source_of(a[0]), source_of(b[0])) << i;
+    EXPECT_EQ(source_of(a[0])["table"], i < 4 ? "orders" : "other");
+    EXPECT_EQ(source_of(a[0])["ts_us"], 1705320000512345 + i / 2);
+    EXPECT_EQ(source_of(a[0])["sequence"], "[null,\"" + std::to_string(0x300 + i / 3) + "\"]");
+  }
+}
+
+TEST(DebeziumJson, ValuesBuiltInReusedBuffersAreTheSameBytes) {
+  SerializerOptions pooled_options{"shop", "app"};
+  pooled_options.value_buffers = std::make_shared<BufferPool>(1 << 20, 1 << 16);
+  DebeziumJsonSerializer plain({"shop", "app"}), pooled(pooled_options);
+  ChangeEvent e;
+  e.op = Op::kRead;
+  e.snapshot = true;
+  e.table = Orders();
+  e.version = {Lsn{0x200}, Lsn{0}};
+  e.commit_time_us = 1705320000512345;
+  // Buffers given back held longer values than the rows that reuse them.
+  std::vector<std::string> delivered;
+  for (int i = 0; i < 3; ++i) delivered.push_back(std::string(5000, 'x'));
+  pooled_options.value_buffers->GiveAll(delivered);
+  for (int i = 0; i < 3; ++i) {
+    e.after = Row{Datum::Text(std::to_string(i)), Datum::Text("1.5"), Datum::Text("n"),
+                  Datum::Text("2024-01-15 12:00:00+00"), Datum::Null(), Datum::Text("t")};
+    std::vector<OutgoingMessage> a, b;
+    ASSERT_TRUE(plain.Serialize(e, a).ok());
+    ASSERT_TRUE(pooled.Serialize(e, b).ok());
+    ASSERT_EQ(a.size(), 1u);
+    ASSERT_EQ(b.size(), 1u);
+    EXPECT_EQ(a[0].key, b[0].key);
+    // Up to the envelope's ts_ms, which is the time of serializing.
+    const std::string& va = *a[0].value;
+    const std::string& vb = *b[0].value;
+    EXPECT_EQ(va.substr(0, va.rfind(",\"ts_ms\":")), vb.substr(0, vb.rfind(",\"ts_ms\":")));
+    EXPECT_GE(vb.capacity(), 5000u);  // built in a buffer given back
+  }
 }
 
 TEST(DebeziumJson, TransactionMetadataFramesEventsWithBeginAndEnd) {

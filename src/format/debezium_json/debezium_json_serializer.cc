@@ -237,11 +237,9 @@ absl::Status DebeziumJsonSerializer::AppendKeyPayload(std::string& key, const Ta
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding& enc, const ChangeEvent& e,
-                                                             Op op, const Row* before, const Row* after,
-                                                             std::string& unchanged,
-                                                             std::string_view transaction_block) const {
-  std::string v;
+absl::Status DebeziumJsonSerializer::Envelope(std::string& v, const TableEncoding& enc, const ChangeEvent& e, Op op,
+                                              const Row* before, const Row* after, std::string& unchanged,
+                                              std::string_view transaction_block) {
   v.reserve(enc.envelope_schema.size() + 1024);
   v += enc.envelope_schema;
   v += "{\"before\":";
@@ -252,33 +250,51 @@ absl::StatusOr<std::string> DebeziumJsonSerializer::Envelope(const TableEncoding
   else v += "null";
 
   v += ",";
-  AppendSource(v, SourceFields{e.commit_time_us, !e.snapshot ? "\"false\"" : SnapshotMarkerJson(e.snapshot_marker),
-                               // Snapshot rows, like Debezium's, have no commit: [null,"<snapshot lsn>"].
-                               e.snapshot ? std::nullopt : std::optional<uint64_t>(e.version.commit_lsn.value),
-                               e.snapshot ? e.version.commit_lsn.value : e.version.change_lsn.value,
-                               enc.table->id.schema, enc.table->id.table,
-                               e.snapshot ? std::nullopt : std::optional<int64_t>(e.xid), enc.source_names});
+  if (e.snapshot) {
+    AppendSnapshotSource(v, enc, e);
+  } else {
+    AppendSource(v, SourceFields{e.commit_time_us, "\"false\"", e.version.commit_lsn.value, e.version.change_lsn.value,
+                                 enc.table->id.schema, enc.table->id.table, e.xid, enc.source_names});
+  }
   v += ",\"transaction\":";
   v += transaction_block;
   v += ",\"op\":\"";
   v.push_back(static_cast<char>(op));
-  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  const json::MicrosDigits now(absl::ToUnixMicros(absl::Now()));
   v += "\",\"ts_ms\":";
-  json::AppendInt(v, now_us / 1000);
+  now.AppendMillis(v);
   v += ",\"ts_us\":";
-  json::AppendInt(v, now_us);
+  now.AppendMicros(v);
   v += ",\"ts_ns\":";
-  json::AppendInt(v, now_us * 1000);
+  now.AppendNanos(v);
   v += "}}";
-  return v;
+  return absl::OkStatus();
+}
+
+void DebeziumJsonSerializer::AppendSnapshotSource(std::string& v, const TableEncoding& enc, const ChangeEvent& e) {
+  SnapshotSource& last = snapshot_source_;
+  if (last.encoding != &enc || last.ts_us != e.commit_time_us || last.lsn != e.version.commit_lsn.value ||
+      last.marker != e.snapshot_marker) {
+    last.encoding = &enc;
+    last.ts_us = e.commit_time_us;
+    last.lsn = e.version.commit_lsn.value;
+    last.marker = e.snapshot_marker;
+    last.json.clear();
+    // Snapshot rows, like Debezium's, have no commit: [null,"<snapshot lsn>"].
+    AppendSource(last.json, SourceFields{e.commit_time_us, SnapshotMarkerJson(e.snapshot_marker), std::nullopt,
+                                         e.version.commit_lsn.value, enc.table->id.schema, enc.table->id.table,
+                                         std::nullopt, enc.source_names});
+  }
+  v += last.json;
 }
 
 
 // The `source` block: "source":{...}, no trailing comma.
 void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f) const {
+  const json::MicrosDigits ts(f.ts_us);
   v += source_head_;
   v += ",\"ts_ms\":";
-  json::AppendInt(v, f.ts_us / 1000);
+  ts.AppendMillis(v);
   v += ",\"snapshot\":";
   v += f.snapshot;
   v += db_json_;
@@ -294,9 +310,9 @@ void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f)
   json::AppendInt(v, f.lsn);
   v += "\\\"]\"";
   v += ",\"ts_us\":";
-  json::AppendInt(v, f.ts_us);
+  ts.AppendMicros(v);
   v += ",\"ts_ns\":";
-  json::AppendInt(v, f.ts_us * 1000);
+  ts.AppendNanos(v);
   if (!f.names_json.empty()) {
     v += f.names_json;
   } else {
@@ -465,7 +481,8 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
     const Row& key_row = after ? *after : *before;
     CDC_ASSIGN_OR_RETURN(auto key, Key(enc, key_row));
     const std::string block = e.snapshot ? "null" : TransactionBlock(e.table->id, e.version.change_lsn, out);
-    CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, op, before, after, unchanged, block));
+    std::string value = value_buffers_.Take();
+    CDC_RETURN_IF_ERROR(Envelope(value, enc, e, op, before, after, unchanged, block));
     // Only a delete needs the key twice (its tombstone); otherwise it moves.
     OutgoingMessage m{enc.topic, op == Op::kDelete ? key : std::move(key), std::move(value), {}};
     if (key_header) m.headers.push_back(*key_header);
@@ -488,7 +505,8 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
       // Debezium: null key, no before/after; every row of the table goes.
       std::string unchanged;
       const std::string block = TransactionBlock(e.table->id, e.version.change_lsn, out);
-      CDC_ASSIGN_OR_RETURN(std::string value, Envelope(enc, e, Op::kTruncate, nullptr, nullptr, unchanged, block));
+      std::string value = value_buffers_.Take();
+      CDC_RETURN_IF_ERROR(Envelope(value, enc, e, Op::kTruncate, nullptr, nullptr, unchanged, block));
       out.push_back(OutgoingMessage{enc.topic, std::nullopt, std::move(value), {}});
       return absl::OkStatus();
     }

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "core/buffer_pool.h"
 #include "core/event_serializer.h"
 #include "format/debezium_json/type_mapping.h"
 
@@ -17,6 +18,9 @@ struct SerializerOptions {
   /// Debezium's provide.transaction.metadata: BEGIN/END records on
   /// <prefix>.transaction and a `transaction` block in each streamed event.
   bool transaction_metadata = false;
+  /// Where event values are built, when set: buffers given back by the
+  /// publisher once delivered (shared by every serializer of a capture).
+  std::shared_ptr<BufferPool> value_buffers = nullptr;
 };
 
 /// Header listing the columns whose value was not sent (unchanged TOAST),
@@ -54,9 +58,13 @@ class DebeziumJsonSerializer final : public EventSerializer {
   /// The key's payload alone, e.g. {"id":1} (no schema).
   absl::StatusOr<std::string> KeyPayload(const TableEncoding& enc, const Row& row) const;
   absl::Status AppendKeyPayload(std::string& out, const TableEncoding& enc, const Row& row) const;
-  absl::StatusOr<std::string> Envelope(const TableEncoding& enc, const ChangeEvent& e, Op op,
-                                       const Row* before, const Row* after, std::string& unchanged,
-                                       std::string_view transaction_block) const;
+  /// Appends the event's value to `v` (an empty buffer).
+  absl::Status Envelope(std::string& v, const TableEncoding& enc, const ChangeEvent& e, Op op, const Row* before,
+                        const Row* after, std::string& unchanged, std::string_view transaction_block);
+  /// The `source` block of a snapshot row (AppendSource), formatted once:
+  /// the rows of a snapshot share their read time and LSN, and those of a
+  /// table differ in it by their marker only.
+  void AppendSnapshotSource(std::string& v, const TableEncoding& enc, const ChangeEvent& e);
 
   struct SourceFields;
   // The streamed transaction in progress (transaction_metadata).
@@ -74,8 +82,19 @@ class DebeziumJsonSerializer final : public EventSerializer {
   OutgoingMessage TransactionRecord(bool end) const;
   OpenTransaction tx_;
   void AppendSource(std::string& v, const SourceFields& f) const;
+  // The last snapshot row's source block and what it was formatted from
+  // (encodings are never dropped, so the pointer names one table).
+  struct SnapshotSource {
+    const TableEncoding* encoding = nullptr;
+    int64_t ts_us = 0;
+    uint64_t lsn = 0;
+    SnapshotMarker marker = SnapshotMarker::kTrue;
+    std::string json;
+  };
+  SnapshotSource snapshot_source_;
 
   SerializerOptions options_;
+  BufferPoolClient value_buffers_{options_.value_buffers.get()};
   std::string source_head_;  // "source":{"version":...,"name":"<prefix>"
   std::string db_json_;      // ,"db":"<database>"
   std::map<const SourceTable*, std::unique_ptr<TableEncoding>> encodings_;
