@@ -137,7 +137,7 @@ void KafkaSubscriber::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     }
     for (int i = 0; i < parts->cnt; ++i) {
       auto it = starts->find({parts->elems[i].topic, parts->elems[i].partition});
-      parts->elems[i].offset = it != starts->end() ? it->second : RD_KAFKA_OFFSET_BEGINNING;
+      parts->elems[i].offset = it != starts->end() ? it->second : self->LogStart(parts->elems[i]);
     }
     rd_kafka_assign(rk, parts);
   } else {
@@ -234,6 +234,20 @@ void KafkaSubscriber::CommitInformational(const std::map<TopicPartition, int64_t
   rd_kafka_topic_partition_list_destroy(list);
 }
 
+int64_t KafkaSubscriber::LogStart(const rd_kafka_topic_partition_t& part) {
+  // The first offset the partition still holds, asked on the query handle.
+  // librdkafka resolves a logical RD_KAFKA_OFFSET_BEGINNING itself, but 2.0
+  // sends that query only after a 500 ms timer: every fresh load waited
+  // half a second before its first fetch. Should the answer be outdated by
+  // retention before the fetch, auto.offset.reset=earliest restarts there.
+  int64_t low = 0, high = 0;
+  if (rd_kafka_query_watermark_offsets(query_.get(), part.topic, part.partition, &low, &high, 5000) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return RD_KAFKA_OFFSET_BEGINNING;  // librdkafka finds it, later
+  }
+  return low;
+}
+
 absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
   int64_t low = 0, high = 0;
   rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(query_.get(), tp.topic.c_str(), tp.partition, &low, &high, 5000);
@@ -261,6 +275,11 @@ absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartition
 }
 
 std::string KafkaSubscriber::ClusterId() {
+  // A metadata request brings the id at once; on a fresh handle
+  // rd_kafka_clusterid alone waits for librdkafka's next metadata refresh,
+  // a second into every load's start.
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk_.get(), 0, nullptr, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
   char* id = rd_kafka_clusterid(rk_.get(), 10000);
   std::string out = id ? id : "";
   if (id) rd_kafka_mem_free(rk_.get(), id);

@@ -36,6 +36,8 @@ class KafkaSubscriber final : public Subscriber {
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                           void* opaque);
 
+  /// Where a partition without a stored offset starts: its log start.
+  int64_t LogStart(const rd_kafka_topic_partition_t& part);
   /// Wakes the fetcher every kNudgeIntervalMs while subscribed (see Nudge).
   void Nudge();
   static constexpr int kNudgeIntervalMs = 50;
