@@ -75,10 +75,18 @@ std::string DuckDbType(const WarehouseColumn& c) { return c.list ? ScalarType(c)
 
 namespace {
 
+/// The version and change columns every warehouse table and batch has.
+struct MetaColumn {
+  const char* name;
+  const char* type;
+};
+constexpr MetaColumn kChangeColumns[] = {
+    {"_cdc_lsn", "UBIGINT"}, {"_cdc_seq", "UBIGINT"}, {"_cdc_op", "VARCHAR"}, {"_cdc_ts", "TIMESTAMPTZ"}};
+
 std::string ColumnDefinitions(const WarehouseTable& table, std::string_view extra) {
   std::vector<std::string> defs;
   for (const auto& c : table.columns) defs.push_back(QuoteIdent(c.name) + " " + DuckDbType(c));
-  defs.push_back("_cdc_lsn UBIGINT, _cdc_seq UBIGINT, _cdc_op VARCHAR, _cdc_ts TIMESTAMPTZ");
+  for (const MetaColumn& m : kChangeColumns) defs.push_back(StrCat(m.name, " ", m.type));
   defs.push_back(std::string(extra));
   return absl::StrJoin(defs, ", ");
 }
@@ -296,12 +304,11 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
     nulls.push_back(StrCat("CAST(NULL AS ", DuckDbType(c), ")"));
     st->batch_columns.push_back(c.name);
   }
-  for (const char* meta : {"_cdc_lsn UBIGINT", "_cdc_seq UBIGINT", "_cdc_op VARCHAR", "_cdc_ts TIMESTAMPTZ",
-                           "_cdc_unchanged VARCHAR"}) {
-    const std::string_view m(meta);
-    const size_t space = m.find(' ');
-    nulls.push_back(StrCat("CAST(NULL AS ", m.substr(space + 1), ")"));
-    st->batch_columns.emplace_back(m.substr(0, space));
+  std::vector<MetaColumn> meta(std::begin(kChangeColumns), std::end(kChangeColumns));
+  meta.push_back({"_cdc_unchanged", "VARCHAR"});
+  for (const MetaColumn& m : meta) {
+    nulls.push_back(StrCat("CAST(NULL AS ", m.type, ")"));
+    st->batch_columns.emplace_back(m.name);
   }
   CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT ", absl::StrJoin(nulls, ", ")), ctx, shape));
   st->batch_types = std::make_unique<OwnedTypes>();
