@@ -911,10 +911,35 @@ def _ratio(a, b):
     return None
 
 
+# Sections of docs/benchmarks.md written by hand (analysis of how figures
+# moved, why a target is missed): a new run keeps them from the file it
+# rewrites, so regenerating the figures never loses the reasoning.
+HAND_WRITTEN = ("How the figures moved during development", "Why the missed targets are missed")
+
+
+def _hand_written_sections(path):
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for title in HAND_WRITTEN:
+        m = re.search(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", text, re.S | re.M)
+        if m:
+            found[title] = m.group(0).rstrip("\n").split("\n")
+    return found
+
+
 def cmd_render(a):
     r = load_results(a.work)
+    kept = _hand_written_sections(a.out)
     L = []
     w = L.append
+
+    def hand_written(title):
+        if title in kept:
+            L.extend(kept[title])
+            w("")
     m = r.get("machine", {})
     w("# Benchmarks")
     w("")
@@ -1048,8 +1073,21 @@ def cmd_render(a):
         w(f"| 3 | load, same rows (reference: plain DuckDB Appender insert, one transaction per 20,000 rows) | "
           f"{_fmt_rate(ld.get('rows_per_s'))} rows/s | Appender: {_fmt_rate(ap.get('rows_per_s'))} rows/s "
           f"({_sec(ap.get('seconds'))}) | {f'{ratio:.2f}x' if ratio else '—'} | (reference only) | — |")
-    # 1a/1b: the naive pipeline
-    for ph, n, rl_rate, c in (("1a", n1a, rl1a_rate, b1a), ("1b", n1b, rl1b_rate, b1b)):
+    c1c = r.get("cap1c_default")
+    rl1c = r.get("recv1c.seconds")
+    ntoast = r.get("toast_rows")
+    rl1c_rate = ntoast / rl1c if rl1c and r.get("recv1c.rc") == 0 else None
+    # 1c
+    if c1c or rl1c:
+        rl_rate = rl1c_rate
+        ratio = _ratio(c1c.get("rows_per_s") if c1c and c1c["status"] == "ok" else None, rl_rate)
+        w(f"| 1c | capture, {ntoast:,} updates (one transaction) of rows whose 20 KB TOASTed column is unchanged | "
+          f"{_capture_cell(c1c)} | pg_recvlogical: {_fmt_rate(rl_rate)} rows/s ({_sec(rl1c)}) | "
+          f"{f'{ratio:.2f}x' if ratio else '—'} | (none stated; 1a/1b: >= 0.9x) | "
+          f"{'—' if ratio is None else ('(would meet 0.9x)' if ratio >= 0.9 else '(below 0.9x)')} |")
+    # 1a/1b/1c: the naive pipeline
+    for ph, n, rl_rate, c in (("1a", n1a, rl1a_rate, b1a), ("1b", n1b, rl1b_rate, b1b),
+                              ("1c", ntoast, rl1c_rate, c1c)):
         secs = r.get(f"w2j{ph}.seconds")
         if not secs:
             continue
@@ -1063,20 +1101,26 @@ def cmd_render(a):
           f"Kafka | {cell} | pg_recvlogical (pgoutput): {_fmt_rate(rl_rate)} rows/s | "
           f"{f'{_ratio(rate, rl_rate):.2f}x' if _ratio(rate, rl_rate) else '—'}; cdcpipe ÷ naive "
           f"{f'{ratio:.2f}x' if ratio else '—'} | (reference only) | — |")
-    # 1a/1b: Debezium's connector (Kafka Connect standalone) on the same WAL
-    for ph, n, c in (("1a", n1a, b1a), ("1b", n1b, b1b)):
+    # 1a/1b/1c: Debezium's connector (Kafka Connect standalone) on the same WAL
+    workloads = {"1a": "rows in one transaction", "1b": "single-row transactions",
+                 "1c": "updates (one transaction) of rows whose 20 KB TOASTed column is unchanged"}
+    for ph, n, c in (("1a", n1a, b1a), ("1b", n1b, b1b), ("1c", ntoast, c1c)):
         dz = r.get(f"dbz{ph}")
         if not dz:
             continue
         cdc = c.get("rows_per_s") if c and c.get("status") == "ok" else None
         ratio = _ratio(cdc, dz.get("rows_per_s"))
         met = ratio is not None and ratio >= 3
-        verdict[f"dbz{ph}"] = met
+        if ph == "1c":  # the issue states the 3x target for 1a and 1b only
+            target, met_cell = "(none stated; 1a/1b: >= 3x)", ("—" if ratio is None else
+                                                               f"(would {'meet' if met else 'miss'} 3x)")
+        else:
+            verdict[f"dbz{ph}"] = met
+            target, met_cell = ">= 3x", _yes(met)
         w(f"| {ph} | capture vs Debezium {r.get('machine', {}).get('debezium_version', '')} PostgreSQL connector "
-          f"(Kafka Connect standalone, tuned for throughput, same WAL, same Kafka), {n:,} "
-          + ("rows in one transaction" if ph == "1a" else "single-row transactions")
-          + f" | {_fmt_rate(cdc)} rows/s | Debezium: {_capture_cell(dz)} | "
-          f"{f'{ratio:.2f}x' if ratio else '—'} | >= 3x | {_yes(met)} |")
+          f"(Kafka Connect standalone, tuned for throughput, same WAL, same Kafka), {n:,} {workloads[ph]}"
+          f" | {_fmt_rate(cdc)} rows/s | Debezium: {_capture_cell(dz)} | "
+          f"{f'{ratio:.2f}x' if ratio else '—'} | {target} | {met_cell} |")
     # 5: one big transaction
     c5 = r.get("cap5")
     if c5:
@@ -1085,17 +1129,6 @@ def cmd_render(a):
         verdict["rss5"] = met
         w(f"| 5 | capture peak RSS during ONE transaction of {r.get('rss_rows'):,} rows, default config | "
           f"{rss} MB ({_capture_cell(c5)}) | — | — | < 256 MB | {_yes(met)} |")
-    # 1c
-    c1c = r.get("cap1c_default")
-    rl1c = r.get("recv1c.seconds")
-    ntoast = r.get("toast_rows")
-    if c1c or rl1c:
-        rl_rate = ntoast / rl1c if rl1c and r.get("recv1c.rc") == 0 else None
-        ratio = _ratio(c1c.get("rows_per_s") if c1c and c1c["status"] == "ok" else None, rl_rate)
-        w(f"| 1c | capture, {ntoast:,} updates (one transaction) of rows whose 20 KB TOASTed column is unchanged | "
-          f"{_capture_cell(c1c)} | pg_recvlogical: {_fmt_rate(rl_rate)} rows/s ({_sec(rl1c)}) | "
-          f"{f'{ratio:.2f}x' if ratio else '—'} | (none stated; 1a/1b: >= 0.9x) | "
-          f"{'—' if ratio is None else ('(would meet 0.9x)' if ratio >= 0.9 else '(below 0.9x)')} |")
     # 2
     c2 = r.get("cap2")
     nsnap = r.get("snap_rows")
@@ -1146,6 +1179,8 @@ def cmd_render(a):
       "same topic to /dev/null. Peak RSS is VmHWM read from /proc just before SIGTERM (or from wait4 when the "
       "process exited by itself).")
     w("")
+
+    hand_written("How the figures moved during development")
 
     mi = r.get("micro")
     if mi and mi.get("benchmarks"):
@@ -1218,11 +1253,11 @@ def cmd_render(a):
             w(f"  - acknowledged over time: {tl}")
             tl = ", ".join(f"{t}s:{rss // 1024}" for t, _, rss in c["timeline"][:30] if isinstance(rss, int))
             w(f"  - RSS over time (MB): {tl}")
-    for ph in ("1a", "1b"):
+    for ph in ("1a", "1b", "1c"):
         dz = r.get(f"dbz{ph}")
         if not dz:
             continue
-        cdc = (b1a if ph == "1a" else b1b) or {}
+        cdc = {"1a": b1a, "1b": b1b, "1c": c1c}[ph] or {}
         util = (dz["cpu_seconds"] / dz["seconds"]) if dz.get("cpu_seconds") and dz.get("seconds") else None
         w(f"- Debezium {ph}: status {dz['status']}, {dz['acked']:,}/{dz['expect']:,} acknowledged in "
           f"{_sec(dz['seconds'])} from starting the Kafka Connect worker (JVM start included, as cdcpipe's process "
@@ -1312,7 +1347,7 @@ def cmd_render(a):
         w(f"- 3 reference: `build/bench/tools/duckdb_append_ref` read the {ap.get('rows'):,} rows of `orders` as COPY "
           f"text and appended them with the DuckDB C Appender (values as VARCHAR, cast by DuckDB) into a fresh "
           f"table with the same column types, no key, committing every 20,000 rows: {_sec(ap.get('seconds'))}.")
-    for ph in ("1a", "1b"):
+    for ph in ("1a", "1b", "1c"):
         if r.get(f"w2j{ph}.seconds"):
             w(f"- wal2json + kcat {ph}: {_sec(r[f'w2j{ph}.seconds'])}, exit {r.get(f'w2j{ph}.rc')}, "
               f"{r.get(f'w2j{ph}.msgs')} messages in Kafka (expected {r.get(f'w2j{ph}.expect')}), CPU of the "
@@ -1363,13 +1398,15 @@ def cmd_render(a):
     w("Commands (DSN, ports, slot and topic names are those of the run):")
     w("")
     w("```sh")
-    for k in ("cmd_micro", "cmd_recv1a", "cmd_w2j1a", "cmd_cap1a", "cmd_pgbench", "cmd_recv1b", "cmd_w2j1b",
-              "cmd_cap1b", "cmd_kcat3", "cmd_load3", "cmd_append3", "cmd_recv1c", "cmd_cap1c", "cmd_copy2",
-              "cmd_cap2", "cmd_run4", "cmd_pgbench4"):
+    for k in ("cmd_micro", "cmd_recv1a", "cmd_w2j1a", "cmd_cap1a", "cmd_dbz1a", "cmd_pgbench", "cmd_recv1b",
+              "cmd_w2j1b", "cmd_cap1b", "cmd_dbz1b", "cmd_kcat3", "cmd_load3", "cmd_append3", "cmd_recv1c",
+              "cmd_w2j1c", "cmd_cap1c", "cmd_dbz1c", "cmd_copy2", "cmd_cap2", "cmd_run4", "cmd_pgbench4"):
         if r.get(k):
             w(r[k])
     w("```")
     w("")
+
+    hand_written("Why the missed targets are missed")
 
     # profiles
     profs = [(k, v) for k, v in sorted(r.items()) if k.startswith("profile_") and isinstance(v, dict) and "top" in v]
@@ -1468,7 +1505,7 @@ def cmd_render(a):
     w("")
     w("These are **not** measured here and no figure for them exists yet:")
     w("")
-    w("- Debezium as a reference for the initial snapshot (2) and for 1c;")
+    w("- Debezium as a reference for the initial snapshot (2) (the issue compares it with COPY binary only);")
     w("- end-to-end latency with batch settings other than the defaults (BENCH_E2E_FAST_MS runs one), and a "
       "breakdown inside load (fetch, decode, MERGE, COMMIT) beyond the Kafka-record and per-transaction "
       "histograms above;")
