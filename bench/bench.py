@@ -1083,12 +1083,13 @@ def cmd_render(a):
     rl1c = r.get("recv1c.seconds")
     ntoast = r.get("toast_rows")
     rl1c_rate = ntoast / rl1c if rl1c and r.get("recv1c.rc") == 0 else None
+    workloads = {"1a": "rows in one transaction", "1b": "single-row transactions",
+                 "1c": "updates (one transaction) of rows whose 20 KB TOASTed column is unchanged"}
     # 1c
     if c1c or rl1c:
-        rl_rate = rl1c_rate
-        ratio = _ratio(c1c.get("rows_per_s") if c1c and c1c["status"] == "ok" else None, rl_rate)
-        w(f"| 1c | capture, {ntoast:,} updates (one transaction) of rows whose 20 KB TOASTed column is unchanged | "
-          f"{_capture_cell(c1c)} | pg_recvlogical: {_fmt_rate(rl_rate)} rows/s ({_sec(rl1c)}) | "
+        ratio = _ratio(c1c.get("rows_per_s") if c1c and c1c["status"] == "ok" else None, rl1c_rate)
+        w(f"| 1c | capture, {ntoast:,} {workloads['1c']} | "
+          f"{_capture_cell(c1c)} | pg_recvlogical: {_fmt_rate(rl1c_rate)} rows/s ({_sec(rl1c)}) | "
           f"{f'{ratio:.2f}x' if ratio else '—'} | (none stated; 1a/1b: >= 0.9x) | "
           f"{'—' if ratio is None else ('(would meet 0.9x)' if ratio >= 0.9 else '(below 0.9x)')} |")
     # 1a/1b/1c: the naive pipeline
@@ -1108,8 +1109,6 @@ def cmd_render(a):
           f"{f'{_ratio(rate, rl_rate):.2f}x' if _ratio(rate, rl_rate) else '—'}; cdcpipe ÷ naive "
           f"{f'{ratio:.2f}x' if ratio else '—'} | (reference only) | — |")
     # 1a/1b/1c: Debezium's connector (Kafka Connect standalone) on the same WAL
-    workloads = {"1a": "rows in one transaction", "1b": "single-row transactions",
-                 "1c": "updates (one transaction) of rows whose 20 KB TOASTed column is unchanged"}
     for ph, n, c in (("1a", n1a, b1a), ("1b", n1b, b1b), ("1c", ntoast, c1c)):
         dz = r.get(f"dbz{ph}")
         if not dz:
