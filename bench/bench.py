@@ -914,6 +914,23 @@ def _first_ack_rate(c):
     return (c["expect"] - first[1]) / (c["seconds"] - first[0])
 
 
+def _ok_rate(c):
+    """rows/s of a capture or peer result that succeeded, else None."""
+    return c.get("rows_per_s") if c and c.get("status") == "ok" else None
+
+
+def _timed_delivery(r, name, n, unit, cpu=False):
+    """(rate, table cell) of the timed producer run NAME, which had to leave N
+    messages in Kafka (recorded as NAME.msgs)."""
+    secs = r.get(f"{name}.seconds")
+    ok = r.get(f"{name}.rc") == 0 and r.get(f"{name}.msgs") == n
+    rate = n / secs if ok and secs else None
+    cpu_note = f", kcat CPU {r.get(f'{name}.cpu_seconds')} s" if cpu else ""
+    cell = (f"{_fmt_rate(rate)} {unit} ({_sec(secs)}{cpu_note})" if ok else
+            f"FAILED (exit {r.get(f'{name}.rc')}, {r.get(f'{name}.msgs')} of {n} messages in Kafka)")
+    return rate, cell
+
+
 def _ratio(a, b):
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
         return a / b
@@ -1128,15 +1145,10 @@ def cmd_render(a):
     # 1a/1b/1c: the naive pipeline
     for ph, n, rl_rate, c in (("1a", n1a, rl1a_rate, b1a), ("1b", n1b, rl1b_rate, b1b),
                               ("1c", ntoast, rl1c_rate, c1c)):
-        secs = r.get(f"w2j{ph}.seconds")
-        if not secs:
+        if not r.get(f"w2j{ph}.seconds"):
             continue
-        ok = r.get(f"w2j{ph}.rc") == 0 and r.get(f"w2j{ph}.msgs") == n
-        rate = n / secs if ok else None
-        cell = (f"{_fmt_rate(rate)} rows/s ({_sec(secs)})" if ok else
-                f"FAILED (exit {r.get(f'w2j{ph}.rc')}, {r.get(f'w2j{ph}.msgs')} of {n} messages in Kafka)")
-        cdc = c.get("rows_per_s") if c and c.get("status") == "ok" else None
-        ratio = _ratio(cdc, rate)
+        rate, cell = _timed_delivery(r, f"w2j{ph}", n, "rows/s")
+        ratio = _ratio(_ok_rate(c), rate)
         w(f"| {ph} | naive pipeline `pg_recvlogical` + wal2json `\\|` `kcat -P` (lz4, acks=all), same WAL, same "
           f"Kafka | {cell} | pg_recvlogical (pgoutput): {_fmt_rate(rl_rate)} rows/s | "
           f"{f'{_ratio(rate, rl_rate):.2f}x' if _ratio(rate, rl_rate) else '—'}; cdcpipe ÷ naive "
@@ -1146,7 +1158,7 @@ def cmd_render(a):
         dz = r.get(f"dbz{ph}")
         if not dz:
             continue
-        cdc = c.get("rows_per_s") if c and c.get("status") == "ok" else None
+        cdc = _ok_rate(c)
         ratio = _ratio(cdc, dz.get("rows_per_s"))
         met = ratio is not None and ratio >= 3
         if ph == "1c":  # the issue states the 3x target for 1a and 1b only
@@ -1182,14 +1194,10 @@ def cmd_render(a):
           f"({_sec(cp)}) | {f'{ratio:.2f}x' if ratio else '—'} | >= 500,000 rows/s | {_yes(met)} |")
         w(f"| 5 | capture peak RSS during 2 | {c2.get('peak_rss_mb')} MB | — | — | (none stated) | — |")
     # 2: the Kafka ingest limit of the same events
-    ing = r.get("ingest2.seconds")
-    if ing:
+    if r.get("ingest2.seconds"):
         n = r.get("ingest2_rows")
-        ok = r.get("ingest2.rc") == 0 and r.get("ingest2.msgs") == n
-        rate = n / ing if ok else None
-        cell = (f"{_fmt_rate(rate)} msgs/s ({_sec(ing)}, kcat CPU {r.get('ingest2.cpu_seconds')} s)" if ok else
-                f"FAILED (exit {r.get('ingest2.rc')}, {r.get('ingest2.msgs')} of {n} messages in Kafka)")
-        cdc = c2.get("rows_per_s") if c2 and c2.get("status") == "ok" else None
+        rate, cell = _timed_delivery(r, "ingest2", n, "msgs/s", cpu=True)
+        cdc = _ok_rate(c2)
         ratio = _ratio(cdc, rate)
         w(f"| 2 | reference: the Kafka ingest limit of these events here: `kcat -P` sends {n:,} of the snapshot's "
           f"events ({int(r.get('ingest2_bytes') or 0) / n / 1024:.1f} KB each with its key, read from a file) with "
