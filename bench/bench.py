@@ -919,12 +919,23 @@ def _ok_rate(c):
     return c.get("rows_per_s") if c and c.get("status") == "ok" else None
 
 
+def _timed_rate(r, name, n):
+    """rows/s of the timed run NAME (pg_recvlogical, kcat, COPY) over N rows, else None."""
+    secs = r.get(f"{name}.seconds")
+    return n / secs if secs and n and r.get(f"{name}.rc") == 0 else None
+
+
+def _is_e2e_target(x):
+    """The e2e window the issue's target is about: 5k single-row transactions a second."""
+    return x["rate"] == 5000 and x.get("rows_per_tx", 1) == 1
+
+
 def _timed_delivery(r, name, n, unit, cpu=False):
     """(rate, table cell) of the timed producer run NAME, which had to leave N
     messages in Kafka (recorded as NAME.msgs)."""
     secs = r.get(f"{name}.seconds")
-    ok = r.get(f"{name}.rc") == 0 and r.get(f"{name}.msgs") == n
-    rate = n / secs if ok and secs else None
+    rate = _timed_rate(r, name, n) if r.get(f"{name}.msgs") == n else None
+    ok = rate is not None
     cpu_note = f", kcat CPU {r.get(f'{name}.cpu_seconds')} s" if cpu else ""
     cell = (f"{_fmt_rate(rate)} {unit} ({_sec(secs)}{cpu_note})" if ok else
             f"FAILED (exit {r.get(f'{name}.rc')}, {r.get(f'{name}.msgs')} of {n} messages in Kafka)")
@@ -1030,12 +1041,12 @@ def cmd_render(a):
     rl1b = r.get("recv1b.seconds")
     n1a = r.get("rows_1a")
     n1b = r.get("tx_1b")
-    rl1a_rate = n1a / rl1a if rl1a and r.get("recv1a.rc") == 0 else None
-    rl1b_rate = n1b / rl1b if rl1b and r.get("recv1b.rc") == 0 else None
+    rl1a_rate = _timed_rate(r, "recv1a", n1a)
+    rl1b_rate = _timed_rate(r, "recv1b", n1b)
     ld = r.get("load3")
     kc = r.get("kcat3.seconds")
     n3 = r.get("load3_rows")
-    kc_rate = n3 / kc if kc and r.get("kcat3.rc") == 0 else None
+    kc_rate = _timed_rate(r, "kcat3", n3)
     wa = r.get("workaround_properties", "")
 
     def best(default, workaround):
@@ -1055,6 +1066,8 @@ def cmd_render(a):
     w("|---|---|---|---|---|---|---|")
 
     def cap_rows(tag, label, default, workaround, rl_rate, rl_secs, n):
+        if not default and rl_secs is None:
+            return  # not part of this run (BENCH_ONLY): no row, no verdict
         ref = (f"pg_recvlogical: {_fmt_rate(rl_rate)} rows/s ({_sec(rl_secs)})" if rl_rate
                else "pg_recvlogical FAILED")
         ok_default = default and default["status"] == "ok"
@@ -1069,18 +1082,14 @@ def cmd_render(a):
             # workload; the verdict takes the median of the rounds' ratios.
             caps, recvs, ratios = [default], [rl_rate], [ratio]
             for i in range(2, rounds + 1):
-                c = r.get(f"cap{tag}_r{i}")
-                secs = r.get(f"recv{tag}_r{i}.seconds")
-                rate = n / secs if secs and r.get(f"recv{tag}_r{i}.rc") == 0 else None
-                caps.append(c)
-                recvs.append(rate)
-                ratios.append(_ratio(c.get("rows_per_s"), rate) if c and c.get("status") == "ok" else None)
+                caps.append(r.get(f"cap{tag}_r{i}_default"))
+                recvs.append(_timed_rate(r, f"recv{tag}_r{i}", n))
+                ratios.append(_ratio(_ok_rate(caps[-1]), recvs[-1]))
             failed = any(x is None for x in ratios)
             med = None if failed else sorted(ratios)[len(ratios) // 2]
             met = med is not None and med >= 0.9
             verdict[tag] = met
-            cells = " / ".join(_fmt_rate(c.get("rows_per_s")) if c and c.get("status") == "ok" else "FAILED"
-                               for c in caps)
+            cells = " / ".join(_fmt_rate(_ok_rate(c)) if _ok_rate(c) else "FAILED" for c in caps)
             w(f"| {tag} | {label}: {rounds} rounds over the same WAL, pg_recvlogical first in odd rounds and capture "
               f"first in even ones | {cells} rows/s | pg_recvlogical: "
               f"{' / '.join(_fmt_rate(x) if x else 'FAILED' for x in recvs)} rows/s | "
@@ -1132,12 +1141,12 @@ def cmd_render(a):
     c1c = r.get("cap1c_default")
     rl1c = r.get("recv1c.seconds")
     ntoast = r.get("toast_rows")
-    rl1c_rate = ntoast / rl1c if rl1c and r.get("recv1c.rc") == 0 else None
+    rl1c_rate = _timed_rate(r, "recv1c", ntoast)
     workloads = {"1a": "rows in one transaction", "1b": "single-row transactions",
                  "1c": "updates (one transaction) of rows whose 20 KB TOASTed column is unchanged"}
     # 1c
     if c1c or rl1c:
-        ratio = _ratio(c1c.get("rows_per_s") if c1c and c1c["status"] == "ok" else None, rl1c_rate)
+        ratio = _ratio(_ok_rate(c1c), rl1c_rate)
         w(f"| 1c | capture, {ntoast:,} {workloads['1c']} | "
           f"{_capture_cell(c1c)} | pg_recvlogical: {_fmt_rate(rl1c_rate)} rows/s ({_sec(rl1c)}) | "
           f"{f'{ratio:.2f}x' if ratio else '—'} | (none stated; 1a/1b: >= 0.9x) | "
@@ -1184,7 +1193,7 @@ def cmd_render(a):
     nsnap = r.get("snap_rows")
     if c2:
         cp = r.get("copy2.seconds")
-        cp_rate = nsnap / cp if cp and r.get("copy2.rc") == 0 else None
+        cp_rate = _timed_rate(r, "copy2", nsnap)
         ok = c2["status"] == "ok"
         ratio = _ratio(c2.get("rows_per_s") if ok else None, cp_rate)
         met = ok and c2["rows_per_s"] >= 500000
@@ -1213,7 +1222,7 @@ def cmd_render(a):
             mb = x.get("max_bucket_ms")
             mx = ("—" if not mb else f"<= {mb[1]:.0f}" if mb[1] != float("inf") and mb[1] is not None else f"> {mb[0]:.0f}")
             per_tx = x.get("rows_per_tx", 1)
-            single = x["rate"] == 5000 and per_tx == 1
+            single = _is_e2e_target(x)
             target = "<= 250 ms p99" if single else "(none stated)"
             shape = (f" as {x['rate'] // per_tx:,} transactions/s of {per_tx} rows" if per_tx > 1
                      else " in single-row transactions")
@@ -1445,8 +1454,8 @@ def cmd_render(a):
                 w(f"  - At {x['rate']:,} rows/s offered ({x.get('rows_per_tx', 1)} row(s) per transaction), pgbench sustained only {x['achieved_rows_per_s']:,} rows/s "
                   "on this shared 2-core machine (PostgreSQL, Kafka, cdcpipe and pgbench on the same 2 cores): "
                   "that window measures latency at the achieved rate, with a growing schedule lag in pgbench.")
-        base = next((x for x, v in e2e_rows if x["rate"] == 5000 and x.get("rows_per_tx", 1) == 1 and not v), None)
-        fast = next((x for x, v in e2e_rows if x["rate"] == 5000 and x.get("rows_per_tx", 1) == 1 and v), None)
+        base = next((x for x, v in e2e_rows if _is_e2e_target(x) and not v), None)
+        fast = next((x for x, v in e2e_rows if _is_e2e_target(x) and v), None)
         if base and fast and base.get("p50_ms") and fast.get("p50_ms"):
             w(f"  - Where the latency goes at 5,000 rows/s: with `sink.batch.max_ms` 500 -> {r.get('e2e_fast_ms')}, "
               f"p50 went {base['p50_ms']:.0f} -> {fast['p50_ms']:.0f} ms and p99 {base['p99_ms']:.0f} -> "
