@@ -276,8 +276,11 @@ const std::vector<Setting>& Settings() {
        Int([](Config& c) -> int& { return c.kafka.replication_factor; }, -1, 100)},
       {"kafka.group_id", Kind::kString, "cdcpipe-load", "consumer group of load", false,
        String([](Config& c) -> std::string& { return c.kafka.group_id; })},
-      {"format", Kind::kString, "json", "event format: json (Debezium JsonConverter with schemas)", false,
-       String([](Config& c) -> std::string& { return c.format; }, {"json"})},
+      {"format", Kind::kString, "json",
+       "event format: json (Kafka's JsonConverter with schemas.enable=true: schema and payload in every key and "
+       "value) | json_schemaless (schemas.enable=false: the payload alone, ~4x smaller; a consumer must know what "
+       "the values mean, load infers column types; needs decimal_handling_mode string or double)", false,
+       String([](Config& c) -> std::string& { return c.format; }, {"json", "json_schemaless"})},
       {"unavailable_value_placeholder", Kind::kString, "__debezium_unavailable_value",
        "value written for an unchanged TOASTed column (capture), and recognized as \"keep the stored value\" (load); "
        "Debezium's unavailable.value.placeholder", false,
@@ -435,6 +438,12 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   }
   for (const char* required : {"source.postgres.dsn", "kafka.bootstrap_servers"}) {
     if (!seen.contains(required)) problems.push_back(StrCat(required, ": required"));
+  }
+  if (config.format == "json_schemaless" && config.postgres.decimal_handling_mode == "precise") {
+    // A precise decimal is its unscaled bytes; the scale is in the schema only.
+    problems.push_back("format: json_schemaless writes no schema, so a decimal in decimal_handling_mode precise "
+                       "(base64 of its unscaled bytes) would lose its scale; set "
+                       "source.postgres.decimal_handling_mode to string (exact) or double");
   }
   if (!problems.empty()) {
     return absl::InvalidArgumentError(StrCat("invalid configuration in ", origin, ":\n  ",

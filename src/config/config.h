@@ -83,7 +83,7 @@ struct HttpConfig {
 struct Config {
   PostgresConfig postgres;
   KafkaConfig kafka;
-  std::string format = "json";
+  std::string format = "json";  // json | json_schemaless (JsonConverter schemas.enable)
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   SinkConfig sink;
   LoadConfig load;

@@ -168,6 +168,7 @@ class Process {
     serializer_options.types = types;
     serializer_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     serializer_options.transaction_metadata = pc.provide_transaction_metadata == "true";
+    serializer_options.schemas = config_.format == "json";
     serializer_options.value_buffers = std::make_shared<BufferPool>(kValueBufferPoolBytes, kValueBufferMaxBytes);
     serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
     snapshot_serializers_ = [serializer_options]() -> std::unique_ptr<EventSerializer> {

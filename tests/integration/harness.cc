@@ -226,7 +226,8 @@ PipelineFiles WriteConfig(const std::string& name, const std::string& dsn, const
       << "\n  properties:\n    session.timeout.ms: \"6000\"\n"
       << "sink:\n  duckdb:\n    path: " << f.duckdb << "\n  batch:\n    max_rows: 5000\n    max_ms: 100\n"
       << extras.sink
-      << "http:\n  listen: " << f.http << "\n";
+      << "http:\n  listen: " << f.http << "\n"
+      << extras.top;
   return f;
 }
 

@@ -81,6 +81,7 @@ struct PipelineFiles {
 struct ConfigExtras {
   std::string postgres = {};  // under source.postgres
   std::string sink = {};      // under sink
+  std::string top = {};       // top-level keys (e.g. "format: json_schemaless\n")
 };
 
 /// Writes a config for one test: `bootstrap` is "embedded" or host:port.

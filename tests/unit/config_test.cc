@@ -58,6 +58,32 @@ TEST(Config, RequiresDsnAndBootstrap) {
   EXPECT_NE(std::string(c.status().message()).find("kafka.bootstrap_servers: required"), std::string::npos);
 }
 
+TEST(Config, SchemalessJsonNeedsADecimalModeThatKeepsTheScale) {
+  const std::string base = std::string(kMinimal) + "format: json_schemaless\n";
+  auto precise = ParseConfig(base, "x.yaml");
+  ASSERT_FALSE(precise.ok());
+  const std::string msg(precise.status().message());
+  EXPECT_NE(msg.find("format: json_schemaless"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("source.postgres.decimal_handling_mode"), std::string::npos) << msg;
+
+  auto exact = ParseConfig(std::string(R"(
+source:
+  postgres:
+    dsn: "host=db"
+    decimal_handling_mode: string
+kafka:
+  bootstrap_servers: embedded
+format: json_schemaless
+)"), "x.yaml");
+  ASSERT_TRUE(exact.ok()) << exact.status();
+  EXPECT_EQ(exact->format, "json_schemaless");
+
+  auto unknown = ParseConfig(std::string(kMinimal) + "format: avro\n", "x.yaml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(std::string(unknown.status().message()).find("format: must be one of json, json_schemaless (got 'avro')"),
+            std::string::npos) << unknown.status();
+}
+
 TEST(Config, ExpandsEnvironmentReferences) {
   setenv("CDCPIPE_TEST_DSN", "host=h password=s3cret", 1);
   auto c = ParseConfig("source:\n  postgres:\n    dsn: ${CDCPIPE_TEST_DSN}\nkafka:\n  bootstrap_servers: a:1,b:2\n", "e.yaml");

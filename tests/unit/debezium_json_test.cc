@@ -277,6 +277,97 @@ TEST(DebeziumJson, TransactionMetadataFramesEventsWithBeginAndEnd) {
   EXPECT_EQ(end["ts_ms"], 5000);
 }
 
+// The records of one serializer per JsonConverter setting, for the same
+// events: an insert, a key change (delete, tombstone, create), a truncate, a
+// logical decoding message and a heartbeat, inside transaction metadata.
+std::vector<OutgoingMessage> RecordsOfEveryKind(bool schemas) {
+  SerializerOptions options{"shop", "app"};
+  options.transaction_metadata = true;
+  options.schemas = schemas;
+  // decimal_handling_mode string: without a schema a precise decimal's scale is lost.
+  auto types = MakeTypeMappingOptions("string", "adaptive", "bytes", "numeric", "json", 2);
+  EXPECT_TRUE(types.ok()) << types.status();
+  options.types = *types;
+  DebeziumJsonSerializer ser(options);
+  auto orders = Orders();
+  std::vector<OutgoingMessage> out;
+  ser.BeginTransaction(TransactionBegin{8, Lsn{2000}, 5'000'000, Lsn{1000}});
+  ChangeEvent insert;
+  insert.op = Op::kCreate;
+  insert.table = orders;
+  insert.after = Row{Datum::Text("7"), Datum::Text("-123.45"), Datum::Text("hi"), Datum::Text("2024-01-15 12:00:00.5+00"),
+                     Datum::Text("2024-01-15"), Datum::Text("t")};
+  insert.version = {Lsn{2000}, Lsn{1000}};
+  insert.xid = 8;
+  insert.commit_time_us = 5'000'000;
+  EXPECT_TRUE(ser.Serialize(insert, out).ok());
+  ChangeEvent key_change = insert;
+  key_change.op = Op::kUpdate;
+  key_change.before = Row{Datum::Text("7"), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null()};
+  (*key_change.after)[0] = Datum::Text("8");
+  (*key_change.after)[2] = Datum::UnchangedToast();
+  key_change.version.change_lsn = Lsn{1100};
+  EXPECT_TRUE(ser.Serialize(key_change, out).ok());
+  ChangeEvent truncate = insert;
+  truncate.op = Op::kTruncate;
+  truncate.after.reset();
+  truncate.version.change_lsn = Lsn{1200};
+  EXPECT_TRUE(ser.Serialize(truncate, out).ok());
+  EXPECT_TRUE(ser.SerializeMessage(DatabaseMessage{true, "audit", "who", {Lsn{2000}, Lsn{1300}}, 8, 5'000'000}, out).ok());
+  ser.EndTransaction(TransactionCommit{Lsn{2000}, Lsn{2050}, 5'000'000}, out);
+  out.push_back(ser.Heartbeat(1'234));
+  return out;
+}
+
+// A document without the fields of the moment it was written (ts_ms, ts_us
+// and ts_ns of the envelope and of a message are the serializer's clock).
+nlohmann::json WithoutClock(nlohmann::json doc) {
+  if (doc.is_object() && doc.contains("op")) {
+    for (const char* f : {"ts_ms", "ts_us", "ts_ns"}) doc.erase(f);
+  }
+  return doc;
+}
+
+TEST(DebeziumJson, SchemalessRecordsAreThePayloadsOfTheRecordsWithSchemas) {
+  const std::vector<OutgoingMessage> with = RecordsOfEveryKind(true);
+  const std::vector<OutgoingMessage> without = RecordsOfEveryKind(false);
+  // BEGIN, insert, delete, tombstone, create, truncate, message, END, heartbeat.
+  ASSERT_EQ(with.size(), 9u);
+  ASSERT_EQ(without.size(), with.size());
+  for (size_t i = 0; i < with.size(); ++i) {
+    SCOPED_TRACE(with[i].topic + " record " + std::to_string(i));
+    EXPECT_EQ(without[i].topic, with[i].topic);
+    EXPECT_EQ(without[i].headers, with[i].headers);
+    ASSERT_EQ(without[i].key.has_value(), with[i].key.has_value());
+    if (with[i].key) {
+      auto key = nlohmann::json::parse(*with[i].key);
+      ASSERT_TRUE(key.contains("schema"));
+      EXPECT_EQ(nlohmann::json::parse(*without[i].key), key["payload"]);
+    }
+    ASSERT_EQ(without[i].value.has_value(), with[i].value.has_value());
+    if (with[i].value) {
+      auto value = nlohmann::json::parse(*with[i].value);
+      ASSERT_TRUE(value.contains("schema"));
+      auto bare = nlohmann::json::parse(*without[i].value);
+      EXPECT_FALSE(bare.contains("schema"));
+      EXPECT_EQ(WithoutClock(bare), WithoutClock(value["payload"]));
+    }
+  }
+  // What the setting is for: the insert's value is a fraction of its size.
+  EXPECT_LT(without[1].value->size() * 3, with[1].value->size());
+
+  // load reads the schemaless insert with inferred types, the decimal exact.
+  DebeziumJsonDecoder dec;
+  auto change = dec.Decode(AsIncoming(without[1]));
+  ASSERT_TRUE(change.ok()) << change.status();
+  ASSERT_TRUE(change->has_value());
+  EXPECT_EQ((*change)->table->id.ToString(), "public.orders");
+  EXPECT_TRUE((*change)->table->columns[0].key);
+  EXPECT_EQ((*change)->values[0].integer, 7);
+  EXPECT_EQ((*change)->values[1].text, "-123.45");
+  EXPECT_EQ((*change)->version.commit_lsn, Lsn{2000});
+}
+
 TEST(DebeziumJson, KeylessAndRepeatedMessagesDecodeTheSame) {
   DebeziumJsonSerializer ser({"shop", "app"});
   auto table = Orders();

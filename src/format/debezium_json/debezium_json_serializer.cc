@@ -207,10 +207,12 @@ absl::StatusOr<std::optional<std::string>> DebeziumJsonSerializer::Key(const Tab
   if (enc.key_columns.empty()) return std::nullopt;
   // Built in place: the schema prefix, the payload and "}" in one string.
   std::string key;
-  key.reserve(enc.key_schema.size() + 64);
-  key += enc.key_schema;
+  if (options_.schemas) {
+    key.reserve(enc.key_schema.size() + 64);
+    key += enc.key_schema;
+  }
   CDC_RETURN_IF_ERROR(AppendKeyPayload(key, enc, row));
-  key.push_back('}');
+  if (options_.schemas) key.push_back('}');
   return std::optional<std::string>(std::move(key));
 }
 
@@ -240,8 +242,10 @@ absl::Status DebeziumJsonSerializer::AppendKeyPayload(std::string& key, const Ta
 absl::Status DebeziumJsonSerializer::Envelope(std::string& v, const TableEncoding& enc, const ChangeEvent& e, Op op,
                                               const Row* before, const Row* after, std::string& unchanged,
                                               std::string_view transaction_block) {
-  v.reserve(enc.envelope_schema.size() + 1024);
-  v += enc.envelope_schema;
+  if (options_.schemas) {
+    v.reserve(enc.envelope_schema.size() + 1024);
+    v += enc.envelope_schema;
+  }
   v += "{\"before\":";
   if (before) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *before, nullptr));
   else v += "null";
@@ -267,7 +271,7 @@ absl::Status DebeziumJsonSerializer::Envelope(std::string& v, const TableEncodin
   now.AppendMicros(v);
   v += ",\"ts_ns\":";
   now.AppendNanos(v);
-  v += "}}";
+  v += options_.schemas ? "}}" : "}";
   return absl::OkStatus();
 }
 
@@ -331,24 +335,35 @@ void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f)
 
 namespace {
 
-/// The key of Debezium's own records (messages, heartbeats, transaction
-/// metadata): a version-1 struct `schema_name` of one string field.
-std::string SingleStringKey(std::string_view schema_name, std::string_view field, bool optional,
-                            std::string_view value) {
-  std::string key = StrCat("{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":",
-                           optional ? "true" : "false", ",\"field\":\"", field, "\"}],\"optional\":false,\"name\":\"",
-                           schema_name, "\",\"version\":1},\"payload\":{\"", field, "\":");
-  json::AppendEscaped(key, value);
-  key += "}}";
-  return key;
+/// The schema of the key of Debezium's own records (messages, heartbeats,
+/// transaction metadata): a version-1 struct `schema_name` of one string field.
+std::string SingleStringKeySchema(std::string_view schema_name, std::string_view field, bool optional) {
+  return StrCat("{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":", optional ? "true" : "false",
+                ",\"field\":\"", field, "\"}],\"optional\":false,\"name\":\"", schema_name, "\",\"version\":1}");
+}
+
+/// That key's payload: {"<field>":"<value>"}.
+std::string SingleStringKeyPayload(std::string_view field, std::string_view value) {
+  std::string payload = "{";
+  json::AppendEscaped(payload, field);
+  payload += ":";
+  json::AppendEscaped(payload, value);
+  payload += "}";
+  return payload;
 }
 
 }  // namespace
 
+std::string DebeziumJsonSerializer::Document(std::string_view schema, std::string payload) const {
+  if (!options_.schemas) return payload;
+  return StrCat("{\"schema\":", schema, ",\"payload\":", payload, "}");
+}
+
 absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, std::vector<OutgoingMessage>& out) {
-  std::string key = SingleStringKey("io.debezium.connector.postgresql.MessageKey", "prefix", /*optional=*/true, m.prefix);
-  std::string v = StrCat(
-      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
+  std::string key = Document(SingleStringKeySchema("io.debezium.connector.postgresql.MessageKey", "prefix", /*optional=*/true),
+                             SingleStringKeyPayload("prefix", m.prefix));
+  const std::string schema = StrCat(
+      "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},", SourceSchema(), ","
       "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
       "{\"type\":\"int64\",\"optional\":false,\"field\":\"total_order\"},"
@@ -357,8 +372,8 @@ absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, 
       "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"prefix\"},"
       "{\"type\":\"bytes\",\"optional\":true,\"field\":\"content\"}],\"optional\":false,"
       "\"name\":\"io.debezium.connector.postgresql.Message\",\"version\":1,\"field\":\"message\"}],"
-      "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageValue\",\"version\":1},"
-      "\"payload\":{\"op\":\"m\",\"ts_ms\":");
+      "\"optional\":false,\"name\":\"io.debezium.connector.postgresql.MessageValue\",\"version\":1}");
+  std::string v = "{\"op\":\"m\",\"ts_ms\":";
   json::AppendInt(v, absl::ToUnixMillis(absl::Now()));
   v += ",";
   // Debezium's sequence for a message outside a transaction repeats its LSN.
@@ -373,21 +388,23 @@ absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, 
   json::AppendEscaped(v, m.prefix);
   v += ",\"content\":";
   json::AppendEscaped(v, Base64(m.content));
-  v += "}}}";
-  out.push_back(OutgoingMessage{StrCat(options_.topic_prefix, ".message"), std::move(key), std::move(v), {}});
+  v += "}}";
+  out.push_back(OutgoingMessage{StrCat(options_.topic_prefix, ".message"), std::move(key), Document(schema, std::move(v)), {}});
   return absl::OkStatus();
 }
 
 OutgoingMessage DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {
-  std::string key = SingleStringKey("io.debezium.connector.common.ServerNameKey", "serverName", /*optional=*/false,
-                                    options_.topic_prefix);
-  std::string value =
-      "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":"
-      "\"ts_ms\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\","
-      "\"version\":1},\"payload\":{\"ts_ms\":";
-  json::AppendInt(value, ts_ms);
-  value += "}}";
-  return OutgoingMessage{"__debezium-heartbeat." + options_.topic_prefix, std::move(key), std::move(value), {}};
+  std::string key = Document(SingleStringKeySchema("io.debezium.connector.common.ServerNameKey", "serverName", /*optional=*/false),
+                             SingleStringKeyPayload("serverName", options_.topic_prefix));
+  std::string payload = "{\"ts_ms\":";
+  json::AppendInt(payload, ts_ms);
+  payload += "}";
+  return OutgoingMessage{"__debezium-heartbeat." + options_.topic_prefix, std::move(key),
+                         Document("{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"field\":"
+                                  "\"ts_ms\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.Heartbeat\","
+                                  "\"version\":1}",
+                                  std::move(payload)),
+                         {}};
 }
 
 void DebeziumJsonSerializer::BeginTransaction(const TransactionBegin& begin) {
@@ -428,9 +445,10 @@ std::string DebeziumJsonSerializer::TransactionBlock(const TableId& table, Lsn l
 }
 
 OutgoingMessage DebeziumJsonSerializer::TransactionRecord(bool end) const {
-  std::string key = SingleStringKey("io.debezium.connector.common.TransactionMetadataKey", "id", /*optional=*/false, tx_.id);
-  std::string v =
-      "{\"schema\":{\"type\":\"struct\",\"fields\":["
+  std::string key = Document(SingleStringKeySchema("io.debezium.connector.common.TransactionMetadataKey", "id", /*optional=*/false),
+                             SingleStringKeyPayload("id", tx_.id));
+  static constexpr std::string_view kSchema =
+      "{\"type\":\"struct\",\"fields\":["
       "{\"type\":\"string\",\"optional\":false,\"field\":\"status\"},"
       "{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"event_count\"},"
@@ -439,8 +457,8 @@ OutgoingMessage DebeziumJsonSerializer::TransactionRecord(bool end) const {
       "{\"type\":\"int64\",\"optional\":false,\"field\":\"event_count\"}],"
       "\"optional\":true,\"name\":\"event.collection\",\"version\":1},\"optional\":true,\"field\":\"data_collections\"},"
       "{\"type\":\"int64\",\"optional\":false,\"field\":\"ts_ms\"}],"
-      "\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataValue\",\"version\":1},"
-      "\"payload\":{\"status\":";
+      "\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataValue\",\"version\":1}";
+  std::string v = "{\"status\":";
   v += end ? "\"END\"" : "\"BEGIN\"";
   v += ",\"id\":";
   json::AppendEscaped(v, tx_.id);
@@ -465,8 +483,8 @@ OutgoingMessage DebeziumJsonSerializer::TransactionRecord(bool end) const {
   }
   v += ",\"ts_ms\":";
   json::AppendInt(v, tx_.ts_ms);
-  v += "}}";
-  return OutgoingMessage{StrCat(options_.topic_prefix, ".transaction"), std::move(key), std::move(v), {}};
+  v += "}";
+  return OutgoingMessage{StrCat(options_.topic_prefix, ".transaction"), std::move(key), Document(kSchema, std::move(v)), {}};
 }
 
 absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector<OutgoingMessage>& out) {
