@@ -994,6 +994,7 @@ def cmd_render(a):
         w("")
     w("Knobs (environment): `BENCH_ROWS_1A` (default 1000000), `BENCH_TX_1B` (200000), "
       "`BENCH_ROUNDS` (3 alternated rounds of 1a and 1b; the verdict takes the median ratio), "
+      "`BENCH_SCHEMALESS` (1: 1a in every round and 2 also captured with `format: json_schemaless`; 0: not), "
       "`BENCH_TOAST_ROWS` (100000), `BENCH_SNAPSHOT_ROWS` (5000000), `BENCH_E2E_SECONDS` (60 per rate), "
       "`BENCH_E2E_RATES` (1000,5000,20000,20000x10: RATExK offers RATE rows/s in transactions of K rows), `BENCH_PROFILE_ROWS` (100000), `BENCH_NO_PROFILE=1`, "
       "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_DEBEZIUM=1` (no Debezium peer), `BENCH_RSS_ROWS` "
@@ -1065,6 +1066,22 @@ def cmd_render(a):
     w("| # | figure | cdcpipe | reference (same run, same data) | ratio | target | met? |")
     w("|---|---|---|---|---|---|---|")
 
+    def schemaless_rows(tag, rounds, rl_rate, n):
+        # The same WAL captured with format json_schemaless in each round
+        # (phases 1as, 1as_r2, ...): a reference, not the default format.
+        caps = [r.get(f"cap{tag}s_default")] + [r.get(f"cap{tag}s_r{i}_default") for i in range(2, rounds + 1)]
+        if not any(caps):
+            return
+        recvs = [rl_rate] + [_timed_rate(r, f"recv{tag}_r{i}", n) for i in range(2, rounds + 1)]
+        ratios = [_ratio(_ok_rate(c), x) for c, x in zip(caps, recvs)]
+        med = None if any(x is None for x in ratios) else sorted(ratios)[len(ratios) // 2]
+        cells = " / ".join(_fmt_rate(_ok_rate(c)) if _ok_rate(c) else "FAILED" for c in caps)
+        w(f"| {tag} | same WAL, capture with `format: json_schemaless` (JsonConverter schemas.enable=false, "
+          f"decimal_handling_mode string: ~0.6 KB per event instead of ~3.3 KB), right after the default capture "
+          f"in each round | {cells} rows/s | pg_recvlogical of the same rounds | "
+          f"{', '.join(f'{x:.2f}x' if x else '—' for x in ratios)}; median {f'{med:.2f}x' if med else '—'} | "
+          f"(not the default format: reference only) | — |")
+
     def cap_rows(tag, label, default, workaround, rl_rate, rl_secs, n):
         if not default and rl_secs is None:
             return  # not part of this run (BENCH_ONLY): no row, no verdict
@@ -1095,6 +1112,7 @@ def cmd_render(a):
               f"{' / '.join(_fmt_rate(x) if x else 'FAILED' for x in recvs)} rows/s | "
               f"{', '.join(f'{x:.2f}x' if x else '—' for x in ratios)}; median "
               f"{f'{med:.2f}x' if med else '— (a round failed)'} | >= 0.9x (median) | {_yes(met)} |")
+        schemaless_rows(tag, rounds, rl_rate, n)
         if workaround:
             ratio_w = _ratio(workaround.get("rows_per_s"), rl_rate)
             w(f"| {tag}' | same, with workaround `kafka.properties` {wa} | {_capture_cell(workaround)} | {ref} | "
@@ -1202,6 +1220,13 @@ def cmd_render(a):
           f"{_capture_cell(c2)} | `COPY ... TO STDOUT (FORMAT binary)` via psql: {_fmt_rate(cp_rate)} rows/s "
           f"({_sec(cp)}) | {f'{ratio:.2f}x' if ratio else '—'} | >= 500,000 rows/s | {_yes(met)} |")
         w(f"| 5 | capture peak RSS during 2 | {c2.get('peak_rss_mb')} MB | — | — | (none stated) | — |")
+        c2s = r.get("cap2s")
+        if c2s:
+            ratio = _ratio(_ok_rate(c2s), cp_rate)
+            w(f"| 2 | same snapshot with `format: json_schemaless` (JsonConverter schemas.enable=false, "
+              f"decimal_handling_mode string) | {_capture_cell(c2s)} | COPY binary: {_fmt_rate(cp_rate)} rows/s | "
+              f"{f'{ratio:.2f}x' if ratio else '—'} | (not the default format: reference only) | "
+              f"{'—' if not _ok_rate(c2s) else '(would meet 500k)' if _ok_rate(c2s) >= 500000 else '(below 500k)'} |")
     # 2: the Kafka ingest limit of the same events
     if r.get("ingest2.seconds"):
         n = r.get("ingest2_rows")
