@@ -332,10 +332,11 @@ def cmd_debezium(a):
         "topic.prefix": a.prefix, "table.include.list": a.table,
         "plugin.name": "pgoutput", "slot.name": a.slot, "publication.name": a.publication,
         "publication.autocreate.mode": "disabled",
-        # The slot was created before the workload: no data snapshot; with no
-        # stored offset Debezium starts at the slot's confirmed_flush_lsn, so
-        # it streams the same WAL as the others ("never" is gone in 3.x).
-        "snapshot.mode": "no_data",
+        # Streaming figures: the slot was created before the workload, no data
+        # snapshot; with no stored offset Debezium starts at the slot's
+        # confirmed_flush_lsn, so it streams the same WAL as the others
+        # ("never" is gone in 3.x). Figure 2: initial, on a slot of its own.
+        "snapshot.mode": a.snapshot_mode,
         "topic.creation.default.replication.factor": "1",
         "topic.creation.default.partitions": str(a.partitions),
     }
@@ -942,6 +943,13 @@ def _timed_delivery(r, name, n, unit, cpu=False):
     return rate, cell
 
 
+def _load_cell(ld):
+    if ld["status"] == "ok":
+        return f"{_fmt_rate(ld['rows_per_s'])} rows/s ({_sec(ld['seconds'])})"
+    return (f"FAILED ({ld['status']} after {_sec(ld['seconds'])}): "
+            f"`{'; '.join(ld.get('errors') or [])[:300]}` last progress `{json.dumps(ld.get('last_progress'))}`")
+
+
 def _ratio(a, b):
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
         return a / b
@@ -1137,11 +1145,7 @@ def cmd_render(a):
               f"(would be {'met' if c1a_w['status'] == 'ok' and rw is not None and rw <= 256 else 'missed'}) |")
     if ld:
         ref = f"kcat -C: {_fmt_rate(kc_rate)} msgs/s ({_sec(kc)})" if kc_rate else "kcat FAILED"
-        if ld["status"] == "ok":
-            cell = f"{_fmt_rate(ld['rows_per_s'])} rows/s ({_sec(ld['seconds'])})"
-        else:
-            cell = (f"FAILED ({ld['status']} after {_sec(ld['seconds'])}): "
-                    f"`{'; '.join(ld.get('errors') or [])[:300]}` last progress `{json.dumps(ld.get('last_progress'))}`")
+        cell = _load_cell(ld)
         ratio = _ratio(ld.get("rows_per_s"), kc_rate)
         met = ld["status"] == "ok" and ld["rows_per_s"] >= 200000
         verdict["load"] = met
@@ -1156,6 +1160,15 @@ def cmd_render(a):
         w(f"| 3 | load, same rows (reference: plain DuckDB Appender insert, one transaction per 20,000 rows) | "
           f"{_fmt_rate(ld.get('rows_per_s'))} rows/s | Appender: {_fmt_rate(ap.get('rows_per_s'))} rows/s "
           f"({_sec(ap.get('seconds'))}) | {f'{ratio:.2f}x' if ratio else '—'} | (reference only) | — |")
+    # 3 in the other table modes, and of the json_schemaless topic: against upsert
+    for name in ("load3soft", "load3append", "load3s"):
+        x = r.get(name)
+        if not (ld and x):
+            continue
+        ratio = _ratio(_ok_rate(x), _ok_rate(ld))
+        w(f"| 3 | load, same rows: {r.get(name + '_note')} | {_load_cell(x)} | load upsert (above): "
+          f"{_fmt_rate(_ok_rate(ld))} rows/s | {f'{ratio:.2f}x' if ratio else '—'} | (none stated) | "
+          f"{'—' if not _ok_rate(x) else '(would meet 200k)' if _ok_rate(x) >= 200000 else '(below 200k)'} |")
     c1c = r.get("cap1c_default")
     rl1c = r.get("recv1c.seconds")
     ntoast = r.get("toast_rows")
@@ -1227,6 +1240,14 @@ def cmd_render(a):
               f"decimal_handling_mode string) | {_capture_cell(c2s)} | COPY binary: {_fmt_rate(cp_rate)} rows/s | "
               f"{f'{ratio:.2f}x' if ratio else '—'} | (not the default format: reference only) | "
               f"{'—' if not _ok_rate(c2s) else '(would meet 500k)' if _ok_rate(c2s) >= 500000 else '(below 500k)'} |")
+    # 2: Debezium's snapshot of the same table
+    dz2 = r.get("dbz2")
+    if c2 and dz2:
+        ratio = _ratio(_ok_rate(c2), _ok_rate(dz2))
+        w(f"| 2 | initial snapshot vs Debezium {r.get('machine', {}).get('debezium_version', '')} PostgreSQL connector "
+          f"(snapshot.mode initial, Kafka Connect standalone, tuned for throughput, same table, same Kafka) | "
+          f"{_fmt_rate(_ok_rate(c2))} rows/s | Debezium: {_capture_cell(dz2)} | {f'{ratio:.2f}x' if ratio else '—'} | "
+          f"(none stated) | — |")
     # 2: the Kafka ingest limit of the same events
     if r.get("ingest2.seconds"):
         n = r.get("ingest2_rows")
@@ -1604,11 +1625,13 @@ def cmd_render(a):
     w("")
     w("These are **not** measured here and no figure for them exists yet:")
     w("")
-    w("- Debezium as a reference for the initial snapshot (2) (the issue compares it with COPY binary only);")
+    if not r.get("dbz2"):
+        w("- Debezium as a reference for the initial snapshot (2) (not part of this run);")
     w("- end-to-end latency with batch settings other than the defaults (BENCH_E2E_FAST_MS runs one), and a "
       "breakdown inside load (fetch, decode, MERGE, COMMIT) beyond the Kafka-record and per-transaction "
       "histograms above;")
-    w("- load in other modes (append/soft delete), Avro, and any run with fsync=on for the workload.")
+    w("- load with deletes and updates in the topic in soft-delete mode (figure 3's topic holds inserts only), "
+      "Avro (not implemented), and any run with fsync=on for the workload.")
     w("")
     with open(a.out, "w") as f:
         f.write("\n".join(L))
@@ -1637,7 +1660,8 @@ def main():
     s.add_argument("--table", required=True); s.add_argument("--slot", required=True)
     s.add_argument("--publication", required=True); s.add_argument("--partitions", type=int, default=4)
     s.add_argument("--expect", type=int, required=True); s.add_argument("--timeout", type=float, default=900)
-    s.add_argument("--interval", type=float, default=0.1); s.set_defaults(f=cmd_debezium)
+    s.add_argument("--interval", type=float, default=0.1)
+    s.add_argument("--snapshot-mode", default="no_data"); s.set_defaults(f=cmd_debezium)
     s = sub.add_parser("machine"); s.add_argument("--root", required=True); s.add_argument("--dsn", required=True)
     s.add_argument("--cdcpipe", required=True); s.set_defaults(f=cmd_machine)
     s = sub.add_parser("msg-bytes"); s.add_argument("--bootstrap", required=True); s.add_argument("--topic", required=True)
