@@ -333,35 +333,26 @@ void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f)
   v += ",\"xmin\":null}";
 }
 
-namespace {
-
-/// The schema of the key of Debezium's own records (messages, heartbeats,
-/// transaction metadata): a version-1 struct `schema_name` of one string field.
-std::string SingleStringKeySchema(std::string_view schema_name, std::string_view field, bool optional) {
-  return StrCat("{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":", optional ? "true" : "false",
-                ",\"field\":\"", field, "\"}],\"optional\":false,\"name\":\"", schema_name, "\",\"version\":1}");
-}
-
-/// That key's payload: {"<field>":"<value>"}.
-std::string SingleStringKeyPayload(std::string_view field, std::string_view value) {
-  std::string payload = "{";
-  json::AppendEscaped(payload, field);
-  payload += ":";
-  json::AppendEscaped(payload, value);
-  payload += "}";
-  return payload;
-}
-
-}  // namespace
-
 std::string DebeziumJsonSerializer::Document(std::string_view schema, std::string payload) const {
   if (!options_.schemas) return payload;
   return StrCat("{\"schema\":", schema, ",\"payload\":", payload, "}");
 }
 
+std::string DebeziumJsonSerializer::SingleStringKey(std::string_view schema_name, std::string_view field, bool optional,
+                                                    std::string_view value) const {
+  std::string payload = "{";
+  json::AppendEscaped(payload, field);
+  payload += ":";
+  json::AppendEscaped(payload, value);
+  payload += "}";
+  return Document(StrCat("{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":",
+                         optional ? "true" : "false", ",\"field\":\"", field, "\"}],\"optional\":false,\"name\":\"",
+                         schema_name, "\",\"version\":1}"),
+                  std::move(payload));
+}
+
 absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, std::vector<OutgoingMessage>& out) {
-  std::string key = Document(SingleStringKeySchema("io.debezium.connector.postgresql.MessageKey", "prefix", /*optional=*/true),
-                             SingleStringKeyPayload("prefix", m.prefix));
+  std::string key = SingleStringKey("io.debezium.connector.postgresql.MessageKey", "prefix", /*optional=*/true, m.prefix);
   const std::string schema = StrCat(
       "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"op\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},", SourceSchema(), ","
@@ -394,8 +385,8 @@ absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, 
 }
 
 OutgoingMessage DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {
-  std::string key = Document(SingleStringKeySchema("io.debezium.connector.common.ServerNameKey", "serverName", /*optional=*/false),
-                             SingleStringKeyPayload("serverName", options_.topic_prefix));
+  std::string key = SingleStringKey("io.debezium.connector.common.ServerNameKey", "serverName", /*optional=*/false,
+                                    options_.topic_prefix);
   std::string payload = "{\"ts_ms\":";
   json::AppendInt(payload, ts_ms);
   payload += "}";
@@ -445,8 +436,7 @@ std::string DebeziumJsonSerializer::TransactionBlock(const TableId& table, Lsn l
 }
 
 OutgoingMessage DebeziumJsonSerializer::TransactionRecord(bool end) const {
-  std::string key = Document(SingleStringKeySchema("io.debezium.connector.common.TransactionMetadataKey", "id", /*optional=*/false),
-                             SingleStringKeyPayload("id", tx_.id));
+  std::string key = SingleStringKey("io.debezium.connector.common.TransactionMetadataKey", "id", /*optional=*/false, tx_.id);
   static constexpr std::string_view kSchema =
       "{\"type\":\"struct\",\"fields\":["
       "{\"type\":\"string\",\"optional\":false,\"field\":\"status\"},"

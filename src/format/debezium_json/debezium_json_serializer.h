@@ -65,6 +65,10 @@ class DebeziumJsonSerializer final : public EventSerializer {
   /// The converter's document of a record: schema and payload, or the
   /// payload alone (SerializerOptions::schemas).
   std::string Document(std::string_view schema, std::string payload) const;
+  /// The key of Debezium's own records (messages, heartbeats, transaction
+  /// metadata): a version-1 struct `schema_name` of one string field.
+  std::string SingleStringKey(std::string_view schema_name, std::string_view field, bool optional,
+                              std::string_view value) const;
   /// Appends the event's value to `v` (an empty buffer).
   absl::Status Envelope(std::string& v, const TableEncoding& enc, const ChangeEvent& e, Op op, const Row* before,
                         const Row* after, std::string& unchanged, std::string_view transaction_block);
