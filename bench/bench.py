@@ -1015,9 +1015,11 @@ def cmd_render(a):
     w("")
     w(f"- CPU: {m.get('cpu_model', '?')}, `nproc` = {m.get('nproc', '?')}; memory {m.get('mem', '?')}; "
       f"kernel {m.get('kernel', '?')}")
-    w(f"- PostgreSQL {m.get('pg_version', '?')} (`scripts/pg`, own cluster, loopback, "
-      f"**fsync={m.get('pg_fsync', '?')}** for bench speed: it only affects how fast the workload is written, "
-      "not the decoding being measured); Apache Kafka "
+    fsync = m.get('pg_fsync', '?')
+    w(f"- PostgreSQL {m.get('pg_version', '?')} (`scripts/pg`, own cluster, loopback, **fsync={fsync}**"
+      + (" for bench speed (`CDCPIPE_PG_FSYNC`): it only affects how fast the workload is written, not the decoding "
+         "being measured" if fsync == "off" else " (`CDCPIPE_PG_FSYNC`): the workload is written durably")
+      + "); Apache Kafka "
       f"{m.get('kafka_version', '?')} (`scripts/kafka`, single node, loopback); kcat {m.get('kcat_version', '?')}")
     w(f"- cdcpipe: `{m.get('cdcpipe_version', '?')}`, git HEAD `{m.get('git_head', '?')}`"
       + (f" **plus uncommitted changes in src/** (another engineer was editing; the binary is what "
@@ -1631,7 +1633,7 @@ def cmd_render(a):
       "breakdown inside load (fetch, decode, MERGE, COMMIT) beyond the Kafka-record and per-transaction "
       "histograms above;")
     w("- load with deletes and updates in the topic in soft-delete mode (figure 3's topic holds inserts only), "
-      "Avro (not implemented), and any run with fsync=on for the workload.")
+      "Avro (not implemented)" + (", and any full run with fsync=on for the workload." if fsync == "off" else "."))
     w("")
     with open(a.out, "w") as f:
         f.write("\n".join(L))
