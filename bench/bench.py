@@ -950,6 +950,13 @@ def _load_cell(ld):
             f"`{'; '.join(ld.get('errors') or [])[:300]}` last progress `{json.dumps(ld.get('last_progress'))}`")
 
 
+def _would_meet(rate, target, label):
+    """The met? cell of a reference row measured against a target it is not judged on."""
+    if not rate:
+        return "—"
+    return f"(would meet {label})" if rate >= target else f"(below {label})"
+
+
 def _ratio(a, b):
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
         return a / b
@@ -1076,21 +1083,31 @@ def cmd_render(a):
     w("| # | figure | cdcpipe | reference (same run, same data) | ratio | target | met? |")
     w("|---|---|---|---|---|---|---|")
 
-    def schemaless_rows(tag, rounds, rl_rate, n):
-        # The same WAL captured with format json_schemaless in each round
-        # (phases 1as, 1as_r2, ...): a reference, not the default format.
-        caps = [r.get(f"cap{tag}s_default")] + [r.get(f"cap{tag}s_r{i}_default") for i in range(2, rounds + 1)]
-        if not any(caps):
-            return
+    def rounds_of(tag, twin, rounds, rl_rate, n):
+        # Round by round over the same WAL (phases TAG, TAG_r2, ...; TAGs,
+        # TAGs_r2, ... for the json_schemaless twin): the capture results,
+        # pg_recvlogical's rates, their ratios, the median ratio (None if a
+        # round failed) and the ratios' text.
+        caps = [r.get(f"cap{tag}{twin}_default")] + [r.get(f"cap{tag}{twin}_r{i}_default")
+                                                      for i in range(2, rounds + 1)]
         recvs = [rl_rate] + [_timed_rate(r, f"recv{tag}_r{i}", n) for i in range(2, rounds + 1)]
         ratios = [_ratio(_ok_rate(c), x) for c, x in zip(caps, recvs)]
         med = None if any(x is None for x in ratios) else sorted(ratios)[len(ratios) // 2]
-        cells = " / ".join(_fmt_rate(_ok_rate(c)) if _ok_rate(c) else "FAILED" for c in caps)
+        return caps, recvs, med, ", ".join(f"{x:.2f}x" if x else "—" for x in ratios)
+
+    def rate_cells(results):
+        return " / ".join(_fmt_rate(_ok_rate(c)) if _ok_rate(c) else "FAILED" for c in results)
+
+    def schemaless_rows(tag, rounds, rl_rate, n):
+        # The same WAL captured with format json_schemaless in each round:
+        # a reference, not the default format.
+        caps, _, med, ratios = rounds_of(tag, "s", rounds, rl_rate, n)
+        if not any(caps):
+            return
         w(f"| {tag} | same WAL, capture with `format: json_schemaless` (JsonConverter schemas.enable=false, "
           f"decimal_handling_mode string: ~0.6 KB per event instead of ~3.3 KB), right after the default capture "
-          f"in each round | {cells} rows/s | pg_recvlogical of the same rounds | "
-          f"{', '.join(f'{x:.2f}x' if x else '—' for x in ratios)}; median {f'{med:.2f}x' if med else '—'} | "
-          f"(not the default format: reference only) | — |")
+          f"in each round | {rate_cells(caps)} rows/s | pg_recvlogical of the same rounds | "
+          f"{ratios}; median {f'{med:.2f}x' if med else '—'} | (not the default format: reference only) | — |")
 
     def cap_rows(tag, label, default, workaround, rl_rate, rl_secs, n):
         if not default and rl_secs is None:
@@ -1107,21 +1124,13 @@ def cmd_render(a):
         if rounds > 1:
             # Rounds 2..n on the same WAL, with fresh slots made before the
             # workload; the verdict takes the median of the rounds' ratios.
-            caps, recvs, ratios = [default], [rl_rate], [ratio]
-            for i in range(2, rounds + 1):
-                caps.append(r.get(f"cap{tag}_r{i}_default"))
-                recvs.append(_timed_rate(r, f"recv{tag}_r{i}", n))
-                ratios.append(_ratio(_ok_rate(caps[-1]), recvs[-1]))
-            failed = any(x is None for x in ratios)
-            med = None if failed else sorted(ratios)[len(ratios) // 2]
+            caps, recvs, med, ratios = rounds_of(tag, "", rounds, rl_rate, n)
             met = med is not None and med >= 0.9
             verdict[tag] = met
-            cells = " / ".join(_fmt_rate(_ok_rate(c)) if _ok_rate(c) else "FAILED" for c in caps)
             w(f"| {tag} | {label}: {rounds} rounds over the same WAL, pg_recvlogical first in odd rounds and capture "
-              f"first in even ones | {cells} rows/s | pg_recvlogical: "
+              f"first in even ones | {rate_cells(caps)} rows/s | pg_recvlogical: "
               f"{' / '.join(_fmt_rate(x) if x else 'FAILED' for x in recvs)} rows/s | "
-              f"{', '.join(f'{x:.2f}x' if x else '—' for x in ratios)}; median "
-              f"{f'{med:.2f}x' if med else '— (a round failed)'} | >= 0.9x (median) | {_yes(met)} |")
+              f"{ratios}; median {f'{med:.2f}x' if med else '— (a round failed)'} | >= 0.9x (median) | {_yes(met)} |")
         schemaless_rows(tag, rounds, rl_rate, n)
         if workaround:
             ratio_w = _ratio(workaround.get("rows_per_s"), rl_rate)
@@ -1170,7 +1179,7 @@ def cmd_render(a):
         ratio = _ratio(_ok_rate(x), _ok_rate(ld))
         w(f"| 3 | load, same rows: {r.get(name + '_note')} | {_load_cell(x)} | load upsert (above): "
           f"{_fmt_rate(_ok_rate(ld))} rows/s | {f'{ratio:.2f}x' if ratio else '—'} | (none stated) | "
-          f"{'—' if not _ok_rate(x) else '(would meet 200k)' if _ok_rate(x) >= 200000 else '(below 200k)'} |")
+          f"{_would_meet(_ok_rate(x), 200000, '200k')} |")
     c1c = r.get("cap1c_default")
     rl1c = r.get("recv1c.seconds")
     ntoast = r.get("toast_rows")
@@ -1241,7 +1250,7 @@ def cmd_render(a):
             w(f"| 2 | same snapshot with `format: json_schemaless` (JsonConverter schemas.enable=false, "
               f"decimal_handling_mode string) | {_capture_cell(c2s)} | COPY binary: {_fmt_rate(cp_rate)} rows/s | "
               f"{f'{ratio:.2f}x' if ratio else '—'} | (not the default format: reference only) | "
-              f"{'—' if not _ok_rate(c2s) else '(would meet 500k)' if _ok_rate(c2s) >= 500000 else '(below 500k)'} |")
+              f"{_would_meet(_ok_rate(c2s), 500000, '500k')} |")
     # 2: Debezium's snapshot of the same table
     dz2 = r.get("dbz2")
     if c2 and dz2:
