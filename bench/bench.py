@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -110,6 +111,86 @@ def _proc_status(pid):
     return hwm, rss, cpu
 
 
+def _ticks(path, reaped_children=False):
+    """utime + stime of /proc/PID/stat, in clock ticks (0 if gone), plus
+    cutime + cstime (its children that have exited) if asked."""
+    try:
+        with open(path) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15 if reaped_children else 13])
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return 0
+
+
+def _pid_from(path_env):
+    """The PID in the first line of the file named by $path_env, or None."""
+    try:
+        with open(os.environ[path_env]) as f:
+            return int(f.readline().strip())
+    except (KeyError, OSError, ValueError):
+        return None
+
+
+class CpuSplit:
+    """Where the machine's cores went between marks: busy core-seconds of
+    the whole machine (/proc/stat), and CPU seconds of the bench's PostgreSQL
+    (its postmaster and every child: the walsender, backends, autovacuum) and
+    of its Kafka broker (the JVM). The PIDs come from the files named by
+    BENCH_PG_PID_FILE and BENCH_KAFKA_PID_FILE (set by bench/run); without
+    them those parts read 0. The measured process's own CPU is taken
+    where it is measured (/proc or wait4), so the rest of the busy time is
+    everything else on the machine."""
+
+    def __init__(self):
+        self.tck = os.sysconf("SC_CLK_TCK")
+        self.pg = _pid_from("BENCH_PG_PID_FILE")
+        self.kafka = _pid_from("BENCH_KAFKA_PID_FILE")
+        self.marks = [self._read()]
+
+    def _pg_ticks(self):
+        if self.pg is None:
+            return 0
+        # A walsender that exits between marks (its client stopped) moves
+        # from the live children to the postmaster's reaped children.
+        total = _ticks(f"/proc/{self.pg}/stat", reaped_children=True)
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    rest = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if len(rest) > 12 and int(rest[1]) == self.pg:
+                total += int(rest[11]) + int(rest[12])
+        return total
+
+    def _read(self):
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        idle = v[3] + v[4]  # idle + iowait
+        return {"t": time.monotonic(), "busy": sum(v[:8]) - idle, "pg": self._pg_ticks(),
+                "kafka": _ticks(f"/proc/{self.kafka}/stat") if self.kafka else 0}
+
+    def mark(self):
+        self.marks.append(self._read())
+        return len(self.marks) - 1
+
+    def between(self, i, j, proc_cpu):
+        """The split between marks i and j, with the measured process's CPU
+        seconds over the same span."""
+        a, b = self.marks[i], self.marks[j]
+        secs = b["t"] - a["t"]
+        busy = (b["busy"] - a["busy"]) / self.tck
+        pg = (b["pg"] - a["pg"]) / self.tck
+        kafka = (b["kafka"] - a["kafka"]) / self.tck
+        proc = proc_cpu or 0.0
+        return {"seconds": round(secs, 2), "busy_core_s": round(busy, 2),
+                "busy_cores": round(busy / secs, 2) if secs > 0 else None, "process_s": round(proc, 2),
+                "postgres_s": round(pg, 2), "kafka_s": round(kafka, 2),
+                "rest_s": round(max(0.0, busy - proc - pg - kafka), 2)}
+
+
 def _log_errors(log_path, limit=5):
     """The error lines of a cdcpipe JSON log (messages only)."""
     out = []
@@ -153,6 +234,50 @@ def high_watermark_sum(bootstrap, topic, parts):
     return sum(max(0, int(o)) for _, o in offs)
 
 
+HWM_WATCH = os.environ.get("BENCH_HWM_WATCH") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "build", "bench", "tools", "kafka_hwm_watch")
+
+
+class AckWatch:
+    """How many messages a topic holds (the sum of its partitions' high
+    watermarks: every one acknowledged by Kafka), from one kafka_hwm_watch
+    process for the whole wait: a kcat -Q every 0.1 s took ~3% of the two
+    cores from the contender being timed."""
+
+    def __init__(self, work, name, bootstrap, topic, expect, timeout):
+        self.pidfile = _pidfile(work, name + ".hwm")
+        self.p = subprocess.Popen([HWM_WATCH, bootstrap, topic, str(expect), "50", str(int(timeout) + 10)],
+                                  stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        with open(self.pidfile, "w") as f:
+            f.write(str(self.p.pid))
+        os.set_blocking(self.p.stdout.fileno(), False)
+        self.acked, self._buf, self._eof = 0, b"", False
+
+    def wait(self, seconds):
+        """Waits up to `seconds` for a new sum (returns at once when one
+        comes); returns the latest."""
+        if self._eof or not select.select([self.p.stdout], [], [], seconds)[0]:
+            if self._eof:
+                time.sleep(seconds)
+            return self.acked
+        data = self.p.stdout.read()
+        if data == b"":
+            self._eof = True
+        self._buf += data or b""
+        *lines, self._buf = self._buf.split(b"\n")
+        for line in lines:
+            if line.strip():
+                self.acked = int(line.split()[1])
+        return self.acked
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+        self.p.wait()
+        self.p.stdout.close()
+        os.unlink(self.pidfile)
+
+
 # --------------------------------------------------------------------------
 # commands
 
@@ -173,6 +298,7 @@ def cmd_timed(a):
     """Runs a command (stdout to a file), records wall seconds and exit code."""
     out = open(a.stdout, "wb") if a.stdout else subprocess.DEVNULL
     err = open(a.log, "wb") if a.log else subprocess.DEVNULL
+    split = CpuSplit()
     t0 = time.monotonic()
     p = subprocess.Popen(a.argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     with open(_pidfile(a.work, a.name), "w") as f:
@@ -183,10 +309,12 @@ def cmd_timed(a):
         _, ru = _reap(p, 30)
         rc = "timeout"
     dt = time.monotonic() - t0
+    end = split.mark()
     os.unlink(_pidfile(a.work, a.name))
     cpu = round(ru.ru_utime + ru.ru_stime, 2) if ru else None
     save(a.work, **{f"{a.name}.seconds": round(dt, 3), f"{a.name}.rc": rc, f"{a.name}.cpu_seconds": cpu,
-                    f"{a.name}.sys_seconds": round(ru.ru_stime, 2) if ru else None})
+                    f"{a.name}.sys_seconds": round(ru.ru_stime, 2) if ru else None,
+                    f"{a.name}.cpu_split": split.between(0, end, cpu)})
     print(f"{a.name}: {dt:.2f} s, exit {rc}, cpu {cpu} s", file=sys.stderr)
     sys.exit(0 if rc == 0 else 1)
 
@@ -224,9 +352,13 @@ def _capture_argv(a):
 def cmd_capture(a):
     """Runs capture until the topic's high watermarks sum to --expect (every
     message acknowledged by Kafka), the process exits, or the timeout."""
+    split = CpuSplit()
+    watch = AckWatch(a.work, a.name, a.bootstrap, a.topic, a.expect, a.timeout)
     p = _spawn(a.work, a.name, _capture_argv(a), a.log)
     t0 = time.monotonic()
-    parts, acked, status = None, 0, None
+    acked, status = 0, None
+    # Marks: the first acknowledgement (cdcpipe's CPU then), the last.
+    first_ack, first_ack_cpu = None, None
     last = (None, None, None)
     samples = []
     streaming_at = None
@@ -239,15 +371,11 @@ def cmd_capture(a):
             with open(a.log, errors="replace") as f:
                 if "streaming started" in f.read():
                     streaming_at = round(now, 2)
-        if parts is None:
-            parts = topic_partitions(a.bootstrap, a.topic)
-        if parts is not None:
-            n = high_watermark_sum(a.bootstrap, a.topic, parts)
-            if n is not None:
-                acked = n
         cur = _proc_status(p.pid)
         if cur[0] is not None:
             last = cur
+        if first_ack is None and acked > 0 and cur[2] is not None:
+            first_ack, first_ack_cpu = split.mark(), cur[2]
         if len(samples) == 0 or now - samples[-1][0] >= 1.0:
             samples.append((round(now, 2), acked, cur[1]))
         if acked >= a.expect:
@@ -256,11 +384,21 @@ def cmd_capture(a):
         if now > a.timeout:
             status = "timeout"
             break
-        time.sleep(a.interval)
+        acked = watch.wait(a.interval)
     elapsed = time.monotonic() - t0
+    end = split.mark()
+    watch.close()
+    parts = topic_partitions(a.bootstrap, a.topic)
     hwm, _, cpu = _proc_status(p.pid)
     if hwm is None:
         hwm, cpu = last[0], last[2]
+    cpu_split = {"whole": split.between(0, end, cpu)}
+    if first_ack is not None and cpu is not None:
+        # Until the first message is acknowledged (start-up, and for one big
+        # transaction PostgreSQL decoding it before it sends a row), and from
+        # then on (delivery).
+        cpu_split["until_first_ack"] = split.between(0, first_ack, first_ack_cpu)
+        cpu_split["delivery"] = split.between(first_ack, end, cpu - first_ack_cpu)
     # Not timed: how long after the last acknowledgement the slot is
     # confirmed past the workload (so a restart would not re-send it).
     confirm_delay = None
@@ -287,7 +425,7 @@ def cmd_capture(a):
         "rows_per_s": round(a.expect / elapsed) if status == "ok" else None,
         "peak_rss_mb": round(hwm / 1024, 1) if hwm else None, "cpu_seconds": round(cpu, 2) if cpu else None,
         "exit_code": code, "errors": _log_errors(a.log), "topic": a.topic, "partitions": parts,
-        "config": os.path.basename(a.config), "timeline": samples[-40:],
+        "config": os.path.basename(a.config), "timeline": samples[-40:], "cpu_split": cpu_split,
         "poll_interval_s": a.interval,
     }
     save(a.work, **{a.name: res})
@@ -351,7 +489,8 @@ def cmd_debezium(a):
                                stdin=subprocess.DEVNULL)
     with open(_pidfile(a.work, a.name + ".start"), "w") as f:
         f.write(str(starter.pid))
-    java, running_at, status, acked, parts = None, None, None, 0, None
+    watch = AckWatch(a.work, a.name, a.bootstrap, a.topic, a.expect, a.timeout)
+    java, running_at, status, acked = None, None, None, 0
     samples, last = [], (None, None, None)
     while True:
         now = time.monotonic() - t0
@@ -372,12 +511,6 @@ def cmd_debezium(a):
         if java is not None and _proc_status(java)[0] is None and running_at is not None:
             status = "exited"
             break
-        if parts is None:
-            parts = topic_partitions(a.bootstrap, a.topic)
-        if parts is not None:
-            n = high_watermark_sum(a.bootstrap, a.topic, parts)
-            if n is not None:
-                acked = n
         cur = _proc_status(java) if java else (None, None, None)
         if cur[0] is not None:
             last = cur
@@ -389,8 +522,10 @@ def cmd_debezium(a):
         if now > a.timeout:
             status = "timeout"
             break
-        time.sleep(a.interval)
+        acked = watch.wait(a.interval)
     elapsed = time.monotonic() - t0
+    watch.close()
+    parts = topic_partitions(a.bootstrap, a.topic)
     hwm, _, cpu = _proc_status(java) if java else (None, None, None)
     if hwm is None:
         hwm, cpu = last[0], last[2]
@@ -982,6 +1117,55 @@ def _hand_written_sections(path):
     return found
 
 
+def _split_row(w, figure, who, x):
+    if not x:
+        return
+    w(f"| {figure} | {who} | {_sec(x['seconds'])} | {x['busy_core_s']:.2f} s ({x['busy_cores']:.2f} cores) | "
+      f"{x['process_s']:.2f} s | {x['postgres_s']:.2f} s | {x['kafka_s']:.2f} s | {x['rest_s']:.2f} s |")
+
+
+def cores_section(r, w):
+    """Where the machine's cores went while each contender of the missed
+    targets (1a, 2) ran: a capture's time is its walsender's, its own and
+    Kafka's CPU on the same two cores."""
+    rounds = r.get("rounds1a") or 1
+    phases = ["1a"] + [f"1a_r{i}" for i in range(2, rounds + 1)]
+    rows = []
+    for ph in phases:
+        tag = ph.replace("1a", "1as", 1)
+        rows.append(("1a", f"pg_recvlogical ({ph})", r.get(f"recv{ph}.cpu_split")))
+        for name, label in ((f"cap{ph}_default", f"capture ({ph})"), (f"cap{tag}_default", f"capture, json_schemaless ({ph})")):
+            split = (r.get(name) or {}).get("cpu_split") or {}
+            rows.append(("1a", label, split.get("whole")))
+            if ph == "1a":  # the phases, in the first round
+                rows.append(("1a", f"{label}: until the first acknowledgement", split.get("until_first_ack")))
+                rows.append(("1a", f"{label}: from the first acknowledgement", split.get("delivery")))
+    rows.append(("2", "COPY ... TO STDOUT (FORMAT binary)", r.get("copy2.cpu_split")))
+    for name, label in (("cap2", "snapshot"), ("cap2s", "snapshot, json_schemaless")):
+        split = (r.get(name) or {}).get("cpu_split") or {}
+        rows.append(("2", label, split.get("whole")))
+    rows.append(("2", f"kcat -P of {r.get('ingest2_rows') or 0:,} of the snapshot's events (the Kafka ingest limit)",
+                 r.get("ingest2.cpu_split")))
+    rows = [x for x in rows if x[2]]
+    if not rows:
+        return
+    w("## Where the cores went (1a and 2)")
+    w("")
+    w("CPU of the whole machine (busy core-seconds from /proc/stat, and the average number of busy cores) and "
+      "of its parts while each contender of the two figures with missed targets ran, in this run: the "
+      "contender's own process, the bench's PostgreSQL (postmaster and children: the walsender that decodes "
+      "for the contender, and for COPY the backend), its Kafka broker (JVM), and the rest of the machine. "
+      "A capture's 'until the first acknowledgement' is its start-up and, for one big transaction, "
+      "PostgreSQL decoding and spilling it before it sends a row; 'from the first acknowledgement' is "
+      "delivery. Two cores are 2.00 cores.")
+    w("")
+    w("| figure | contender | seconds | machine busy | contender CPU | PostgreSQL CPU | Kafka CPU | rest |")
+    w("|---|---|---|---|---|---|---|---|")
+    for figure, who, x in rows:
+        _split_row(w, figure, who, x)
+    w("")
+
+
 def cmd_render(a):
     r = load_results(a.work)
     kept = _hand_written_sections(a.out)
@@ -1301,9 +1485,9 @@ def cmd_render(a):
               f"| — | — | <= 250 ms p99 at 5,000 rows/s | **NO** |")
     w("")
     w("Ratio = cdcpipe rows/s ÷ reference rows/s. Capture time runs from starting `cdcpipe capture` until the "
-      "sum of the topic's high watermarks (`kcat -Q`, polled every "
-      f"{(b1a or {}).get('poll_interval_s', 0.1)} s) reaches the row count, i.e. every message is acknowledged "
-      "by Kafka (acks=all); pg_recvlogical time runs from its start until it exits at `--endpos`. Load time "
+      "sum of the topic's high watermarks reaches the row count, i.e. every message is acknowledged "
+      "by Kafka (acks=all): `bench/tools/kafka_hwm_watch` asks Kafka every 50 ms on one connection (one "
+      "ListOffsets request), the same for Debezium; pg_recvlogical time runs from its start until it exits at `--endpos`. Load time "
       "runs from starting `cdcpipe load` until `/v1/progress` reports partitions assigned and lag 0 (every "
       "message applied and its offset committed in DuckDB); kcat time is `kcat -C -o beginning -e` of the "
       "same topic to /dev/null. Peak RSS is VmHWM read from /proc just before SIGTERM (or from wait4 when the "
@@ -1537,6 +1721,7 @@ def cmd_render(a):
     w("```")
     w("")
 
+    cores_section(r, w)
     hand_written("Why the missed targets are missed")
 
     # profiles
