@@ -1199,7 +1199,7 @@ def cmd_render(a):
       "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_DEBEZIUM=1` (no Debezium peer), `BENCH_RSS_ROWS` "
       "(5000000, the one transaction of figure 5; 0 skips it), `BENCH_NO_MICRO=1`, `BENCH_QUICK=1` (smaller defaults for every "
       "size, a few minutes), `BENCH_ONLY` (comma list of micro,1a,1b,1c,2,3,4,5,profile: only those figures), "
-      "`BENCH_KAFKA_WARMUP` (2000000 messages; 0: none), `BENCH_OUT` (this file), `BENCH_KEEP=1` (keep the temp dir "
+      "`BENCH_KAFKA_WARMUP` (6000000 messages; 0: none), `BENCH_OUT` (this file), `BENCH_KEEP=1` (keep the temp dir "
       "with logs).")
     w("")
     w("## Machine and software")
@@ -1217,8 +1217,8 @@ def cmd_render(a):
          f"`build/cdcpipe` held at {m.get('binary_mtime', '?')})" if m.get("src_dirty") else "")
       + f"; build type {m.get('build_type', '?')}")
     if r.get("kafka_warmup"):
-        w(f"- Kafka warm-up before the first figure: {int(r['kafka_warmup']):,} messages of 3 KB through `kcat -P` "
-          f"(lz4, acks=all) to a topic of its own, {_sec(r.get('kafka_warmup.seconds'))}, exit "
+        w(f"- Kafka warm-up before the first figure: {int(r['kafka_warmup']):,} keyed messages of 3 KB through "
+          f"`kcat -P` (lz4, acks=all, idempotent, batches of up to 4 MB, as the contenders produce) to a topic of its own, {_sec(r.get('kafka_warmup.seconds'))}, exit "
           f"{r.get('kafka_warmup.rc')}, so that the broker's JIT compilation is not paid by whichever contender "
           "runs first (`BENCH_KAFKA_WARMUP`)")
     try:
