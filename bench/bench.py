@@ -92,9 +92,30 @@ def _stop(work, name, p, wait_s=60):
     return code, ru
 
 
+TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid):
+    """The fields of /proc/PID/stat after the command name (index 1: the
+    parent PID, 11-12: utime and stime, 13-14: cutime and cstime, in clock
+    ticks), or None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _ticks(pid, reaped_children=False):
+    """utime + stime of a process in clock ticks (0 if gone), plus cutime +
+    cstime (its children that have exited) if asked."""
+    fields = _stat(pid)
+    return sum(int(x) for x in fields[11:15 if reaped_children else 13]) if fields else 0
+
+
 def _proc_status(pid):
     """(VmHWM kB, VmRSS kB, cpu seconds) of a live process, or Nones."""
-    hwm = rss = cpu = None
+    hwm = rss = None
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
@@ -102,24 +123,10 @@ def _proc_status(pid):
                     hwm = int(line.split()[1])
                 elif line.startswith("VmRSS:"):
                     rss = int(line.split()[1])
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        tck = os.sysconf("SC_CLK_TCK")
-        cpu = (int(fields[11]) + int(fields[12])) / tck  # utime + stime
-    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+    except (FileNotFoundError, ProcessLookupError, ValueError):
         pass
-    return hwm, rss, cpu
-
-
-def _ticks(path, reaped_children=False):
-    """utime + stime of /proc/PID/stat, in clock ticks (0 if gone), plus
-    cutime + cstime (its children that have exited) if asked."""
-    try:
-        with open(path) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return sum(int(x) for x in fields[11:15 if reaped_children else 13])
-    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-        return 0
+    fields = _stat(pid)
+    return hwm, rss, ((int(fields[11]) + int(fields[12])) / TCK if fields else None)
 
 
 def _pid_from(path_env):
@@ -131,64 +138,42 @@ def _pid_from(path_env):
         return None
 
 
-class CpuSplit:
-    """Where the machine's cores went between marks: busy core-seconds of
-    the whole machine (/proc/stat), and CPU seconds of the bench's PostgreSQL
-    (its postmaster and every child: the walsender, backends, autovacuum) and
-    of its Kafka broker (the JVM). The PIDs come from the files named by
-    BENCH_PG_PID_FILE and BENCH_KAFKA_PID_FILE (set by bench/run); without
-    them those parts read 0. The measured process's own CPU is taken
-    where it is measured (/proc or wait4), so the rest of the busy time is
-    everything else on the machine."""
+def _pg_ticks(postmaster):
+    """CPU ticks of the bench's PostgreSQL: the postmaster, its live children
+    (walsenders, backends, autovacuum) and, through its cutime, the children
+    that have exited (the walsender of a pg_recvlogical that stopped)."""
+    total = _ticks(postmaster, reaped_children=True)
+    for d in os.listdir("/proc"):
+        fields = _stat(d) if d.isdigit() else None
+        if fields and int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total
 
-    def __init__(self):
-        self.tck = os.sysconf("SC_CLK_TCK")
-        self.pg = _pid_from("BENCH_PG_PID_FILE")
-        self.kafka = _pid_from("BENCH_KAFKA_PID_FILE")
-        self.marks = [self._read()]
 
-    def _pg_ticks(self):
-        if self.pg is None:
-            return 0
-        # A walsender that exits between marks (its client stopped) moves
-        # from the live children to the postmaster's reaped children.
-        total = _ticks(f"/proc/{self.pg}/stat", reaped_children=True)
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    rest = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if len(rest) > 12 and int(rest[1]) == self.pg:
-                total += int(rest[11]) + int(rest[12])
-        return total
+def cpu_snapshot():
+    """Busy ticks of the whole machine (/proc/stat) and CPU ticks of the
+    bench's PostgreSQL and Kafka broker (the JVM), whose PIDs are in the files
+    named by BENCH_PG_PID_FILE and BENCH_KAFKA_PID_FILE (set by bench/run;
+    without them those parts read 0)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    pg, kafka = _pid_from("BENCH_PG_PID_FILE"), _pid_from("BENCH_KAFKA_PID_FILE")
+    return {"t": time.monotonic(), "busy": sum(v[:8]) - v[3] - v[4],  # all but idle and iowait
+            "pg": _pg_ticks(pg) if pg else 0, "kafka": _ticks(kafka) if kafka else 0}
 
-    def _read(self):
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        idle = v[3] + v[4]  # idle + iowait
-        return {"t": time.monotonic(), "busy": sum(v[:8]) - idle, "pg": self._pg_ticks(),
-                "kafka": _ticks(f"/proc/{self.kafka}/stat") if self.kafka else 0}
 
-    def mark(self):
-        self.marks.append(self._read())
-        return len(self.marks) - 1
-
-    def between(self, i, j, proc_cpu):
-        """The split between marks i and j, with the measured process's CPU
-        seconds over the same span."""
-        a, b = self.marks[i], self.marks[j]
-        secs = b["t"] - a["t"]
-        busy = (b["busy"] - a["busy"]) / self.tck
-        pg = (b["pg"] - a["pg"]) / self.tck
-        kafka = (b["kafka"] - a["kafka"]) / self.tck
-        proc = proc_cpu or 0.0
-        return {"seconds": round(secs, 2), "busy_core_s": round(busy, 2),
-                "busy_cores": round(busy / secs, 2) if secs > 0 else None, "process_s": round(proc, 2),
-                "postgres_s": round(pg, 2), "kafka_s": round(kafka, 2),
-                "rest_s": round(max(0.0, busy - proc - pg - kafka), 2)}
+def cpu_between(a, b, proc_cpu):
+    """Where the cores went from snapshot a to b: the machine's busy
+    core-seconds, the measured process's CPU seconds (`proc_cpu`, taken where
+    it is measured: /proc or wait4), PostgreSQL's, Kafka's, and the rest of
+    the busy time (everything else on the machine)."""
+    secs = b["t"] - a["t"]
+    busy, pg, kafka = ((b[k] - a[k]) / TCK for k in ("busy", "pg", "kafka"))
+    proc = proc_cpu or 0.0
+    return {"seconds": round(secs, 2), "busy_core_s": round(busy, 2),
+            "busy_cores": round(busy / secs, 2) if secs > 0 else None, "process_s": round(proc, 2),
+            "postgres_s": round(pg, 2), "kafka_s": round(kafka, 2),
+            "rest_s": round(max(0.0, busy - proc - pg - kafka), 2)}
 
 
 def _log_errors(log_path, limit=5):
@@ -223,17 +208,6 @@ def topic_partitions(bootstrap, topic):
     return int(m.group(1)) if m else None
 
 
-def high_watermark_sum(bootstrap, topic, parts):
-    args = ["kcat", "-b", bootstrap, "-Q"]
-    for p in range(parts):
-        args += ["-t", f"{topic}:{p}:-1"]
-    r = subprocess.run(args, capture_output=True, text=True)
-    offs = re.findall(r"\[(\d+)\] offset (-?\d+)", r.stdout)
-    if len(offs) != parts:
-        return None
-    return sum(max(0, int(o)) for _, o in offs)
-
-
 HWM_WATCH = os.environ.get("BENCH_HWM_WATCH") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "build", "bench", "tools", "kafka_hwm_watch")
 
@@ -256,17 +230,13 @@ class AckWatch:
     def wait(self, seconds):
         """Waits up to `seconds` for a new sum (returns at once when one
         comes); returns the latest."""
-        if self._eof or not select.select([self.p.stdout], [], [], seconds)[0]:
-            if self._eof:
-                time.sleep(seconds)
-            return self.acked
-        data = self.p.stdout.read()
-        if data == b"":
-            self._eof = True
-        self._buf += data or b""
-        *lines, self._buf = self._buf.split(b"\n")
-        for line in lines:
-            if line.strip():
+        if self._eof:  # the watcher is done: nothing more will come
+            time.sleep(seconds)
+        elif select.select([self.p.stdout], [], [], seconds)[0]:
+            data = self.p.stdout.read() or b""
+            self._eof = data == b""
+            *lines, self._buf = (self._buf + data).split(b"\n")
+            for line in filter(None, lines):
                 self.acked = int(line.split()[1])
         return self.acked
 
@@ -298,7 +268,7 @@ def cmd_timed(a):
     """Runs a command (stdout to a file), records wall seconds and exit code."""
     out = open(a.stdout, "wb") if a.stdout else subprocess.DEVNULL
     err = open(a.log, "wb") if a.log else subprocess.DEVNULL
-    split = CpuSplit()
+    start = cpu_snapshot()
     t0 = time.monotonic()
     p = subprocess.Popen(a.argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     with open(_pidfile(a.work, a.name), "w") as f:
@@ -309,12 +279,12 @@ def cmd_timed(a):
         _, ru = _reap(p, 30)
         rc = "timeout"
     dt = time.monotonic() - t0
-    end = split.mark()
+    end = cpu_snapshot()
     os.unlink(_pidfile(a.work, a.name))
     cpu = round(ru.ru_utime + ru.ru_stime, 2) if ru else None
     save(a.work, **{f"{a.name}.seconds": round(dt, 3), f"{a.name}.rc": rc, f"{a.name}.cpu_seconds": cpu,
                     f"{a.name}.sys_seconds": round(ru.ru_stime, 2) if ru else None,
-                    f"{a.name}.cpu_split": split.between(0, end, cpu)})
+                    f"{a.name}.cpu_split": cpu_between(start, end, cpu)})
     print(f"{a.name}: {dt:.2f} s, exit {rc}, cpu {cpu} s", file=sys.stderr)
     sys.exit(0 if rc == 0 else 1)
 
@@ -352,7 +322,7 @@ def _capture_argv(a):
 def cmd_capture(a):
     """Runs capture until the topic's high watermarks sum to --expect (every
     message acknowledged by Kafka), the process exits, or the timeout."""
-    split = CpuSplit()
+    start = cpu_snapshot()
     watch = AckWatch(a.work, a.name, a.bootstrap, a.topic, a.expect, a.timeout)
     p = _spawn(a.work, a.name, _capture_argv(a), a.log)
     t0 = time.monotonic()
@@ -375,7 +345,7 @@ def cmd_capture(a):
         if cur[0] is not None:
             last = cur
         if first_ack is None and acked > 0 and cur[2] is not None:
-            first_ack, first_ack_cpu = split.mark(), cur[2]
+            first_ack, first_ack_cpu = cpu_snapshot(), cur[2]
         if len(samples) == 0 or now - samples[-1][0] >= 1.0:
             samples.append((round(now, 2), acked, cur[1]))
         if acked >= a.expect:
@@ -386,19 +356,19 @@ def cmd_capture(a):
             break
         acked = watch.wait(a.interval)
     elapsed = time.monotonic() - t0
-    end = split.mark()
+    end = cpu_snapshot()
     watch.close()
     parts = topic_partitions(a.bootstrap, a.topic)
     hwm, _, cpu = _proc_status(p.pid)
     if hwm is None:
         hwm, cpu = last[0], last[2]
-    cpu_split = {"whole": split.between(0, end, cpu)}
+    cpu_split = {"whole": cpu_between(start, end, cpu)}
     if first_ack is not None and cpu is not None:
         # Until the first message is acknowledged (start-up, and for one big
         # transaction PostgreSQL decoding it before it sends a row), and from
         # then on (delivery).
-        cpu_split["until_first_ack"] = split.between(0, first_ack, first_ack_cpu)
-        cpu_split["delivery"] = split.between(first_ack, end, cpu - first_ack_cpu)
+        cpu_split["until_first_ack"] = cpu_between(start, first_ack, first_ack_cpu)
+        cpu_split["delivery"] = cpu_between(first_ack, end, cpu - first_ack_cpu)
     # Not timed: how long after the last acknowledgement the slot is
     # confirmed past the workload (so a restart would not re-send it).
     confirm_delay = None
@@ -878,8 +848,9 @@ def cmd_msg_bytes(a):
 
 
 def cmd_hwm(a):
-    parts = topic_partitions(a.bootstrap, a.topic)
-    print(high_watermark_sum(a.bootstrap, a.topic, parts) if parts else 0)
+    """How many messages the topic holds now (0 if it does not exist)."""
+    r = subprocess.run([HWM_WATCH, a.bootstrap, a.topic, "0", "50", "5"], capture_output=True, text=True)
+    print(r.stdout.split()[1] if r.returncode == 0 else 0)
 
 
 def _annotate(path, inclusive, n, keep=lambda fn: True):
@@ -1117,6 +1088,13 @@ def _hand_written_sections(path):
     return found
 
 
+def _round_suffixes(rounds):
+    """The phase suffix of each round of 1a/1b: "" for round 1 (phase 1a),
+    "_r2" for round 2 (1a_r2), ...; the json_schemaless twin of phase 1a_r2
+    is 1as_r2."""
+    return [""] + [f"_r{i}" for i in range(2, rounds + 1)]
+
+
 def _split_row(w, figure, who, x):
     if not x:
         return
@@ -1128,16 +1106,15 @@ def cores_section(r, w):
     """Where the machine's cores went while each contender of the missed
     targets (1a, 2) ran: a capture's time is its walsender's, its own and
     Kafka's CPU on the same two cores."""
-    rounds = r.get("rounds1a") or 1
-    phases = ["1a"] + [f"1a_r{i}" for i in range(2, rounds + 1)]
     rows = []
-    for ph in phases:
-        tag = ph.replace("1a", "1as", 1)
+    for sfx in _round_suffixes(r.get("rounds1a") or 1):
+        ph = "1a" + sfx
         rows.append(("1a", f"pg_recvlogical ({ph})", r.get(f"recv{ph}.cpu_split")))
-        for name, label in ((f"cap{ph}_default", f"capture ({ph})"), (f"cap{tag}_default", f"capture, json_schemaless ({ph})")):
+        for name, label in ((f"cap{ph}_default", f"capture ({ph})"),
+                            (f"cap1as{sfx}_default", f"capture, json_schemaless ({ph})")):
             split = (r.get(name) or {}).get("cpu_split") or {}
             rows.append(("1a", label, split.get("whole")))
-            if ph == "1a":  # the phases, in the first round
+            if not sfx:  # the phases, in the first round
                 rows.append(("1a", f"{label}: until the first acknowledgement", split.get("until_first_ack")))
                 rows.append(("1a", f"{label}: from the first acknowledgement", split.get("delivery")))
     rows.append(("2", "COPY ... TO STDOUT (FORMAT binary)", r.get("copy2.cpu_split")))
@@ -1272,9 +1249,9 @@ def cmd_render(a):
         # TAGs_r2, ... for the json_schemaless twin): the capture results,
         # pg_recvlogical's rates, their ratios, the median ratio (None if a
         # round failed) and the ratios' text.
-        caps = [r.get(f"cap{tag}{twin}_default")] + [r.get(f"cap{tag}{twin}_r{i}_default")
-                                                      for i in range(2, rounds + 1)]
-        recvs = [rl_rate] + [_timed_rate(r, f"recv{tag}_r{i}", n) for i in range(2, rounds + 1)]
+        sfxs = _round_suffixes(rounds)
+        caps = [r.get(f"cap{tag}{twin}{sfx}_default") for sfx in sfxs]
+        recvs = [rl_rate] + [_timed_rate(r, f"recv{tag}{sfx}", n) for sfx in sfxs[1:]]
         ratios = [_ratio(_ok_rate(c), x) for c, x in zip(caps, recvs)]
         med = None if any(x is None for x in ratios) else sorted(ratios)[len(ratios) // 2]
         return caps, recvs, med, ", ".join(f"{x:.2f}x" if x else "—" for x in ratios)
