@@ -573,7 +573,7 @@ def cmd_load(a):
     hwm, _, cpu = _proc_status(p.pid)
     if hwm is None:
         hwm, cpu = last[0], last[2]
-    rows_total, waited = None, {}
+    rows_total, waited, work = None, {}, {}
     try:
         metrics = _get_text(f"http://{a.listen}/metrics")
         m = re.search(r"^cdcpipe_load_rows_total (\d+)", metrics, re.M)
@@ -582,6 +582,9 @@ def cmd_load(a):
         # the warehouse to finish the batch before.
         for on, v in re.findall(r'^cdcpipe_load_wait_seconds_total\{on="(\w+)"\} ([0-9.e+-]+)', metrics, re.M):
             waited[on] = round(float(v), 2)
+        # Where the work went: decoding, and the warehouse's phases.
+        for part, v in re.findall(r'^cdcpipe_load_work_seconds_total\{in="(\w+)"\} ([0-9.e+-]+)', metrics, re.M):
+            work[part] = round(float(v), 2)
     except Exception:
         pass
     verify = None
@@ -599,7 +602,7 @@ def cmd_load(a):
         cpu = ru.ru_utime + ru.ru_stime
     res = {
         "status": status, "seconds": round(elapsed, 3), "expect": a.expect, "last_progress": prog,
-        "rows_total_metric": rows_total, "waited_s": waited,
+        "rows_total_metric": rows_total, "waited_s": waited, "work_s": work,
         "rows_per_s": round(a.expect / elapsed) if status == "ok" else None,
         "peak_rss_mb": round(hwm / 1024, 1) if hwm else None, "cpu_seconds": round(cpu, 2) if cpu else None,
         "exit_code": code, "errors": _log_errors(a.log), "verify": verify, "timeline": samples[-60:],
@@ -607,7 +610,7 @@ def cmd_load(a):
     }
     save(a.work, **{a.name: res})
     print(f"{a.name}: {status} in {elapsed:.2f} s, rows metric {rows_total}, peak RSS {res['peak_rss_mb']} MB, "
-          f"cpu {res['cpu_seconds']} s, waited {waited}, exit {code}, verify {verify}", file=sys.stderr)
+          f"cpu {res['cpu_seconds']} s, waited {waited}, work {work}, exit {code}, verify {verify}", file=sys.stderr)
     sys.exit(0 if status == "ok" else 1)
 
 
@@ -1056,6 +1059,29 @@ def _load_cell(ld):
             f"`{'; '.join(ld.get('errors') or [])[:300]}` last progress `{json.dumps(ld.get('last_progress'))}`")
 
 
+def mix_rows(r, w):
+    """Figure 3 on a change mix: updates, deletes and inserts loaded on top of
+    the 1a rows, in both delete modes, against kcat reading the same topic."""
+    messages, changes = r.get("mix3_messages"), r.get("mix3_changes")
+    if not messages:
+        return
+    kc = r.get("kcat3m.seconds")
+    kc_rate = _timed_rate(r, "kcat3m", messages)
+    ref = f"kcat -C of the same topic: {_fmt_rate(kc_rate)} msgs/s ({_sec(kc)})" if kc_rate else "kcat FAILED"
+    for name, mode in (("load3m", "upsert, hard deletes"), ("load3softm", "upsert, delete_mode soft")):
+        x = r.get(name)
+        if not x:
+            continue
+        ok = x["status"] == "ok"
+        msg_rate = messages / x["seconds"] if ok and x.get("seconds") else None
+        ratio = _ratio(msg_rate, kc_rate)
+        cell = (f"{_fmt_rate(x['rows_per_s'])} changes/s, {_fmt_rate(msg_rate)} msgs/s ({_sec(x['seconds'])})"
+                if ok else _load_cell(x))
+        w(f"| 3 | load ({mode}) of a change mix into the table loaded above: {r.get('mix3_note')}; "
+          f"{messages:,} messages, {changes:,} changes | {cell} | {ref} | {f'{ratio:.2f}x' if ratio else '—'} | "
+          f"(none stated) | {_would_meet(_ok_rate(x), 200000, '200k')} |")
+
+
 def _would_meet(rate, target, label):
     """The met? cell of a reference row measured against a target it is not judged on."""
     if not rate:
@@ -1100,6 +1126,36 @@ def _split_row(w, figure, who, x):
         return
     w(f"| {figure} | {who} | {_sec(x['seconds'])} | {x['busy_core_s']:.2f} s ({x['busy_cores']:.2f} cores) | "
       f"{x['process_s']:.2f} s | {x['postgres_s']:.2f} s | {x['kafka_s']:.2f} s | {x['rest_s']:.2f} s |")
+
+
+def load_work_section(r, w):
+    """Where each load of figure 3 spent its time: the consuming loop waiting
+    for Kafka or for the warehouse, decoding, and the warehouse's phases."""
+    runs = [(name, label) for name, label in (
+        ("load3", "1a topic, upsert"), ("load3soft", "1a topic, delete_mode soft"),
+        ("load3append", "1a topic, append mode"), ("load3s", "1a json_schemaless topic, upsert"),
+        ("load3m", "change mix, upsert"), ("load3softm", "change mix, delete_mode soft")) if r.get(name)]
+    if not runs:
+        return
+    w("## Where load's time went (3)")
+    w("")
+    w("From each load's own counters (`cdcpipe_load_wait_seconds_total`, `cdcpipe_load_work_seconds_total`) at "
+      "the end of its run. The consuming loop reads and decodes messages and collapses them into the next batch "
+      "(decode) while the warehouse applies the batch before on a thread of its own: handing DuckDB the rows "
+      "(write), merging them into the table (merge: the MERGE, or the INSERT of append mode), storing the offsets "
+      "and committing (commit). When the loop has a full batch and the warehouse is still busy, it waits "
+      "(waited on warehouse); when Kafka has nothing buffered, it waits for Kafka.")
+    w("")
+    w("| load | seconds | cdcpipe CPU | waited on Kafka | waited on warehouse | decode | write | merge | commit |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for name, label in runs:
+        x = r[name]
+        wt, wk = x.get("waited_s") or {}, x.get("work_s") or {}
+        cell = lambda v: _sec(v) if isinstance(v, (int, float)) else "—"
+        w(f"| {label} | {_sec(x.get('seconds'))} | {cell(x.get('cpu_seconds'))} | {cell(wt.get('kafka'))} | "
+          f"{cell(wt.get('warehouse'))} | {cell(wk.get('decode'))} | {cell(wk.get('write'))} | "
+          f"{cell(wk.get('merge'))} | {cell(wk.get('commit'))} |")
+    w("")
 
 
 def cores_section(r, w):
@@ -1341,6 +1397,7 @@ def cmd_render(a):
         w(f"| 3 | load, same rows: {r.get(name + '_note')} | {_load_cell(x)} | load upsert (above): "
           f"{_fmt_rate(_ok_rate(ld))} rows/s | {f'{ratio:.2f}x' if ratio else '—'} | (none stated) | "
           f"{_would_meet(_ok_rate(x), 200000, '200k')} |")
+    mix_rows(r, w)
     c1c = r.get("cap1c_default")
     rl1c = r.get("recv1c.seconds")
     ntoast = r.get("toast_rows")
@@ -1598,6 +1655,20 @@ def cmd_render(a):
         if v:
             w(f"  - `cdcpipe verify` (untimed, source orders vs warehouse): exit {v['rc']} in {v['seconds']} s: "
               + "; ".join(f"`{s.strip()}`" for s in v.get("stdout", [])))
+    if r.get("mix3_messages"):
+        w(f"- change mix of figure 3 ({r.get('mix3_note')}), written in {_sec(r.get('mix3.seconds'))}; "
+          f"captured in {_sec((r.get('cap3m_default') or {}).get('seconds'))} "
+          f"(status {(r.get('cap3m_default') or {}).get('status')}).")
+        for name in ("load3m", "load3softm"):
+            x = r.get(name)
+            if not x:
+                continue
+            v = x.get("verify") or {}
+            w(f"  - {name}: status {x['status']} in {_sec(x['seconds'])}, cdcpipe_load_rows_total "
+              f"{x.get('rows_total_metric')} (the 1a rows are in the warehouse already, this process counts its own), "
+              f"waited {x.get('waited_s')}, cdcpipe CPU {x.get('cpu_seconds')} s, peak RSS {x.get('peak_rss_mb')} MB; "
+              f"`cdcpipe verify` (untimed, source orders vs warehouse): exit {v.get('rc')}: "
+              + "; ".join(f"`{s.strip()}`" for s in v.get("stdout", [])))
         for e in ld.get("errors") or []:
             w(f"  - log: `{e[:400]}`")
     for ph in ("1a", "1b"):
@@ -1691,7 +1762,8 @@ def cmd_render(a):
     w("")
     w("```sh")
     for k in ("cmd_micro", "cmd_recv1a", "cmd_w2j1a", "cmd_cap1a", "cmd_dbz1a", "cmd_pgbench", "cmd_recv1b",
-              "cmd_w2j1b", "cmd_cap1b", "cmd_dbz1b", "cmd_kcat3", "cmd_load3", "cmd_append3", "cmd_recv1c",
+              "cmd_w2j1b", "cmd_cap1b", "cmd_dbz1b", "cmd_kcat3", "cmd_load3", "cmd_append3",
+              "cmd_cap3m", "cmd_kcat3m", "cmd_load3m", "cmd_load3softm", "cmd_recv1c",
               "cmd_w2j1c", "cmd_cap1c", "cmd_dbz1c", "cmd_copy2", "cmd_cap2", "cmd_ingest2", "cmd_run4", "cmd_pgbench4"):
         if r.get(k):
             w(r[k])
@@ -1699,6 +1771,7 @@ def cmd_render(a):
     w("")
 
     cores_section(r, w)
+    load_work_section(r, w)
     hand_written("Why the missed targets are missed")
 
     # profiles
@@ -1800,11 +1873,10 @@ def cmd_render(a):
     w("")
     if not r.get("dbz2"):
         w("- Debezium as a reference for the initial snapshot (2) (not part of this run);")
-    w("- end-to-end latency with batch settings other than the defaults (BENCH_E2E_FAST_MS runs one), and a "
-      "breakdown inside load (fetch, decode, MERGE, COMMIT) beyond the Kafka-record and per-transaction "
-      "histograms above;")
-    w("- load with deletes and updates in the topic in soft-delete mode (figure 3's topic holds inserts only), "
-      "Avro (not implemented)" + (", and any full run with fsync=on for the workload." if fsync == "off" else "."))
+    w("- end-to-end latency with batch settings other than the defaults (BENCH_E2E_FAST_MS runs one);")
+    if not (r.get("load3m") and r.get("load3softm")):
+        w("- load of updates and deletes in both delete modes (the change mix of figure 3; not part of this run);")
+    w("- Avro (not implemented)" + (", and any full run with fsync=on for the workload." if fsync == "off" else "."))
     w("")
     with open(a.out, "w") as f:
         f.write("\n".join(L))

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "core/message.h"
 #include "core/status.h"
 #include "core/warehouse_change.h"
@@ -45,6 +46,15 @@ struct TableDataErrorInfo {
 };
 std::optional<TableDataErrorInfo> TableDataErrorOf(const absl::Status& error);
 
+/// Where a warehouse spent one Apply: handing it the rows, merging them into
+/// the tables, storing the offsets and committing. Reported as metrics, so
+/// that an operator sees which part of the warehouse holds load back.
+struct ApplyPhases {
+  absl::Duration write;
+  absl::Duration merge;
+  absl::Duration commit;
+};
+
 /// A warehouse that applies batches atomically with the offsets they cover.
 /// Not thread-safe: one loader thread owns a Sink.
 class Sink {
@@ -65,6 +75,10 @@ class Sink {
 
   /// Offsets committed for `stream_id` (empty if none).
   virtual absl::StatusOr<OffsetMap> CommittedOffsets(const std::string& stream_id) = 0;
+
+  /// The phases of the last Apply that succeeded; zero where a warehouse
+  /// does not tell them apart.
+  virtual ApplyPhases LastApplyPhases() const { return {}; }
 };
 
 }  // namespace cdc

@@ -337,7 +337,12 @@ class Process {
                       load_stats_.circuit_open.load() ? 1 : 0,
                       "\n# TYPE cdcpipe_load_wait_seconds_total counter\ncdcpipe_load_wait_seconds_total{on=\"kafka\"} ",
                       load_stats_.waited_on_kafka_us.load() / 1e6, "\ncdcpipe_load_wait_seconds_total{on=\"warehouse\"} ",
-                      load_stats_.waited_on_warehouse_us.load() / 1e6, "\n",
+                      load_stats_.waited_on_warehouse_us.load() / 1e6,
+                      "\n# TYPE cdcpipe_load_work_seconds_total counter\ncdcpipe_load_work_seconds_total{in=\"decode\"} ",
+                      load_stats_.decode_us.load() / 1e6, "\ncdcpipe_load_work_seconds_total{in=\"write\"} ",
+                      load_stats_.write_us.load() / 1e6, "\ncdcpipe_load_work_seconds_total{in=\"merge\"} ",
+                      load_stats_.merge_us.load() / 1e6, "\ncdcpipe_load_work_seconds_total{in=\"commit\"} ",
+                      load_stats_.commit_us.load() / 1e6, "\n",
                       load_stats_.source_to_warehouse.Exposition("cdcpipe_load_source_to_warehouse_seconds"),
                       load_stats_.kafka_to_warehouse.Exposition("cdcpipe_load_kafka_to_warehouse_seconds"),
                       load_stats_.apply_duration.Exposition("cdcpipe_load_apply_seconds"));

@@ -93,6 +93,10 @@ absl::Status LoadLoop::Apply(Pending& p) {
   }
   if (on_committed_) on_committed_(p.offsets);
   subscriber_.CommitInformational(p.offsets);
+  const ApplyPhases phases = sink_.LastApplyPhases();
+  stats_.write_us += absl::ToInt64Microseconds(phases.write);
+  stats_.merge_us += absl::ToInt64Microseconds(phases.merge);
+  stats_.commit_us += absl::ToInt64Microseconds(phases.commit);
   stats_.rows += rows;
   stats_.batches += 1;
   // The rows are visible now: that is the end of their end-to-end latency.
@@ -307,7 +311,8 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     }
     const absl::Time poll_start = absl::Now();
     CDC_ASSIGN_OR_RETURN(auto message, subscriber_.Poll(poll_ms));
-    stats_.waited_on_kafka_us += absl::ToInt64Microseconds(absl::Now() - poll_start);
+    const absl::Time polled = absl::Now();
+    stats_.waited_on_kafka_us += absl::ToInt64Microseconds(polled - poll_start);
     const bool dry = !message;
     if (message && options_.ignored_topics.contains(message->source.topic)) {
       if (pending_.offsets.empty()) batch_start = absl::Now();
@@ -335,6 +340,7 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
         if (dead_letters_) pending_.positions[(*change)->table->id].push_back({&position->first, message->offset});
         batch_.Add(std::move(**change));
       }
+      stats_.decode_us += absl::ToInt64Microseconds(absl::Now() - polled);
     }
     if (pending_.offsets.empty()) continue;
     // A full batch waits for the applier; a due one keeps growing meanwhile.

@@ -62,6 +62,12 @@ struct LoadStats {
   // time). Which one grows tells what holds load back.
   std::atomic<uint64_t> waited_on_kafka_us{0};
   std::atomic<uint64_t> waited_on_warehouse_us{0};
+  // Where the work goes: the consuming loop decoding messages and collapsing
+  // them into the batch, and the warehouse's phases (Sink::LastApplyPhases).
+  std::atomic<uint64_t> decode_us{0};
+  std::atomic<uint64_t> write_us{0};
+  std::atomic<uint64_t> merge_us{0};
+  std::atomic<uint64_t> commit_us{0};
 };
 
 /// One consistent picture of a loader's position: figures read at different

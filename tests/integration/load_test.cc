@@ -172,6 +172,26 @@ TEST(Load, BatchesAreCutByBytes) {
   EXPECT_GT(std::stod(out), 0.5) << out;
   ASSERT_EQ(Shell("curl -s http://" + f.http + "/metrics | grep -c '^cdcpipe_load_wait_seconds_total{on=\"warehouse\"}'", &out), 0);
   EXPECT_EQ(std::stoi(out), 1) << out;
+  // Where the work went: each part took time, and the warehouse's parts fit
+  // in the time its transactions took.
+  auto metric = [&](const std::string& series) {
+    std::string v;
+    EXPECT_EQ(Shell("curl -s http://" + f.http + "/metrics | awk -v s='" + series + "' '$1 == s {print $2}'", &v), 0);
+    try {
+      return std::stod(v);
+    } catch (const std::exception&) {
+      ADD_FAILURE() << series << " not in /metrics: '" << v << "'";
+      return -1.0;
+    }
+  };
+  double phases = 0;
+  for (const char* part : {"decode", "write", "merge", "commit"}) {
+    const double seconds = metric(std::string("cdcpipe_load_work_seconds_total{in=\"") + part + "\"}");
+    EXPECT_GT(seconds, 0) << part;
+    if (std::string(part) != "decode") phases += seconds;
+  }
+  // (That histogram counts whole milliseconds per transaction.)
+  EXPECT_LE(phases, metric("cdcpipe_load_apply_seconds_sum") + 0.001 * (metric("cdcpipe_load_batches_total") + 1));
   run.Signal(SIGTERM);
   EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
 }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "core/log.h"
 
 namespace cdc::duck {
@@ -632,17 +633,24 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     status = absl::Status(status.code(), StrCat(ctx, ": ", status.message()));
     return TableDataError(status, table.id, failed_row);
   }
+  // Closing the appender runs the MERGE over the appended rows.
+  const absl::Time merge_start = absl::Now();
   if (duckdb_appender_close(app) == DuckDBError) status = appender_status(apply_ctx);
   duckdb_appender_destroy(&app);
+  phases_.merge += absl::Now() - merge_start;
   return status;
 }
 
-absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
-                                            const OffsetMap& next_offsets, const PausedTables& newly_paused) {
+absl::Status DuckDbSink::ApplyTables(std::span<const TableBatch> batches) {
   for (const TableBatch& b : batches) {
     if (b.rows.empty() && !b.truncated_at) continue;
     CDC_RETURN_IF_ERROR(ApplyTable(b));
   }
+  return absl::OkStatus();
+}
+
+absl::Status DuckDbSink::StoreOffsets(const std::string& stream_id, const OffsetMap& next_offsets,
+                                      const PausedTables& newly_paused) {
   for (const auto& [table, reason] : newly_paused) {
     CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO ", kPausedTable, " VALUES (",
                                              QuoteLiteral(table.schema), ", ", QuoteLiteral(table.table), ", ",
@@ -662,9 +670,16 @@ absl::Status DuckDbSink::ApplyInTransaction(std::span<const TableBatch> batches,
 absl::Status DuckDbSink::Apply(std::span<const TableBatch> batches, const std::string& stream_id,
                                const OffsetMap& next_offsets, const PausedTables& newly_paused) {
   std::lock_guard one_batch_at_a_time(db_->batch_mutex());
+  const absl::Time start = absl::Now();
+  phases_ = ApplyPhases();
   CDC_RETURN_IF_ERROR(con_->Execute("BEGIN TRANSACTION", "begin batch"));
-  absl::Status st = ApplyInTransaction(batches, stream_id, next_offsets, newly_paused);
+  absl::Status st = ApplyTables(batches);
+  const absl::Time tables_done = absl::Now();
+  if (st.ok()) st = StoreOffsets(stream_id, next_offsets, newly_paused);
   if (st.ok()) st = con_->Execute("COMMIT", "commit batch");
+  // ApplyTable timed the MERGEs; the rest of the tables' part was writing rows.
+  phases_.write = tables_done - start - phases_.merge;
+  phases_.commit = absl::Now() - tables_done;
   if (!st.ok()) {
     (void)con_->Execute("ROLLBACK", "roll back batch");
     // Cached table state may describe DDL that was rolled back: forget it.

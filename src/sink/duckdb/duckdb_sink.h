@@ -31,6 +31,7 @@ class DuckDbSink final : public Sink {
                      const OffsetMap& next_offsets, const PausedTables& newly_paused) override;
   absl::StatusOr<OffsetMap> CommittedOffsets(const std::string& stream_id) override;
   absl::StatusOr<PausedTables> Paused() override;
+  ApplyPhases LastApplyPhases() const override { return phases_; }
 
  private:
   DuckDbSink(std::shared_ptr<Database> db, std::unique_ptr<Connection> con, DuckDbSinkOptions options);
@@ -40,13 +41,16 @@ class DuckDbSink final : public Sink {
   absl::StatusOr<std::string> CanonicalType(const std::string& type);
   std::map<std::string, std::string> canonical_types_;
   absl::Status ApplyTable(const TableBatch& batch);
-  absl::Status ApplyInTransaction(std::span<const TableBatch> batches, const std::string& stream_id,
-                                  const OffsetMap& next_offsets, const PausedTables& newly_paused);
+  absl::Status ApplyTables(std::span<const TableBatch> batches);
+  /// The newly paused tables and the offsets, in the batch's transaction.
+  absl::Status StoreOffsets(const std::string& stream_id, const OffsetMap& next_offsets,
+                            const PausedTables& newly_paused);
 
   std::shared_ptr<Database> db_;
   std::unique_ptr<Connection> con_;
   DuckDbSinkOptions options_;
   std::map<TableId, std::unique_ptr<TableState>> tables_;
+  ApplyPhases phases_;  // of the Apply in progress, then of the last one
 };
 
 /// Whether a column of DuckDB type `wide` holds every value of type `narrow`
