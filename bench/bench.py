@@ -1666,7 +1666,7 @@ def cmd_render(a):
             v = x.get("verify") or {}
             w(f"  - {name}: status {x['status']} in {_sec(x['seconds'])}, cdcpipe_load_rows_total "
               f"{x.get('rows_total_metric')} (the 1a rows are in the warehouse already, this process counts its own), "
-              f"waited {x.get('waited_s')}, cdcpipe CPU {x.get('cpu_seconds')} s, peak RSS {x.get('peak_rss_mb')} MB; "
+              f"cdcpipe CPU {x.get('cpu_seconds')} s, peak RSS {x.get('peak_rss_mb')} MB; "
               f"`cdcpipe verify` (untimed, source orders vs warehouse): exit {v.get('rc')}: "
               + "; ".join(f"`{s.strip()}`" for s in v.get("stdout", [])))
         for e in ld.get("errors") or []:
