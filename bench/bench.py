@@ -1250,10 +1250,12 @@ def cmd_render(a):
          f"`build/cdcpipe` held at {m.get('binary_mtime', '?')})" if m.get("src_dirty") else "")
       + f"; build type {m.get('build_type', '?')}")
     if r.get("kafka_warmup"):
-        w(f"- Kafka warm-up before the first figure: {int(r['kafka_warmup']):,} keyed messages of 3 KB through "
-          f"`kcat -P` (lz4, acks=all, idempotent, batches of up to 4 MB, as the contenders produce) to a topic of its own, {_sec(r.get('kafka_warmup.seconds'))}, exit "
-          f"{r.get('kafka_warmup.rc')}, so that the broker's JIT compilation is not paid by whichever contender "
-          "runs first (`BENCH_KAFKA_WARMUP`)")
+        w(f"- Kafka warm-up before the first figure (`bench/kafka_warmup.sh`): {int(r['kafka_warmup']):,} keyed "
+          f"messages of 3 KB in {r.get('kafka_warmup_cycles', 1)} cycles, each a new `kcat -P` (lz4, acks=all, "
+          "idempotent, batches of up to 4 MB, as the contenders produce) into a new topic, a wait for its high "
+          "watermarks and a consumer reading a fifth of it back, "
+          f"{_sec(r.get('kafka_warmup.seconds'))}, exit {r.get('kafka_warmup.rc')}, so that the broker's JIT "
+          "compilation is not paid by whichever contender runs first (`BENCH_KAFKA_WARMUP`)")
     try:
         end_mtime = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(os.path.getmtime(m["binary_path"])))
     except (KeyError, OSError):
