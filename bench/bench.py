@@ -1082,6 +1082,12 @@ def mix_rows(r, w):
           f"(none stated) | {_would_meet(_ok_rate(x), 200000, '200k')} |")
 
 
+def _verify_text(v):
+    """What `cdcpipe verify` said after a load (bench.py load --verify)."""
+    return (f"`cdcpipe verify` (untimed, source orders vs warehouse): exit {v['rc']} in {v['seconds']} s: "
+            + "; ".join(f"`{line.strip()}`" for line in v.get("stdout", [])))
+
+
 def _would_meet(rate, target, label):
     """The met? cell of a reference row measured against a target it is not judged on."""
     if not rate:
@@ -1151,10 +1157,9 @@ def load_work_section(r, w):
     for name, label in runs:
         x = r[name]
         wt, wk = x.get("waited_s") or {}, x.get("work_s") or {}
-        cell = lambda v: _sec(v) if isinstance(v, (int, float)) else "—"
-        w(f"| {label} | {_sec(x.get('seconds'))} | {cell(x.get('cpu_seconds'))} | {cell(wt.get('kafka'))} | "
-          f"{cell(wt.get('warehouse'))} | {cell(wk.get('decode'))} | {cell(wk.get('write'))} | "
-          f"{cell(wk.get('merge'))} | {cell(wk.get('commit'))} |")
+        cells = [x.get("seconds"), x.get("cpu_seconds"), wt.get("kafka"), wt.get("warehouse")]
+        cells += [wk.get(part) for part in ("decode", "write", "merge", "commit")]
+        w(f"| {label} | " + " | ".join(_sec(v) for v in cells) + " |")
     w("")
 
 
@@ -1653,10 +1658,10 @@ def cmd_render(a):
             w(f"  - lag over time: {tl}")
             tl = ", ".join(f"{t}s:{rss // 1024}" for t, _, rss in ld["timeline"][:40] if isinstance(rss, int))
             w(f"  - RSS over time (MB): {tl}")
-        v = ld.get("verify")
-        if v:
-            w(f"  - `cdcpipe verify` (untimed, source orders vs warehouse): exit {v['rc']} in {v['seconds']} s: "
-              + "; ".join(f"`{s.strip()}`" for s in v.get("stdout", [])))
+        if ld.get("verify"):
+            w(f"  - {_verify_text(ld['verify'])}")
+        for e in ld.get("errors") or []:
+            w(f"  - log: `{e[:400]}`")
     if r.get("mix3_messages"):
         w(f"- change mix of figure 3 ({r.get('mix3_note')}), written in {_sec(r.get('mix3.seconds'))}; "
           f"captured in {_sec((r.get('cap3m_default') or {}).get('seconds'))} "
@@ -1665,14 +1670,10 @@ def cmd_render(a):
             x = r.get(name)
             if not x:
                 continue
-            v = x.get("verify") or {}
             w(f"  - {name}: status {x['status']} in {_sec(x['seconds'])}, cdcpipe_load_rows_total "
               f"{x.get('rows_total_metric')} (the 1a rows are in the warehouse already, this process counts its own), "
-              f"cdcpipe CPU {x.get('cpu_seconds')} s, peak RSS {x.get('peak_rss_mb')} MB; "
-              f"`cdcpipe verify` (untimed, source orders vs warehouse): exit {v.get('rc')}: "
-              + "; ".join(f"`{s.strip()}`" for s in v.get("stdout", [])))
-        for e in ld.get("errors") or []:
-            w(f"  - log: `{e[:400]}`")
+              f"cdcpipe CPU {x.get('cpu_seconds')} s, peak RSS {x.get('peak_rss_mb')} MB"
+              + (f"; {_verify_text(x['verify'])}" if x.get("verify") else ""))
     for ph in ("1a", "1b"):
         if r.get(f"recv{ph}.seconds"):
             w(f"- pg_recvlogical {ph}: {_sec(r[f'recv{ph}.seconds'])}, exit {r.get(f'recv{ph}.rc')}, its own CPU "
