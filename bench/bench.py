@@ -743,10 +743,10 @@ def cmd_e2e(a):
                 dst.write(src.read().replace("@K@", str(per_tx)))
         rows0, b0, c0, s0, k0, ap0 = _scrape(a.listen)
         cpu0 = _proc_status(p.pid)[2]
-        t0 = time.monotonic()
+        t0, window_start = time.monotonic(), time.time()
         pg = subprocess.run(["pgbench", "-n", "-c", "4", "-j", "2", f"--rate={rate / per_tx:g}", "-T", str(a.seconds),
                              "-f", script, a.dsn], capture_output=True, text=True)
-        t_end = time.monotonic()
+        t_end, window_end = time.monotonic(), time.time()
         m = re.search(r"number of transactions actually processed: (\d+)", pg.stdout)
         n = int(m.group(1)) * per_tx if m else 0
         tps = re.search(r"^tps = ([\d.]+)", pg.stdout, re.M)
@@ -772,6 +772,7 @@ def cmd_e2e(a):
              "applies": apdelta[-1][1] if apdelta else None, "mean_ms": round((s1 - s0) * 1000 / cnt, 1) if cnt else None,
              "cpu_cores": round((cpu1 - cpu0) / (time.monotonic() - t0), 2) if cpu0 is not None and cpu1 is not None else None,
              "rss_mb": round((_proc_status(p.pid)[1] or 0) / 1024, 1),
+             "window_unix": [window_start, window_end],
              "buckets": [(le if le != float("inf") else "+Inf", v) for le, v in delta if v]}
         res["rates"].append(r)
         save(a.work, **{a.name: res})
@@ -785,7 +786,29 @@ def cmd_e2e(a):
     code, _ = _stop(a.work, a.name, p)
     res.update({"status": "ok", "exit_code": code, "peak_rss_mb": round(hwm / 1024, 1) if hwm else None,
                 "errors": _log_errors(a.log)})
+    if a.duckdb and a.query_tool:
+        for r in res["rates"]:
+            r["from_rows"] = _latency_from_rows(a.query_tool, a.duckdb, *r["window_unix"])
+            print(f"{a.name} {r['rate']}/s from the rows' timestamps: {r['from_rows']}", file=sys.stderr)
     save(a.work, **{a.name: res})
+
+
+def _latency_from_rows(query_tool, duckdb_file, start, end):
+    """Figure 4 measured a second way, without cdcpipe's histogram: for the
+    rows PostgreSQL inserted between start and end (unix seconds; created_at
+    is clock_timestamp() at the INSERT), the time from that insert to the
+    start of the DuckDB transaction that loaded the row (_cdc_loaded_at is
+    DuckDB's now()). The row becomes visible when that transaction commits,
+    so this is below the visible latency by the transaction's own duration."""
+    sql = ("SELECT count(*), quantile_cont(ms, 0.5), quantile_cont(ms, 0.99), max(ms) FROM ("
+           "SELECT (epoch_us(_cdc_loaded_at) - epoch_us(created_at)) / 1000.0 AS ms FROM \"public\".\"e2e\" "
+           f"WHERE status <> 'warm-up' AND epoch_us(created_at) BETWEEN {int(start * 1e6)} AND {int(end * 1e6)})")
+    out = subprocess.run([query_tool, duckdb_file, sql], capture_output=True, text=True)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip()[:300]}
+    n, p50, p99, mx = out.stdout.split("\t")
+    number = lambda v: None if v.strip() == "\\N" else round(float(v), 1)
+    return {"rows": int(n), "p50_ms": number(p50), "p99_ms": number(p99), "max_ms": number(mx)}
 
 
 def cmd_machine(a):
@@ -1033,6 +1056,16 @@ def _timed_rate(r, name, n):
     """rows/s of the timed run NAME (pg_recvlogical, kcat, COPY) over N rows, else None."""
     secs = r.get(f"{name}.seconds")
     return n / secs if secs and n and r.get(f"{name}.rc") == 0 else None
+
+
+def _rows_latency_text(fr):
+    """Figure 4's second measure (bench.py _latency_from_rows), for its table cell."""
+    if not fr:
+        return ""
+    if fr.get("error") or not fr.get("rows"):
+        return f"; from the rows' timestamps: not measured ({fr.get('error') or 'no rows'})"
+    return (f"; from the rows' timestamps (insert -> start of the loading transaction): p50 {fr['p50_ms']:.0f} ms, "
+            f"p99 {fr['p99_ms']:.0f} ms, max {fr['max_ms']:.0f} ms ({fr['rows']:,} rows)")
 
 
 def _is_e2e_target(x):
@@ -1518,7 +1551,7 @@ def cmd_render(a):
             w(f"| 4 | end-to-end latency (source commit -> visible in DuckDB), {x['rate']:,} rows/s offered{shape} for "
               f"{e2e.get('seconds_per_rate')} s (achieved {_fmt_rate(x.get('achieved_rows_per_s'))} rows/s){variant} | "
               f"p50 {f(x.get('p50_ms'))} ms, p99 {f(x.get('p99_ms'))} ms, max {mx} ms "
-              f"({x.get('observed'):,} rows) | — | — | {target} | "
+              f"({x.get('observed'):,} rows){_rows_latency_text(x.get('from_rows'))} | — | — | {target} | "
               + ("(would be " + ("met" if met_v else "missed") + ")" if variant else
                  '—' if met is None else _yes(met)) + " |")
         if e2e.get("status") not in ("ok", None):
@@ -1727,7 +1760,13 @@ def cmd_render(a):
           "`cdcpipe_load_source_to_warehouse_seconds` (/metrics); the figures are the difference of the histogram "
           "before and after each window, after every row of the window was applied. Quantiles are interpolated "
           "inside buckets (bounds 1, 2, 5, 10, 20 ... 100, 125 ... 250, 300, 400 ... 1000, 1250, 1500, 2000 ms ...), "
-          "so they are accurate to the bucket; max is the highest non-empty bucket.")
+          "so they are accurate to the bucket; max is the highest non-empty bucket. Measured a second way, "
+          "without that histogram, once the process has stopped (`bench/tools/duckdb_query` reads the DuckDB "
+          "file): for every row PostgreSQL inserted during the window, its `_cdc_loaded_at` (DuckDB's now(), "
+          "the start of the transaction that loaded it) minus its `created_at` (PostgreSQL's clock_timestamp() "
+          "at the INSERT), exact per row. The row becomes visible when that transaction commits, so this second "
+          "measure is lower than the visible latency by the loading transaction's own duration (the apply "
+          "p50/p99 below), and it starts before the source commit by the INSERT's own transaction.")
         for x, variant in e2e_rows:
             w(f"  - {x['rate']:,} rows/s{variant}, {x.get('rows_per_tx', 1)} row(s) per transaction: "
               f"{x['transactions']:,} transactions (pgbench tps {x.get('pgbench_tps')}, "
@@ -1929,7 +1968,9 @@ def main():
     s.add_argument("--listen", required=True); s.add_argument("--dsn", required=True)
     s.add_argument("--script", required=True); s.add_argument("--rates", required=True)
     s.add_argument("--batch-script", help="pgbench script of the RATExK rates, with @K@ for K")
-    s.add_argument("--seconds", type=int, required=True); s.set_defaults(f=cmd_e2e)
+    s.add_argument("--seconds", type=int, required=True)
+    s.add_argument("--duckdb", help="the run's DuckDB file, read after it stops (latency from the rows)")
+    s.add_argument("--query-tool", help="bench/tools/duckdb_query"); s.set_defaults(f=cmd_e2e)
     a = ap.parse_args()
     a.f(a)
 
