@@ -1919,7 +1919,8 @@ def cmd_render(a):
         w("- end-to-end latency with a batch window other than the default (BENCH_E2E_FAST_MS; not part of this run);")
     if not (r.get("load3m") and r.get("load3softm")):
         w("- load of updates and deletes in both delete modes (the change mix of figure 3; not part of this run);")
-    w("- Avro (not implemented)" + (", and any full run with fsync=on for the workload." if fsync == "off" else "."))
+    w("- Avro (not implemented)" + (" (a full run with fsync=on for the workload: section \"A full run with "
+                                     "fsync=on\", by hand)." if fsync == "off" else "."))
     w("")
     with open(a.out, "w") as f:
         f.write("\n".join(L))
