@@ -578,13 +578,11 @@ def cmd_load(a):
         metrics = _get_text(f"http://{a.listen}/metrics")
         m = re.search(r"^cdcpipe_load_rows_total (\d+)", metrics, re.M)
         rows_total = int(m.group(1)) if m else None
-        # Where the consuming loop waited: for Kafka's next message, or for
-        # the warehouse to finish the batch before.
-        for on, v in re.findall(r'^cdcpipe_load_wait_seconds_total\{on="(\w+)"\} ([0-9.e+-]+)', metrics, re.M):
-            waited[on] = round(float(v), 2)
-        # Where the work went: decoding, and the warehouse's phases.
-        for part, v in re.findall(r'^cdcpipe_load_work_seconds_total\{in="(\w+)"\} ([0-9.e+-]+)', metrics, re.M):
-            work[part] = round(float(v), 2)
+        # Where the consuming loop waited (for Kafka's next message, or for
+        # the warehouse to finish the batch before), and where the work went
+        # (decoding, and the warehouse's phases).
+        waited = _labelled_seconds(metrics, "cdcpipe_load_wait_seconds_total", "on")
+        work = _labelled_seconds(metrics, "cdcpipe_load_work_seconds_total", "in")
     except Exception:
         pass
     verify = None
@@ -648,6 +646,12 @@ def _buckets(text, name):
     """Cumulative buckets [(le ms, count)] of the histogram `name`."""
     return [(float("inf") if le == "+Inf" else round(float(le) * 1000, 3), int(v))
             for le, v in re.findall(r'^%s_bucket\{le="([^"]+)"\} (\d+)' % name, text, re.M)]
+
+
+def _labelled_seconds(metrics, name, label):
+    """{label value: seconds} of a counter with one label, from /metrics text."""
+    series = re.findall(r'^%s\{%s="(\w+)"\} ([0-9.e+-]+)' % (name, label), metrics, re.M)
+    return {value: round(float(v), 2) for value, v in series}
 
 
 def _scrape(listen):
@@ -1708,6 +1712,13 @@ def cmd_render(a):
             w(f"  - {_verify_text(ld['verify'])}")
         for e in ld.get("errors") or []:
             w(f"  - log: `{e[:400]}`")
+    for name in ("load3soft", "load3s"):  # the variants of figure 3 that verify checks (append mode: no)
+        x = r.get(name)
+        if x and x.get("verify"):
+            w(f"- {name} ({r.get(name + '_note')}): {_verify_text(x['verify'])}"
+              + (" Without schemas, load stores a timestamp as the text it arrives as, so verify's checksum of "
+                 "such a column differs from the source's (docs/limitations.md)."
+                 if name == "load3s" and x["verify"].get("rc") else ""))
     if r.get("mix3_messages"):
         w(f"- change mix of figure 3 ({r.get('mix3_note')}), written in {_sec(r.get('mix3.seconds'))}; "
           f"captured in {_sec((r.get('cap3m_default') or {}).get('seconds'))} "

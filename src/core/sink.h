@@ -76,8 +76,8 @@ class Sink {
   /// Offsets committed for `stream_id` (empty if none).
   virtual absl::StatusOr<OffsetMap> CommittedOffsets(const std::string& stream_id) = 0;
 
-  /// The phases of the last Apply that succeeded; zero where a warehouse
-  /// does not tell them apart.
+  /// The phases of the last Apply (the loader reads them after one
+  /// succeeded); zero where a warehouse does not tell them apart.
   virtual ApplyPhases LastApplyPhases() const { return {}; }
 };
 
