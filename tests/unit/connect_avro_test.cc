@@ -1,0 +1,220 @@
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "format/avro/connect_avro.h"
+#include "format/debezium_json/debezium_json_serializer.h"
+#include "format/debezium_json/type_mapping.h"
+#include "nlohmann/json.hpp"
+
+namespace cdc::avro {
+namespace {
+
+using nlohmann::json;
+namespace oid = debezium::oid;
+
+// A table with a column of each Connect shape capture writes: integers of
+// every width, floats, both decimal forms (fixed scale: bytes; no typmod:
+// a VariableScaleDecimal struct), strings, bytes, time types, an array, a
+// point (a struct of doubles and optional bytes).
+std::shared_ptr<SourceTable> EveryShape() {
+  auto t = std::make_shared<SourceTable>();
+  t->relation_id = 1;
+  t->id = {"public", "every_shape"};
+  t->columns = {{"id", oid::kInt8, -1, true},       {"small", oid::kInt2, -1, false},
+                {"medium", oid::kInt4, -1, false},   {"real_v", oid::kFloat4, -1, false},
+                {"double_v", oid::kFloat8, -1, false}, {"amount", oid::kNumeric, ((12 << 16) | 2) + 4, false},
+                {"any_numeric", oid::kNumeric, -1, false}, {"note", oid::kText, -1, false},
+                {"blob", oid::kBytea, -1, false},    {"placed", oid::kTimestampTz, -1, false},
+                {"day", oid::kDate, -1, false},      {"at", oid::kTime, -1, false},
+                {"span", oid::kInterval, -1, false}, {"flag", oid::kBool, -1, false},
+                {"tags", 1007, -1, false},           {"spot", oid::kPoint, -1, false},
+                {"doc", oid::kJsonb, -1, false},     {"uid", oid::kUuid, -1, false}};
+  return t;
+}
+
+std::vector<OutgoingMessage> SerializeJson(const Row& row) {
+  debezium::DebeziumJsonSerializer ser({"shop", "app"});
+  ChangeEvent e;
+  e.op = Op::kCreate;
+  e.table = EveryShape();
+  e.after = row;
+  e.version = {Lsn{0x200}, Lsn{0x100}};
+  e.xid = 750;
+  e.commit_time_us = 1705320000512345;
+  std::vector<OutgoingMessage> out;
+  EXPECT_TRUE(ser.Serialize(e, out).ok());
+  return out;
+}
+
+Row FullRow() {
+  return Row{Datum::Text("7"), Datum::Text("-32768"), Datum::Text("2147483647"), Datum::Text("1.5"),
+             Datum::Text("-0.1"), Datum::Text("-123.45"), Datum::Text("3.14159"), Datum::Text("hi \"there\" ü"),
+             Datum::Text("\\x00ff10"), Datum::Text("2024-01-15 12:00:00.5+00"), Datum::Text("2024-01-15"),
+             Datum::Text("13:45:01.25"), Datum::Text("1 day 02:00:00"), Datum::Text("t"),
+             Datum::Text("{1,NULL,3}"), Datum::Text("(1.5,-2)"), Datum::Text("{\"a\": [1, 2]}"),
+             Datum::Text("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")};
+}
+
+// The JsonConverter document's schema and payload through Avro and back.
+void ExpectRoundTrip(const std::string& document) {
+  const json doc = json::parse(document);
+  auto schema = ConnectAvroSchema::FromConnect(doc["schema"].dump());
+  ASSERT_TRUE(schema.ok()) << schema.status();
+
+  simdjson::dom::parser parser;
+  const std::string payload_text = doc["payload"].dump();
+  simdjson::dom::element payload = parser.parse(payload_text);
+  std::string datum;
+  ASSERT_TRUE(schema->Encode(payload, datum).ok());
+  EXPECT_LT(datum.size(), payload_text.size());
+
+  // A reader knows only the registered Avro schema.
+  auto registered = ConnectAvroSchema::FromAvro(schema->avro_json());
+  ASSERT_TRUE(registered.ok()) << registered.status();
+  std::string decoded;
+  ASSERT_TRUE(registered->Decode(datum, decoded).ok());
+  EXPECT_EQ(json::parse(decoded), doc["payload"]);
+  EXPECT_EQ(json::parse(registered->connect_json()), doc["schema"]);
+}
+
+TEST(ConnectAvro, KeyAndValueOfEveryShapeRoundTripThroughTheRegisteredSchema) {
+  const auto out = SerializeJson(FullRow());
+  ASSERT_EQ(out.size(), 1u);
+  ExpectRoundTrip(*out[0].key);
+  ExpectRoundTrip(*out[0].value);
+}
+
+TEST(ConnectAvro, NullsRoundTripToo) {
+  Row row(EveryShape()->columns.size(), Datum::Null());
+  row[0] = Datum::Text("8");
+  const auto out = SerializeJson(row);
+  ASSERT_EQ(out.size(), 1u);
+  ExpectRoundTrip(*out[0].value);
+}
+
+TEST(ConnectAvro, AvroSchemaIsWhatAvroConverterRegisters) {
+  const auto out = SerializeJson(FullRow());
+  const json doc = json::parse(*out[0].value);
+  auto schema = ConnectAvroSchema::FromConnect(doc["schema"].dump());
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  const json avro = json::parse(schema->avro_json());
+  EXPECT_EQ(avro["type"], "record");
+  EXPECT_EQ(avro["name"], "Envelope");
+  EXPECT_EQ(avro["namespace"], "shop.public.every_shape");
+  EXPECT_EQ(avro["connect.name"], "shop.public.every_shape.Envelope");
+  // before: ["null", Value record] with default null; after: the same record by name.
+  const json& before = avro["fields"][0];
+  EXPECT_EQ(before["name"], "before");
+  EXPECT_EQ(before["type"][0], "null");
+  EXPECT_EQ(before["type"][1]["name"], "Value");
+  EXPECT_TRUE(before["default"].is_null() && before.contains("default"));
+  EXPECT_EQ(avro["fields"][1]["type"], json::array({"null", "shop.public.every_shape.Value"}));
+  std::map<std::string, json> columns;
+  for (const json& f : before["type"][1]["fields"]) columns[f["name"]] = f["type"];
+  EXPECT_EQ(columns["id"], "long");
+  EXPECT_EQ(columns["small"][1], (json{{"type", "int"}, {"connect.type", "int16"}}));
+  const json& amount = columns["amount"][1];
+  EXPECT_EQ(amount["logicalType"], "decimal");
+  EXPECT_EQ(amount["precision"], 12);
+  EXPECT_EQ(amount["scale"], 2);
+  EXPECT_EQ(amount["connect.name"], "org.apache.kafka.connect.data.Decimal");
+  EXPECT_EQ(columns["placed"][1]["connect.name"], "io.debezium.time.ZonedTimestamp");
+  EXPECT_EQ(columns["tags"][1]["type"], "array");
+  // source.snapshot: optional with a default, so [T, "null"] with that default.
+  for (const json& f : avro["fields"]) {
+    if (f["name"] != "source") continue;
+    for (const json& s : f["type"]["fields"]) {
+      if (s["name"] != "snapshot") continue;
+      EXPECT_EQ(s["type"][1], "null");
+      EXPECT_EQ(s["default"], "false");
+    }
+  }
+}
+
+TEST(ConnectAvro, FrameIsMagicZeroAndBigEndianId) {
+  // spec/03 §4: key {id: 1} as schema id 7 is 00 00 00 00 07 02.
+  auto schema = ConnectAvroSchema::FromConnect(
+      R"({"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,"name":"shop.public.users.Key"})");
+  ASSERT_TRUE(schema.ok());
+  simdjson::dom::parser parser;
+  std::string framed;
+  AppendFrameHeader(framed, 7);
+  ASSERT_TRUE(schema->Encode(parser.parse(std::string(R"({"id":1})")), framed).ok());
+  EXPECT_EQ(framed, std::string("\x00\x00\x00\x00\x07\x02", 6));
+  auto id = FrameSchemaId(framed);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(*id, 7);
+  EXPECT_FALSE(FrameSchemaId(std::string("\x01\x00\x00\x00\x07\x02", 6)).ok());
+  EXPECT_FALSE(FrameSchemaId("\x00\x00").ok());
+}
+
+TEST(ConnectAvro, ReadsDebeziumAvroConverterSchema) {
+  // The shape AvroConverter registers for a Debezium table (spec/03 §6),
+  // including the props order and source.snapshot's Enum with a default.
+  const std::string avro = R"({"type":"record","name":"Envelope","namespace":"shop.public.users","fields":[
+    {"name":"before","type":["null",{"type":"record","name":"Value","fields":[
+      {"name":"id","type":"int"},
+      {"name":"name","type":["null","string"],"default":null},
+      {"name":"balance","type":["null",{"type":"bytes","scale":2,"precision":10,"connect.version":1,
+         "connect.parameters":{"scale":"2","connect.decimal.precision":"10"},
+         "connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}],"default":null}],
+      "connect.name":"shop.public.users.Value"}],"default":null},
+    {"name":"after","type":["null","Value"],"default":null},
+    {"name":"source","type":{"type":"record","name":"Source","namespace":"io.debezium.connector.postgresql","fields":[
+      {"name":"snapshot","type":[{"type":"string","connect.version":1,"connect.parameters":{"allowed":"true,last,false"},
+        "connect.default":"false","connect.name":"io.debezium.data.Enum"},"null"],"default":"false"},
+      {"name":"lsn","type":["null","long"],"default":null}],
+      "connect.name":"io.debezium.connector.postgresql.Source"}},
+    {"name":"op","type":"string"},
+    {"name":"ts_ms","type":["null","long"],"default":null}],
+   "connect.version":2,"connect.name":"shop.public.users.Envelope"})";
+  auto schema = ConnectAvroSchema::FromAvro(avro);
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  const json connect = json::parse(schema->connect_json());
+  EXPECT_EQ(connect["name"], "shop.public.users.Envelope");
+  EXPECT_EQ(connect["version"], 2);
+  EXPECT_EQ(connect["fields"][1]["name"], "shop.public.users.Value");
+  EXPECT_EQ(connect["fields"][1]["optional"], true);
+  EXPECT_EQ(connect["fields"][1]["fields"][2]["parameters"]["scale"], "2");
+  EXPECT_EQ(connect["fields"][2]["fields"][0]["default"], "false");
+
+  // after = {id 5, name null, balance 12.34 (unscaled 1234 = 04 d2)}, source, op "c", ts_ms null.
+  static constexpr char kDatum[] = "\x00" "\x02" "\x0a" "\x00" "\x02" "\x04\x04\xd2"
+                                   "\x00" "\x0a" "false" "\x02" "\x02" "\x02" "c" "\x00";
+  const std::string datum(kDatum, sizeof kDatum - 1);
+  std::string payload;
+  ASSERT_TRUE(schema->Decode(datum, payload).ok()) << payload;
+  const json p = json::parse(payload);
+  EXPECT_TRUE(p["before"].is_null());
+  EXPECT_EQ(p["after"]["id"], 5);
+  EXPECT_EQ(p["after"]["balance"], "BNI=");
+  EXPECT_EQ(p["source"]["snapshot"], "false");
+  EXPECT_EQ(p["source"]["lsn"], 1);
+  EXPECT_EQ(p["op"], "c");
+  // A datum cut short, or with bytes left over, is an error.
+  EXPECT_FALSE(schema->Decode(datum.substr(0, datum.size() - 2), payload).ok());
+  EXPECT_FALSE(schema->Decode(datum + "x", payload).ok());
+}
+
+TEST(ConnectAvro, ErrorsNameTheField) {
+  auto bad_name = ConnectAvroSchema::FromConnect(
+      R"({"type":"struct","fields":[{"type":"int32","optional":false,"field":"order-id"}],"optional":false,"name":"a.b.Key"})");
+  ASSERT_FALSE(bad_name.ok());
+  EXPECT_NE(bad_name.status().message().find("order-id"), std::string::npos);
+
+  auto schema = ConnectAvroSchema::FromConnect(
+      R"({"type":"struct","fields":[{"type":"int16","optional":false,"field":"n"}],"optional":false,"name":"a.b.Key"})");
+  ASSERT_TRUE(schema.ok());
+  simdjson::dom::parser parser;
+  std::string out;
+  auto too_big = schema->Encode(parser.parse(std::string(R"({"n":"x"})")), out);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_NE(too_big.message().find("'n'"), std::string::npos);
+  auto missing = schema->Encode(parser.parse(std::string(R"({})")), out);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_FALSE(ConnectAvroSchema::FromAvro(R"({"type":"enum","name":"E","symbols":["A"]})").ok());
+  EXPECT_FALSE(ConnectAvroSchema::FromAvro(R"(["int","string"])").ok());
+}
+
+}  // namespace
+}  // namespace cdc::avro
