@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
   CLI::App* reset = app.add_subcommand("reset-snapshot", "forget the initial snapshot so the next start takes a new one");
   bool reset_kafka = false;
   reset->add_flag("--kafka", reset_kafka, "the state of `capture` (in Kafka) rather than of `run` (in the warehouse)");
+  CLI::App* registry = app.add_subcommand("registry", "run a Confluent-compatible Schema Registry (Avro)");
+  std::string registry_listen = "127.0.0.1:8081", registry_store = "cdcpipe-registry.jsonl";
+  registry->add_option("--listen", registry_listen, "host:port to serve on (port 0: any free one)")->default_val(registry_listen);
+  registry->add_option("--store", registry_store, "file that keeps the schemas (append-only)")->default_val(registry_store);
   CLI::App* settings = app.add_subcommand("config-keys", "list every configuration key");
   for (CLI::App* s : {run, capture, load, verify, show, preflight, reset}) add_config(s);
   int show_limit = 5;
@@ -91,6 +95,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*broker) return ExitCode(cdc::RunDevBroker(bootstrap_file, partitions, topics), "dev-broker");
+  if (*registry) return ExitCode(cdc::RunRegistry(registry_listen, registry_store), "registry");
 
   auto config = cdc::LoadConfigFile(config_path);
   if (!config.ok()) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -19,19 +20,46 @@ struct Response {
 using Params = std::map<std::string, std::string>;
 using Handler = std::function<Response(const Params&)>;
 
+/// A request to a Route: its query parameters, the path's regex groups
+/// (decoded), and its body.
+struct Request {
+  Params params;
+  std::vector<std::string> path_groups;
+  std::string body;
+};
+using RouteHandler = std::function<Response(const Request&)>;
+
 class Server {
  public:
   Server();
   ~Server();
   void Get(const std::string& path, Handler handler);
-  /// Binds `listen` (host:port) and serves on a background thread.
+  /// `method` (GET, POST, PUT, DELETE) on paths matching the regex `pattern`.
+  void Route(const std::string& method, const std::string& pattern, RouteHandler handler);
+  /// Binds `listen` (host:port; port 0 picks a free one) and serves on a
+  /// background thread.
   absl::Status Start(const std::string& listen);
   void Stop();
+  /// The port bound by Start.
+  int port() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Where a client sends its requests: a base URL (http or https, with an
+/// optional path prefix) and optional basic-auth credentials ("user:pass").
+struct Endpoint {
+  std::string url;
+  std::string user_info;
+  int timeout_ms = 30000;
+};
+
+/// One request; any HTTP status is a result. Unavailable when the server
+/// cannot be reached, InvalidArgument for a URL that is not http(s).
+absl::StatusOr<Response> Send(const Endpoint& endpoint, const std::string& method, const std::string& path,
+                              const std::string& body = {}, const std::string& content_type = {});
 
 /// GET http://<address><path>; Unavailable when nothing listens there.
 absl::StatusOr<std::string> Get(const std::string& address, const std::string& path, int timeout_ms = 30000);

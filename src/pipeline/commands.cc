@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "core/log.h"
 #include "format/debezium_json/debezium_json_decoder.h"
+#include "registry/confluent/registry_server.h"
 #include "format/debezium_json/debezium_json_serializer.h"
 #include "http/http.h"
 #include "nlohmann/json.hpp"
@@ -371,7 +372,9 @@ class Process {
       return http::Response{200, j.dump()};
     });
     if (checksummer_) RegisterChecksumRoutes(*server_, *checksummer_);
-    CDC_RETURN_IF_ERROR(server_->Start(config_.http.listen));
+    if (absl::Status st = server_->Start(config_.http.listen); !st.ok()) {
+      return absl::Status(st.code(), StrCat("http.listen: ", st.message()));
+    }
     log::Info("http", "endpoint listening", {{"address", config_.http.listen}});
     return absl::OkStatus();
   }
@@ -426,6 +429,17 @@ absl::Status RunDevBroker(const std::string& bootstrap_file, int partitions, con
     if (!out) return absl::InvalidArgumentError(StrCat("cannot write --bootstrap-file ", bootstrap_file));
   }
   log::Info("dev-broker", "embedded broker running (not durable; development only)", {{"bootstrap_servers", bootstrap}});
+  while (!StopRequested()) absl::SleepFor(absl::Milliseconds(100));
+  return absl::OkStatus();
+}
+
+absl::Status RunRegistry(const std::string& listen, const std::string& store_path) {
+  CDC_ASSIGN_OR_RETURN(auto registry, registry::RegistryServer::Open(store_path));
+  CDC_RETURN_IF_ERROR(registry->Start(listen));
+  const std::string address = StrCat("http://", listen.substr(0, listen.rfind(':')), ":", registry->port());
+  std::printf("%s\n", address.c_str());
+  std::fflush(stdout);
+  log::Info("registry", "schema registry running", {{"url", address}, {"store", store_path}});
   while (!StopRequested()) absl::SleepFor(absl::Milliseconds(100));
   return absl::OkStatus();
 }

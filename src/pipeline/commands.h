@@ -41,4 +41,8 @@ absl::Status RunShow(const Config& config, int limit);
 absl::Status RunDevBroker(const std::string& bootstrap_file, int partitions,
                           const std::vector<std::string>& topics);
 
+/// Runs a Confluent-compatible Schema Registry on `listen` until stopped,
+/// keeping its schemas in `store_path`; prints the bound address on stdout.
+absl::Status RunRegistry(const std::string& listen, const std::string& store_path);
+
 }  // namespace cdc

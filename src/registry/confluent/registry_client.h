@@ -1,0 +1,33 @@
+#pragma once
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "core/schema_registry.h"
+#include "http/http.h"
+
+namespace cdc::registry {
+
+/// A Confluent Schema Registry over its REST API (spec/03 §2): registers
+/// schemas under subjects and resolves ids, caching both for the process.
+/// A registry that cannot be reached is retried a few times (it may be
+/// restarting) before Unavailable is returned.
+class ConfluentRegistryClient final : public SchemaRegistry {
+ public:
+  explicit ConfluentRegistryClient(http::Endpoint endpoint, int attempts = 4);
+
+  absl::StatusOr<int32_t> Register(const std::string& subject, const std::string& schema) override;
+  absl::StatusOr<std::string> SchemaById(int32_t id) override;
+
+ private:
+  absl::StatusOr<http::Response> Send(const std::string& method, const std::string& path, const std::string& body);
+
+  const http::Endpoint endpoint_;
+  const int attempts_;
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, int32_t> ids_;  // (subject, schema) -> id
+  std::map<int32_t, std::string> schemas_;
+};
+
+}  // namespace cdc::registry
