@@ -279,8 +279,26 @@ const std::vector<Setting>& Settings() {
       {"format", Kind::kString, "json",
        "event format: json (Kafka's JsonConverter with schemas.enable=true: schema and payload in every key and "
        "value) | json_schemaless (schemas.enable=false: the payload alone, ~4x smaller; a consumer must know what "
-       "the values mean, load infers column types; needs decimal_handling_mode string or double)", false,
-       String([](Config& c) -> std::string& { return c.format; }, {"json", "json_schemaless"})},
+       "the values mean, load infers column types; needs decimal_handling_mode string or double) | avro "
+       "(Confluent's AvroConverter: Confluent-framed Avro, schemas in schema_registry under <topic>-key and "
+       "<topic>-value)", false,
+       String([](Config& c) -> std::string& { return c.format; }, {"json", "json_schemaless", "avro"})},
+      {"schema_registry.url", Kind::kString, "", "Confluent-compatible Schema Registry, http(s)://host:port[/path]; "
+       "required with format avro (`cdcpipe registry` serves one)", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsScalar()) return "must be a URL";
+         c.schema_registry.url = n.as<std::string>();
+         if (!std::regex_match(c.schema_registry.url, std::regex("https?://[^/\\s]+(/\\S*)?"))) {
+           return "must be an http:// or https:// URL";
+         }
+         return {};
+       }},
+      {"schema_registry.user_info", Kind::kString, "", "basic-auth credentials user:password for the registry", true,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         if (!n.IsScalar() || n.as<std::string>().find(':') == std::string::npos) return "must be user:password";
+         c.schema_registry.user_info = n.as<std::string>();
+         return {};
+       }},
       {"unavailable_value_placeholder", Kind::kString, "__debezium_unavailable_value",
        "value written for an unchanged TOASTed column (capture), and recognized as \"keep the stored value\" (load); "
        "Debezium's unavailable.value.placeholder", false,
@@ -444,6 +462,9 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
     problems.push_back("format: json_schemaless writes no schema, so a decimal in decimal_handling_mode precise "
                        "(base64 of its unscaled bytes) would lose its scale; set "
                        "source.postgres.decimal_handling_mode to string (exact) or double");
+  }
+  if (config.format == "avro" && config.schema_registry.url.empty()) {
+    problems.push_back("schema_registry.url: required with format avro (run `cdcpipe registry` if none is deployed)");
   }
   if (!problems.empty()) {
     return absl::InvalidArgumentError(StrCat("invalid configuration in ", origin, ":\n  ",

@@ -76,6 +76,11 @@ struct LoadConfig {
   int consumers = 1;  // members of the consumer group in this process, sharing the DuckDB database
 };
 
+struct SchemaRegistryConfig {
+  std::string url;        // http(s)://host:port[/prefix]; required with format avro
+  std::string user_info;  // "user:password" for basic auth (secret)
+};
+
 struct HttpConfig {
   std::string listen = "127.0.0.1:8089";  // empty: no endpoint
 };
@@ -83,7 +88,8 @@ struct HttpConfig {
 struct Config {
   PostgresConfig postgres;
   KafkaConfig kafka;
-  std::string format = "json";  // json | json_schemaless (JsonConverter schemas.enable)
+  std::string format = "json";  // json | json_schemaless (JsonConverter schemas.enable) | avro
+  SchemaRegistryConfig schema_registry;
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   SinkConfig sink;
   LoadConfig load;

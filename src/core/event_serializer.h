@@ -22,13 +22,13 @@ class EventSerializer {
   /// A streamed transaction begins / ends: its metadata records (if enabled)
   /// go to `out`. Data events in between carry the transaction's block.
   virtual void BeginTransaction(const TransactionBegin& begin) = 0;
-  virtual void EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) = 0;
+  virtual absl::Status EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) = 0;
 
   /// Appends the message(s) for a logical decoding message.
   virtual absl::Status SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) = 0;
 
   /// The heartbeat message for time `ts_ms`.
-  virtual OutgoingMessage Heartbeat(int64_t ts_ms) = 0;
+  virtual absl::StatusOr<OutgoingMessage> Heartbeat(int64_t ts_ms) = 0;
 };
 
 }  // namespace cdc

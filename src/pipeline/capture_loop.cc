@@ -100,7 +100,7 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
   if (auto* c = std::get_if<TransactionCommit>(&record)) {
     in_transaction_ = false;
     scratch_.clear();
-    serializer_.EndTransaction(*c, scratch_);
+    CDC_RETURN_IF_ERROR(serializer_.EndTransaction(*c, scratch_));
     CDC_RETURN_IF_ERROR(PublishAll(scratch_, *stop_));  // END belongs to the transaction
     coordinator_.Commit(c->end_lsn);
     stats_.transactions += 1;
@@ -122,7 +122,8 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
   if (auto* idle = std::get_if<SourceIdle>(&record)) coordinator_.Idle(idle->wal_end);
   if (auto* beat = std::get_if<Heartbeat>(&record)) {
     // Not part of any transaction: ticket 0 is not tracked for confirmation.
-    absl::Status st = publisher_.Publish(serializer_.Heartbeat(beat->ts_ms), 0);
+    CDC_ASSIGN_OR_RETURN(OutgoingMessage heartbeat, serializer_.Heartbeat(beat->ts_ms));
+    absl::Status st = publisher_.Publish(heartbeat, 0);
     if (!st.ok() && !absl::IsUnavailable(st)) return st;  // a full queue skips one beat
   }
   return absl::OkStatus();

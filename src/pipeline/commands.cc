@@ -12,7 +12,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
+#include "format/avro/debezium_avro_decoder.h"
+#include "format/avro/debezium_avro_serializer.h"
 #include "format/debezium_json/debezium_json_decoder.h"
+#include "registry/confluent/registry_client.h"
 #include "registry/confluent/registry_server.h"
 #include "format/debezium_json/debezium_json_serializer.h"
 #include "http/http.h"
@@ -171,10 +174,12 @@ class Process {
     serializer_options.transaction_metadata = pc.provide_transaction_metadata == "true";
     serializer_options.schemas = config_.format == "json";
     serializer_options.value_buffers = std::make_shared<BufferPool>(kValueBufferPoolBytes, kValueBufferMaxBytes);
-    serializer_ = std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
-    snapshot_serializers_ = [serializer_options]() -> std::unique_ptr<EventSerializer> {
+    auto make_serializer = [serializer_options, registry = Registry()]() -> std::unique_ptr<EventSerializer> {
+      if (registry) return std::make_unique<avro::DebeziumAvroSerializer>(serializer_options, registry);
       return std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
     };
+    serializer_ = make_serializer();
+    snapshot_serializers_ = make_serializer;
     kafka::KafkaPublisher::TopicCreator creator;
     if (broker_) {
       creator = [this](const std::string& topic) { return broker_->CreateTopic(topic, config_.kafka.partitions); };
@@ -235,13 +240,23 @@ class Process {
   struct Loader {
     std::unique_ptr<duck::DuckDbSink> sink;
     std::unique_ptr<kafka::KafkaSubscriber> subscriber;
-    std::unique_ptr<debezium::DebeziumJsonDecoder> decoder;
+    std::unique_ptr<EventDecoder> decoder;
     std::unique_ptr<DeadLetterQueue> dead_letters;  // outlives the publisher that reports to it
     std::unique_ptr<kafka::KafkaPublisher> dlq_publisher;
     std::unique_ptr<LoadLoop> loop;
     std::thread thread;
     absl::Status status;
   };
+
+  /// The schema registry when the format is Avro, else null.
+  std::shared_ptr<SchemaRegistry> Registry() {
+    if (config_.format != "avro") return nullptr;
+    if (!registry_) {
+      registry_ = std::make_shared<registry::ConfluentRegistryClient>(
+          http::Endpoint{config_.schema_registry.url, config_.schema_registry.user_info});
+    }
+    return registry_;
+  }
 
   absl::Status StartLoad() {
     CDC_ASSIGN_OR_RETURN(database_, duck::Database::Open(config_.sink.duckdb_path, /*read_only=*/false,
@@ -292,7 +307,11 @@ class Process {
     decoder_options.wide_numeric_as_double = config_.load.wide_numeric == "double";
     decoder_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     decoder_options.lossy_values = &load_stats_.lossy_values;
-    loader.decoder = std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options));
+    if (auto registry = Registry()) {
+      loader.decoder = std::make_unique<avro::DebeziumAvroDecoder>(std::move(decoder_options), registry);
+    } else {
+      loader.decoder = std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options));
+    }
     kafka::KafkaPublisher::TopicCreator dlq_creator;
     if (broker_) dlq_creator = [this](const std::string& t) { return broker_->CreateTopic(t, 1); };
     auto dlq_kafka = KafkaOptionsFor(config_, bootstrap_);
@@ -385,7 +404,8 @@ class Process {
   std::unique_ptr<CheckpointCoordinator> coordinator_;
   std::unique_ptr<CaptureStateStore> state_store_;
   std::unique_ptr<pg::PostgresSource> source_;
-  std::unique_ptr<debezium::DebeziumJsonSerializer> serializer_;
+  std::unique_ptr<EventSerializer> serializer_;
+  std::shared_ptr<SchemaRegistry> registry_;  // format avro: shared by capture's serializers and load's decoders
   SerializerPool::Factory snapshot_serializers_;  // one serializer per snapshot serializer thread
   std::unique_ptr<kafka::KafkaPublisher> publisher_;
   std::shared_ptr<duck::Database> database_;

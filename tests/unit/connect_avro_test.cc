@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <set>
+
 #include "format/avro/connect_avro.h"
+#include "format/avro/debezium_avro_decoder.h"
+#include "format/avro/debezium_avro_serializer.h"
+#include "format/debezium_json/debezium_json_decoder.h"
 #include "format/debezium_json/debezium_json_serializer.h"
 #include "format/debezium_json/type_mapping.h"
 #include "nlohmann/json.hpp"
@@ -214,6 +219,119 @@ TEST(ConnectAvro, ErrorsNameTheField) {
   EXPECT_FALSE(missing.ok());
   EXPECT_FALSE(ConnectAvroSchema::FromAvro(R"({"type":"enum","name":"E","symbols":["A"]})").ok());
   EXPECT_FALSE(ConnectAvroSchema::FromAvro(R"(["int","string"])").ok());
+}
+
+}  // namespace
+}  // namespace cdc::avro
+
+namespace cdc::avro {
+namespace {
+
+// An in-memory registry: ids in registration order, global across subjects.
+class MemoryRegistry final : public SchemaRegistry {
+ public:
+  absl::StatusOr<int32_t> Register(const std::string& subject, const std::string& schema) override {
+    subjects.insert(subject);
+    for (size_t i = 0; i < schemas.size(); ++i)
+      if (schemas[i] == schema) return static_cast<int32_t>(i + 1);
+    schemas.push_back(schema);
+    return static_cast<int32_t>(schemas.size());
+  }
+  absl::StatusOr<std::string> SchemaById(int32_t id) override {
+    if (id < 1 || id > static_cast<int32_t>(schemas.size())) return absl::NotFoundError("no such id");
+    return schemas[id - 1];
+  }
+  std::vector<std::string> schemas;
+  std::set<std::string> subjects;
+};
+
+bool Same(const Value& a, const Value& b) {
+  if (a.kind != b.kind || a.integer != b.integer || a.text != b.text || a.months != b.months || a.days != b.days ||
+      a.items.size() != b.items.size() || !(a.real == b.real || (a.real != a.real && b.real != b.real))) {
+    return false;
+  }
+  for (size_t i = 0; i < a.items.size(); ++i)
+    if (!Same(a.items[i], b.items[i])) return false;
+  return true;
+}
+
+IncomingMessage Incoming(const OutgoingMessage& m, int64_t offset) {
+  IncomingMessage in;
+  in.source = {m.topic, 0};
+  in.offset = offset;
+  in.key = m.key;
+  in.value = m.value;
+  in.headers = m.headers;
+  return in;
+}
+
+TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
+  auto registry = std::make_shared<MemoryRegistry>();
+  DebeziumAvroSerializer avro_ser({"shop", "app"}, registry);
+  debezium::DebeziumJsonSerializer json_ser({"shop", "app"});
+  std::vector<OutgoingMessage> avro_out, json_out;
+  ChangeEvent e;
+  e.table = EveryShape();
+  e.version = {Lsn{0x200}, Lsn{0x100}};
+  e.xid = 750;
+  e.commit_time_us = 1705320000512345;
+  e.op = Op::kCreate;
+  e.after = FullRow();
+  for (auto* ser : std::initializer_list<EventSerializer*>{&avro_ser, &json_ser}) {
+    auto& out = ser == &avro_ser ? avro_out : json_out;
+    ASSERT_TRUE(ser->Serialize(e, out).ok());
+    ChangeEvent d = e;
+    d.op = Op::kDelete;
+    d.before = d.after;
+    d.after.reset();
+    ASSERT_TRUE(ser->Serialize(d, out).ok());
+  }
+  ASSERT_EQ(avro_out.size(), 3u);  // create, delete, tombstone
+  EXPECT_FALSE(avro_out[2].value.has_value());
+  EXPECT_EQ(registry->subjects, (std::set<std::string>{"shop.public.every_shape-key", "shop.public.every_shape-value"}));
+  EXPECT_EQ(registry->schemas.size(), 2u);  // one key and one value schema, registered once
+  EXPECT_EQ(avro_out[0].value->at(0), '\0');
+  EXPECT_LT(avro_out[0].value->size() * 4, json_out[0].value->size());
+
+  DebeziumAvroDecoder avro_dec({}, registry);
+  debezium::DebeziumJsonDecoder json_dec;
+  for (size_t i = 0; i < avro_out.size(); ++i) {
+    auto from_avro = avro_dec.Decode(Incoming(avro_out[i], static_cast<int64_t>(i)));
+    auto from_json = json_dec.Decode(Incoming(json_out[i], static_cast<int64_t>(i)));
+    ASSERT_TRUE(from_avro.ok()) << from_avro.status();
+    ASSERT_TRUE(from_json.ok()) << from_json.status();
+    ASSERT_EQ(from_avro->has_value(), from_json->has_value());
+    if (!from_avro->has_value()) continue;
+    const RowChange& a = **from_avro;
+    const RowChange& j = **from_json;
+    EXPECT_EQ(a.op, j.op);
+    EXPECT_EQ(a.version, j.version);
+    ASSERT_EQ(a.table->columns.size(), j.table->columns.size());
+    for (size_t c = 0; c < a.table->columns.size(); ++c) {
+      EXPECT_EQ(a.table->columns[c].name, j.table->columns[c].name);
+      EXPECT_EQ(a.table->columns[c].type, j.table->columns[c].type) << a.table->columns[c].name;
+      EXPECT_EQ(a.table->columns[c].key, j.table->columns[c].key);
+    }
+    ASSERT_EQ(a.values.size(), j.values.size());
+    for (size_t c = 0; c < a.values.size(); ++c) EXPECT_TRUE(Same(a.values[c], j.values[c])) << a.table->columns[c].name;
+    EXPECT_EQ(a.source_ts_ms, j.source_ts_ms);
+  }
+}
+
+TEST(DebeziumAvro, UndecodableMessagesAreInvalidArgumentNamingTheirPosition) {
+  auto registry = std::make_shared<MemoryRegistry>();
+  DebeziumAvroDecoder dec({}, registry);
+  IncomingMessage m;
+  m.source = {"shop.public.t", 3};
+  m.offset = 42;
+  m.value = std::string("{\"schema\":{}}");  // JSON where Avro was expected
+  auto json_value = dec.Decode(m);
+  ASSERT_EQ(json_value.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(json_value.status().message().find("shop.public.t[3]@42 value"), std::string::npos) << json_value.status();
+  m.value = std::string("\0\0\0\0\x09\x02", 6);  // an id the registry does not have
+  auto unknown_id = dec.Decode(m);
+  ASSERT_EQ(unknown_id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown_id.status().message().find("9"), std::string::npos);
 }
 
 }  // namespace

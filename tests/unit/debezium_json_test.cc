@@ -246,7 +246,7 @@ TEST(DebeziumJson, TransactionMetadataFramesEventsWithBeginAndEnd) {
   std::vector<OutgoingMessage> out;
   // A transaction without events writes nothing.
   ser.BeginTransaction(TransactionBegin{7, Lsn{900}, 1'000'000, Lsn{800}});
-  ser.EndTransaction(TransactionCommit{Lsn{900}, Lsn{950}, 1'000'000}, out);
+  (void)ser.EndTransaction(TransactionCommit{Lsn{900}, Lsn{950}, 1'000'000}, out);
   EXPECT_TRUE(out.empty());
 
   ser.BeginTransaction(TransactionBegin{8, Lsn{2000}, 5'000'000, Lsn{1000}});
@@ -260,7 +260,7 @@ TEST(DebeziumJson, TransactionMetadataFramesEventsWithBeginAndEnd) {
     e.xid = 8;
     ASSERT_TRUE(ser.Serialize(e, out).ok());
   }
-  ser.EndTransaction(TransactionCommit{Lsn{2000}, Lsn{2050}, 5'000'000}, out);
+  (void)ser.EndTransaction(TransactionCommit{Lsn{2000}, Lsn{2050}, 5'000'000}, out);
   ASSERT_EQ(out.size(), 4u);  // BEGIN, two events, END
   EXPECT_EQ(out[0].topic, "shop.transaction");
   auto begin = nlohmann::json::parse(*out[0].value)["payload"];
@@ -314,8 +314,8 @@ std::vector<OutgoingMessage> RecordsOfEveryKind(bool schemas) {
   truncate.version.change_lsn = Lsn{1200};
   EXPECT_TRUE(ser.Serialize(truncate, out).ok());
   EXPECT_TRUE(ser.SerializeMessage(DatabaseMessage{true, "audit", "who", {Lsn{2000}, Lsn{1300}}, 8, 5'000'000}, out).ok());
-  ser.EndTransaction(TransactionCommit{Lsn{2000}, Lsn{2050}, 5'000'000}, out);
-  out.push_back(ser.Heartbeat(1'234));
+  (void)ser.EndTransaction(TransactionCommit{Lsn{2000}, Lsn{2050}, 5'000'000}, out);
+  out.push_back(*ser.Heartbeat(1'234));
   return out;
 }
 

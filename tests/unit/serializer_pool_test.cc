@@ -23,11 +23,11 @@ class XidSerializer final : public EventSerializer {
     return absl::OkStatus();
   }
   void BeginTransaction(const TransactionBegin&) override {}
-  void EndTransaction(const TransactionCommit&, std::vector<OutgoingMessage>&) override {}
+  absl::Status EndTransaction(const TransactionCommit&, std::vector<OutgoingMessage>&) override { return absl::OkStatus(); }
   absl::Status SerializeMessage(const DatabaseMessage&, std::vector<OutgoingMessage>&) override {
     return absl::OkStatus();
   }
-  OutgoingMessage Heartbeat(int64_t) override { return {}; }
+  absl::StatusOr<OutgoingMessage> Heartbeat(int64_t) override { return OutgoingMessage{}; }
 
  private:
   uint32_t fail_xid_;

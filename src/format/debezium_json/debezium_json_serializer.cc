@@ -384,7 +384,7 @@ absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, 
   return absl::OkStatus();
 }
 
-OutgoingMessage DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {
+absl::StatusOr<OutgoingMessage> DebeziumJsonSerializer::Heartbeat(int64_t ts_ms) {
   std::string key = SingleStringKey("io.debezium.connector.common.ServerNameKey", "serverName", /*optional=*/false,
                                     options_.topic_prefix);
   std::string payload = "{\"ts_ms\":";
@@ -407,10 +407,11 @@ void DebeziumJsonSerializer::BeginTransaction(const TransactionBegin& begin) {
   tx_.ts_ms = begin.commit_time_us / 1000;
 }
 
-void DebeziumJsonSerializer::EndTransaction(const TransactionCommit&, std::vector<OutgoingMessage>& out) {
+absl::Status DebeziumJsonSerializer::EndTransaction(const TransactionCommit&, std::vector<OutgoingMessage>& out) {
   // Like Debezium, a transaction without events has no records at all.
   if (tx_.active && tx_.begun) out.push_back(TransactionRecord(/*end=*/true));
   tx_ = OpenTransaction{};
+  return absl::OkStatus();
 }
 
 std::string DebeziumJsonSerializer::TransactionBlock(const TableId& table, Lsn lsn, std::vector<OutgoingMessage>& out) {

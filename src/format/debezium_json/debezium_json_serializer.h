@@ -46,9 +46,9 @@ class DebeziumJsonSerializer final : public EventSerializer {
   /// Debezium's op m record on <prefix>.message, keyed by the prefix.
   absl::Status SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) override;
   void BeginTransaction(const TransactionBegin& begin) override;
-  void EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) override;
+  absl::Status EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) override;
   /// Debezium's heartbeat record on __debezium-heartbeat.<prefix> (spec/02 §7).
-  OutgoingMessage Heartbeat(int64_t ts_ms) override;
+  absl::StatusOr<OutgoingMessage> Heartbeat(int64_t ts_ms) override;
 
   /// The topic for a table (characters outside [A-Za-z0-9._-] become '_').
   std::string TopicFor(const TableId& table) const;

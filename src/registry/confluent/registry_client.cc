@@ -85,7 +85,7 @@ absl::StatusOr<std::string> ConfluentRegistryClient::SchemaById(int32_t id) {
   std::lock_guard lock(mu_);
   if (auto it = schemas_.find(id); it != schemas_.end()) return it->second;
   CDC_ASSIGN_OR_RETURN(http::Response r, Send("GET", StrCat("/schemas/ids/", id), ""));
-  if (r.status == 404) return absl::NotFoundError(StrCat("schema registry ", endpoint_.url, " has no schema id ", id));
+  if (r.status == 404) return absl::NotFoundError(StrCat("not in the schema registry at ", endpoint_.url));
   if (r.status != 200) return absl::InternalError(StrCat("schema registry: schema id ", id, ": ", ErrorText(r)));
   const auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("schema") || !j["schema"].is_string()) {

@@ -1,0 +1,55 @@
+#include "format/avro/debezium_avro_decoder.h"
+
+#include "core/strings.h"
+#include "format/avro/connect_avro.h"
+
+namespace cdc::avro {
+
+DebeziumAvroDecoder::DebeziumAvroDecoder(debezium::DecoderOptions options, std::shared_ptr<SchemaRegistry> registry)
+    : options_(options), registry_(std::move(registry)), json_(options) {}
+
+DebeziumAvroDecoder::~DebeziumAvroDecoder() = default;
+
+std::unique_ptr<EventDecoder> DebeziumAvroDecoder::Clone() const {
+  return std::make_unique<DebeziumAvroDecoder>(options_, registry_);
+}
+
+absl::StatusOr<std::string> DebeziumAvroDecoder::ToJson(const IncomingMessage& m, std::string_view framed, const char* part) {
+  auto where = [&] { return StrCat(m.source.topic, "[", m.source.partition, "]@", m.offset, " ", part); };
+  auto id = FrameSchemaId(framed);
+  if (!id.ok()) return absl::InvalidArgumentError(StrCat(where(), ": ", id.status().message()));
+  auto it = schemas_.find(*id);
+  if (it == schemas_.end()) {
+    auto text = registry_->SchemaById(*id);
+    if (absl::IsNotFound(text.status())) {
+      return absl::InvalidArgumentError(StrCat(where(), ": schema id ", *id, ": ", text.status().message()));
+    }
+    CDC_RETURN_IF_ERROR(text.status());
+    auto schema = ConnectAvroSchema::FromAvro(*text);
+    if (!schema.ok()) {
+      return absl::InvalidArgumentError(StrCat(where(), ": schema id ", *id, ": ", schema.status().message()));
+    }
+    it = schemas_.emplace(*id, std::make_unique<ConnectAvroSchema>(std::move(*schema))).first;
+  }
+  std::string doc = StrCat("{\"schema\":", it->second->connect_json(), ",\"payload\":");
+  absl::Status st = it->second->Decode(framed.substr(kFrameHeaderSize), doc);
+  if (!st.ok()) return absl::InvalidArgumentError(StrCat(where(), " (schema id ", *id, "): ", st.message()));
+  doc.push_back('}');
+  return doc;
+}
+
+absl::StatusOr<std::optional<RowChange>> DebeziumAvroDecoder::Decode(const IncomingMessage& message) {
+  if (!message.value) return json_.Decode(message);  // tombstone
+  IncomingMessage as_json;
+  as_json.source = message.source;
+  as_json.offset = message.offset;
+  as_json.timestamp_ms = message.timestamp_ms;
+  as_json.headers = message.headers;
+  if (message.key) {
+    CDC_ASSIGN_OR_RETURN(as_json.key, ToJson(message, *message.key, "key"));
+  }
+  CDC_ASSIGN_OR_RETURN(as_json.value, ToJson(message, *message.value, "value"));
+  return json_.Decode(as_json);
+}
+
+}  // namespace cdc::avro

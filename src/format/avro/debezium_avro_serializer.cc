@@ -1,0 +1,155 @@
+#include "format/avro/debezium_avro_serializer.h"
+
+#include <simdjson.h>
+
+#include "core/strings.h"
+#include "format/avro/connect_avro.h"
+
+namespace cdc::avro {
+namespace {
+
+constexpr std::string_view kSchemaOpen = "{\"schema\":";
+constexpr std::string_view kPayloadOpen = ",\"payload\":";
+
+debezium::SerializerOptions WithSchemas(debezium::SerializerOptions options) {
+  options.schemas = true;
+  return options;
+}
+
+// The length of the JSON value at the start of `s` (an object here), or 0
+// when it does not end: strings are skipped with their escapes.
+size_t JsonValueLength(std::string_view s) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+struct DebeziumAvroSerializer::Registered {
+  std::string connect_schema;
+  int32_t id;
+  ConnectAvroSchema schema;
+};
+
+DebeziumAvroSerializer::DebeziumAvroSerializer(debezium::SerializerOptions json_options,
+                                               std::shared_ptr<SchemaRegistry> registry)
+    : json_(WithSchemas(json_options)),
+      registry_(std::move(registry)),
+      buffers_(json_options.value_buffers.get()),
+      parser_(std::make_unique<simdjson::dom::parser>()) {}
+
+DebeziumAvroSerializer::~DebeziumAvroSerializer() = default;
+
+absl::StatusOr<const DebeziumAvroSerializer::Registered*> DebeziumAvroSerializer::SchemaFor(
+    const std::string& subject, std::string_view schema_json) {
+  auto key = std::make_pair(subject, std::string(schema_json));
+  auto it = registered_.find(key);
+  if (it == registered_.end()) {
+    auto schema = ConnectAvroSchema::FromConnect(schema_json);
+    if (!schema.ok()) return absl::InvalidArgumentError(StrCat("subject ", subject, ": ", schema.status().message()));
+    CDC_ASSIGN_OR_RETURN(int32_t id, registry_->Register(subject, schema->avro_json()));
+    auto entry = std::unique_ptr<Registered>(new Registered{key.second, id, std::move(*schema)});
+    it = registered_.emplace(std::move(key), std::move(entry)).first;
+  }
+  last_[subject] = it->second.get();
+  return it->second.get();
+}
+
+absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::string_view doc, std::string& framed) {
+  // The JSON serializer writes {"schema":S,"payload":P}. S is usually the
+  // subject's last schema: compare instead of scanning it.
+  if (doc.substr(0, kSchemaOpen.size()) != kSchemaOpen) {
+    return absl::InternalError(StrCat("subject ", subject, ": not a JsonConverter document"));
+  }
+  const std::string_view rest = doc.substr(kSchemaOpen.size());
+  const Registered* reg = nullptr;
+  size_t schema_length = 0;
+  if (auto last = last_.find(subject); last != last_.end()) {
+    const std::string& s = last->second->connect_schema;
+    if (rest.size() > s.size() && rest.compare(0, s.size(), s) == 0 && rest.substr(s.size(), kPayloadOpen.size()) == kPayloadOpen) {
+      reg = last->second;
+      schema_length = s.size();
+    }
+  }
+  if (reg == nullptr) {
+    schema_length = JsonValueLength(rest);
+    if (schema_length == 0 || rest.substr(schema_length, kPayloadOpen.size()) != kPayloadOpen) {
+      return absl::InternalError(StrCat("subject ", subject, ": not a JsonConverter document"));
+    }
+    CDC_ASSIGN_OR_RETURN(reg, SchemaFor(subject, rest.substr(0, schema_length)));
+  }
+  const size_t payload_start = schema_length + kPayloadOpen.size();
+  const std::string_view payload = rest.substr(payload_start, rest.size() - payload_start - 1);
+  simdjson::dom::element element;
+  if (auto error = parser_->parse(payload.data(), payload.size()).get(element); error) {
+    return absl::InternalError(StrCat("subject ", subject, ": payload: ", simdjson::error_message(error)));
+  }
+  AppendFrameHeader(framed, reg->id);
+  absl::Status st = reg->schema.Encode(element, framed);
+  if (!st.ok()) return absl::InvalidArgumentError(StrCat("subject ", subject, ": ", st.message()));
+  return absl::OkStatus();
+}
+
+absl::Status DebeziumAvroSerializer::ConvertOne(OutgoingMessage& m) {
+  if (m.key) {
+    subject_ = StrCat(m.topic, "-key");
+    std::string framed;
+    CDC_RETURN_IF_ERROR(Encode(subject_, *m.key, framed));
+    m.key = std::move(framed);
+  }
+  if (m.value) {  // a tombstone stays null
+    subject_ = StrCat(m.topic, "-value");
+    std::string framed = buffers_.Take();
+    CDC_RETURN_IF_ERROR(Encode(subject_, *m.value, framed));
+    buffers_.Give(std::move(*m.value));
+    m.value = std::move(framed);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DebeziumAvroSerializer::Convert(std::vector<OutgoingMessage>& out, size_t first) {
+  for (size_t i = first; i < out.size(); ++i) CDC_RETURN_IF_ERROR(ConvertOne(out[i]));
+  return absl::OkStatus();
+}
+
+absl::Status DebeziumAvroSerializer::Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) {
+  const size_t first = out.size();
+  CDC_RETURN_IF_ERROR(json_.Serialize(event, out));
+  return Convert(out, first);
+}
+
+absl::Status DebeziumAvroSerializer::SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) {
+  const size_t first = out.size();
+  CDC_RETURN_IF_ERROR(json_.SerializeMessage(message, out));
+  return Convert(out, first);
+}
+
+void DebeziumAvroSerializer::BeginTransaction(const TransactionBegin& begin) { json_.BeginTransaction(begin); }
+
+absl::Status DebeziumAvroSerializer::EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) {
+  const size_t first = out.size();
+  CDC_RETURN_IF_ERROR(json_.EndTransaction(commit, out));
+  return Convert(out, first);
+}
+
+absl::StatusOr<OutgoingMessage> DebeziumAvroSerializer::Heartbeat(int64_t ts_ms) {
+  CDC_ASSIGN_OR_RETURN(OutgoingMessage m, json_.Heartbeat(ts_ms));
+  CDC_RETURN_IF_ERROR(ConvertOne(m));
+  return m;
+}
+
+}  // namespace cdc::avro

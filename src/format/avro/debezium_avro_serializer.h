@@ -1,0 +1,59 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "core/buffer_pool.h"
+#include "core/event_serializer.h"
+#include "core/schema_registry.h"
+#include "format/debezium_json/debezium_json_serializer.h"
+
+namespace simdjson::dom {
+class parser;
+}
+
+namespace cdc::avro {
+
+class ConnectAvroSchema;
+
+/// Debezium PostgreSQL change events through Confluent's AvroConverter:
+/// the same records as DebeziumJsonSerializer (topics, keys, envelopes,
+/// tombstones, headers), with key and value as Confluent-framed Avro whose
+/// schemas are registered under <topic>-key / <topic>-value
+/// (TopicNameStrategy). The JSON serializer builds each record and this one
+/// re-encodes it, so both formats share one type mapping.
+class DebeziumAvroSerializer final : public EventSerializer {
+ public:
+  /// `json_options.schemas` is forced on (the Connect schema is what gets
+  /// registered). `registry` is shared by the serializers of a capture.
+  DebeziumAvroSerializer(debezium::SerializerOptions json_options, std::shared_ptr<SchemaRegistry> registry);
+  ~DebeziumAvroSerializer() override;
+
+  absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) override;
+  absl::Status SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) override;
+  void BeginTransaction(const TransactionBegin& begin) override;
+  absl::Status EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) override;
+  absl::StatusOr<OutgoingMessage> Heartbeat(int64_t ts_ms) override;
+
+ private:
+  struct Registered;
+  /// Re-encodes out[first...] in place.
+  absl::Status Convert(std::vector<OutgoingMessage>& out, size_t first);
+  absl::Status ConvertOne(OutgoingMessage& m);
+  /// The framed Avro of the JsonConverter document `doc` under `subject`.
+  absl::Status Encode(const std::string& subject, std::string_view doc, std::string& framed);
+  absl::StatusOr<const Registered*> SchemaFor(const std::string& subject, std::string_view schema_json);
+
+  debezium::DebeziumJsonSerializer json_;
+  std::shared_ptr<SchemaRegistry> registry_;
+  BufferPoolClient buffers_;
+  std::unique_ptr<simdjson::dom::parser> parser_;
+  // (subject, Connect schema text) -> its compiled schema and id; and the one
+  // a subject used last, checked first (a table's schema rarely changes).
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<Registered>> registered_;
+  std::unordered_map<std::string, const Registered*> last_;
+  std::string subject_;  // scratch
+};
+
+}  // namespace cdc::avro
