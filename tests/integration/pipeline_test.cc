@@ -208,6 +208,57 @@ UPDATE accounts SET id = 5000 WHERE id = 6;
   EXPECT_EQ(duck.Scalar("SELECT typeof(small) FROM public.accounts LIMIT 1"), "BIGINT");
 }
 
+// format avro (Confluent's AvroConverter): the same workload as above, every
+// key and value Confluent-framed Avro with its schema in `cdcpipe registry`;
+// the warehouse must again equal PostgreSQL.
+TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
+  const std::string name = "avro_" + Name(GetParam());
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  const std::string dir = TempDir(name + "_registry");
+  const std::string registry_url = "http://127.0.0.1:" + std::to_string(FreePort());
+  Child registry({CdcpipeBinary(), "registry", "--listen", registry_url.substr(7), "--store", dir + "/schemas.jsonl"},
+                 dir + "/registry.log");
+  std::string out;
+  for (int i = 0; i < 100 && Shell("curl -sf " + registry_url + "/subjects", &out) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(out, "[]") << ReadFile(registry.log());
+  ConfigExtras extras;
+  extras.top = "format: avro\nschema_registry:\n  url: " + registry_url + "\n";
+  PipelineFiles f = WriteConfig(name, dsn, Bootstrap(), extras);
+  auto children = Start(f, "1");
+  pg.Exec(kWorkload);
+
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(children.back()->log());
+  EXPECT_NE(out.find("public.items"), std::string::npos);
+  EXPECT_NE(out.find("public.lines"), std::string::npos);
+  ASSERT_EQ(Shell("curl -sf " + registry_url + "/subjects", &out), 0);
+  for (const char* subject : {".public.items-key", ".public.items-value", ".public.lines-key", ".public.lines-value"}) {
+    EXPECT_NE(out.find("\"" + name + subject + "\""), std::string::npos) << out;
+  }
+  if (GetParam() == Broker::kKafka) {
+    // What reached Kafka: magic byte 0, then a 4-byte schema id.
+    ASSERT_EQ(Shell("kcat -b " + Bootstrap() + " -C -t " + name + ".public.items -c 1 -e -q -f '%s' | head -c 1 | od -An -tx1",
+                    &out), 0) << out;
+    EXPECT_EQ(out, " 00\n");
+  }
+  StopAll(children);
+
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items"), pg.Scalar("SELECT count(*) FROM items"));
+  EXPECT_EQ(duck.Scalar("SELECT CAST(ratio AS VARCHAR) FROM public.items WHERE id = 1000"),
+            "1234567890123456789012345678.0123456789");
+  EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.items LIMIT 1"), "DECIMAL(12,2)");
+  EXPECT_EQ(duck.Scalar("SELECT typeof(small) FROM public.items LIMIT 1"), "SMALLINT");
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 1000"), "quote ' tab \t newline \n unicode é");
+  EXPECT_EQ(duck.Scalar("SELECT pos.x || ',' || pos.y FROM public.items WHERE id = 1000"), "1.5,2.5");
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines"), "2");
+  registry.Signal(SIGTERM);
+  EXPECT_EQ(registry.Wait(30), 0) << ReadFile(registry.log());
+}
+
 TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
   const std::string name = "kill_" + Name(GetParam());
   const std::string dsn = Services::Get().CreateDatabase(name);

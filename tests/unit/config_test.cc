@@ -78,10 +78,29 @@ format: json_schemaless
   ASSERT_TRUE(exact.ok()) << exact.status();
   EXPECT_EQ(exact->format, "json_schemaless");
 
-  auto unknown = ParseConfig(std::string(kMinimal) + "format: avro\n", "x.yaml");
+  auto unknown = ParseConfig(std::string(kMinimal) + "format: protobuf\n", "x.yaml");
   ASSERT_FALSE(unknown.ok());
-  EXPECT_NE(std::string(unknown.status().message()).find("format: must be one of json, json_schemaless (got 'avro')"),
+  EXPECT_NE(std::string(unknown.status().message()).find("format: must be one of json, json_schemaless, avro (got 'protobuf')"),
             std::string::npos) << unknown.status();
+}
+
+TEST(Config, AvroNeedsARegistryUrl) {
+  auto missing = ParseConfig(std::string(kMinimal) + "format: avro\n", "x.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(std::string(missing.status().message()).find("schema_registry.url: required with format avro"),
+            std::string::npos) << missing.status();
+  auto bad_url = ParseConfig(std::string(kMinimal) + "format: avro\nschema_registry:\n  url: localhost:8081\n", "x.yaml");
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_NE(std::string(bad_url.status().message()).find("schema_registry.url: must be an http:// or https:// URL"),
+            std::string::npos) << bad_url.status();
+  auto ok = ParseConfig(std::string(kMinimal) + "format: avro\nschema_registry:\n  url: https://sr.example:8081/api\n"
+                        "  user_info: key:s3cret\n", "x.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->schema_registry.url, "https://sr.example:8081/api");
+  EXPECT_EQ(ok->schema_registry.user_info, "key:s3cret");
+  auto bad_secret = ParseConfig(std::string(kMinimal) + "schema_registry:\n  user_info: s3cret\n", "x.yaml");
+  ASSERT_FALSE(bad_secret.ok());
+  EXPECT_EQ(std::string(bad_secret.status().message()).find("s3cret"), std::string::npos) << bad_secret.status();
 }
 
 TEST(Config, ExpandsEnvironmentReferences) {
