@@ -1172,9 +1172,16 @@ def _hand_written_sections(path):
 
 def _round_suffixes(rounds):
     """The phase suffix of each round of 1a/1b: "" for round 1 (phase 1a),
-    "_r2" for round 2 (1a_r2), ...; the json_schemaless twin of phase 1a_r2
-    is 1as_r2."""
+    "_r2" for round 2 (1a_r2), ...; the twins of phase 1a_r2 in the other
+    formats are 1as_r2 (json_schemaless) and 1av_r2 (avro)."""
     return [""] + [f"_r{i}" for i in range(2, rounds + 1)]
+
+
+# The other formats 1a, 2 and 3 run in beside the default (bench/run's
+# twins): their phase letter, format, and what it is.
+TWINS = (("s", "json_schemaless", "JsonConverter schemas.enable=false, decimal_handling_mode string: ~0.6 KB per "
+          "event instead of ~3.3 KB"),
+         ("v", "avro", "Confluent's AvroConverter, schemas in `cdcpipe registry`: ~0.2 KB per event"))
 
 
 def _split_row(w, figure, who, x):
@@ -1190,6 +1197,7 @@ def load_work_section(r, w):
     runs = [(name, label) for name, label in (
         ("load3", "1a topic, upsert"), ("load3soft", "1a topic, delete_mode soft"),
         ("load3append", "1a topic, append mode"), ("load3s", "1a json_schemaless topic, upsert"),
+        ("load3v", "1a avro topic, upsert"),
         ("load3m", "change mix, upsert"), ("load3softm", "change mix, delete_mode soft")) if r.get(name)]
     if not runs:
         return
@@ -1221,15 +1229,15 @@ def cores_section(r, w):
     for sfx in _round_suffixes(r.get("rounds1a") or 1):
         ph = "1a" + sfx
         rows.append(("1a", f"pg_recvlogical ({ph})", r.get(f"recv{ph}.cpu_split")))
-        for name, label in ((f"cap{ph}_default", f"capture ({ph})"),
-                            (f"cap1as{sfx}_default", f"capture, json_schemaless ({ph})")):
+        for name, label in [(f"cap{ph}_default", f"capture ({ph})")] + [
+                (f"cap1a{t}{sfx}_default", f"capture, {fmt} ({ph})") for t, fmt, _ in TWINS]:
             split = (r.get(name) or {}).get("cpu_split") or {}
             rows.append(("1a", label, split.get("whole")))
             if not sfx:  # the phases, in the first round
                 rows.append(("1a", f"{label}: until the first acknowledgement", split.get("until_first_ack")))
                 rows.append(("1a", f"{label}: from the first acknowledgement", split.get("delivery")))
     rows.append(("2", "COPY ... TO STDOUT (FORMAT binary)", r.get("copy2.cpu_split")))
-    for name, label in (("cap2", "snapshot"), ("cap2s", "snapshot, json_schemaless")):
+    for name, label in [("cap2", "snapshot")] + [(f"cap2{t}", f"snapshot, {fmt}") for t, fmt, _ in TWINS]:
         split = (r.get(name) or {}).get("cpu_split") or {}
         rows.append(("2", label, split.get("whole")))
     rows.append(("2", f"kcat -P of {r.get('ingest2_rows') or 0:,} of the snapshot's events (the Kafka ingest limit)",
@@ -1281,7 +1289,7 @@ def cmd_render(a):
         w("")
     w("Knobs (environment): `BENCH_ROWS_1A` (default 1000000), `BENCH_TX_1B` (200000), "
       "`BENCH_ROUNDS` (3 alternated rounds of 1a and 1b; the verdict takes the median ratio), "
-      "`BENCH_SCHEMALESS` (1: 1a in every round and 2 also captured with `format: json_schemaless`; 0: not), "
+      "`BENCH_TWINS` (\"json_schemaless avro\": 1a in every round, 2 and 3 also run in those formats; empty: not), "
       "`BENCH_TOAST_ROWS` (100000), `BENCH_SNAPSHOT_ROWS` (5000000), `BENCH_E2E_SECONDS` (60 per rate), "
       "`BENCH_E2E_RATES` (1000,5000,20000,20000x10: RATExK offers RATE rows/s in transactions of K rows), `BENCH_E2E_FAST_MS` (100: 5k rows/s once more with that `sink.batch.max_ms`; empty: not), `BENCH_PROFILE_ROWS` (100000), `BENCH_NO_PROFILE=1`, "
       "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_DEBEZIUM=1` (no Debezium peer), `BENCH_RSS_ROWS` "
@@ -1359,7 +1367,7 @@ def cmd_render(a):
 
     def rounds_of(tag, twin, rounds, rl_rate, n):
         # Round by round over the same WAL (phases TAG, TAG_r2, ...; TAGs,
-        # TAGs_r2, ... for the json_schemaless twin): the capture results,
+        # TAG<twin>, TAG<twin>_r2, ... for a twin format): the capture results,
         # pg_recvlogical's rates, their ratios, the median ratio (None if a
         # round failed) and the ratios' text.
         sfxs = _round_suffixes(rounds)
@@ -1372,16 +1380,17 @@ def cmd_render(a):
     def rate_cells(results):
         return " / ".join(_fmt_rate(_ok_rate(c)) if _ok_rate(c) else "FAILED" for c in results)
 
-    def schemaless_rows(tag, rounds, rl_rate, n):
-        # The same WAL captured with format json_schemaless in each round:
-        # a reference, not the default format.
-        caps, _, med, ratios = rounds_of(tag, "s", rounds, rl_rate, n)
-        if not any(caps):
-            return
-        w(f"| {tag} | same WAL, capture with `format: json_schemaless` (JsonConverter schemas.enable=false, "
-          f"decimal_handling_mode string: ~0.6 KB per event instead of ~3.3 KB), right after the default capture "
-          f"in each round | {rate_cells(caps)} rows/s | pg_recvlogical of the same rounds | "
-          f"{ratios}; median {f'{med:.2f}x' if med else '—'} | (not the default format: reference only) | — |")
+    def twin_rows(tag, rounds, rl_rate, n):
+        # The same WAL captured in the other formats in each round: a
+        # reference, not the default format.
+        for twin, fmt, what in TWINS:
+            caps, _, med, ratios = rounds_of(tag, twin, rounds, rl_rate, n)
+            if not any(caps):
+                continue
+            w(f"| {tag} | same WAL, capture with `format: {fmt}` ({what}), right after the default capture "
+              f"in each round | {rate_cells(caps)} rows/s | pg_recvlogical of the same rounds | "
+              f"{ratios}; median {f'{med:.2f}x' if med else '—'} | (not the default format: reference only) | "
+              f"{'(would be ' + ('met' if med and med >= 0.9 else 'missed') + ')' if med else '—'} |")
 
     def cap_rows(tag, label, default, workaround, rl_rate, rl_secs, n):
         if not default and rl_secs is None:
@@ -1405,7 +1414,7 @@ def cmd_render(a):
               f"first in even ones | {rate_cells(caps)} rows/s | pg_recvlogical: "
               f"{' / '.join(_fmt_rate(x) if x else 'FAILED' for x in recvs)} rows/s | "
               f"{ratios}; median {f'{med:.2f}x' if med else '— (a round failed)'} | >= 0.9x (median) | {_yes(met)} |")
-        schemaless_rows(tag, rounds, rl_rate, n)
+        twin_rows(tag, rounds, rl_rate, n)
         if workaround:
             ratio_w = _ratio(workaround.get("rows_per_s"), rl_rate)
             w(f"| {tag}' | same, with workaround `kafka.properties` {wa} | {_capture_cell(workaround)} | {ref} | "
@@ -1445,8 +1454,8 @@ def cmd_render(a):
         w(f"| 3 | load, same rows (reference: plain DuckDB Appender insert, one transaction per 20,000 rows) | "
           f"{_fmt_rate(ld.get('rows_per_s'))} rows/s | Appender: {_fmt_rate(ap.get('rows_per_s'))} rows/s "
           f"({_sec(ap.get('seconds'))}) | {f'{ratio:.2f}x' if ratio else '—'} | (reference only) | — |")
-    # 3 in the other table modes, and of the json_schemaless topic: against upsert
-    for name in ("load3soft", "load3append", "load3s"):
+    # 3 in the other table modes, and of the other formats' topics: against upsert
+    for name in ("load3soft", "load3append", "load3s", "load3v"):
         x = r.get(name)
         if not (ld and x):
             continue
@@ -1519,13 +1528,14 @@ def cmd_render(a):
           f"{_capture_cell(c2)} | `COPY ... TO STDOUT (FORMAT binary)` via psql: {_fmt_rate(cp_rate)} rows/s "
           f"({_sec(cp)}) | {f'{ratio:.2f}x' if ratio else '—'} | >= 500,000 rows/s | {_yes(met)} |")
         w(f"| 5 | capture peak RSS during 2 | {c2.get('peak_rss_mb')} MB | — | — | (none stated) | — |")
-        c2s = r.get("cap2s")
-        if c2s:
-            ratio = _ratio(_ok_rate(c2s), cp_rate)
-            w(f"| 2 | same snapshot with `format: json_schemaless` (JsonConverter schemas.enable=false, "
-              f"decimal_handling_mode string) | {_capture_cell(c2s)} | COPY binary: {_fmt_rate(cp_rate)} rows/s | "
-              f"{f'{ratio:.2f}x' if ratio else '—'} | (not the default format: reference only) | "
-              f"{_would_meet(_ok_rate(c2s), 500000, '500k')} |")
+        for twin, fmt, what in TWINS:
+            c2t = r.get(f"cap2{twin}")
+            if not c2t:
+                continue
+            ratio = _ratio(_ok_rate(c2t), cp_rate)
+            w(f"| 2 | same snapshot with `format: {fmt}` ({what}) | {_capture_cell(c2t)} | COPY binary: "
+              f"{_fmt_rate(cp_rate)} rows/s | {f'{ratio:.2f}x' if ratio else '—'} | (not the default format: "
+              f"reference only) | {_would_meet(_ok_rate(c2t), 500000, '500k')} |")
     # 2: Debezium's snapshot of the same table
     dz2 = r.get("dbz2")
     if c2 and dz2:
@@ -1712,7 +1722,7 @@ def cmd_render(a):
             w(f"  - {_verify_text(ld['verify'])}")
         for e in ld.get("errors") or []:
             w(f"  - log: `{e[:400]}`")
-    for name in ("load3soft", "load3s"):  # the variants of figure 3 that verify checks (append mode: no)
+    for name in ("load3soft", "load3s", "load3v"):  # the variants of figure 3 that verify checks (append mode: no)
         x = r.get(name)
         if x and x.get("verify"):
             w(f"- {name} ({r.get(name + '_note')}): {_verify_text(x['verify'])}"
@@ -1832,7 +1842,8 @@ def cmd_render(a):
     for k in ("cmd_micro", "cmd_recv1a", "cmd_w2j1a", "cmd_cap1a", "cmd_dbz1a", "cmd_pgbench", "cmd_recv1b",
               "cmd_w2j1b", "cmd_cap1b", "cmd_dbz1b", "cmd_kcat3", "cmd_load3", "cmd_append3",
               "cmd_cap3m", "cmd_kcat3m", "cmd_load3m", "cmd_load3softm", "cmd_recv1c",
-              "cmd_w2j1c", "cmd_cap1c", "cmd_dbz1c", "cmd_copy2", "cmd_cap2", "cmd_ingest2", "cmd_run4", "cmd_pgbench4"):
+              "cmd_w2j1c", "cmd_cap1c", "cmd_dbz1c", "cmd_copy2", "cmd_cap2", "cmd_cap2s", "cmd_cap2v", "cmd_load3s",
+              "cmd_load3v", "cmd_ingest2", "cmd_run4", "cmd_pgbench4"):
         if r.get(k):
             w(r[k])
     w("```")

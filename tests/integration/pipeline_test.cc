@@ -238,6 +238,22 @@ TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
   for (const char* subject : {".public.items-key", ".public.items-value", ".public.lines-key", ".public.lines-value"}) {
     EXPECT_NE(out.find("\"" + name + subject + "\""), std::string::npos) << out;
   }
+  // The registry restarts from its store; then the table changes shape:
+  // capture registers the new schema there, load reads both versions.
+  registry.Signal(SIGTERM);
+  ASSERT_EQ(registry.Wait(30), 0) << ReadFile(registry.log());
+  Child restarted({CdcpipeBinary(), "registry", "--listen", registry_url.substr(7), "--store", dir + "/schemas.jsonl"},
+                  dir + "/registry2.log");
+  for (int i = 0; i < 100 && Shell("curl -sf " + registry_url + "/subjects/" + name + ".public.items-value/versions", &out) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(out, "[1]") << ReadFile(restarted.log());
+  pg.Exec("ALTER TABLE items ADD COLUMN rating numeric(4,1), DROP COLUMN code;"
+          "UPDATE items SET rating = 4.5 WHERE id <= 10;"
+          "INSERT INTO items (id, label, rating) VALUES (700, 'new shape', 1.0);");
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(children.back()->log());
+  ASSERT_EQ(Shell("curl -sf " + registry_url + "/subjects/" + name + ".public.items-value/versions", &out), 0);
+  EXPECT_EQ(out, "[1,2]");
   if (GetParam() == Broker::kKafka) {
     // What reached Kafka: magic byte 0, then a 4-byte schema id.
     ASSERT_EQ(Shell("kcat -b " + Bootstrap() + " -C -t " + name + ".public.items -c 1 -e -q -f '%s' | head -c 1 | od -An -tx1",
@@ -255,8 +271,10 @@ TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
   EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 1000"), "quote ' tab \t newline \n unicode é");
   EXPECT_EQ(duck.Scalar("SELECT pos.x || ',' || pos.y FROM public.items WHERE id = 1000"), "1.5,2.5");
   EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines"), "2");
-  registry.Signal(SIGTERM);
-  EXPECT_EQ(registry.Wait(30), 0) << ReadFile(registry.log());
+  EXPECT_EQ(duck.Scalar("SELECT CAST(rating AS VARCHAR) FROM public.items WHERE id = 700"), "1.0");
+  EXPECT_EQ(duck.Scalar("SELECT typeof(rating) FROM public.items LIMIT 1"), "DECIMAL(4,1)");
+  restarted.Signal(SIGTERM);
+  EXPECT_EQ(restarted.Wait(30), 0) << ReadFile(restarted.log());
 }
 
 TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
