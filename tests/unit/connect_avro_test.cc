@@ -279,7 +279,7 @@ TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
   e.after = FullRow();
   for (auto* ser : std::initializer_list<EventSerializer*>{&avro_ser, &json_ser}) {
     auto& out = ser == &avro_ser ? avro_out : json_out;
-    ASSERT_TRUE(ser->Serialize(e, out).ok());
+    { auto st = ser->Serialize(e, out); ASSERT_TRUE(st.ok()) << st; }
     ChangeEvent d = e;
     d.op = Op::kDelete;
     d.before = d.after;

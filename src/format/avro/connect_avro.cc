@@ -373,7 +373,18 @@ std::string_view Spelled(simdjson::dom::element e) {
   return e.get(s) == simdjson::SUCCESS ? s : std::string_view{};
 }
 
-absl::StatusOr<double> NumberOrSpecial(simdjson::dom::element e, const std::string& path) {
+// Where a value is, for errors only: built into text when one is reported
+// (a string per field per message would cost more than encoding it).
+struct FieldPath {
+  const FieldPath* parent = nullptr;
+  std::string_view name;
+  std::string ToString() const {
+    if (parent == nullptr) return std::string(name);
+    return Join(parent->ToString(), name);
+  }
+};
+
+absl::StatusOr<double> NumberOrSpecial(simdjson::dom::element e, const FieldPath& path) {
   double d;
   if (e.get(d) == simdjson::SUCCESS) return d;
   int64_t i;
@@ -383,10 +394,10 @@ absl::StatusOr<double> NumberOrSpecial(simdjson::dom::element e, const std::stri
   if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
   if (s == "Infinity") return std::numeric_limits<double>::infinity();
   if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
-  return Bad(path, "expected a number");
+  return Bad(path.ToString(), "expected a number");
 }
 
-absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& out, const std::string& path) {
+absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& out, const FieldPath& path) {
   if (n.optional) {
     if (e.is_null()) {
       AppendLong(out, n.null_first ? 0 : 1);
@@ -394,12 +405,12 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
     }
     AppendLong(out, n.null_first ? 1 : 0);
   } else if (e.is_null()) {
-    return Bad(path, "null in a field that is not optional");
+    return Bad(path.ToString(), "null in a field that is not optional");
   }
   switch (n.kind) {
     case Kind::kBoolean: {
       bool b;
-      if (e.get(b) != simdjson::SUCCESS) return Bad(path, "expected a boolean");
+      if (e.get(b) != simdjson::SUCCESS) return Bad(path.ToString(), "expected a boolean");
       out.push_back(b ? 1 : 0);
       return absl::OkStatus();
     }
@@ -408,9 +419,9 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
     case Kind::kInt32:
     case Kind::kInt64: {
       int64_t v;
-      if (e.get(v) != simdjson::SUCCESS) return Bad(path, "expected an integer");
+      if (e.get(v) != simdjson::SUCCESS) return Bad(path.ToString(), "expected an integer");
       if (n.kind != Kind::kInt64 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())) {
-        return Bad(path, StrCat(v, " does not fit an int"));
+        return Bad(path.ToString(), StrCat(v, " does not fit an int"));
       }
       AppendLong(out, v);
       return absl::OkStatus();
@@ -427,7 +438,7 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
     }
     case Kind::kString: {
       std::string_view s;
-      if (e.get(s) != simdjson::SUCCESS) return Bad(path, "expected a string");
+      if (e.get(s) != simdjson::SUCCESS) return Bad(path.ToString(), "expected a string");
       AppendLengthPrefixed(out, s);
       return absl::OkStatus();
     }
@@ -435,13 +446,13 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
       // JsonConverter writes bytes as base64.
       std::string_view s;
       std::string raw;
-      if (e.get(s) != simdjson::SUCCESS || !absl::Base64Unescape(Piece(s), &raw)) return Bad(path, "expected base64 bytes");
+      if (e.get(s) != simdjson::SUCCESS || !absl::Base64Unescape(Piece(s), &raw)) return Bad(path.ToString(), "expected base64 bytes");
       AppendLengthPrefixed(out, raw);
       return absl::OkStatus();
     }
     case Kind::kArray: {
       simdjson::dom::array items;
-      if (e.get(items) != simdjson::SUCCESS) return Bad(path, "expected an array");
+      if (e.get(items) != simdjson::SUCCESS) return Bad(path.ToString(), "expected an array");
       const size_t count = items.size();
       if (count > 0) {
         AppendLong(out, static_cast<int64_t>(count));
@@ -452,7 +463,7 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
     }
     case Kind::kMap: {
       simdjson::dom::object entries;
-      if (e.get(entries) != simdjson::SUCCESS) return Bad(path, "expected an object");
+      if (e.get(entries) != simdjson::SUCCESS) return Bad(path.ToString(), "expected an object");
       const size_t count = entries.size();
       if (count > 0) {
         AppendLong(out, static_cast<int64_t>(count));
@@ -466,18 +477,18 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
     }
     case Kind::kStruct: {
       simdjson::dom::object object;
-      if (e.get(object) != simdjson::SUCCESS) return Bad(path, "expected an object");
+      if (e.get(object) != simdjson::SUCCESS) return Bad(path.ToString(), "expected an object");
       // Fields usually come in schema order: follow the object's own order
       // and look a field up only when it is elsewhere or missing.
       auto it = object.begin();
       for (const Field& f : n.fields) {
-        const std::string field_path = Join(path, f.name);
+        const FieldPath field_path{&path, f.name};
         simdjson::dom::element value;
         if (it != object.end() && it.key() == f.name) {
           value = it.value();
           ++it;
         } else if (object.at_key(f.name).get(value) != simdjson::SUCCESS) {
-          if (!f.schema->optional) return Bad(field_path, "missing");
+          if (!f.schema->optional) return Bad(field_path.ToString(), "missing");
           AppendLong(out, f.schema->null_first ? 0 : 1);
           continue;
         }
@@ -675,7 +686,7 @@ absl::StatusOr<ConnectAvroSchema> ConnectAvroSchema::FromAvro(std::string_view a
 }
 
 absl::Status ConnectAvroSchema::Encode(const simdjson::dom::element& payload, std::string& out) const {
-  return EncodeValue(*root_, payload, out, "");
+  return EncodeValue(*root_, payload, out, FieldPath{});
 }
 
 absl::Status ConnectAvroSchema::Decode(std::string_view bytes, std::string& out) const {

@@ -69,13 +69,13 @@ absl::StatusOr<const DebeziumAvroSerializer::Registered*> DebeziumAvroSerializer
   return it->second.get();
 }
 
-absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::string_view doc, std::string& framed) {
+absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::string& doc, std::string& framed) {
   // The JSON serializer writes {"schema":S,"payload":P}. S is usually the
   // subject's last schema: compare instead of scanning it.
-  if (doc.substr(0, kSchemaOpen.size()) != kSchemaOpen) {
+  if (std::string_view(doc).substr(0, kSchemaOpen.size()) != kSchemaOpen) {
     return absl::InternalError(StrCat("subject ", subject, ": not a JsonConverter document"));
   }
-  const std::string_view rest = doc.substr(kSchemaOpen.size());
+  const std::string_view rest = std::string_view(doc).substr(kSchemaOpen.size());
   const Registered* reg = nullptr;
   size_t schema_length = 0;
   if (auto last = last_.find(subject); last != last_.end()) {
@@ -92,10 +92,14 @@ absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::str
     }
     CDC_ASSIGN_OR_RETURN(reg, SchemaFor(subject, rest.substr(0, schema_length)));
   }
-  const size_t payload_start = schema_length + kPayloadOpen.size();
-  const std::string_view payload = rest.substr(payload_start, rest.size() - payload_start - 1);
+  const size_t payload_start = kSchemaOpen.size() + schema_length + kPayloadOpen.size();
+  const size_t payload_length = doc.size() - payload_start - 1;  // without the document's closing brace
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: with that
+  // much room in the document it parses in place instead of copying.
+  if (doc.capacity() < doc.size() + simdjson::SIMDJSON_PADDING) doc.reserve(doc.size() + simdjson::SIMDJSON_PADDING);
+  const std::string_view payload(doc.data() + payload_start, payload_length);
   simdjson::dom::element element;
-  if (auto error = parser_->parse(payload.data(), payload.size()).get(element); error) {
+  if (auto error = parser_->parse(payload.data(), payload.size(), /*realloc_if_needed=*/false).get(element); error) {
     return absl::InternalError(StrCat("subject ", subject, ": payload: ", simdjson::error_message(error)));
   }
   AppendFrameHeader(framed, reg->id);
@@ -105,16 +109,18 @@ absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::str
 }
 
 absl::Status DebeziumAvroSerializer::ConvertOne(OutgoingMessage& m) {
+  auto subjects = subjects_.find(m.topic);
+  if (subjects == subjects_.end()) {
+    subjects = subjects_.emplace(m.topic, std::make_pair(StrCat(m.topic, "-key"), StrCat(m.topic, "-value"))).first;
+  }
   if (m.key) {
-    subject_ = StrCat(m.topic, "-key");
     std::string framed;
-    CDC_RETURN_IF_ERROR(Encode(subject_, *m.key, framed));
+    CDC_RETURN_IF_ERROR(Encode(subjects->second.first, *m.key, framed));
     m.key = std::move(framed);
   }
   if (m.value) {  // a tombstone stays null
-    subject_ = StrCat(m.topic, "-value");
     std::string framed = buffers_.Take();
-    CDC_RETURN_IF_ERROR(Encode(subject_, *m.value, framed));
+    CDC_RETURN_IF_ERROR(Encode(subjects->second.second, *m.value, framed));
     buffers_.Give(std::move(*m.value));
     m.value = std::move(framed);
   }

@@ -42,7 +42,8 @@ class DebeziumAvroSerializer final : public EventSerializer {
   absl::Status Convert(std::vector<OutgoingMessage>& out, size_t first);
   absl::Status ConvertOne(OutgoingMessage& m);
   /// The framed Avro of the JsonConverter document `doc` under `subject`.
-  absl::Status Encode(const std::string& subject, std::string_view doc, std::string& framed);
+  /// (`doc` may grow its capacity, for parsing in place.)
+  absl::Status Encode(const std::string& subject, std::string& doc, std::string& framed);
   absl::StatusOr<const Registered*> SchemaFor(const std::string& subject, std::string_view schema_json);
 
   debezium::DebeziumJsonSerializer json_;
@@ -53,7 +54,7 @@ class DebeziumAvroSerializer final : public EventSerializer {
   // a subject used last, checked first (a table's schema rarely changes).
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Registered>> registered_;
   std::unordered_map<std::string, const Registered*> last_;
-  std::string subject_;  // scratch
+  std::unordered_map<std::string, std::pair<std::string, std::string>> subjects_;  // topic -> key, value subjects
 };
 
 }  // namespace cdc::avro
