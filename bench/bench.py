@@ -882,7 +882,7 @@ def cmd_msg_bytes(a):
     if sizes:
         r2 = load_results(a.work)
         m = r2.get("machine", {})
-        m["msg_bytes"] = round(sum(sizes) / len(sizes))
+        m[a.name] = round(sum(sizes) / len(sizes))
         save(a.work, machine=m)
 
 
@@ -1638,7 +1638,9 @@ def cmd_render(a):
     w("## Details")
     w("")
     if m.get("msg_bytes"):
-        w(f"- Average Kafka message (value) size in the 1a topic: {m['msg_bytes']} bytes (Debezium JSON with schemas).")
+        w(f"- Average Kafka message (value) size in the 1a topic: {m['msg_bytes']} bytes (Debezium JSON with schemas)"
+          + "".join(f"; {m[f'msg_bytes_{t}']} bytes with `format: {fmt}`" for t, fmt, _ in TWINS if m.get(f"msg_bytes_{t}"))
+          + ".")
     for name, c in (("1a default", c1a), ("1a workaround", c1a_w), ("1b default", c1b), ("1b workaround", c1b_w)):
         if not c:
             continue
@@ -1991,6 +1993,7 @@ def main():
     s = sub.add_parser("machine"); s.add_argument("--root", required=True); s.add_argument("--dsn", required=True)
     s.add_argument("--cdcpipe", required=True); s.set_defaults(f=cmd_machine)
     s = sub.add_parser("msg-bytes"); s.add_argument("--bootstrap", required=True); s.add_argument("--topic", required=True)
+    s.add_argument("--name", default="msg_bytes", help="the machine fact it is saved as")
     s.set_defaults(f=cmd_msg_bytes)
     s = sub.add_parser("hwm"); s.add_argument("--bootstrap", required=True); s.add_argument("--topic", required=True)
     s.set_defaults(f=cmd_hwm)
