@@ -1181,7 +1181,7 @@ def _round_suffixes(rounds):
 # twins): their phase letter, format, and what it is.
 TWINS = (("s", "json_schemaless", "JsonConverter schemas.enable=false, decimal_handling_mode string: ~0.6 KB per "
           "event instead of ~3.3 KB"),
-         ("v", "avro", "Confluent's AvroConverter, schemas in `cdcpipe registry`: ~0.2 KB per event"))
+         ("v", "avro", "Confluent's AvroConverter, schemas in `cdcpipe registry`: ~0.25 KB per event"))
 
 
 def _split_row(w, figure, who, x):
@@ -1958,8 +1958,12 @@ def cmd_render(a):
         w("- end-to-end latency with a batch window other than the default (BENCH_E2E_FAST_MS; not part of this run);")
     if not (r.get("load3m") and r.get("load3softm")):
         w("- load of updates and deletes in both delete modes (the change mix of figure 3; not part of this run);")
-    w("- Avro (not implemented)" + (" (a full run with fsync=on for the workload: section \"A full run with "
-                                     "fsync=on\", by hand)." if fsync == "off" else "."))
+    if not r.get("cap2v"):
+        w("- `format: avro` (its twins of 1a, 2 and 3; BENCH_TWINS; not part of this run);")
+    w("- `format: avro` in 1b, 1c, 4 and 5 (it is measured as a twin of 1a, 2 and 3 only), and Debezium with "
+      "Avro (Confluent's AvroConverter is not on Maven Central)" +
+      (" (a full run with fsync=on for the workload: section \"A full run with fsync=on\", by hand)."
+       if fsync == "off" else "."))
     w("")
     with open(a.out, "w") as f:
         f.write("\n".join(L))
