@@ -175,7 +175,8 @@ class MemoryRegistry final : public SchemaRegistry {
 };
 
 void BM_DebeziumAvroSerializeInsert(benchmark::State& state) {
-  avro::DebeziumAvroSerializer ser({"bench", "postgres"}, std::make_shared<MemoryRegistry>());
+  avro::DebeziumAvroSerializer ser(std::make_unique<debezium::DebeziumJsonSerializer>(debezium::SerializerOptions{"bench", "postgres"}),
+                                   std::make_shared<MemoryRegistry>());
   const ChangeEvent e = InsertEvent(OrdersTable(), 123456);
   std::vector<OutgoingMessage> out;
   int64_t bytes = 0;

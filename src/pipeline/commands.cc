@@ -175,7 +175,12 @@ class Process {
     serializer_options.schemas = config_.format == "json";
     serializer_options.value_buffers = std::make_shared<BufferPool>(kValueBufferPoolBytes, kValueBufferMaxBytes);
     auto make_serializer = [serializer_options, registry = Registry()]() -> std::unique_ptr<EventSerializer> {
-      if (registry) return std::make_unique<avro::DebeziumAvroSerializer>(serializer_options, registry);
+      if (registry) {
+        debezium::SerializerOptions documents = serializer_options;
+        documents.schemas = true;  // the Connect schemas are what gets registered
+        return std::make_unique<avro::DebeziumAvroSerializer>(
+            std::make_unique<debezium::DebeziumJsonSerializer>(documents), registry, serializer_options.value_buffers);
+      }
       return std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
     };
     serializer_ = make_serializer();
@@ -308,7 +313,8 @@ class Process {
     decoder_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     decoder_options.lossy_values = &load_stats_.lossy_values;
     if (auto registry = Registry()) {
-      loader.decoder = std::make_unique<avro::DebeziumAvroDecoder>(std::move(decoder_options), registry);
+      loader.decoder = std::make_unique<avro::DebeziumAvroDecoder>(
+          std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options)), registry);
     } else {
       loader.decoder = std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options));
     }

@@ -245,6 +245,12 @@ class MemoryRegistry final : public SchemaRegistry {
   std::set<std::string> subjects;
 };
 
+// What capture wraps in the Avro serializer: JsonConverter documents with schemas.
+std::unique_ptr<EventSerializer> JsonDocuments(debezium::SerializerOptions options) {
+  options.schemas = true;
+  return std::make_unique<debezium::DebeziumJsonSerializer>(options);
+}
+
 bool Same(const Value& a, const Value& b) {
   if (a.kind != b.kind || a.integer != b.integer || a.text != b.text || a.months != b.months || a.days != b.days ||
       a.items.size() != b.items.size() || !(a.real == b.real || (a.real != a.real && b.real != b.real))) {
@@ -267,7 +273,7 @@ IncomingMessage Incoming(const OutgoingMessage& m, int64_t offset) {
 
 TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
   auto registry = std::make_shared<MemoryRegistry>();
-  DebeziumAvroSerializer avro_ser({"shop", "app"}, registry);
+  DebeziumAvroSerializer avro_ser(JsonDocuments({"shop", "app"}), registry);
   debezium::DebeziumJsonSerializer json_ser({"shop", "app"});
   std::vector<OutgoingMessage> avro_out, json_out;
   ChangeEvent e;
@@ -293,7 +299,7 @@ TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
   EXPECT_EQ(avro_out[0].value->at(0), '\0');
   EXPECT_LT(avro_out[0].value->size() * 4, json_out[0].value->size());
 
-  DebeziumAvroDecoder avro_dec({}, registry);
+  DebeziumAvroDecoder avro_dec(std::make_unique<debezium::DebeziumJsonDecoder>(), registry);
   debezium::DebeziumJsonDecoder json_dec;
   for (size_t i = 0; i < avro_out.size(); ++i) {
     auto from_avro = avro_dec.Decode(Incoming(avro_out[i], static_cast<int64_t>(i)));
@@ -325,7 +331,7 @@ TEST(DebeziumAvro, DebeziumsOwnRecordsAreAvroToo) {
   auto registry = std::make_shared<MemoryRegistry>();
   debezium::SerializerOptions options{"shop", "app"};
   options.transaction_metadata = true;
-  DebeziumAvroSerializer avro_ser(options, registry);
+  DebeziumAvroSerializer avro_ser(JsonDocuments(options), registry);
   debezium::DebeziumJsonSerializer json_ser(options);
   std::vector<OutgoingMessage> avro_out, json_out;
   ChangeEvent e;
@@ -375,7 +381,7 @@ TEST(DebeziumAvro, DebeziumsOwnRecordsAreAvroToo) {
 
 TEST(DebeziumAvro, UndecodableMessagesAreInvalidArgumentNamingTheirPosition) {
   auto registry = std::make_shared<MemoryRegistry>();
-  DebeziumAvroDecoder dec({}, registry);
+  DebeziumAvroDecoder dec(std::make_unique<debezium::DebeziumJsonDecoder>(), registry);
   IncomingMessage m;
   m.source = {"shop.public.t", 3};
   m.offset = 42;

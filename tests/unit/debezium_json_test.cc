@@ -4,7 +4,7 @@
 
 #include "format/debezium_json/debezium_json_decoder.h"
 #include "format/debezium_json/debezium_json_serializer.h"
-#include "format/debezium_json/json_writer.h"
+#include "core/json_writer.h"
 #include "format/debezium_json/type_mapping.h"
 #include "nlohmann/json.hpp"
 #include "source/postgres/copy_text.h"

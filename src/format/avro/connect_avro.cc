@@ -16,7 +16,7 @@
 
 #include "absl/strings/escaping.h"
 #include "core/strings.h"
-#include "format/debezium_json/json_writer.h"
+#include "core/json_writer.h"
 
 namespace cdc::avro {
 
@@ -65,7 +65,7 @@ bool ValidAvroName(std::string_view s) {
   return true;
 }
 
-// ---------------------------------------------------------------- Connect -> Node
+// A JsonConverter schema, read into Nodes.
 
 struct ConnectType {
   const char* connect;
@@ -127,7 +127,7 @@ absl::StatusOr<std::shared_ptr<Node>> FromConnectJson(const json& j, const std::
   return node;
 }
 
-// ---------------------------------------------------------------- Node -> Avro JSON
+// Nodes, written as the Avro schema AvroData registers for them.
 
 class AvroWriter {
  public:
@@ -213,7 +213,7 @@ class AvroWriter {
   int unnamed_ = 0;
 };
 
-// ---------------------------------------------------------------- Avro JSON -> Node
+// A registered Avro schema, read into Nodes (Connect's facts from its connect.* properties).
 
 class AvroReader {
  public:
@@ -314,7 +314,7 @@ class AvroReader {
   std::map<std::string, std::shared_ptr<Node>> named_;
 };
 
-// ---------------------------------------------------------------- Node -> Connect JSON
+// Nodes, written back as a JsonConverter schema.
 
 json ConnectJson(const Node& n) {
   json o = json::object();
@@ -342,7 +342,7 @@ json ConnectJson(const Node& n) {
   return o;
 }
 
-// ---------------------------------------------------------------- binary encoding
+// JsonConverter payloads to Avro binary (spec/03 §7).
 
 void AppendLong(std::string& out, int64_t v) {
   uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
@@ -500,7 +500,7 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
   return absl::InternalError("unhandled Avro node");
 }
 
-// ---------------------------------------------------------------- binary decoding
+// Avro binary back to JsonConverter payloads.
 
 class Reader {
  public:

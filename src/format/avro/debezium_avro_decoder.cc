@@ -5,13 +5,14 @@
 
 namespace cdc::avro {
 
-DebeziumAvroDecoder::DebeziumAvroDecoder(debezium::DecoderOptions options, std::shared_ptr<SchemaRegistry> registry)
-    : options_(options), registry_(std::move(registry)), json_(options) {}
+DebeziumAvroDecoder::DebeziumAvroDecoder(std::unique_ptr<EventDecoder> json_decoder,
+                                         std::shared_ptr<SchemaRegistry> registry)
+    : json_(std::move(json_decoder)), registry_(std::move(registry)) {}
 
 DebeziumAvroDecoder::~DebeziumAvroDecoder() = default;
 
 std::unique_ptr<EventDecoder> DebeziumAvroDecoder::Clone() const {
-  return std::make_unique<DebeziumAvroDecoder>(options_, registry_);
+  return std::make_unique<DebeziumAvroDecoder>(json_->Clone(), registry_);
 }
 
 absl::StatusOr<std::string> DebeziumAvroDecoder::ToJson(const IncomingMessage& m, std::string_view framed, const char* part) {
@@ -39,7 +40,7 @@ absl::StatusOr<std::string> DebeziumAvroDecoder::ToJson(const IncomingMessage& m
 }
 
 absl::StatusOr<std::optional<RowChange>> DebeziumAvroDecoder::Decode(const IncomingMessage& message) {
-  if (!message.value) return json_.Decode(message);  // tombstone
+  if (!message.value) return json_->Decode(message);  // tombstone
   IncomingMessage as_json;
   as_json.source = message.source;
   as_json.offset = message.offset;
@@ -49,7 +50,7 @@ absl::StatusOr<std::optional<RowChange>> DebeziumAvroDecoder::Decode(const Incom
     CDC_ASSIGN_OR_RETURN(as_json.key, ToJson(message, *message.key, "key"));
   }
   CDC_ASSIGN_OR_RETURN(as_json.value, ToJson(message, *message.value, "value"));
-  return json_.Decode(as_json);
+  return json_->Decode(as_json);
 }
 
 }  // namespace cdc::avro

@@ -11,11 +11,6 @@ namespace {
 constexpr std::string_view kSchemaOpen = "{\"schema\":";
 constexpr std::string_view kPayloadOpen = ",\"payload\":";
 
-debezium::SerializerOptions WithSchemas(debezium::SerializerOptions options) {
-  options.schemas = true;
-  return options;
-}
-
 // The length of the JSON value at the start of `s` (an object here), or 0
 // when it does not end: strings are skipped with their escapes.
 size_t JsonValueLength(std::string_view s) {
@@ -45,11 +40,12 @@ struct DebeziumAvroSerializer::Registered {
   ConnectAvroSchema schema;
 };
 
-DebeziumAvroSerializer::DebeziumAvroSerializer(debezium::SerializerOptions json_options,
-                                               std::shared_ptr<SchemaRegistry> registry)
-    : json_(WithSchemas(json_options)),
+DebeziumAvroSerializer::DebeziumAvroSerializer(std::unique_ptr<EventSerializer> json_documents,
+                                               std::shared_ptr<SchemaRegistry> registry,
+                                               std::shared_ptr<BufferPool> value_buffers)
+    : json_(std::move(json_documents)),
       registry_(std::move(registry)),
-      buffers_(json_options.value_buffers.get()),
+      value_buffers_(std::move(value_buffers)),
       parser_(std::make_unique<simdjson::dom::parser>()) {}
 
 DebeziumAvroSerializer::~DebeziumAvroSerializer() = default;
@@ -134,26 +130,26 @@ absl::Status DebeziumAvroSerializer::Convert(std::vector<OutgoingMessage>& out, 
 
 absl::Status DebeziumAvroSerializer::Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) {
   const size_t first = out.size();
-  CDC_RETURN_IF_ERROR(json_.Serialize(event, out));
+  CDC_RETURN_IF_ERROR(json_->Serialize(event, out));
   return Convert(out, first);
 }
 
 absl::Status DebeziumAvroSerializer::SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) {
   const size_t first = out.size();
-  CDC_RETURN_IF_ERROR(json_.SerializeMessage(message, out));
+  CDC_RETURN_IF_ERROR(json_->SerializeMessage(message, out));
   return Convert(out, first);
 }
 
-void DebeziumAvroSerializer::BeginTransaction(const TransactionBegin& begin) { json_.BeginTransaction(begin); }
+void DebeziumAvroSerializer::BeginTransaction(const TransactionBegin& begin) { json_->BeginTransaction(begin); }
 
 absl::Status DebeziumAvroSerializer::EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) {
   const size_t first = out.size();
-  CDC_RETURN_IF_ERROR(json_.EndTransaction(commit, out));
+  CDC_RETURN_IF_ERROR(json_->EndTransaction(commit, out));
   return Convert(out, first);
 }
 
 absl::StatusOr<OutgoingMessage> DebeziumAvroSerializer::Heartbeat(int64_t ts_ms) {
-  CDC_ASSIGN_OR_RETURN(OutgoingMessage m, json_.Heartbeat(ts_ms));
+  CDC_ASSIGN_OR_RETURN(OutgoingMessage m, json_->Heartbeat(ts_ms));
   CDC_RETURN_IF_ERROR(ConvertOne(m));
   return m;
 }

@@ -7,7 +7,6 @@
 #include "core/buffer_pool.h"
 #include "core/event_serializer.h"
 #include "core/schema_registry.h"
-#include "format/debezium_json/debezium_json_serializer.h"
 
 namespace simdjson::dom {
 class parser;
@@ -18,16 +17,21 @@ namespace cdc::avro {
 class ConnectAvroSchema;
 
 /// Debezium PostgreSQL change events through Confluent's AvroConverter:
-/// the same records as DebeziumJsonSerializer (topics, keys, envelopes,
+/// the records of a JsonConverter serializer (topics, keys, envelopes,
 /// tombstones, headers), with key and value as Confluent-framed Avro whose
 /// schemas are registered under <topic>-key / <topic>-value
 /// (TopicNameStrategy). The JSON serializer builds each record and this one
 /// re-encodes it, so both formats share one type mapping.
 class DebeziumAvroSerializer final : public EventSerializer {
  public:
-  /// `json_options.schemas` is forced on (the Connect schema is what gets
-  /// registered). `registry` is shared by the serializers of a capture.
-  DebeziumAvroSerializer(debezium::SerializerOptions json_options, std::shared_ptr<SchemaRegistry> registry);
+  /// `json_documents` writes each key and value as a JsonConverter document
+  /// with its schema ({"schema":...,"payload":...}: DebeziumJsonSerializer
+  /// with schemas on); its Connect schemas are what gets registered.
+  /// `registry` is shared by the serializers of a capture; values are built
+  /// in buffers from `value_buffers` when set (the JSON documents go back
+  /// there).
+  DebeziumAvroSerializer(std::unique_ptr<EventSerializer> json_documents, std::shared_ptr<SchemaRegistry> registry,
+                         std::shared_ptr<BufferPool> value_buffers = nullptr);
   ~DebeziumAvroSerializer() override;
 
   absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) override;
@@ -46,9 +50,10 @@ class DebeziumAvroSerializer final : public EventSerializer {
   absl::Status Encode(const std::string& subject, std::string& doc, std::string& framed);
   absl::StatusOr<const Registered*> SchemaFor(const std::string& subject, std::string_view schema_json);
 
-  debezium::DebeziumJsonSerializer json_;
+  std::unique_ptr<EventSerializer> json_;
   std::shared_ptr<SchemaRegistry> registry_;
-  BufferPoolClient buffers_;
+  std::shared_ptr<BufferPool> value_buffers_;
+  BufferPoolClient buffers_{value_buffers_.get()};
   std::unique_ptr<simdjson::dom::parser> parser_;
   // (subject, Connect schema text) -> its compiled schema and id; and the one
   // a subject used last, checked first (a table's schema rarely changes).

@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
-#include "format/debezium_json/json_writer.h"
+#include "core/json_writer.h"
 
 namespace cdc::debezium {
 

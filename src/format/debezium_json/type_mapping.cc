@@ -16,7 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "format/debezium_json/decimal.h"
-#include "format/debezium_json/json_writer.h"
+#include "core/json_writer.h"
 
 namespace cdc::debezium {
 namespace {
