@@ -284,12 +284,14 @@ const std::vector<Setting>& Settings() {
        "<topic>-value)", false,
        String([](Config& c) -> std::string& { return c.format; }, {"json", "json_schemaless", "avro"})},
       {"schema_registry.url", Kind::kString, "", "Confluent-compatible Schema Registry, http(s)://host:port[/path]; "
-       "required with format avro (`cdcpipe registry` serves one)", false,
+       "required with format avro (`cdcpipe registry` serves one); \"embedded\": `cdcpipe run` serves its own, "
+       "keeping the schemas in <sink.duckdb.path>.schemas.jsonl", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          if (!n.IsScalar()) return "must be a URL";
          c.schema_registry.url = n.as<std::string>();
-         if (!std::regex_match(c.schema_registry.url, std::regex("https?://[^/\\s]+(/\\S*)?"))) {
-           return "must be an http:// or https:// URL";
+         if (c.schema_registry.url != "embedded" &&
+             !std::regex_match(c.schema_registry.url, std::regex("https?://[^/\\s]+(/\\S*)?"))) {
+           return "must be an http:// or https:// URL, or \"embedded\"";
          }
          return {};
        }},

@@ -77,7 +77,7 @@ struct LoadConfig {
 };
 
 struct SchemaRegistryConfig {
-  std::string url;        // http(s)://host:port[/prefix]; required with format avro
+  std::string url;        // http(s)://host:port[/prefix], or "embedded" (run only); required with format avro
   std::string user_info;  // "user:password" for basic auth (secret)
 };
 

@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <cctype>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -109,6 +110,21 @@ absl::StatusOr<Response> Send(const Endpoint& endpoint, const std::string& metho
     return absl::UnavailableError(StrCat(method, " ", origin, target, ": ", httplib::to_string(res.error())));
   }
   return Response{res->status, res->body, res->get_header_value("Content-Type")};
+}
+
+std::string UrlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> Get(const std::string& address, const std::string& path, int timeout_ms) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -60,6 +61,10 @@ struct Endpoint {
 /// cannot be reached, InvalidArgument for a URL that is not http(s).
 absl::StatusOr<Response> Send(const Endpoint& endpoint, const std::string& method, const std::string& path,
                               const std::string& body = {}, const std::string& content_type = {});
+
+/// `s` percent-encoded for a path segment or a query value (RFC 3986
+/// unreserved characters kept).
+std::string UrlEncode(std::string_view s);
 
 /// GET http://<address><path>; Unavailable when nothing listens there.
 absl::StatusOr<std::string> Get(const std::string& address, const std::string& path, int timeout_ms = 30000);

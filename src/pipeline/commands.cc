@@ -129,6 +129,7 @@ class Process {
       bootstrap_ = broker_->BootstrapServers();
       log::Info("kafka", "embedded broker started (not durable)", {{"bootstrap_servers", bootstrap_}});
     }
+    if (config.format == "avro") CDC_RETURN_IF_ERROR(StartRegistry(capture && load));
     const bool embedded = config.kafka.Embedded();
     coordinator_ = std::make_unique<CheckpointCoordinator>(
         embedded ? CheckpointCoordinator::AckStage::kWarehouse : CheckpointCoordinator::AckStage::kBroker);
@@ -253,15 +254,29 @@ class Process {
     absl::Status status;
   };
 
-  /// The schema registry when the format is Avro, else null.
-  std::shared_ptr<SchemaRegistry> Registry() {
-    if (config_.format != "avro") return nullptr;
-    if (!registry_) {
-      registry_ = std::make_shared<registry::ConfluentRegistryClient>(
-          http::Endpoint{config_.schema_registry.url, config_.schema_registry.user_info});
+  /// Format avro: the client of schema_registry.url, shared by capture's
+  /// serializers and load's decoders. "embedded" starts a registry in this
+  /// process first (`run` only: separate processes could not share it),
+  /// whose store lies beside the DuckDB file.
+  absl::Status StartRegistry(bool single_process) {
+    std::string url = config_.schema_registry.url;
+    if (url == "embedded") {
+      if (!single_process) {
+        return absl::InvalidArgumentError("schema_registry.url: \"embedded\" works only with `cdcpipe run`; "
+                                          "run `cdcpipe registry` for separate processes");
+      }
+      const std::string store = config_.sink.duckdb_path + ".schemas.jsonl";
+      CDC_ASSIGN_OR_RETURN(registry_server_, registry::RegistryServer::Open(store));
+      CDC_RETURN_IF_ERROR(registry_server_->Start("127.0.0.1:0"));
+      url = StrCat("http://127.0.0.1:", registry_server_->port());
+      log::Info("registry", "embedded schema registry started", {{"url", url}, {"store", store}});
     }
-    return registry_;
+    registry_ = std::make_shared<registry::ConfluentRegistryClient>(http::Endpoint{url, config_.schema_registry.user_info});
+    return absl::OkStatus();
   }
+
+  /// The schema registry when the format is Avro, else null.
+  std::shared_ptr<SchemaRegistry> Registry() const { return registry_; }
 
   absl::Status StartLoad() {
     CDC_ASSIGN_OR_RETURN(database_, duck::Database::Open(config_.sink.duckdb_path, /*read_only=*/false,
@@ -411,6 +426,7 @@ class Process {
   std::unique_ptr<CaptureStateStore> state_store_;
   std::unique_ptr<pg::PostgresSource> source_;
   std::unique_ptr<EventSerializer> serializer_;
+  std::unique_ptr<registry::RegistryServer> registry_server_;  // schema_registry.url: embedded
   std::shared_ptr<SchemaRegistry> registry_;  // format avro: shared by capture's serializers and load's decoders
   SerializerPool::Factory snapshot_serializers_;  // one serializer per snapshot serializer thread
   std::unique_ptr<kafka::KafkaPublisher> publisher_;

@@ -10,21 +10,6 @@
 namespace cdc {
 namespace {
 
-std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 // Table and column lists travel as JSON in one query parameter.
 nlohmann::json TableJson(const TableId& t) { return {{"schema", t.schema}, {"table", t.table}}; }
 
@@ -44,7 +29,7 @@ http::Response Error(const absl::Status& st) {
 }  // namespace
 
 absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> HttpChecksummer::Columns(const TableId& table) {
-  CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/columns?table=" + UrlEncode(TableJson(table).dump())));
+  CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/columns?table=" + http::UrlEncode(TableJson(table).dump())));
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object()) return absl::InternalError(StrCat("bad answer from ", address_));
   if (!j.value("exists", false)) return std::nullopt;
@@ -57,8 +42,8 @@ absl::StatusOr<TableChecksum> HttpChecksummer::Checksum(const TableId& table, st
   nlohmann::json cols = nlohmann::json::array();
   for (const auto& c : columns) cols.push_back({c.name, static_cast<int>(c.form)});
   CDC_ASSIGN_OR_RETURN(std::string body,
-                       http::Get(address_, StrCat("/v1/checksum?table=", UrlEncode(TableJson(table).dump()),
-                                                        "&columns=", UrlEncode(cols.dump())), 600000));
+                       http::Get(address_, StrCat("/v1/checksum?table=", http::UrlEncode(TableJson(table).dump()),
+                                                        "&columns=", http::UrlEncode(cols.dump())), 600000));
   auto j = nlohmann::json::parse(body, nullptr, false);
   uint64_t rows = 0, sum = 0;
   if (!j.is_object() || !absl::SimpleAtoi(j.value("rows", ""), &rows) || !absl::SimpleAtoi(j.value("sum", ""), &sum)) {
@@ -68,7 +53,7 @@ absl::StatusOr<TableChecksum> HttpChecksummer::Checksum(const TableId& table, st
 }
 
 absl::StatusOr<std::optional<std::map<char, uint64_t>>> HttpChecksummer::ChangeLog(const TableId& table) {
-  CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/changelog?table=" + UrlEncode(TableJson(table).dump())));
+  CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/changelog?table=" + http::UrlEncode(TableJson(table).dump())));
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object() || !j.contains("ops")) return absl::InternalError(StrCat("bad change-log answer from ", address_, ": ", body));
   if (j["ops"].is_null()) return std::nullopt;
@@ -81,7 +66,7 @@ absl::StatusOr<std::optional<std::map<char, uint64_t>>> HttpChecksummer::ChangeL
 }
 
 absl::StatusOr<std::optional<std::string>> HttpChecksummer::PausedReason(const TableId& table) {
-  CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/paused?table=" + UrlEncode(TableJson(table).dump())));
+  CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/paused?table=" + http::UrlEncode(TableJson(table).dump())));
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object() || !j.contains("reason")) return absl::InternalError(StrCat("bad pause answer from ", address_, ": ", body));
   if (j["reason"].is_null()) return std::nullopt;

@@ -13,7 +13,6 @@ Run by ctest (label integration) with the pinned venv scripts/setup makes.
 """
 import argparse
 import base64
-import datetime
 import decimal
 import json
 import os
@@ -23,13 +22,12 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from debezium_compat import Env, read_topic, wait_for  # noqa: E402
+from debezium_compat import read_topic, run_in_env, wait_for  # noqa: E402
 
-from confluent_kafka import Consumer, KafkaException  # noqa: E402
+from confluent_kafka import Consumer, KafkaException, Producer  # noqa: E402
 from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: E402
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer  # noqa: E402
 from confluent_kafka.serialization import MessageField, SerializationContext  # noqa: E402
-from confluent_kafka import Producer  # noqa: E402
 
 TABLE_SQL = r"""
 CREATE TABLE interop (
@@ -341,22 +339,12 @@ def main():
     ap.add_argument("--query-tool", required=True, help="bench/tools/duckdb_query")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
-    env = Env(args)
-    started = time.time()
-    ok = True
-    try:
-        env.start_pg()
-        env.start_kafka()
+
+    def parts(env):
         url = start_registry(env)
-        ok &= check_capture(env, url)
-        ok &= check_load(env, url, os.path.abspath(args.query_tool))
-    except Exception as e:
-        print(f"FAIL: {type(e).__name__}: {e}")
-        ok = False
-    finally:
-        env.cleanup()
-    print(f"{'PASS' if ok else 'FAIL'} in {time.time() - started:.0f} s")
-    return 0 if ok else 1
+        ok = check_capture(env, url)
+        return check_load(env, url, os.path.abspath(args.query_tool)) and ok
+    return run_in_env(args, parts)
 
 
 if __name__ == "__main__":

@@ -636,6 +636,25 @@ http:
     return True
 
 
+def run_in_env(args, body):
+    """Runs body(env) -> bool with PostgreSQL and Kafka started in a fresh
+    Env, always cleaned up; prints the verdict; returns the exit code."""
+    env = Env(args)
+    started = time.time()
+    ok = True
+    try:
+        env.start_pg()
+        env.start_kafka()
+        ok = body(env)
+    except Exception as e:
+        print(f"FAIL: {type(e).__name__}: {e}")
+        ok = False
+    finally:
+        env.cleanup()
+    print(f"{'PASS' if ok else 'FAIL'} in {time.time() - started:.0f} s")
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--source-dir", default=os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -649,32 +668,22 @@ def main():
         saved = json.load(open(args.compare))
         per_table = {t: (v[0], v[1]) for t, v in saved["tables"].items()}
         return 0 if check_capture(None, per_table, saved["heartbeats"]) else 1
-    env = Env(args)
-    started = time.time()
-    ok = True
-    try:
-        env.start_pg()
-        env.start_kafka()
+    def parts(env):
         if args.part == "load-noschema":
             per_table = run_capture(env, schemas=False, with_cdcpipe=False)
-            ok &= check_load(env, per_table, schemas=False)
-        else:
-            per_table = run_capture(env)
-            heartbeats = [read_topic(env.bootstrap, f"__debezium-heartbeat.{p}")[:1] for p in ("A", "B")]
-            if args.save:
-                with open(args.save, "w") as f:
-                    json.dump({"tables": per_table, "heartbeats": heartbeats}, f)
-            if args.part in ("capture", "all"):
-                ok &= check_capture(env, per_table, heartbeats)
-            if args.part in ("load", "all"):
-                ok &= check_load(env, per_table)
-    except Exception as e:
-        print(f"FAIL: {e}")
-        ok = False
-    finally:
-        env.cleanup()
-    print(f"{'PASS' if ok else 'FAIL'} in {time.time() - started:.0f} s")
-    return 0 if ok else 1
+            return check_load(env, per_table, schemas=False)
+        ok = True
+        per_table = run_capture(env)
+        heartbeats = [read_topic(env.bootstrap, f"__debezium-heartbeat.{p}")[:1] for p in ("A", "B")]
+        if args.save:
+            with open(args.save, "w") as f:
+                json.dump({"tables": per_table, "heartbeats": heartbeats}, f)
+        if args.part in ("capture", "all"):
+            ok &= check_capture(env, per_table, heartbeats)
+        if args.part in ("load", "all"):
+            ok &= check_load(env, per_table)
+        return ok
+    return run_in_env(args, parts)
 
 
 if __name__ == "__main__":

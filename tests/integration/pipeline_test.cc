@@ -406,6 +406,35 @@ TEST_P(PipelineTest, ReconnectsWhenTheReplicationConnectionDies) {
 INSTANTIATE_TEST_SUITE_P(Brokers, PipelineTest, ::testing::Values(Broker::kKafka, Broker::kEmbedded),
                          [](const auto& param_info) { return Name(param_info.param); });
 
+// The zero-setup shape of format avro: `run` with the embedded broker and
+// its own registry, whose schemas are kept beside the DuckDB file; capture
+// alone cannot use it.
+TEST(Avro, RunServesItsOwnRegistry) {
+  const std::string name = "avro_own_registry";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kSchema);
+  PipelineFiles f = WriteConfig(name, dsn, "embedded", {.top = "format: avro\nschema_registry:\n  url: embedded\n"});
+  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  pg.Exec(kWorkload);
+  std::string out;
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  const std::string store = ReadFile(f.duckdb + ".schemas.jsonl");
+  for (const char* subject : {".public.items-key\"", ".public.items-value\"", ".public.lines-value\""}) {
+    EXPECT_NE(store.find("\"subject\":\"" + name + subject), std::string::npos) << store;
+  }
+  // capture alone (against a real broker's address) cannot host it.
+  std::string alone = ReadFile(f.config);
+  const std::string embedded_broker = "bootstrap_servers: \"embedded\"";
+  ASSERT_NE(alone.find(embedded_broker), std::string::npos) << alone;
+  alone.replace(alone.find(embedded_broker), embedded_broker.size(), "bootstrap_servers: \"127.0.0.1:1\"");
+  std::ofstream(f.dir + "/capture-alone.yaml") << alone;
+  EXPECT_EQ(Shell(CdcpipeBinary() + " capture -c " + f.dir + "/capture-alone.yaml 2>&1", &out), 2) << out;
+  EXPECT_NE(out.find("schema_registry.url: \"embedded\" works only with `cdcpipe run`"), std::string::npos) << out;
+}
+
 TEST(Cli, BadConfigIsReportedWithKeysAndExitCode2) {
   const std::string dir = TempDir("cli");
   {

@@ -98,6 +98,8 @@ TEST(Config, AvroNeedsARegistryUrl) {
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->schema_registry.url, "https://sr.example:8081/api");
   EXPECT_EQ(ok->schema_registry.user_info, "key:s3cret");
+  auto embedded = ParseConfig(std::string(kMinimal) + "format: avro\nschema_registry:\n  url: embedded\n", "x.yaml");
+  ASSERT_TRUE(embedded.ok()) << embedded.status();
   auto bad_secret = ParseConfig(std::string(kMinimal) + "schema_registry:\n  user_info: s3cret\n", "x.yaml");
   ASSERT_FALSE(bad_secret.ok());
   EXPECT_EQ(std::string(bad_secret.status().message()).find("s3cret"), std::string::npos) << bad_secret.status();

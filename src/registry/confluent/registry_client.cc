@@ -11,21 +11,6 @@ namespace {
 
 constexpr const char* kContentType = "application/vnd.schemaregistry.v1+json";
 
-std::string PathSegment(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 // The registry's {"error_code", "message"} body, or the raw body.
 std::string ErrorText(const http::Response& r) {
   const auto j = nlohmann::json::parse(r.body, nullptr, false);
@@ -58,7 +43,7 @@ absl::StatusOr<int32_t> ConfluentRegistryClient::Register(const std::string& sub
   const auto key = std::make_pair(subject, schema);
   if (auto it = ids_.find(key); it != ids_.end()) return it->second;
   const std::string body = nlohmann::json{{"schema", schema}}.dump();
-  CDC_ASSIGN_OR_RETURN(http::Response r, Send("POST", StrCat("/subjects/", PathSegment(subject), "/versions"), body));
+  CDC_ASSIGN_OR_RETURN(http::Response r, Send("POST", StrCat("/subjects/", http::UrlEncode(subject), "/versions"), body));
   if (r.status == 409) {
     return absl::FailedPreconditionError(StrCat(
         "schema registry refused the new schema of subject '", subject, "' as incompatible with its earlier "
