@@ -15,6 +15,7 @@
 #include "format/debezium_json/debezium_json_serializer.h"
 #include "format/debezium_json/type_mapping.h"
 #include "pipeline/batch.h"
+#include "registry/memory/in_memory_registry.h"
 #include "source/postgres/pgoutput_decoder.h"
 
 namespace cdc {
@@ -164,26 +165,10 @@ void BM_DebeziumJsonSerializeInsert(benchmark::State& state) {
 }
 BENCHMARK(BM_DebeziumJsonSerializeInsert);
 
-// A registry in memory: the benchmark measures encoding, not HTTP (a real
-// registry is asked once per schema).
-class MemoryRegistry final : public SchemaRegistry {
- public:
-  absl::StatusOr<int32_t> Register(const std::string&, const std::string& schema) override {
-    for (size_t i = 0; i < schemas_.size(); ++i)
-      if (schemas_[i] == schema) return static_cast<int32_t>(i + 1);
-    schemas_.push_back(schema);
-    return static_cast<int32_t>(schemas_.size());
-  }
-  absl::StatusOr<std::string> SchemaById(int32_t id) override { return schemas_.at(id - 1); }
-
- private:
-  std::vector<std::string> schemas_;
-};
-
 void BM_DebeziumAvroSerializeInsert(benchmark::State& state) {
   avro::DebeziumAvroSerializer ser(
       std::make_unique<debezium::DebeziumJsonSerializer>(debezium::SerializerOptions{"bench", "postgres"}),
-      std::make_shared<MemoryRegistry>());
+      std::make_shared<registry::InMemorySchemaRegistry>());  // measures encoding, not HTTP
   SerializeInsertLoop(state, ser);
 }
 BENCHMARK(BM_DebeziumAvroSerializeInsert);

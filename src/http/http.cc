@@ -31,13 +31,7 @@ Server::Server() : impl_(std::make_unique<Impl>()) {}
 Server::~Server() { Stop(); }
 
 void Server::Get(const std::string& path, Handler handler) {
-  impl_->server.Get(path, [handler](const httplib::Request& req, httplib::Response& res) {
-    Params params;
-    for (const auto& [k, v] : req.params) params[k] = v;
-    Response r = handler(params);
-    res.status = r.status;
-    res.set_content(r.body, r.content_type);
-  });
+  Route("GET", path, [handler](const Request& r) { return handler(r.params); });
 }
 
 void Server::Route(const std::string& method, const std::string& pattern, RouteHandler handler) {
@@ -53,7 +47,7 @@ void Server::Route(const std::string& method, const std::string& pattern, RouteH
   if (method == "GET") impl_->server.Get(pattern, adapter);
   else if (method == "POST") impl_->server.Post(pattern, adapter);
   else if (method == "PUT") impl_->server.Put(pattern, adapter);
-  else if (method == "DELETE") impl_->server.Delete(pattern, adapter);
+  else impl_->server.Delete(pattern, adapter);
 }
 
 absl::Status Server::Start(const std::string& listen) {
@@ -79,6 +73,9 @@ void Server::Stop() {
 
 absl::StatusOr<Response> Send(const Endpoint& endpoint, const std::string& method, const std::string& path,
                               const std::string& body, const std::string& content_type) {
+  if (method != "GET" && method != "POST" && method != "PUT" && method != "DELETE") {
+    return absl::InvalidArgumentError(StrCat("HTTP method ", method, " is not supported"));
+  }
   // scheme://host[:port][/prefix]: httplib takes the first part, the prefix
   // goes before every path.
   const auto scheme_end = endpoint.url.find("://");
@@ -91,7 +88,7 @@ absl::StatusOr<Response> Send(const Endpoint& endpoint, const std::string& metho
   std::string prefix = path_start == std::string::npos ? "" : endpoint.url.substr(path_start);
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   httplib::Client client(origin);
-  client.set_connection_timeout(endpoint.timeout_ms / 1000, (endpoint.timeout_ms % 1000) * 1000);
+  client.set_connection_timeout(endpoint.connect_timeout_ms / 1000, (endpoint.connect_timeout_ms % 1000) * 1000);
   client.set_read_timeout(endpoint.timeout_ms / 1000, (endpoint.timeout_ms % 1000) * 1000);
   if (!endpoint.user_info.empty()) {
     const auto colon = endpoint.user_info.find(':');
@@ -99,9 +96,6 @@ absl::StatusOr<Response> Send(const Endpoint& endpoint, const std::string& metho
                           colon == std::string::npos ? "" : endpoint.user_info.substr(colon + 1));
   }
   const std::string target = prefix + path;
-  if (method != "GET" && method != "POST" && method != "PUT" && method != "DELETE") {
-    return absl::InvalidArgumentError(StrCat("HTTP method ", method, " is not supported"));
-  }
   httplib::Result res = method == "GET"    ? client.Get(target)
                         : method == "POST" ? client.Post(target, body, content_type)
                         : method == "PUT"  ? client.Put(target, body, content_type)
@@ -131,15 +125,13 @@ absl::StatusOr<std::string> Get(const std::string& address, const std::string& p
   std::string host;
   int port = 0;
   if (!SplitAddress(address, host, port)) return absl::InvalidArgumentError(StrCat("'", address, "' is not host:port"));
-  httplib::Client client(host, port);
-  client.set_connection_timeout(0, 300000);
-  client.set_read_timeout(timeout_ms / 1000, (timeout_ms % 1000) * 1000);
-  auto res = client.Get(path);
-  if (!res) return absl::UnavailableError(StrCat("no cdcpipe endpoint at ", address));
+  // A local cdcpipe answers a connection at once: fail fast when none listens.
+  auto res = Send(Endpoint{StrCat("http://", address), "", timeout_ms, /*connect_timeout_ms=*/300}, "GET", path);
+  if (!res.ok()) return absl::UnavailableError(StrCat("no cdcpipe endpoint at ", address));
   if (res->status != 200) {
     return absl::InternalError(StrCat("GET ", path, " from ", address, ": HTTP ", res->status, ": ", res->body));
   }
-  return res->body;
+  return std::move(res->body);
 }
 
 }  // namespace cdc::http

@@ -35,7 +35,8 @@ class Server {
   Server();
   ~Server();
   void Get(const std::string& path, Handler handler);
-  /// `method` (GET, POST, PUT, DELETE) on paths matching the regex `pattern`.
+  /// `method` (GET, POST, PUT; anything else is DELETE) on paths matching
+  /// the regex `pattern`.
   void Route(const std::string& method, const std::string& pattern, RouteHandler handler);
   /// Binds `listen` (host:port; port 0 picks a free one) and serves on a
   /// background thread.
@@ -54,7 +55,8 @@ class Server {
 struct Endpoint {
   std::string url;
   std::string user_info;
-  int timeout_ms = 30000;
+  int timeout_ms = 30000;          // reading a response
+  int connect_timeout_ms = 3000;
 };
 
 /// One request; any HTTP status is a result. Unavailable when the server

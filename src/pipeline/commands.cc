@@ -15,14 +15,14 @@
 #include "format/avro/debezium_avro_decoder.h"
 #include "format/avro/debezium_avro_serializer.h"
 #include "format/debezium_json/debezium_json_decoder.h"
-#include "registry/confluent/registry_client.h"
-#include "registry/confluent/registry_server.h"
 #include "format/debezium_json/debezium_json_serializer.h"
 #include "http/http.h"
 #include "nlohmann/json.hpp"
 #include "pipeline/capture_loop.h"
 #include "pipeline/http_checksummer.h"
 #include "pipeline/load_loop.h"
+#include "registry/confluent/registry_client.h"
+#include "registry/confluent/registry_server.h"
 #include "sink/duckdb/duckdb_capture_state_store.h"
 #include "sink/duckdb/duckdb_sink.h"
 #include "source/postgres/postgres_checksummer.h"
@@ -175,7 +175,7 @@ class Process {
     serializer_options.transaction_metadata = pc.provide_transaction_metadata == "true";
     serializer_options.schemas = config_.format == "json";
     serializer_options.value_buffers = std::make_shared<BufferPool>(kValueBufferPoolBytes, kValueBufferMaxBytes);
-    auto make_serializer = [serializer_options, registry = Registry()]() -> std::unique_ptr<EventSerializer> {
+    auto make_serializer = [serializer_options, registry = registry_]() -> std::unique_ptr<EventSerializer> {
       if (registry) {
         debezium::SerializerOptions documents = serializer_options;
         documents.schemas = true;  // the Connect schemas are what gets registered
@@ -275,9 +275,6 @@ class Process {
     return absl::OkStatus();
   }
 
-  /// The schema registry when the format is Avro, else null.
-  std::shared_ptr<SchemaRegistry> Registry() const { return registry_; }
-
   absl::Status StartLoad() {
     CDC_ASSIGN_OR_RETURN(database_, duck::Database::Open(config_.sink.duckdb_path, /*read_only=*/false,
                                                          config_.sink.duckdb_checkpoint_mb,
@@ -327,9 +324,9 @@ class Process {
     decoder_options.wide_numeric_as_double = config_.load.wide_numeric == "double";
     decoder_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     decoder_options.lossy_values = &load_stats_.lossy_values;
-    if (auto registry = Registry()) {
+    if (registry_) {
       loader.decoder = std::make_unique<avro::DebeziumAvroDecoder>(
-          std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options)), registry);
+          std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options)), registry_);
     } else {
       loader.decoder = std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options));
     }

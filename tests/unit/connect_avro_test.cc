@@ -10,6 +10,7 @@
 #include "format/debezium_json/debezium_json_serializer.h"
 #include "format/debezium_json/type_mapping.h"
 #include "nlohmann/json.hpp"
+#include "registry/memory/in_memory_registry.h"
 
 namespace cdc::avro {
 namespace {
@@ -221,29 +222,7 @@ TEST(ConnectAvro, ErrorsNameTheField) {
   EXPECT_FALSE(ConnectAvroSchema::FromAvro(R"(["int","string"])").ok());
 }
 
-}  // namespace
-}  // namespace cdc::avro
-
-namespace cdc::avro {
-namespace {
-
-// An in-memory registry: ids in registration order, global across subjects.
-class MemoryRegistry final : public SchemaRegistry {
- public:
-  absl::StatusOr<int32_t> Register(const std::string& subject, const std::string& schema) override {
-    subjects.insert(subject);
-    for (size_t i = 0; i < schemas.size(); ++i)
-      if (schemas[i] == schema) return static_cast<int32_t>(i + 1);
-    schemas.push_back(schema);
-    return static_cast<int32_t>(schemas.size());
-  }
-  absl::StatusOr<std::string> SchemaById(int32_t id) override {
-    if (id < 1 || id > static_cast<int32_t>(schemas.size())) return absl::NotFoundError("no such id");
-    return schemas[id - 1];
-  }
-  std::vector<std::string> schemas;
-  std::set<std::string> subjects;
-};
+using MemoryRegistry = registry::InMemorySchemaRegistry;
 
 // What capture wraps in the Avro serializer: JsonConverter documents with schemas.
 std::unique_ptr<EventSerializer> JsonDocuments(debezium::SerializerOptions options) {
@@ -294,8 +273,8 @@ TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
   }
   ASSERT_EQ(avro_out.size(), 3u);  // create, delete, tombstone
   EXPECT_FALSE(avro_out[2].value.has_value());
-  EXPECT_EQ(registry->subjects, (std::set<std::string>{"shop.public.every_shape-key", "shop.public.every_shape-value"}));
-  EXPECT_EQ(registry->schemas.size(), 2u);  // one key and one value schema, registered once
+  EXPECT_EQ(registry->subjects(), (std::set<std::string>{"shop.public.every_shape-key", "shop.public.every_shape-value"}));
+  EXPECT_EQ(registry->size(), 2u);  // one key and one value schema, registered once
   EXPECT_EQ(avro_out[0].value->at(0), '\0');
   EXPECT_LT(avro_out[0].value->size() * 4, json_out[0].value->size());
 

@@ -106,5 +106,34 @@ TEST_F(SchemaRegistryTest, ErrorsNameTheSubjectOrTheStore) {
   EXPECT_NE(damaged.status().message().find(store_.string()), std::string::npos);
 }
 
+TEST(RegistryReplyStatus, MapsEachHttpStatusToTheErrorModel) {
+  const struct {
+    int status;
+    absl::StatusCode code;
+  } cases[] = {
+      {200, absl::StatusCode::kOk},
+      {401, absl::StatusCode::kPermissionDenied},
+      {403, absl::StatusCode::kPermissionDenied},
+      {404, absl::StatusCode::kNotFound},
+      {409, absl::StatusCode::kFailedPrecondition},
+      {422, absl::StatusCode::kInvalidArgument},
+      {400, absl::StatusCode::kInvalidArgument},
+      {500, absl::StatusCode::kUnavailable},
+      {503, absl::StatusCode::kUnavailable},
+  };
+  for (const auto& c : cases) {
+    const absl::Status st = RegistryReplyStatus({c.status, R"({"error_code":40401,"message":"Subject not found."})"},
+                                                "subject 'a-value'");
+    EXPECT_EQ(st.code(), c.code) << c.status;
+    if (!st.ok()) {
+      EXPECT_NE(st.message().find("subject 'a-value'"), std::string::npos) << st;
+      EXPECT_NE(st.message().find("Subject not found."), std::string::npos) << st;
+    }
+  }
+  // A body that is not the registry's error shape is quoted as it is.
+  EXPECT_NE(RegistryReplyStatus({502, "<html>bad gateway</html>"}, "schema id 3").message().find("bad gateway"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace cdc::registry

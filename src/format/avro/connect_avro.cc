@@ -68,7 +68,7 @@ bool ValidAvroName(std::string_view s) {
 // A JsonConverter schema, read into Nodes.
 
 struct ConnectType {
-  const char* connect;
+  const char* connect;  // the type's name (Connect's, or Avro's below)
   Kind kind;
 };
 constexpr ConnectType kConnectTypes[] = {
@@ -79,6 +79,25 @@ constexpr ConnectType kConnectTypes[] = {
 
 const char* ConnectTypeName(Kind kind) {
   for (const auto& t : kConnectTypes)
+    if (t.kind == kind) return t.connect;
+  return "string";
+}
+
+// Avro's primitive types; int8 and int16 travel as "int" (AvroData).
+constexpr ConnectType kAvroPrimitives[] = {
+    {"boolean", Kind::kBoolean}, {"int", Kind::kInt32},  {"long", Kind::kInt64},   {"float", Kind::kFloat32},
+    {"double", Kind::kFloat64},  {"bytes", Kind::kBytes}, {"string", Kind::kString},
+};
+
+std::optional<Kind> AvroPrimitiveKind(std::string_view name) {
+  for (const auto& t : kAvroPrimitives)
+    if (name == t.connect) return t.kind;
+  return std::nullopt;
+}
+
+const char* AvroPrimitiveName(Kind kind) {
+  if (kind == Kind::kInt8 || kind == Kind::kInt16) kind = Kind::kInt32;
+  for (const auto& t : kAvroPrimitives)
     if (t.kind == kind) return t.connect;
   return "string";
 }
@@ -147,18 +166,6 @@ class AvroWriter {
     if (!n.name.empty()) o["connect.name"] = n.name;
   }
 
-  static const char* Primitive(Kind kind) {
-    switch (kind) {
-      case Kind::kBoolean: return "boolean";
-      case Kind::kInt8: case Kind::kInt16: case Kind::kInt32: return "int";
-      case Kind::kInt64: return "long";
-      case Kind::kFloat32: return "float";
-      case Kind::kFloat64: return "double";
-      case Kind::kBytes: return "bytes";
-      default: return "string";
-    }
-  }
-
   json Base(const Node& n) {
     if (n.kind == Kind::kStruct) {
       std::string full = n.name;
@@ -189,7 +196,7 @@ class AvroWriter {
       o["type"] = "map";
       o["values"] = Type(*n.items);
     } else {
-      o["type"] = Primitive(n.kind);
+      o["type"] = AvroPrimitiveName(n.kind);
     }
     if (n.name == kDecimalName) {
       // AvroData: precision from connect.decimal.precision, 64 when absent.
@@ -231,7 +238,7 @@ class AvroReader {
     }
     if (j.is_string()) {
       const std::string name = j;
-      if (auto kind = PrimitiveKind(name)) {
+      if (auto kind = AvroPrimitiveKind(name)) {
         auto node = std::make_shared<Node>();
         node->kind = *kind;
         return node;
@@ -246,15 +253,15 @@ class AvroReader {
     if (!type.is_string()) return Read(type, ns, path);
     const std::string t = type;
     auto node = std::make_shared<Node>();
-    std::string inner_ns = ns;
-    std::string avro_full_name;
+    std::string full;  // a record's full name, which names its fields' namespace
     if (t == "record") {
       node->kind = Kind::kStruct;
+      // Avro: a dotted name is full; otherwise its namespace, or the enclosing one.
       const std::string name = j.value("name", "");
-      inner_ns = j.value("namespace", name.find('.') == std::string::npos ? ns : "");
-      const std::string full = name.find('.') != std::string::npos || inner_ns.empty() ? name : StrCat(inner_ns, ".", name);
-      if (name.find('.') != std::string::npos) inner_ns = name.substr(0, name.rfind('.'));
-      node->name = avro_full_name = full;
+      const std::string space = name.find('.') != std::string::npos ? "" : j.value("namespace", ns);
+      full = space.empty() ? name : StrCat(space, ".", name);
+      const std::string inner_ns = full.substr(0, full.find('.') == std::string::npos ? 0 : full.rfind('.'));
+      node->name = full;
       if (!j.contains("fields") || !j["fields"].is_array()) return Bad(path, "a record needs \"fields\"");
       for (const json& f : j["fields"]) {
         const std::string fname = f.value("name", "");
@@ -268,7 +275,7 @@ class AvroReader {
     } else if (t == "map") {
       node->kind = Kind::kMap;
       CDC_ASSIGN_OR_RETURN(node->items, Read(j.contains("values") ? j["values"] : json(), ns, path));
-    } else if (auto kind = PrimitiveKind(t)) {
+    } else if (auto kind = AvroPrimitiveKind(t)) {
       node->kind = *kind;
       const std::string connect_type = j.value("connect.type", "");
       if (connect_type == "int8") node->kind = Kind::kInt8;
@@ -296,21 +303,11 @@ class AvroReader {
     if (j.contains("connect.parameters")) node->parameters = j["connect.parameters"];
     if (j.contains("connect.default")) node->default_value = j["connect.default"];
     if (j.contains("connect.doc")) node->doc = j["connect.doc"];
-    if (t == "record") named_[avro_full_name] = node;
+    if (t == "record") named_[full] = node;
     return node;
   }
 
  private:
-  static std::optional<Kind> PrimitiveKind(std::string_view t) {
-    if (t == "boolean") return Kind::kBoolean;
-    if (t == "int") return Kind::kInt32;
-    if (t == "long") return Kind::kInt64;
-    if (t == "float") return Kind::kFloat32;
-    if (t == "double") return Kind::kFloat64;
-    if (t == "bytes") return Kind::kBytes;
-    if (t == "string") return Kind::kString;
-    return std::nullopt;
-  }
   std::map<std::string, std::shared_ptr<Node>> named_;
 };
 

@@ -35,7 +35,6 @@ size_t JsonValueLength(std::string_view s) {
 }  // namespace
 
 struct DebeziumAvroSerializer::Registered {
-  std::string connect_schema;
   int32_t id;
   ConnectAvroSchema schema;
 };
@@ -50,7 +49,7 @@ DebeziumAvroSerializer::DebeziumAvroSerializer(std::unique_ptr<EventSerializer> 
 
 DebeziumAvroSerializer::~DebeziumAvroSerializer() = default;
 
-absl::StatusOr<const DebeziumAvroSerializer::Registered*> DebeziumAvroSerializer::SchemaFor(
+absl::StatusOr<const DebeziumAvroSerializer::RegisteredMap::value_type*> DebeziumAvroSerializer::SchemaFor(
     const std::string& subject, std::string_view schema_json) {
   auto key = std::make_pair(subject, std::string(schema_json));
   auto it = registered_.find(key);
@@ -58,11 +57,10 @@ absl::StatusOr<const DebeziumAvroSerializer::Registered*> DebeziumAvroSerializer
     auto schema = ConnectAvroSchema::FromConnect(schema_json);
     if (!schema.ok()) return absl::InvalidArgumentError(StrCat("subject ", subject, ": ", schema.status().message()));
     CDC_ASSIGN_OR_RETURN(int32_t id, registry_->Register(subject, schema->avro_json()));
-    auto entry = std::unique_ptr<Registered>(new Registered{key.second, id, std::move(*schema)});
-    it = registered_.emplace(std::move(key), std::move(entry)).first;
+    it = registered_.emplace(std::move(key), std::unique_ptr<Registered>(new Registered{id, std::move(*schema)})).first;
   }
-  last_[subject] = it->second.get();
-  return it->second.get();
+  last_[subject] = &*it;
+  return &*it;
 }
 
 absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::string& doc, std::string& framed) {
@@ -72,22 +70,23 @@ absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::str
     return absl::InternalError(StrCat("subject ", subject, ": not a JsonConverter document"));
   }
   const std::string_view rest = std::string_view(doc).substr(kSchemaOpen.size());
-  const Registered* reg = nullptr;
+  const RegisteredMap::value_type* entry = nullptr;
   size_t schema_length = 0;
   if (auto last = last_.find(subject); last != last_.end()) {
-    const std::string& s = last->second->connect_schema;
+    const std::string& s = last->second->first.second;
     if (rest.size() > s.size() && rest.compare(0, s.size(), s) == 0 && rest.substr(s.size(), kPayloadOpen.size()) == kPayloadOpen) {
-      reg = last->second;
+      entry = last->second;
       schema_length = s.size();
     }
   }
-  if (reg == nullptr) {
+  if (entry == nullptr) {
     schema_length = JsonValueLength(rest);
     if (schema_length == 0 || rest.substr(schema_length, kPayloadOpen.size()) != kPayloadOpen) {
       return absl::InternalError(StrCat("subject ", subject, ": not a JsonConverter document"));
     }
-    CDC_ASSIGN_OR_RETURN(reg, SchemaFor(subject, rest.substr(0, schema_length)));
+    CDC_ASSIGN_OR_RETURN(entry, SchemaFor(subject, rest.substr(0, schema_length)));
   }
+  const Registered& reg = *entry->second;
   const size_t payload_start = kSchemaOpen.size() + schema_length + kPayloadOpen.size();
   const size_t payload_length = doc.size() - payload_start - 1;  // without the document's closing brace
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: with that
@@ -98,8 +97,8 @@ absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::str
   if (auto error = parser_->parse(payload.data(), payload.size(), /*realloc_if_needed=*/false).get(element); error) {
     return absl::InternalError(StrCat("subject ", subject, ": payload: ", simdjson::error_message(error)));
   }
-  AppendFrameHeader(framed, reg->id);
-  absl::Status st = reg->schema.Encode(element, framed);
+  AppendFrameHeader(framed, reg.id);
+  absl::Status st = reg.schema.Encode(element, framed);
   if (!st.ok()) return absl::InvalidArgumentError(StrCat("subject ", subject, ": ", st.message()));
   return absl::OkStatus();
 }

@@ -42,23 +42,24 @@ class DebeziumAvroSerializer final : public EventSerializer {
 
  private:
   struct Registered;
+  // (subject, Connect schema text) -> its compiled schema and id.
+  using RegisteredMap = std::map<std::pair<std::string, std::string>, std::unique_ptr<Registered>>;
   /// Re-encodes out[first...] in place.
   absl::Status Convert(std::vector<OutgoingMessage>& out, size_t first);
   absl::Status ConvertOne(OutgoingMessage& m);
   /// The framed Avro of the JsonConverter document `doc` under `subject`.
   /// (`doc` may grow its capacity, for parsing in place.)
   absl::Status Encode(const std::string& subject, std::string& doc, std::string& framed);
-  absl::StatusOr<const Registered*> SchemaFor(const std::string& subject, std::string_view schema_json);
+  absl::StatusOr<const RegisteredMap::value_type*> SchemaFor(const std::string& subject, std::string_view schema_json);
 
   std::unique_ptr<EventSerializer> json_;
   std::shared_ptr<SchemaRegistry> registry_;
   std::shared_ptr<BufferPool> value_buffers_;
   BufferPoolClient buffers_{value_buffers_.get()};
   std::unique_ptr<simdjson::dom::parser> parser_;
-  // (subject, Connect schema text) -> its compiled schema and id; and the one
-  // a subject used last, checked first (a table's schema rarely changes).
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<Registered>> registered_;
-  std::unordered_map<std::string, const Registered*> last_;
+  RegisteredMap registered_;
+  // The entry a subject used last, checked first (a table's schema rarely changes).
+  std::unordered_map<std::string, const RegisteredMap::value_type*> last_;
   std::unordered_map<std::string, std::pair<std::string, std::string>> subjects_;  // topic -> key, value subjects
 };
 
