@@ -191,16 +191,6 @@ void BM_DebeziumJsonSerializeUpdateUnchangedToast(benchmark::State& state) {
 }
 BENCHMARK(BM_DebeziumJsonSerializeUpdateUnchangedToast);
 
-IncomingMessage Incoming(const OutgoingMessage& m, int64_t offset) {
-  IncomingMessage in;
-  in.source = {m.topic, 0};
-  in.offset = offset;
-  in.key = m.key;
-  in.value = m.value;
-  in.headers = m.headers;
-  return in;
-}
-
 void BM_DebeziumJsonDecodeInsert(benchmark::State& state) {
   debezium::DebeziumJsonSerializer ser({"bench", "postgres"});
   std::vector<OutgoingMessage> out;
@@ -208,7 +198,7 @@ void BM_DebeziumJsonDecodeInsert(benchmark::State& state) {
     state.SkipWithError("serialize failed");
     return;
   }
-  const IncomingMessage in = Incoming(out[0], 1);
+  const IncomingMessage in = AsIncoming(out[0], 0, 1);
   debezium::DebeziumJsonDecoder dec;
   for (auto _ : state) {
     auto c = dec.Decode(in);
@@ -233,7 +223,7 @@ void BM_BatchCollapse(benchmark::State& state) {
     ChangeEvent e = InsertEvent(table, i % keys);
     e.version = {Lsn{static_cast<uint64_t>(0x1000000 + i)}, Lsn{static_cast<uint64_t>(0x1000000 + i)}};
     if (!ser.Serialize(e, out).ok()) { state.SkipWithError("serialize failed"); return; }
-    auto c = dec.Decode(Incoming(out[0], i));
+    auto c = dec.Decode(AsIncoming(out[0], 0, i));
     if (!c.ok() || !c->has_value()) { state.SkipWithError("decode failed"); return; }
     changes.push_back(std::move(**c));
   }

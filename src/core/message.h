@@ -35,4 +35,10 @@ struct IncomingMessage {
   Headers headers;
 };
 
+/// `m` as a consumer reads it back from `partition` at `offset` (how tests
+/// and benchmarks feed a decoder what a serializer wrote).
+inline IncomingMessage AsIncoming(const OutgoingMessage& m, int32_t partition = 0, int64_t offset = 0) {
+  return IncomingMessage{{m.topic, partition}, offset, 0, m.key, m.value, m.headers};
+}
+
 }  // namespace cdc

@@ -69,6 +69,28 @@ UPDATE lines SET line_no = line_no + 1000 WHERE order_id = 2 AND line_no <= 1;
 INSERT INTO items (id, label) VALUES (6, 'reused key');
 )sql";
 
+// What kWorkload leaves in the warehouse, whatever the event format.
+void ExpectWorkloadLoaded(Duck& duck, Pg& pg) {
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items"), pg.Scalar("SELECT count(*) FROM items"));
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items WHERE id = 2000"), "0");  // rolled back
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 5"), "item 5");  // rolled back update
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items WHERE id = 3"), "0");     // deleted
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 5000"), "item 6");  // key changed
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 6"), "reused key");
+  EXPECT_EQ(duck.Scalar("SELECT CAST(ratio AS VARCHAR) FROM public.items WHERE id = 1000"),
+            "1234567890123456789012345678.0123456789");
+  EXPECT_EQ(duck.Scalar("SELECT CAST(price AS VARCHAR) FROM public.items WHERE id = 1000"), "-9999999999.99");
+  EXPECT_EQ(duck.Scalar("SELECT epoch_us(seen_tz) FROM public.items WHERE id = 1000"),
+            pg.Scalar("SELECT (extract(epoch from seen_tz) * 1000000)::bigint FROM items WHERE id = 1000"));
+  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 1000"), "quote ' tab \t newline \n unicode é");
+  // Truncated after the multi-row transaction, then refilled.
+  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines"), "2");
+  EXPECT_EQ(duck.Scalar("SELECT sum(qty) FROM public.lines"), "15");
+  EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.items LIMIT 1"), "DECIMAL(12,2)");
+  EXPECT_EQ(duck.Scalar("SELECT typeof(seen_tz) FROM public.items LIMIT 1"), "TIMESTAMP WITH TIME ZONE");
+  EXPECT_EQ(duck.Scalar("SELECT pos.x || ',' || pos.y FROM public.items WHERE id = 1000"), "1.5,2.5");
+}
+
 class PipelineTest : public ::testing::TestWithParam<Broker> {
  protected:
   std::string Bootstrap() const {
@@ -120,24 +142,7 @@ TEST_P(PipelineTest, ChangesArriveExactlyAsInPostgres) {
   ASSERT_EQ(Verify(f, &out), 0) << out;
 
   Duck duck(f.duckdb);
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items"), pg.Scalar("SELECT count(*) FROM items"));
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items WHERE id = 2000"), "0");  // rolled back
-  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 5"), "item 5");  // rolled back update
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items WHERE id = 3"), "0");     // deleted
-  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 5000"), "item 6");  // key changed
-  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 6"), "reused key");
-  EXPECT_EQ(duck.Scalar("SELECT CAST(ratio AS VARCHAR) FROM public.items WHERE id = 1000"),
-            "1234567890123456789012345678.0123456789");
-  EXPECT_EQ(duck.Scalar("SELECT CAST(price AS VARCHAR) FROM public.items WHERE id = 1000"), "-9999999999.99");
-  EXPECT_EQ(duck.Scalar("SELECT epoch_us(seen_tz) FROM public.items WHERE id = 1000"),
-            pg.Scalar("SELECT (extract(epoch from seen_tz) * 1000000)::bigint FROM items WHERE id = 1000"));
-  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 1000"), "quote ' tab \t newline \n unicode é");
-  // Truncated after the multi-row transaction, then refilled.
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines"), "2");
-  EXPECT_EQ(duck.Scalar("SELECT sum(qty) FROM public.lines"), "15");
-  EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.items LIMIT 1"), "DECIMAL(12,2)");
-  EXPECT_EQ(duck.Scalar("SELECT typeof(seen_tz) FROM public.items LIMIT 1"), "TIMESTAMP WITH TIME ZONE");
-  EXPECT_EQ(duck.Scalar("SELECT pos.x || ',' || pos.y FROM public.items WHERE id = 1000"), "1.5,2.5");
+  ExpectWorkloadLoaded(duck, pg);
   // Offsets are stored with the data, for both topics.
   EXPECT_EQ(duck.Scalar("SELECT count(DISTINCT topic) FROM _cdc_offsets"), "2");
   // capture records its snapshot in the warehouse only when it loads it too.
@@ -263,14 +268,8 @@ TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
   StopAll(children);
 
   Duck duck(f.duckdb);
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.items"), pg.Scalar("SELECT count(*) FROM items"));
-  EXPECT_EQ(duck.Scalar("SELECT CAST(ratio AS VARCHAR) FROM public.items WHERE id = 1000"),
-            "1234567890123456789012345678.0123456789");
-  EXPECT_EQ(duck.Scalar("SELECT typeof(price) FROM public.items LIMIT 1"), "DECIMAL(12,2)");
+  ExpectWorkloadLoaded(duck, pg);
   EXPECT_EQ(duck.Scalar("SELECT typeof(small) FROM public.items LIMIT 1"), "SMALLINT");
-  EXPECT_EQ(duck.Scalar("SELECT label FROM public.items WHERE id = 1000"), "quote ' tab \t newline \n unicode é");
-  EXPECT_EQ(duck.Scalar("SELECT pos.x || ',' || pos.y FROM public.items WHERE id = 1000"), "1.5,2.5");
-  EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.lines"), "2");
   EXPECT_EQ(duck.Scalar("SELECT CAST(rating AS VARCHAR) FROM public.items WHERE id = 700"), "1.0");
   EXPECT_EQ(duck.Scalar("SELECT typeof(rating) FROM public.items LIMIT 1"), "DECIMAL(4,1)");
   restarted.Signal(SIGTERM);

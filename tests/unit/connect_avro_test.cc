@@ -240,16 +240,6 @@ bool Same(const Value& a, const Value& b) {
   return true;
 }
 
-IncomingMessage Incoming(const OutgoingMessage& m, int64_t offset) {
-  IncomingMessage in;
-  in.source = {m.topic, 0};
-  in.offset = offset;
-  in.key = m.key;
-  in.value = m.value;
-  in.headers = m.headers;
-  return in;
-}
-
 TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
   auto registry = std::make_shared<MemoryRegistry>();
   DebeziumAvroSerializer avro_ser(JsonDocuments({"shop", "app"}), registry);
@@ -281,8 +271,8 @@ TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
   DebeziumAvroDecoder avro_dec(std::make_unique<debezium::DebeziumJsonDecoder>(), registry);
   debezium::DebeziumJsonDecoder json_dec;
   for (size_t i = 0; i < avro_out.size(); ++i) {
-    auto from_avro = avro_dec.Decode(Incoming(avro_out[i], static_cast<int64_t>(i)));
-    auto from_json = json_dec.Decode(Incoming(json_out[i], static_cast<int64_t>(i)));
+    auto from_avro = avro_dec.Decode(AsIncoming(avro_out[i], 0, static_cast<int64_t>(i)));
+    auto from_json = json_dec.Decode(AsIncoming(json_out[i], 0, static_cast<int64_t>(i)));
     ASSERT_TRUE(from_avro.ok()) << from_avro.status();
     ASSERT_TRUE(from_json.ok()) << from_json.status();
     ASSERT_EQ(from_avro->has_value(), from_json->has_value());

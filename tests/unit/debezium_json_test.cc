@@ -25,15 +25,6 @@ std::shared_ptr<SourceTable> Orders() {
   return t;
 }
 
-IncomingMessage AsIncoming(const OutgoingMessage& m) {
-  IncomingMessage in;
-  in.source = {m.topic, 0};
-  in.key = m.key;
-  in.value = m.value;
-  in.headers = m.headers;
-  return in;
-}
-
 TEST(DebeziumJson, InsertHasDebeziumShapeAndRoundTrips) {
   DebeziumJsonSerializer ser({"shop", "app"});
   ChangeEvent e;
