@@ -166,9 +166,8 @@ void BM_DebeziumJsonSerializeInsert(benchmark::State& state) {
 BENCHMARK(BM_DebeziumJsonSerializeInsert);
 
 void BM_DebeziumAvroSerializeInsert(benchmark::State& state) {
-  avro::DebeziumAvroSerializer ser(
-      std::make_unique<debezium::DebeziumJsonSerializer>(debezium::SerializerOptions{"bench", "postgres"}),
-      std::make_shared<registry::InMemorySchemaRegistry>());  // measures encoding, not HTTP
+  avro::DebeziumAvroSerializer ser({"bench", "postgres"},
+                                   std::make_shared<registry::InMemorySchemaRegistry>());  // measures encoding, not HTTP
   SerializeInsertLoop(state, ser);
 }
 BENCHMARK(BM_DebeziumAvroSerializeInsert);

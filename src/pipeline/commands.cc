@@ -176,12 +176,7 @@ class Process {
     serializer_options.schemas = config_.format == "json";
     serializer_options.value_buffers = std::make_shared<BufferPool>(kValueBufferPoolBytes, kValueBufferMaxBytes);
     auto make_serializer = [serializer_options, registry = registry_]() -> std::unique_ptr<EventSerializer> {
-      if (registry) {
-        debezium::SerializerOptions documents = serializer_options;
-        documents.schemas = true;  // the Connect schemas are what gets registered
-        return std::make_unique<avro::DebeziumAvroSerializer>(
-            std::make_unique<debezium::DebeziumJsonSerializer>(documents), registry, serializer_options.value_buffers);
-      }
+      if (registry) return std::make_unique<avro::DebeziumAvroSerializer>(serializer_options, registry);
       return std::make_unique<debezium::DebeziumJsonSerializer>(serializer_options);
     };
     serializer_ = make_serializer();

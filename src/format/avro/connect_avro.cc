@@ -1,5 +1,7 @@
 #include "format/avro/connect_avro.h"
 
+#include "format/avro/avro_node.h"
+
 #include <simdjson.h>
 
 #include <cctype>
@@ -21,28 +23,6 @@
 namespace cdc::avro {
 
 using nlohmann::json;
-
-struct Field;
-
-struct Node {
-  enum class Kind : uint8_t { kBoolean, kInt8, kInt16, kInt32, kInt64, kFloat32, kFloat64, kString, kBytes, kArray, kMap, kStruct };
-  Kind kind = Kind::kString;
-  bool optional = false;
-  bool null_first = true;  // the Avro union's order: ["null",T] or [T,"null"]
-  // Connect facts Avro keeps only as properties.
-  std::string name;
-  std::optional<int> version;
-  json parameters;     // object, or null
-  json default_value;  // null when there is none (Connect cannot tell a null default from none either)
-  std::string doc;
-  std::vector<Field> fields;    // struct
-  std::shared_ptr<Node> items;  // array items, map values
-};
-
-struct Field {
-  std::string name;
-  std::shared_ptr<Node> schema;
-};
 
 namespace {
 
@@ -341,23 +321,6 @@ json ConnectJson(const Node& n) {
 
 // JsonConverter payloads to Avro binary (spec/03 §7).
 
-void AppendLong(std::string& out, int64_t v) {
-  uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-  char buf[10];
-  size_t n = 0;
-  while (z >= 0x80) {
-    buf[n++] = static_cast<char>((z & 0x7f) | 0x80);
-    z >>= 7;
-  }
-  buf[n++] = static_cast<char>(z);
-  out.append(buf, n);
-}
-
-void AppendLengthPrefixed(std::string& out, std::string_view s) {
-  AppendLong(out, static_cast<int64_t>(s.size()));
-  out.append(s);
-}
-
 template <typename T>
 void AppendLittleEndian(std::string& out, T v) {
   char buf[sizeof v];
@@ -370,16 +333,14 @@ std::string_view Spelled(simdjson::dom::element e) {
   return e.get(s) == simdjson::SUCCESS ? s : std::string_view{};
 }
 
-// Where a value is, for errors only: built into text when one is reported
-// (a string per field per message would cost more than encoding it).
-struct FieldPath {
-  const FieldPath* parent = nullptr;
-  std::string_view name;
-  std::string ToString() const {
-    if (parent == nullptr) return std::string(name);
-    return Join(parent->ToString(), name);
-  }
-};
+}  // namespace
+
+std::string FieldPath::ToString() const {
+  if (parent == nullptr) return std::string(name);
+  return Join(parent->ToString(), name);
+}
+
+namespace {
 
 absl::StatusOr<double> NumberOrSpecial(simdjson::dom::element e, const FieldPath& path) {
   double d;
@@ -394,16 +355,15 @@ absl::StatusOr<double> NumberOrSpecial(simdjson::dom::element e, const FieldPath
   return Bad(path.ToString(), "expected a number");
 }
 
+}  // namespace
+
 absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& out, const FieldPath& path) {
-  if (n.optional) {
-    if (e.is_null()) {
-      AppendLong(out, n.null_first ? 0 : 1);
-      return absl::OkStatus();
-    }
-    AppendLong(out, n.null_first ? 1 : 0);
-  } else if (e.is_null()) {
-    return Bad(path.ToString(), "null in a field that is not optional");
+  if (e.is_null()) {
+    if (!n.optional) return Bad(path.ToString(), "null in a field that is not optional");
+    AppendBranch(out, n, /*null=*/true);
+    return absl::OkStatus();
   }
+  AppendBranch(out, n, /*null=*/false);
   switch (n.kind) {
     case Kind::kBoolean: {
       bool b;
@@ -486,7 +446,7 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
           ++it;
         } else if (object.at_key(f.name).get(value) != simdjson::SUCCESS) {
           if (!f.schema->optional) return Bad(field_path.ToString(), "missing");
-          AppendLong(out, f.schema->null_first ? 0 : 1);
+          AppendBranch(out, *f.schema, /*null=*/true);
           continue;
         }
         CDC_RETURN_IF_ERROR(EncodeValue(*f.schema, value, out, field_path));
@@ -496,6 +456,73 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
   }
   return absl::InternalError("unhandled Avro node");
 }
+
+absl::Status EncodeJsonText(const Node& n, std::string_view text, std::string& out, simdjson::dom::parser& parser,
+                            const FieldPath& path) {
+  if (text == "null") {
+    if (!n.optional) return Bad(path.ToString(), "null in a field that is not optional");
+    AppendBranch(out, n, /*null=*/true);
+    return absl::OkStatus();
+  }
+  const char* const end = text.data() + text.size();
+  // A string without escapes: its bytes are between the quotes.
+  const bool plain_string =
+      text.size() >= 2 && text.front() == '"' && text.back() == '"' && text.find('\\') == std::string_view::npos;
+  switch (n.kind) {
+    case Kind::kBoolean:
+      if (text != "true" && text != "false") break;
+      AppendBranch(out, n, /*null=*/false);
+      out.push_back(text[0] == 't' ? 1 : 0);
+      return absl::OkStatus();
+    case Kind::kInt8:
+    case Kind::kInt16:
+    case Kind::kInt32:
+    case Kind::kInt64: {
+      int64_t v;
+      const auto [p, ec] = std::from_chars(text.data(), end, v);
+      if (ec != std::errc() || p != end) break;
+      if (n.kind != Kind::kInt64 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())) {
+        break;  // EncodeValue names the overflow
+      }
+      AppendBranch(out, n, /*null=*/false);
+      AppendLong(out, v);
+      return absl::OkStatus();
+    }
+    case Kind::kFloat32:
+    case Kind::kFloat64: {
+      double d;
+      const auto [p, ec] = std::from_chars(text.data(), end, d);
+      if (ec != std::errc() || p != end) break;  // NaN and the infinities are strings
+      AppendBranch(out, n, /*null=*/false);
+      if (n.kind == Kind::kFloat32) AppendLittleEndian(out, static_cast<float>(d));
+      else AppendLittleEndian(out, d);
+      return absl::OkStatus();
+    }
+    case Kind::kString:
+      if (!plain_string) break;
+      AppendBranch(out, n, /*null=*/false);
+      AppendLengthPrefixed(out, text.substr(1, text.size() - 2));
+      return absl::OkStatus();
+    case Kind::kBytes: {
+      std::string raw;
+      if (!plain_string || !absl::Base64Unescape(Piece(text.substr(1, text.size() - 2)), &raw)) break;
+      AppendBranch(out, n, /*null=*/false);
+      AppendLengthPrefixed(out, raw);
+      return absl::OkStatus();
+    }
+    case Kind::kArray:
+    case Kind::kMap:
+    case Kind::kStruct:
+      break;
+  }
+  simdjson::dom::element e;
+  if (auto error = parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true).get(e); error) {
+    return Bad(path.ToString(), StrCat("not a JSON value: ", simdjson::error_message(error)));
+  }
+  return EncodeValue(n, e, out, path);
+}
+
+namespace {
 
 // Avro binary back to JsonConverter payloads.
 

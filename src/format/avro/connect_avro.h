@@ -5,9 +5,12 @@
 // Avro binary datum; a registered Avro schema (ours or a real Debezium's)
 // turns back into the Connect schema and JSON payload.
 //
-// Both directions go through the JsonConverter form on purpose: capture's
-// type mapping (format/debezium_json) and load's decoder already speak it
-// and match Debezium, so Avro adds an encoding, not a second type mapping.
+// Values go through their JsonConverter form on purpose: capture's type
+// mapping (format/debezium_json) and load's decoder already speak it and
+// match Debezium, so Avro adds an encoding, not a second type mapping.
+// (Capture converts change events value by value, avro_node.h's
+// EncodeJsonText; whole documents are converted only for Debezium's own
+// records and on load.)
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,6 +48,8 @@ class ConnectAvroSchema {
   const std::string& avro_json() const { return avro_json_; }
   /// The JsonConverter schema it stands for.
   const std::string& connect_json() const { return connect_json_; }
+  /// The compiled schema (avro_node.h, for format/avro's writers).
+  const Node& root() const { return *root_; }
 
   /// Appends the Avro binary of `payload` (a JsonConverter payload of this
   /// schema). InvalidArgument naming the field when the value does not fit.

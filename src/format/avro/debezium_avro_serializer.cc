@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include "absl/time/clock.h"
 #include "core/strings.h"
+#include "format/avro/avro_node.h"
 #include "format/avro/connect_avro.h"
 
 namespace cdc::avro {
@@ -32,6 +34,42 @@ size_t JsonValueLength(std::string_view s) {
   return 0;
 }
 
+// Records built by the JSON serializer are JsonConverter documents; those
+// written through WriteKey/WriteValue are framed Avro already (magic 0).
+bool IsJsonDocument(const std::string& part) { return !part.empty() && part[0] == '{'; }
+
+// A struct's fields, checked once against the layout the writers below
+// follow: a schema that differs would otherwise become wrong bytes.
+struct Expected {
+  std::string_view name;
+  Node::Kind kind;
+  bool optional;
+};
+absl::Status CheckFields(const Node& n, std::string_view what, std::initializer_list<Expected> fields) {
+  bool same = n.kind == Node::Kind::kStruct && n.fields.size() == fields.size();
+  size_t i = 0;
+  for (const Expected& f : fields) {
+    if (!same) break;
+    const Node& field = *n.fields[i++].schema;
+    same = n.fields[i - 1].name == f.name && field.kind == f.kind && field.optional == f.optional;
+  }
+  if (!same) return absl::InternalError(StrCat(what, ": not the layout the Avro record writer follows"));
+  return absl::OkStatus();
+}
+
+using K = Node::Kind;
+
+void PutLong(std::string& out, const Node& n, int64_t v) {
+  AppendBranch(out, n, /*null=*/false);
+  AppendLong(out, v);
+}
+void PutString(std::string& out, const Node& n, std::string_view s) {
+  AppendBranch(out, n, /*null=*/false);
+  AppendLengthPrefixed(out, s);
+}
+// Nanoseconds as Debezium computes them (wrapping past year 2262).
+int64_t Nanos(int64_t micros) { return static_cast<int64_t>(static_cast<uint64_t>(micros) * 1000u); }
+
 }  // namespace
 
 struct DebeziumAvroSerializer::Registered {
@@ -39,13 +77,25 @@ struct DebeziumAvroSerializer::Registered {
   ConnectAvroSchema schema;
 };
 
-DebeziumAvroSerializer::DebeziumAvroSerializer(std::unique_ptr<EventSerializer> json_documents,
-                                               std::shared_ptr<SchemaRegistry> registry,
-                                               std::shared_ptr<BufferPool> value_buffers)
-    : json_(std::move(json_documents)),
-      registry_(std::move(registry)),
-      value_buffers_(std::move(value_buffers)),
-      parser_(std::make_unique<simdjson::dom::parser>()) {}
+// A table's registered schemas, and the envelope's nodes the writer uses.
+struct DebeziumAvroSerializer::TableSchemas {
+  const Registered* key = nullptr;  // none for a table without a key
+  const Registered* value = nullptr;
+  const Node* before = nullptr;
+  const Node* after = nullptr;
+  const Node* source = nullptr;
+  const Node* transaction = nullptr;
+  const Node* ts[3] = {};  // ts_ms, ts_us, ts_ns
+};
+
+DebeziumAvroSerializer::DebeziumAvroSerializer(debezium::SerializerOptions options,
+                                               std::shared_ptr<SchemaRegistry> registry)
+    : options_(std::move(options)), registry_(std::move(registry)), parser_(std::make_unique<simdjson::dom::parser>()) {
+  debezium::SerializerOptions documents = options_;
+  documents.schemas = true;  // the Connect schemas are what gets registered
+  documents.record_writer = this;
+  json_ = std::make_unique<debezium::DebeziumJsonSerializer>(std::move(documents));
+}
 
 DebeziumAvroSerializer::~DebeziumAvroSerializer() = default;
 
@@ -104,21 +154,142 @@ absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::str
 }
 
 absl::Status DebeziumAvroSerializer::ConvertOne(OutgoingMessage& m) {
+  const bool key = m.key && IsJsonDocument(*m.key), value = m.value && IsJsonDocument(*m.value);
+  if (!key && !value) return absl::OkStatus();  // a change event's, or a tombstone
   auto subjects = subjects_.find(m.topic);
   if (subjects == subjects_.end()) {
     subjects = subjects_.emplace(m.topic, std::make_pair(StrCat(m.topic, "-key"), StrCat(m.topic, "-value"))).first;
   }
-  if (m.key) {
+  if (key) {
     std::string framed;
     CDC_RETURN_IF_ERROR(Encode(subjects->second.first, *m.key, framed));
     m.key = std::move(framed);
   }
-  if (m.value) {  // a tombstone stays null
+  if (value) {
     std::string framed = buffers_.Take();
     CDC_RETURN_IF_ERROR(Encode(subjects->second.second, *m.value, framed));
     buffers_.Give(std::move(*m.value));
     m.value = std::move(framed);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const DebeziumAvroSerializer::TableSchemas*> DebeziumAvroSerializer::SchemasFor(
+    const debezium::TableEncoding& table) {
+  if (auto it = tables_.find(&table); it != tables_.end()) return it->second.get();
+  auto schemas = std::make_unique<TableSchemas>();
+  const std::string value_subject = StrCat(table.topic, "-value");
+  if (!table.key_columns.empty()) {
+    CDC_ASSIGN_OR_RETURN(auto key, SchemaFor(StrCat(table.topic, "-key"), table.key_schema()));
+    schemas->key = key->second.get();
+  }
+  CDC_ASSIGN_OR_RETURN(auto value, SchemaFor(value_subject, table.value_schema()));
+  schemas->value = value->second.get();
+  const Node& envelope = schemas->value->schema.root();
+  CDC_RETURN_IF_ERROR(CheckFields(envelope, value_subject,
+                                  {{"before", K::kStruct, true}, {"after", K::kStruct, true},
+                                   {"source", K::kStruct, false}, {"transaction", K::kStruct, true},
+                                   {"op", K::kString, false}, {"ts_ms", K::kInt64, true},
+                                   {"ts_us", K::kInt64, true}, {"ts_ns", K::kInt64, true}}));
+  const auto& f = envelope.fields;
+  CDC_RETURN_IF_ERROR(CheckFields(*f[2].schema, value_subject,
+                                  {{"version", K::kString, false}, {"connector", K::kString, false},
+                                   {"name", K::kString, false}, {"ts_ms", K::kInt64, false},
+                                   {"snapshot", K::kString, true}, {"db", K::kString, false},
+                                   {"sequence", K::kString, true}, {"ts_us", K::kInt64, true},
+                                   {"ts_ns", K::kInt64, true}, {"schema", K::kString, false},
+                                   {"table", K::kString, false}, {"txId", K::kInt64, true},
+                                   {"lsn", K::kInt64, true}, {"xmin", K::kInt64, true}}));
+  CDC_RETURN_IF_ERROR(CheckFields(*f[3].schema, value_subject,
+                                  {{"id", K::kString, false}, {"total_order", K::kInt64, false},
+                                   {"data_collection_order", K::kInt64, false}}));
+  for (const Node* row : {f[0].schema.get(), f[1].schema.get()}) {
+    if (row->fields.size() != table.columns.size()) {
+      return absl::InternalError(StrCat(value_subject, ": a row schema of ", row->fields.size(), " fields for ",
+                                        table.columns.size(), " columns"));
+    }
+  }
+  if (schemas->key && schemas->key->schema.root().fields.size() != table.key_columns.size()) {
+    return absl::InternalError(StrCat(table.topic, "-key: a key schema that does not match the key columns"));
+  }
+  schemas->before = f[0].schema.get();
+  schemas->after = f[1].schema.get();
+  schemas->source = f[2].schema.get();
+  schemas->transaction = f[3].schema.get();
+  for (int i = 0; i < 3; ++i) schemas->ts[i] = f[5 + i].schema.get();
+  return tables_.emplace(&table, std::move(schemas)).first->second.get();
+}
+
+absl::Status DebeziumAvroSerializer::WriteKey(const debezium::TableEncoding& table, const Row& row, std::string& out) {
+  CDC_ASSIGN_OR_RETURN(const TableSchemas* schemas, SchemasFor(table));
+  AppendFrameHeader(out, schemas->key->id);
+  const Node& key = schemas->key->schema.root();
+  for (size_t n = 0; n < table.key_columns.size(); ++n) {
+    value_text_.clear();
+    CDC_RETURN_IF_ERROR(debezium::AppendKeyColumnJson(value_text_, table, table.key_columns[n], row));
+    absl::Status st = EncodeJsonText(*key.fields[n].schema, value_text_, out, *parser_, FieldPath{nullptr, key.fields[n].name});
+    if (!st.ok()) return absl::InvalidArgumentError(StrCat("subject ", table.topic, "-key: ", st.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DebeziumAvroSerializer::WriteRow(std::string& out, const debezium::TableEncoding& table, const Node& node,
+                                              std::string_view field, const Row* row) {
+  AppendBranch(out, node, /*null=*/row == nullptr);
+  if (row == nullptr) return absl::OkStatus();
+  const FieldPath row_path{nullptr, field};
+  for (size_t i = 0; i < row->size(); ++i) {
+    value_text_.clear();
+    CDC_RETURN_IF_ERROR(
+        debezium::AppendColumnJson(value_text_, table, i, (*row)[i], options_.unavailable_value_placeholder));
+    absl::Status st = EncodeJsonText(*node.fields[i].schema, value_text_, out, *parser_, FieldPath{&row_path, node.fields[i].name});
+    if (!st.ok()) return absl::InvalidArgumentError(StrCat("subject ", table.topic, "-value: ", st.message()));
+  }
+  return absl::OkStatus();
+}
+
+void DebeziumAvroSerializer::WriteSource(std::string& out, const Node& node, const debezium::SourceBlock& s) const {
+  const auto& f = node.fields;
+  AppendLengthPrefixed(out, debezium::kConnectorVersion);
+  AppendLengthPrefixed(out, "postgresql");
+  AppendLengthPrefixed(out, options_.topic_prefix);
+  AppendLong(out, s.ts_us / 1000);
+  PutString(out, *f[4].schema, s.snapshot);
+  AppendLengthPrefixed(out, options_.database);
+  std::string sequence = "[";
+  if (s.commit_lsn) StrAppend(&sequence, "\"", *s.commit_lsn, "\"");
+  else sequence += "null";
+  StrAppend(&sequence, ",\"", s.lsn, "\"]");
+  PutString(out, *f[6].schema, sequence);
+  PutLong(out, *f[7].schema, s.ts_us);
+  PutLong(out, *f[8].schema, Nanos(s.ts_us));
+  AppendLengthPrefixed(out, s.schema);
+  AppendLengthPrefixed(out, s.table);
+  if (s.tx_id) PutLong(out, *f[11].schema, *s.tx_id);
+  else AppendBranch(out, *f[11].schema, /*null=*/true);
+  PutLong(out, *f[12].schema, static_cast<int64_t>(s.lsn));
+  AppendBranch(out, *f[13].schema, /*null=*/true);  // xmin
+}
+
+absl::Status DebeziumAvroSerializer::WriteValue(const debezium::TableEncoding& table,
+                                                const debezium::EventEnvelope& e, std::string& out) {
+  CDC_ASSIGN_OR_RETURN(const TableSchemas* s, SchemasFor(table));
+  AppendFrameHeader(out, s->value->id);
+  CDC_RETURN_IF_ERROR(WriteRow(out, table, *s->before, "before", e.before));
+  CDC_RETURN_IF_ERROR(WriteRow(out, table, *s->after, "after", e.after));
+  WriteSource(out, *s->source, e.source);
+  AppendBranch(out, *s->transaction, /*null=*/!e.transaction);
+  if (e.transaction) {
+    AppendLengthPrefixed(out, StrCat(e.transaction->xid, ":", e.transaction->lsn));
+    AppendLong(out, e.transaction->total_order);
+    AppendLong(out, e.transaction->data_collection_order);
+  }
+  const char op = static_cast<char>(e.op);
+  AppendLengthPrefixed(out, std::string_view(&op, 1));
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  PutLong(out, *s->ts[0], now_us / 1000);
+  PutLong(out, *s->ts[1], now_us);
+  PutLong(out, *s->ts[2], Nanos(now_us));
   return absl::OkStatus();
 }
 

@@ -7,6 +7,7 @@
 #include "core/buffer_pool.h"
 #include "core/event_serializer.h"
 #include "core/schema_registry.h"
+#include "format/debezium_json/debezium_json_serializer.h"
 
 namespace simdjson::dom {
 class parser;
@@ -15,23 +16,24 @@ class parser;
 namespace cdc::avro {
 
 class ConnectAvroSchema;
+struct Node;
 
 /// Debezium PostgreSQL change events through Confluent's AvroConverter:
-/// the records of a JsonConverter serializer (topics, keys, envelopes,
-/// tombstones, headers), with key and value as Confluent-framed Avro whose
-/// schemas are registered under <topic>-key / <topic>-value
-/// (TopicNameStrategy). The JSON serializer builds each record and this one
-/// re-encodes it, so both formats share one type mapping.
-class DebeziumAvroSerializer final : public EventSerializer {
+/// the records of the JSON serializer (topics, keys, envelopes, tombstones,
+/// headers), with key and value as Confluent-framed Avro whose schemas are
+/// registered under <topic>-key / <topic>-value (TopicNameStrategy).
+///
+/// Both formats share one type mapping and one record structure: the JSON
+/// serializer decides the records and their Connect schemas, and hands the
+/// keys and envelopes of change events to this one (its RecordWriter), which
+/// writes them in Avro straight from the row, each column's value from its
+/// JSON text. Debezium's own, rarer records (transaction metadata,
+/// messages, heartbeats) are JsonConverter documents re-encoded here.
+class DebeziumAvroSerializer final : public EventSerializer, private debezium::RecordWriter {
  public:
-  /// `json_documents` writes each key and value as a JsonConverter document
-  /// with its schema ({"schema":...,"payload":...}: DebeziumJsonSerializer
-  /// with schemas on); its Connect schemas are what gets registered.
-  /// `registry` is shared by the serializers of a capture; values are built
-  /// in buffers from `value_buffers` when set (the JSON documents go back
-  /// there).
-  DebeziumAvroSerializer(std::unique_ptr<EventSerializer> json_documents, std::shared_ptr<SchemaRegistry> registry,
-                         std::shared_ptr<BufferPool> value_buffers = nullptr);
+  /// `options` as for the JSON serializer (`schemas` and `record_writer`
+  /// are set here). `registry` is shared by the serializers of a capture.
+  DebeziumAvroSerializer(debezium::SerializerOptions options, std::shared_ptr<SchemaRegistry> registry);
   ~DebeziumAvroSerializer() override;
 
   absl::Status Serialize(const ChangeEvent& event, std::vector<OutgoingMessage>& out) override;
@@ -41,10 +43,21 @@ class DebeziumAvroSerializer final : public EventSerializer {
   absl::StatusOr<OutgoingMessage> Heartbeat(int64_t ts_ms) override;
 
  private:
+  absl::Status WriteKey(const debezium::TableEncoding& table, const Row& row, std::string& out) override;
+  absl::Status WriteValue(const debezium::TableEncoding& table, const debezium::EventEnvelope& envelope,
+                          std::string& out) override;
+  struct TableSchemas;
+  /// The registered key and value schemas of a table's records.
+  absl::StatusOr<const TableSchemas*> SchemasFor(const debezium::TableEncoding& table);
+  /// `row` (or null) as the optional struct `node`.
+  absl::Status WriteRow(std::string& out, const debezium::TableEncoding& table, const Node& node, std::string_view field,
+                        const Row* row);
+  void WriteSource(std::string& out, const Node& node, const debezium::SourceBlock& source) const;
+
   struct Registered;
   // (subject, Connect schema text) -> its compiled schema and id.
   using RegisteredMap = std::map<std::pair<std::string, std::string>, std::unique_ptr<Registered>>;
-  /// Re-encodes out[first...] in place.
+  /// Re-encodes the JsonConverter documents among out[first...] in place.
   absl::Status Convert(std::vector<OutgoingMessage>& out, size_t first);
   absl::Status ConvertOne(OutgoingMessage& m);
   /// The framed Avro of the JsonConverter document `doc` under `subject`.
@@ -52,11 +65,13 @@ class DebeziumAvroSerializer final : public EventSerializer {
   absl::Status Encode(const std::string& subject, std::string& doc, std::string& framed);
   absl::StatusOr<const RegisteredMap::value_type*> SchemaFor(const std::string& subject, std::string_view schema_json);
 
-  std::unique_ptr<EventSerializer> json_;
+  const debezium::SerializerOptions options_;
+  std::unique_ptr<debezium::DebeziumJsonSerializer> json_;
   std::shared_ptr<SchemaRegistry> registry_;
-  std::shared_ptr<BufferPool> value_buffers_;
-  BufferPoolClient buffers_{value_buffers_.get()};
+  BufferPoolClient buffers_{options_.value_buffers.get()};
   std::unique_ptr<simdjson::dom::parser> parser_;
+  std::string value_text_;  // one column's JSON text, reused
+  std::unordered_map<const debezium::TableEncoding*, std::unique_ptr<TableSchemas>> tables_;
   RegisteredMap registered_;
   // The entry a subject used last, checked first (a table's schema rarely changes).
   std::unordered_map<std::string, const RegisteredMap::value_type*> last_;

@@ -8,38 +8,57 @@
 
 namespace cdc::debezium {
 
-struct DebeziumJsonSerializer::TableEncoding {
-  std::shared_ptr<const SourceTable> table;  // keeps the key of encodings_ alive
-  std::string topic;
-  std::vector<ColumnMapping> columns;
-  std::vector<size_t> key_columns;
-  std::vector<std::string> quoted_names;  // "name": per column, escaped once
-  std::string key_schema;       // {"schema":...,"payload": prefix of the key
-  std::string source_names;     // ,"schema":"...","table":"..." of source, escaped once
-  std::string envelope_schema;  // {"schema":...,"payload": prefix of the value
-};
-
-struct DebeziumJsonSerializer::SourceFields {
-  int64_t ts_us;
-  std::string_view snapshot;             // JSON literal
-  std::optional<uint64_t> commit_lsn;    // sequence[0]
-  uint64_t lsn;                          // sequence[1] and lsn
-  std::string_view schema, table;
-  std::optional<int64_t> tx_id;
-  std::string_view names_json = {};     // when set: schema and table, already escaped
-};
-
 namespace {
 
-std::string_view SnapshotMarkerJson(SnapshotMarker m) {
+std::string_view SnapshotMarkerText(SnapshotMarker m) {
   switch (m) {
-    case SnapshotMarker::kFirst: return "\"first\"";
-    case SnapshotMarker::kFirstInTable: return "\"first_in_data_collection\"";
-    case SnapshotMarker::kLastInTable: return "\"last_in_data_collection\"";
-    case SnapshotMarker::kLast: return "\"last\"";
+    case SnapshotMarker::kFirst: return "first";
+    case SnapshotMarker::kFirstInTable: return "first_in_data_collection";
+    case SnapshotMarker::kLastInTable: return "last_in_data_collection";
+    case SnapshotMarker::kLast: return "last";
     case SnapshotMarker::kTrue: break;
   }
-  return "\"true\"";
+  return "true";
+}
+
+void AppendTransactionBlock(std::string& v, const std::optional<TransactionPosition>& t) {
+  if (!t) {
+    v += "null";
+    return;
+  }
+  v += "{\"id\":\"";
+  json::AppendInt(v, t->xid);
+  v += ":";
+  json::AppendInt(v, t->lsn);
+  v += "\",\"total_order\":";
+  json::AppendInt(v, t->total_order);
+  v += ",\"data_collection_order\":";
+  json::AppendInt(v, t->data_collection_order);
+  v += "}";
+}
+
+// The source block of a change event: snapshot rows, like Debezium's, have
+// no commit ([null,"<snapshot lsn>"] as sequence) and no transaction.
+SourceBlock SourceOf(const ChangeEvent& e) {
+  const TableId& id = e.table->id;
+  if (e.snapshot) {
+    return SourceBlock{e.commit_time_us, SnapshotMarkerText(e.snapshot_marker), std::nullopt,
+                        e.version.commit_lsn.value, id.schema, id.table, std::nullopt};
+  }
+  return SourceBlock{e.commit_time_us, "false", e.version.commit_lsn.value, e.version.change_lsn.value,
+                      id.schema, id.table, e.xid};
+}
+
+// The columns of `row` whose value was not sent (unchanged TOAST), for
+// kUnchangedColumnsHeader.
+std::string UnchangedColumns(const SourceTable& t, const Row& row) {
+  std::string names;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (row[i].kind != Datum::Kind::kUnchangedToast) continue;
+    if (!names.empty()) names.push_back(',');
+    names += t.columns[i].name;
+  }
+  return names;
 }
 
 std::string SourceSchema() {
@@ -97,7 +116,7 @@ std::string DebeziumJsonSerializer::TopicFor(const TableId& table) const {
   return topic.substr(0, 249);
 }
 
-const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor(
+const TableEncoding& DebeziumJsonSerializer::EncodingFor(
     const std::shared_ptr<const SourceTable>& table) {
   auto it = encodings_.find(table.get());
   if (it != encodings_.end()) return *it->second;
@@ -140,13 +159,13 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
     for (size_t i : enc->key_columns) key_table.columns.push_back(table->columns[i]);
     key_fields = StructFields(key_table, key_maps, idx);
   }
-  enc->key_schema = StrCat("{\"schema\":{\"type\":\"struct\",\"fields\":[", key_fields,
-                                 "],\"optional\":false,\"name\":", "\"", base, ".Key\"},\"payload\":");
+  enc->key_document_head = StrCat(TableEncoding::kDocumentOpen, "{\"type\":\"struct\",\"fields\":[", key_fields,
+                                  "],\"optional\":false,\"name\":\"", base, ".Key\"}", TableEncoding::kPayloadOpen);
   const std::string row_schema = StrCat("{\"type\":\"struct\",\"fields\":[",
                                               StructFields(*table, enc->columns, all),
                                               "],\"optional\":true,\"name\":\"", base, ".Value\",");
-  enc->envelope_schema = StrCat(
-      "{\"schema\":{\"type\":\"struct\",\"fields\":[", row_schema, "\"field\":\"before\"},", row_schema,
+  enc->value_document_head = StrCat(
+      TableEncoding::kDocumentOpen, "{\"type\":\"struct\",\"fields\":[", row_schema, "\"field\":\"before\"},", row_schema,
       "\"field\":\"after\"},", SourceSchema(),
       ",{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
       "{\"type\":\"int64\",\"optional\":false,\"field\":\"total_order\"},"
@@ -156,47 +175,54 @@ const DebeziumJsonSerializer::TableEncoding& DebeziumJsonSerializer::EncodingFor
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_us\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"}],"
-      "\"optional\":false,\"name\":\"", base, ".Envelope\",\"version\":2},\"payload\":");
+      "\"optional\":false,\"name\":\"", base, ".Envelope\",\"version\":2}", TableEncoding::kPayloadOpen);
   auto [pos, inserted] = encodings_.emplace(table.get(), std::move(enc));
   return *pos->second;
 }
 
-absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEncoding& enc, const Row& row,
-                                               std::string* unchanged_columns) const {
-  const SourceTable& t = *enc.table;
+absl::Status AppendColumnJson(std::string& out, const TableEncoding& enc, size_t i, const Datum& d,
+                              std::string_view unavailable_value_placeholder) {
+  switch (d.kind) {
+    case Datum::Kind::kNull:
+      out += "null";
+      return absl::OkStatus();
+    case Datum::Kind::kUnchangedToast:
+      // Debezium puts its placeholder in string columns and its UTF-8
+      // bytes in bytes columns; other types get null. The header tells
+      // loaders to keep their value in every case.
+      if (enc.columns[i].writer == ColumnMapping::Writer::kString) {
+        json::AppendEscaped(out, unavailable_value_placeholder);
+      } else if (enc.columns[i].writer == ColumnMapping::Writer::kBytes) {
+        json::AppendEscaped(out, Base64(unavailable_value_placeholder));
+      } else {
+        out += "null";
+      }
+      return absl::OkStatus();
+    case Datum::Kind::kText:
+      break;
+  }
+  absl::Status st = AppendValue(out, enc.columns[i], d.text);
+  if (!st.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("table ", enc.table->id.ToString(), " column ", enc.table->columns[i].name, ": ", st.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AppendKeyColumnJson(std::string& out, const TableEncoding& enc, size_t i, const Row& row) {
+  if (row[i].kind != Datum::Kind::kText) {
+    return absl::InvalidArgumentError(
+        StrCat("table ", enc.table->id.ToString(), " key column ", enc.table->columns[i].name, " has no value"));
+  }
+  return AppendValue(out, enc.columns[i], row[i].text);
+}
+
+absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEncoding& enc, const Row& row) const {
   out.push_back('{');
   for (size_t i = 0; i < row.size(); ++i) {
     if (i) out.push_back(',');
     out += enc.quoted_names[i];
-    const Datum& d = row[i];
-    switch (d.kind) {
-      case Datum::Kind::kNull:
-        out += "null";
-        break;
-      case Datum::Kind::kUnchangedToast:
-        if (unchanged_columns) {
-          if (!unchanged_columns->empty()) unchanged_columns->push_back(',');
-          *unchanged_columns += t.columns[i].name;
-        }
-        // Debezium puts its placeholder in string columns and its UTF-8
-        // bytes in bytes columns; other types get null. The header tells
-        // loaders to keep their value in every case.
-        if (enc.columns[i].writer == ColumnMapping::Writer::kString) {
-          json::AppendEscaped(out, options_.unavailable_value_placeholder);
-        } else if (enc.columns[i].writer == ColumnMapping::Writer::kBytes) {
-          json::AppendEscaped(out, Base64(options_.unavailable_value_placeholder));
-        } else {
-          out += "null";
-        }
-        break;
-      case Datum::Kind::kText: {
-        absl::Status st = AppendValue(out, enc.columns[i], d.text);
-        if (!st.ok()) {
-          return absl::InvalidArgumentError(StrCat("table ", t.id.ToString(), " column ",
-                                                         t.columns[i].name, ": ", st.message()));
-        }
-      }
-    }
+    CDC_RETURN_IF_ERROR(AppendColumnJson(out, enc, i, row[i], options_.unavailable_value_placeholder));
   }
   out.push_back('}');
   return absl::OkStatus();
@@ -205,11 +231,15 @@ absl::Status DebeziumJsonSerializer::AppendRow(std::string& out, const TableEnco
 absl::StatusOr<std::optional<std::string>> DebeziumJsonSerializer::Key(const TableEncoding& enc,
                                                                        const Row& row) const {
   if (enc.key_columns.empty()) return std::nullopt;
-  // Built in place: the schema prefix, the payload and "}" in one string.
   std::string key;
+  if (options_.record_writer) {
+    CDC_RETURN_IF_ERROR(options_.record_writer->WriteKey(enc, row, key));
+    return std::optional<std::string>(std::move(key));
+  }
+  // Built in place: the schema prefix, the payload and "}" in one string.
   if (options_.schemas) {
-    key.reserve(enc.key_schema.size() + 64);
-    key += enc.key_schema;
+    key.reserve(enc.key_document_head.size() + 64);
+    key += enc.key_document_head;
   }
   CDC_RETURN_IF_ERROR(AppendKeyPayload(key, enc, row));
   if (options_.schemas) key.push_back('}');
@@ -229,41 +259,40 @@ absl::Status DebeziumJsonSerializer::AppendKeyPayload(std::string& key, const Ta
     const size_t i = enc.key_columns[n];
     if (n) key.push_back(',');
     key += enc.quoted_names[i];
-    if (row[i].kind != Datum::Kind::kText) {
-      return absl::InvalidArgumentError(StrCat("table ", enc.table->id.ToString(), " key column ",
-                                                     enc.table->columns[i].name, " has no value"));
-    }
-    CDC_RETURN_IF_ERROR(AppendValue(key, enc.columns[i], row[i].text));
+    CDC_RETURN_IF_ERROR(AppendKeyColumnJson(key, enc, i, row));
   }
   key.push_back('}');
   return absl::OkStatus();
 }
 
-absl::Status DebeziumJsonSerializer::Envelope(std::string& v, const TableEncoding& enc, const ChangeEvent& e, Op op,
-                                              const Row* before, const Row* after, std::string& unchanged,
-                                              std::string_view transaction_block) {
-  if (options_.schemas) {
-    v.reserve(enc.envelope_schema.size() + 1024);
-    v += enc.envelope_schema;
-  }
+absl::Status DebeziumJsonSerializer::Value(std::string& v, const TableEncoding& enc, const EventEnvelope& e) {
+  if (options_.record_writer) return options_.record_writer->WriteValue(enc, e, v);
+  if (!options_.schemas) return AppendEnvelope(v, enc, e);
+  v.reserve(enc.value_document_head.size() + 1024);
+  v += enc.value_document_head;
+  CDC_RETURN_IF_ERROR(AppendEnvelope(v, enc, e));
+  v.push_back('}');
+  return absl::OkStatus();
+}
+
+absl::Status DebeziumJsonSerializer::AppendEnvelope(std::string& v, const TableEncoding& enc, const EventEnvelope& e) {
   v += "{\"before\":";
-  if (before) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *before, nullptr));
+  if (e.before) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *e.before));
   else v += "null";
   v += ",\"after\":";
-  if (after) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *after, &unchanged));
+  if (e.after) CDC_RETURN_IF_ERROR(AppendRow(v, enc, *e.after));
   else v += "null";
 
   v += ",";
-  if (e.snapshot) {
-    AppendSnapshotSource(v, enc, e);
+  if (e.source.snapshot != "false") {
+    AppendSnapshotSource(v, enc, e.source);
   } else {
-    AppendSource(v, SourceFields{e.commit_time_us, "\"false\"", e.version.commit_lsn.value, e.version.change_lsn.value,
-                                 enc.table->id.schema, enc.table->id.table, e.xid, enc.source_names});
+    AppendSource(v, e.source, enc.source_names);
   }
   v += ",\"transaction\":";
-  v += transaction_block;
+  AppendTransactionBlock(v, e.transaction);
   v += ",\"op\":\"";
-  v.push_back(static_cast<char>(op));
+  v.push_back(static_cast<char>(e.op));
   const json::MicrosDigits now(absl::ToUnixMicros(absl::Now()));
   v += "\",\"ts_ms\":";
   now.AppendMillis(v);
@@ -271,36 +300,33 @@ absl::Status DebeziumJsonSerializer::Envelope(std::string& v, const TableEncodin
   now.AppendMicros(v);
   v += ",\"ts_ns\":";
   now.AppendNanos(v);
-  v += options_.schemas ? "}}" : "}";
+  v += "}";
   return absl::OkStatus();
 }
 
-void DebeziumJsonSerializer::AppendSnapshotSource(std::string& v, const TableEncoding& enc, const ChangeEvent& e) {
+void DebeziumJsonSerializer::AppendSnapshotSource(std::string& v, const TableEncoding& enc, const SourceBlock& f) {
   SnapshotSource& last = snapshot_source_;
-  if (last.encoding != &enc || last.ts_us != e.commit_time_us || last.lsn != e.version.commit_lsn.value ||
-      last.marker != e.snapshot_marker) {
+  if (last.encoding != &enc || last.ts_us != f.ts_us || last.lsn != f.lsn || last.marker != f.snapshot) {
     last.encoding = &enc;
-    last.ts_us = e.commit_time_us;
-    last.lsn = e.version.commit_lsn.value;
-    last.marker = e.snapshot_marker;
+    last.ts_us = f.ts_us;
+    last.lsn = f.lsn;
+    last.marker = f.snapshot;
     last.json.clear();
-    // Snapshot rows, like Debezium's, have no commit: [null,"<snapshot lsn>"].
-    AppendSource(last.json, SourceFields{e.commit_time_us, SnapshotMarkerJson(e.snapshot_marker), std::nullopt,
-                                         e.version.commit_lsn.value, enc.table->id.schema, enc.table->id.table,
-                                         std::nullopt, enc.source_names});
+    AppendSource(last.json, f, enc.source_names);
   }
   v += last.json;
 }
 
 
 // The `source` block: "source":{...}, no trailing comma.
-void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f) const {
+void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceBlock& f, std::string_view names_json) const {
   const json::MicrosDigits ts(f.ts_us);
   v += source_head_;
   v += ",\"ts_ms\":";
   ts.AppendMillis(v);
-  v += ",\"snapshot\":";
+  v += ",\"snapshot\":\"";
   v += f.snapshot;
+  v.push_back('"');
   v += db_json_;
   v += ",\"sequence\":\"[";
   if (f.commit_lsn) {
@@ -317,8 +343,8 @@ void DebeziumJsonSerializer::AppendSource(std::string& v, const SourceFields& f)
   ts.AppendMicros(v);
   v += ",\"ts_ns\":";
   ts.AppendNanos(v);
-  if (!f.names_json.empty()) {
-    v += f.names_json;
+  if (!names_json.empty()) {
+    v += names_json;
   } else {
     v += ",\"schema\":";
     json::AppendEscaped(v, f.schema);
@@ -368,13 +394,13 @@ absl::Status DebeziumJsonSerializer::SerializeMessage(const DatabaseMessage& m, 
   json::AppendInt(v, absl::ToUnixMillis(absl::Now()));
   v += ",";
   // Debezium's sequence for a message outside a transaction repeats its LSN.
-  AppendSource(v, SourceFields{m.commit_time_us, "\"false\"",
+  AppendSource(v, SourceBlock{m.commit_time_us, "false",
                                m.transactional ? m.version.commit_lsn.value : m.version.change_lsn.value,
                                m.version.change_lsn.value, "", "",
                                m.transactional ? std::optional<int64_t>(m.xid) : std::nullopt});
   v += ",\"transaction\":";
   // Transactional messages count in their transaction, as Debezium does.
-  v += m.transactional ? TransactionBlock(TableId{}, m.version.change_lsn, out) : std::string("null");
+  AppendTransactionBlock(v, m.transactional ? TransactionBlock(TableId{}, m.version.change_lsn, out) : std::nullopt);
   v += ",\"message\":{\"prefix\":";
   json::AppendEscaped(v, m.prefix);
   v += ",\"content\":";
@@ -414,8 +440,9 @@ absl::Status DebeziumJsonSerializer::EndTransaction(const TransactionCommit&, st
   return absl::OkStatus();
 }
 
-std::string DebeziumJsonSerializer::TransactionBlock(const TableId& table, Lsn lsn, std::vector<OutgoingMessage>& out) {
-  if (!tx_.active) return "null";
+std::optional<TransactionPosition> DebeziumJsonSerializer::TransactionBlock(const TableId& table, Lsn lsn,
+                                                                            std::vector<OutgoingMessage>& out) {
+  if (!tx_.active) return std::nullopt;
   if (!tx_.begun) {
     out.push_back(TransactionRecord(/*end=*/false));
     tx_.begun = true;
@@ -423,17 +450,7 @@ std::string DebeziumJsonSerializer::TransactionBlock(const TableId& table, Lsn l
   // Messages (no table) count under "", which data_collections leaves out.
   const int64_t in_table = ++tx_.per_table[table.table.empty() ? std::string() : table.ToString()];
   // Debezium names the transaction in each event by the event's own LSN.
-  std::string block = "{\"id\":\"";
-  json::AppendInt(block, tx_.xid);
-  block += ":";
-  json::AppendInt(block, lsn.value);
-  block += "\"";
-  block += ",\"total_order\":";
-  json::AppendInt(block, ++tx_.total);
-  block += ",\"data_collection_order\":";
-  json::AppendInt(block, in_table);
-  block += "}";
-  return block;
+  return TransactionPosition{tx_.xid, lsn.value, ++tx_.total, in_table};
 }
 
 OutgoingMessage DebeziumJsonSerializer::TransactionRecord(bool end) const {
@@ -486,12 +503,13 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
   // of a key change) or __debezium.oldkey (on its create) with the other key.
   auto emit = [&](Op op, const Row* before, const Row* after,
                   const std::pair<std::string, std::string>* key_header = nullptr) -> absl::Status {
-    std::string unchanged;
     const Row& key_row = after ? *after : *before;
     CDC_ASSIGN_OR_RETURN(auto key, Key(enc, key_row));
-    const std::string block = e.snapshot ? "null" : TransactionBlock(e.table->id, e.version.change_lsn, out);
+    const EventEnvelope envelope{op, before, after, SourceOf(e),
+                                 e.snapshot ? std::nullopt : TransactionBlock(e.table->id, e.version.change_lsn, out)};
     std::string value = value_buffers_.Take();
-    CDC_RETURN_IF_ERROR(Envelope(value, enc, e, op, before, after, unchanged, block));
+    CDC_RETURN_IF_ERROR(Value(value, enc, envelope));
+    std::string unchanged = after ? UnchangedColumns(*e.table, *after) : std::string();
     // Only a delete needs the key twice (its tombstone); otherwise it moves.
     OutgoingMessage m{enc.topic, op == Op::kDelete ? key : std::move(key), std::move(value), {}};
     if (key_header) m.headers.push_back(*key_header);
@@ -512,10 +530,10 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
       return emit(e.op, nullptr, &*e.after);
     case Op::kTruncate: {
       // Debezium: null key, no before/after; every row of the table goes.
-      std::string unchanged;
-      const std::string block = TransactionBlock(e.table->id, e.version.change_lsn, out);
+      const EventEnvelope envelope{Op::kTruncate, nullptr, nullptr, SourceOf(e),
+                                   TransactionBlock(e.table->id, e.version.change_lsn, out)};
       std::string value = value_buffers_.Take();
-      CDC_RETURN_IF_ERROR(Envelope(value, enc, e, Op::kTruncate, nullptr, nullptr, unchanged, block));
+      CDC_RETURN_IF_ERROR(Value(value, enc, envelope));
       out.push_back(OutgoingMessage{enc.topic, std::nullopt, std::move(value), {}});
       return absl::OkStatus();
     }
