@@ -1615,7 +1615,7 @@ def cmd_render(a):
                 "BM_PgOutputDecodeRelation": "decode a pgoutput Relation message (10 columns)",
                 "BM_DebeziumJsonSerializeInsert": "serialize an insert to Debezium JSON key + value (schemas on)",
                 "BM_DebeziumAvroSerializeInsert": "serialize an insert to Confluent-framed Avro key + value "
-                                                  "(built as JSON, re-encoded; schemas registered once, in memory)",
+                                                  "(written straight from the row; schemas registered once, in memory)",
                 "BM_DebeziumJsonSerializeUpdateUnchangedToast": "serialize an update (old key, one unchanged TOAST column)",
                 "BM_DebeziumJsonDecodeInsert": "decode a Debezium JSON insert into a typed RowChange",
                 "BM_BatchCollapse/20000/20000": "Batch::Add of 20,000 decoded changes, all distinct keys, + Take",
