@@ -342,6 +342,11 @@ std::string FieldPath::ToString() const {
 
 namespace {
 
+// int8, int16 and int32 travel as Avro's int.
+bool FitsIn(const Node& n, int64_t v) {
+  return n.kind == Kind::kInt64 || (v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max());
+}
+
 absl::StatusOr<double> NumberOrSpecial(simdjson::dom::element e, const FieldPath& path) {
   double d;
   if (e.get(d) == simdjson::SUCCESS) return d;
@@ -377,9 +382,7 @@ absl::Status EncodeValue(const Node& n, simdjson::dom::element e, std::string& o
     case Kind::kInt64: {
       int64_t v;
       if (e.get(v) != simdjson::SUCCESS) return Bad(path.ToString(), "expected an integer");
-      if (n.kind != Kind::kInt64 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())) {
-        return Bad(path.ToString(), StrCat(v, " does not fit an int"));
-      }
+      if (!FitsIn(n, v)) return Bad(path.ToString(), StrCat(v, " does not fit an int"));
       AppendLong(out, v);
       return absl::OkStatus();
     }
@@ -480,10 +483,7 @@ absl::Status EncodeJsonText(const Node& n, std::string_view text, std::string& o
     case Kind::kInt64: {
       int64_t v;
       const auto [p, ec] = std::from_chars(text.data(), end, v);
-      if (ec != std::errc() || p != end) break;
-      if (n.kind != Kind::kInt64 && (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())) {
-        break;  // EncodeValue names the overflow
-      }
+      if (ec != std::errc() || p != end || !FitsIn(n, v)) break;  // EncodeValue names what is wrong
       AppendBranch(out, n, /*null=*/false);
       AppendLong(out, v);
       return absl::OkStatus();
