@@ -1618,6 +1618,7 @@ def cmd_render(a):
                                                   "(written straight from the row; schemas registered once, in memory)",
                 "BM_DebeziumJsonSerializeUpdateUnchangedToast": "serialize an update (old key, one unchanged TOAST column)",
                 "BM_DebeziumJsonDecodeInsert": "decode a Debezium JSON insert into a typed RowChange",
+                "BM_DebeziumAvroDecodeInsert": "decode a Confluent-framed Avro insert into a typed RowChange (schema resolved once, in memory)",
                 "BM_BatchCollapse/20000/20000": "Batch::Add of 20,000 decoded changes, all distinct keys, + Take",
                 "BM_BatchCollapse/20000/2000": "Batch::Add of 20,000 decoded changes over 2,000 keys, + Take"}
         def rate(v, unit=""):

@@ -38,8 +38,10 @@ struct Node {
 };
 
 struct Field {
+  Field(std::string name, std::shared_ptr<Node> schema);
   std::string name;
   std::shared_ptr<Node> schema;
+  std::string json_key;  // "name": escaped once, for decoding to JSON
 };
 
 /// Where a value is, for errors only: built into text when one is reported

@@ -335,6 +335,10 @@ std::string_view Spelled(simdjson::dom::element e) {
 
 }  // namespace
 
+Field::Field(std::string name, std::shared_ptr<Node> schema) : name(std::move(name)), schema(std::move(schema)) {
+  cdc::json::AppendKey(json_key, this->name);
+}
+
 std::string FieldPath::ToString() const {
   if (parent == nullptr) return std::string(name);
   return Join(parent->ToString(), name);
@@ -658,8 +662,7 @@ absl::Status DecodeValue(const Node& n, Reader& r, std::string& out) {
       out.push_back('{');
       for (size_t i = 0; i < n.fields.size(); ++i) {
         if (i) out.push_back(',');
-        cdc::json::AppendEscaped(out, n.fields[i].name);
-        out.push_back(':');
+        out += n.fields[i].json_key;
         CDC_RETURN_IF_ERROR(DecodeValue(*n.fields[i].schema, r, out));
       }
       out.push_back('}');

@@ -32,7 +32,10 @@ absl::StatusOr<std::string> DebeziumAvroDecoder::ToJson(const IncomingMessage& m
     }
     it = schemas_.emplace(*id, std::make_unique<ConnectAvroSchema>(std::move(*schema))).first;
   }
-  std::string doc = StrCat("{\"schema\":", it->second->connect_json(), ",\"payload\":");
+  std::string doc;
+  // The payload's JSON is a few times the Avro's size: grow the string once.
+  doc.reserve(it->second->connect_json().size() + 4 * framed.size() + 64);
+  StrAppend(&doc, "{\"schema\":", it->second->connect_json(), ",\"payload\":");
   absl::Status st = it->second->Decode(framed.substr(kFrameHeaderSize), doc);
   if (!st.ok()) return absl::InvalidArgumentError(StrCat(where(), " (schema id ", *id, "): ", st.message()));
   doc.push_back('}');
