@@ -1289,7 +1289,7 @@ def cmd_render(a):
         w("")
     w("Knobs (environment): `BENCH_ROWS_1A` (default 1000000), `BENCH_TX_1B` (200000), "
       "`BENCH_ROUNDS` (3 alternated rounds of 1a and 1b; the verdict takes the median ratio), "
-      "`BENCH_TWINS` (\"json_schemaless avro\": 1a in every round, 2 and 3 also run in those formats; empty: not), "
+      "`BENCH_TWINS` (\"json_schemaless avro\": 1a and 1b in every round, 2 and 3 also run in those formats; empty: not), "
       "`BENCH_TOAST_ROWS` (100000), `BENCH_SNAPSHOT_ROWS` (5000000), `BENCH_E2E_SECONDS` (60 per rate), "
       "`BENCH_E2E_RATES` (1000,5000,20000,20000x10: RATExK offers RATE rows/s in transactions of K rows), `BENCH_E2E_FAST_MS` (100: 5k rows/s once more with that `sink.batch.max_ms`; empty: not), `BENCH_PROFILE_ROWS` (100000), `BENCH_NO_PROFILE=1`, "
       "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_DEBEZIUM=1` (no Debezium peer), `BENCH_RSS_ROWS` "
@@ -1962,8 +1962,8 @@ def cmd_render(a):
     if not (r.get("load3m") and r.get("load3softm")):
         w("- load of updates and deletes in both delete modes (the change mix of figure 3; not part of this run);")
     if not r.get("cap2v"):
-        w("- `format: avro` (its twins of 1a, 2 and 3; BENCH_TWINS; not part of this run);")
-    w("- `format: avro` in 1b, 1c, 4 and 5 (it is measured as a twin of 1a, 2 and 3 only), and Debezium with "
+        w("- `format: avro` (its twins of 1a, 1b, 2 and 3; BENCH_TWINS; not part of this run);")
+    w("- `format: avro` in 1c, 4 and 5 (it is measured as a twin of 1a, 1b, 2 and 3 only), and Debezium with "
       "Avro (Confluent's AvroConverter is not on Maven Central)" +
       (" (a full run with fsync=on for the workload: section \"A full run with fsync=on\", by hand)."
        if fsync == "off" else "."))

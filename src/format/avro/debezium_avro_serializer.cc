@@ -47,11 +47,10 @@ struct Expected {
 };
 absl::Status CheckFields(const Node& n, std::string_view what, std::initializer_list<Expected> fields) {
   bool same = n.kind == Node::Kind::kStruct && n.fields.size() == fields.size();
-  size_t i = 0;
-  for (const Expected& f : fields) {
-    if (!same) break;
-    const Node& field = *n.fields[i++].schema;
-    same = n.fields[i - 1].name == f.name && field.kind == f.kind && field.optional == f.optional;
+  for (size_t i = 0; same && i < fields.size(); ++i) {
+    const Expected& want = fields.begin()[i];
+    const Field& have = n.fields[i];
+    same = have.name == want.name && have.schema->kind == want.kind && have.schema->optional == want.optional;
   }
   if (!same) return absl::InternalError(StrCat(what, ": not the layout the Avro record writer follows"));
   return absl::OkStatus();
@@ -248,6 +247,8 @@ absl::Status DebeziumAvroSerializer::WriteRow(std::string& out, const debezium::
   return absl::OkStatus();
 }
 
+// The fields in the order SchemasFor checked; f[i] is needed only where a
+// field is optional (its union branch).
 void DebeziumAvroSerializer::WriteSource(std::string& out, const Node& node, const debezium::SourceBlock& s) const {
   const auto& f = node.fields;
   AppendLengthPrefixed(out, debezium::kConnectorVersion);
