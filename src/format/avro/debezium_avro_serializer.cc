@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <charconv>
+
 #include "absl/time/clock.h"
 #include "core/strings.h"
 #include "format/avro/avro_node.h"
@@ -10,8 +13,8 @@
 namespace cdc::avro {
 namespace {
 
-constexpr std::string_view kSchemaOpen = "{\"schema\":";
-constexpr std::string_view kPayloadOpen = ",\"payload\":";
+using debezium::kDocumentOpen;
+using debezium::kPayloadOpen;
 
 // The length of the JSON value at the start of `s` (an object here), or 0
 // when it does not end: strings are skipped with their escapes.
@@ -76,15 +79,12 @@ struct DebeziumAvroSerializer::Registered {
   ConnectAvroSchema schema;
 };
 
-// A table's registered schemas, and the envelope's nodes the writer uses.
+// A table's registered schemas; the value's fields are in the order
+// SchemasFor checked: before, after, source, transaction, op, ts_ms, ts_us,
+// ts_ns.
 struct DebeziumAvroSerializer::TableSchemas {
   const Registered* key = nullptr;  // none for a table without a key
   const Registered* value = nullptr;
-  const Node* before = nullptr;
-  const Node* after = nullptr;
-  const Node* source = nullptr;
-  const Node* transaction = nullptr;
-  const Node* ts[3] = {};  // ts_ms, ts_us, ts_ns
 };
 
 DebeziumAvroSerializer::DebeziumAvroSerializer(debezium::SerializerOptions options,
@@ -115,10 +115,10 @@ absl::StatusOr<const DebeziumAvroSerializer::RegisteredMap::value_type*> Debeziu
 absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::string& doc, std::string& framed) {
   // The JSON serializer writes {"schema":S,"payload":P}. S is usually the
   // subject's last schema: compare instead of scanning it.
-  if (std::string_view(doc).substr(0, kSchemaOpen.size()) != kSchemaOpen) {
+  if (std::string_view(doc).substr(0, kDocumentOpen.size()) != kDocumentOpen) {
     return absl::InternalError(StrCat("subject ", subject, ": not a JsonConverter document"));
   }
-  const std::string_view rest = std::string_view(doc).substr(kSchemaOpen.size());
+  const std::string_view rest = std::string_view(doc).substr(kDocumentOpen.size());
   const RegisteredMap::value_type* entry = nullptr;
   size_t schema_length = 0;
   if (auto last = last_.find(subject); last != last_.end()) {
@@ -136,7 +136,7 @@ absl::Status DebeziumAvroSerializer::Encode(const std::string& subject, std::str
     CDC_ASSIGN_OR_RETURN(entry, SchemaFor(subject, rest.substr(0, schema_length)));
   }
   const Registered& reg = *entry->second;
-  const size_t payload_start = kSchemaOpen.size() + schema_length + kPayloadOpen.size();
+  const size_t payload_start = kDocumentOpen.size() + schema_length + kPayloadOpen.size();
   const size_t payload_length = doc.size() - payload_start - 1;  // without the document's closing brace
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: with that
   // much room in the document it parses in place instead of copying.
@@ -211,11 +211,6 @@ absl::StatusOr<const DebeziumAvroSerializer::TableSchemas*> DebeziumAvroSerializ
   if (schemas->key && schemas->key->schema.root().fields.size() != table.key_columns.size()) {
     return absl::InternalError(StrCat(table.topic, "-key: a key schema that does not match the key columns"));
   }
-  schemas->before = f[0].schema.get();
-  schemas->after = f[1].schema.get();
-  schemas->source = f[2].schema.get();
-  schemas->transaction = f[3].schema.get();
-  for (int i = 0; i < 3; ++i) schemas->ts[i] = f[5 + i].schema.get();
   return tables_.emplace(&table, std::move(schemas)).first->second.get();
 }
 
@@ -257,11 +252,22 @@ void DebeziumAvroSerializer::WriteSource(std::string& out, const Node& node, con
   AppendLong(out, s.ts_us / 1000);
   PutString(out, *f[4].schema, s.snapshot);
   AppendLengthPrefixed(out, options_.database);
-  std::string sequence = "[";
-  if (s.commit_lsn) StrAppend(&sequence, "\"", *s.commit_lsn, "\"");
-  else sequence += "null";
-  StrAppend(&sequence, ",\"", s.lsn, "\"]");
-  PutString(out, *f[6].schema, sequence);
+  // ["<commit lsn>","<lsn>"] or [null,"<lsn>"], in place: no allocation per event.
+  char sequence[64];
+  char* p = sequence;
+  auto put = [&p](std::string_view part) { p = std::copy(part.begin(), part.end(), p); };
+  put("[");
+  if (s.commit_lsn) {
+    put("\"");
+    p = std::to_chars(p, sequence + sizeof sequence, *s.commit_lsn).ptr;
+    put("\"");
+  } else {
+    put("null");
+  }
+  put(",\"");
+  p = std::to_chars(p, sequence + sizeof sequence, s.lsn).ptr;
+  put("\"]");
+  PutString(out, *f[6].schema, std::string_view(sequence, static_cast<size_t>(p - sequence)));
   PutLong(out, *f[7].schema, s.ts_us);
   PutLong(out, *f[8].schema, Nanos(s.ts_us));
   AppendLengthPrefixed(out, s.schema);
@@ -276,10 +282,11 @@ absl::Status DebeziumAvroSerializer::WriteValue(const debezium::TableEncoding& t
                                                 const debezium::EventEnvelope& e, std::string& out) {
   CDC_ASSIGN_OR_RETURN(const TableSchemas* s, SchemasFor(table));
   AppendFrameHeader(out, s->value->id);
-  CDC_RETURN_IF_ERROR(WriteRow(out, table, *s->before, "before", e.before));
-  CDC_RETURN_IF_ERROR(WriteRow(out, table, *s->after, "after", e.after));
-  WriteSource(out, *s->source, e.source);
-  AppendBranch(out, *s->transaction, /*null=*/!e.transaction);
+  const auto& f = s->value->schema.root().fields;
+  CDC_RETURN_IF_ERROR(WriteRow(out, table, *f[0].schema, "before", e.before));
+  CDC_RETURN_IF_ERROR(WriteRow(out, table, *f[1].schema, "after", e.after));
+  WriteSource(out, *f[2].schema, e.source);
+  AppendBranch(out, *f[3].schema, /*null=*/!e.transaction);
   if (e.transaction) {
     AppendLengthPrefixed(out, StrCat(e.transaction->xid, ":", e.transaction->lsn));
     AppendLong(out, e.transaction->total_order);
@@ -288,9 +295,9 @@ absl::Status DebeziumAvroSerializer::WriteValue(const debezium::TableEncoding& t
   const char op = static_cast<char>(e.op);
   AppendLengthPrefixed(out, std::string_view(&op, 1));
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
-  PutLong(out, *s->ts[0], now_us / 1000);
-  PutLong(out, *s->ts[1], now_us);
-  PutLong(out, *s->ts[2], Nanos(now_us));
+  PutLong(out, *f[5].schema, now_us / 1000);
+  PutLong(out, *f[6].schema, now_us);
+  PutLong(out, *f[7].schema, Nanos(now_us));
   return absl::OkStatus();
 }
 

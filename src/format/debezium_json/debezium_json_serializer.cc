@@ -159,13 +159,13 @@ const TableEncoding& DebeziumJsonSerializer::EncodingFor(
     for (size_t i : enc->key_columns) key_table.columns.push_back(table->columns[i]);
     key_fields = StructFields(key_table, key_maps, idx);
   }
-  enc->key_document_head = StrCat(TableEncoding::kDocumentOpen, "{\"type\":\"struct\",\"fields\":[", key_fields,
-                                  "],\"optional\":false,\"name\":\"", base, ".Key\"}", TableEncoding::kPayloadOpen);
+  enc->key_document_head = StrCat(kDocumentOpen, "{\"type\":\"struct\",\"fields\":[", key_fields,
+                                  "],\"optional\":false,\"name\":\"", base, ".Key\"}", kPayloadOpen);
   const std::string row_schema = StrCat("{\"type\":\"struct\",\"fields\":[",
                                               StructFields(*table, enc->columns, all),
                                               "],\"optional\":true,\"name\":\"", base, ".Value\",");
   enc->value_document_head = StrCat(
-      TableEncoding::kDocumentOpen, "{\"type\":\"struct\",\"fields\":[", row_schema, "\"field\":\"before\"},", row_schema,
+      kDocumentOpen, "{\"type\":\"struct\",\"fields\":[", row_schema, "\"field\":\"before\"},", row_schema,
       "\"field\":\"after\"},", SourceSchema(),
       ",{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"},"
       "{\"type\":\"int64\",\"optional\":false,\"field\":\"total_order\"},"
@@ -175,7 +175,7 @@ const TableEncoding& DebeziumJsonSerializer::EncodingFor(
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_us\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"}],"
-      "\"optional\":false,\"name\":\"", base, ".Envelope\",\"version\":2}", TableEncoding::kPayloadOpen);
+      "\"optional\":false,\"name\":\"", base, ".Envelope\",\"version\":2}", kPayloadOpen);
   auto [pos, inserted] = encodings_.emplace(table.get(), std::move(enc));
   return *pos->second;
 }

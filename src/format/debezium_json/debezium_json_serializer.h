@@ -15,6 +15,10 @@ namespace cdc::debezium {
 
 class RecordWriter;
 
+/// JsonConverter's document around a record with schemas:
+/// {"schema":<schema>,"payload":<payload>}.
+inline constexpr std::string_view kDocumentOpen = "{\"schema\":", kPayloadOpen = ",\"payload\":";
+
 struct SerializerOptions {
   std::string topic_prefix;
   std::string database;  // source.db
@@ -53,7 +57,6 @@ struct TableEncoding {
   std::vector<std::string> quoted_names;  // "name": per column
   std::string source_names;               // ,"schema":"...","table":"..." of source
 
-  static constexpr std::string_view kDocumentOpen = "{\"schema\":", kPayloadOpen = ",\"payload\":";
   static std::string_view SchemaIn(std::string_view head) {
     return head.substr(kDocumentOpen.size(), head.size() - kDocumentOpen.size() - kPayloadOpen.size());
   }
