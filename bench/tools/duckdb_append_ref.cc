@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s DB_FILE \"COLUMN DEFINITIONS\" [BATCH_ROWS] < rows.tsv\n", argv[0]);
     return 2;
   }
-  const long batch = argc > 3 ? std::atol(argv[3]) : 20000;
+  const long batch = argc > 3 ? std::atol(argv[3]) : 122880;
   const auto t0 = std::chrono::steady_clock::now();
   duckdb_database db;
   duckdb_connection con;

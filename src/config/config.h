@@ -61,10 +61,10 @@ struct SinkConfig {
   std::string duckdb_path = "cdcpipe.duckdb";
   int duckdb_checkpoint_mb = 64;
   int duckdb_threads = 1;
-  int batch_max_rows = 20000;
+  int batch_max_rows = 122880;
   int batch_max_ms = 500;
   int batch_linger_ms = 50;
-  int batch_max_mb = 64;
+  int batch_max_mb = 256;
   std::string delete_mode = "hard";  // hard | soft
   std::vector<std::string> append_tables;  // regexes on schema.table loaded as change logs
 };

@@ -26,4 +26,20 @@ const char* ColumnTypeName(ColumnType type) {
   return "unknown";
 }
 
+namespace {
+
+size_t HeldBytes(const std::vector<Value>& values) {
+  size_t bytes = values.capacity() * sizeof(Value);
+  for (const Value& v : values) {
+    // Text within the small-string buffer is already counted in sizeof(Value).
+    if (v.text.capacity() > std::string().capacity()) bytes += v.text.capacity() + 1;
+    if (!v.items.empty()) bytes += HeldBytes(v.items);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+size_t HeldBytes(const RowChange& change) { return sizeof(RowChange) + HeldBytes(change.values); }
+
 }  // namespace cdc

@@ -89,4 +89,8 @@ struct RowChange {
   int64_t source_ts_ms = 0;
 };
 
+/// About how many bytes of memory `change` holds (its values, their text and
+/// items): what a batch of decoded changes costs, whatever the wire format.
+size_t HeldBytes(const RowChange& change);
+
 }  // namespace cdc

@@ -331,10 +331,11 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
       }
       if (pending_.offsets.empty()) batch_start = absl::Now();
       auto position = pending_.offsets.insert_or_assign(message->source, message->offset + 1).first;
-      pending_.bytes += (message->key ? message->key->size() : 0) + (message->value ? message->value->size() : 0);
       if (*change && dead_letters_ && IsPaused((*change)->table->id)) {
+        pending_.bytes += (message->key ? message->key->size() : 0) + (message->value ? message->value->size() : 0);
         pending_.of_paused_tables.push_back(std::move(*message));
       } else if (*change) {
+        pending_.bytes += HeldBytes(**change);
         pending_.source_ts_ms.push_back((*change)->source_ts_ms);
         pending_.kafka_ts_ms.push_back(message->timestamp_ms);
         if (dead_letters_) pending_.positions[(*change)->table->id].push_back({&position->first, message->offset});

@@ -27,13 +27,19 @@ struct LoadOptions {
   /// dead letter is not dead-lettered again.
   std::set<std::string> ignored_topics;
   std::string stream_id;            // names the offsets in the warehouse
-  size_t batch_max_rows = 20000;
+  /// One DuckDB row group: a transaction that appends at least that many
+  /// rows to a table has DuckDB write them to the database file directly,
+  /// where smaller ones go through its WAL and are written again at the
+  /// next checkpoint (COMMIT took ~1.2 of 4.5 s of a 1M-row load with 20,000).
+  size_t batch_max_rows = 122880;
   int batch_max_ms = 500;
   /// Once the applier is free, a batch this old is applied as soon as the
   /// consumer has nothing more buffered (>= batch_max_ms: only the timer and
   /// the size limits count).
   int batch_linger_ms = 50;
-  size_t batch_max_bytes = 64 << 20;  // Kafka message bytes (keys + values) per batch
+  /// Memory of the decoded changes per batch (HeldBytes), not of their
+  /// messages: a batch costs the same whether its messages carry schemas.
+  size_t batch_max_bytes = 256 << 20;
   int consumer = 1;                   // which of the process's group members, for logs
   TableModes table_modes;             // which tables are change logs (the sink is told the same)
   /// Transient warehouse errors: retried with exponential backoff (with
@@ -113,7 +119,7 @@ class LoadLoop {
   struct Pending {
     std::vector<TableBatch> batches;  // filled at hand-off
     OffsetMap offsets;                // next offsets covered
-    size_t bytes = 0;                 // Kafka message bytes behind it
+    size_t bytes = 0;                 // memory it holds: decoded changes, parked messages
     std::vector<int64_t> source_ts_ms;  // source commit time of each change
     std::vector<int64_t> kafka_ts_ms;   // Kafka record time of each change
     // Where the messages behind it are, per table in consumption order,

@@ -324,5 +324,46 @@ TEST(LoadLoop, ABatchIsAppliedOnceTheConsumerHasNothingNew) {
   }
 }
 
+// sink.batch.max_mb bounds the memory a batch holds: its decoded rows, not
+// its messages. Messages padded with 60 KB of JSON whitespace hold small
+// rows and share one batch; rows with a 60 KB text value fill a 100 KB batch
+// every second row.
+TEST(LoadLoop, BatchesAreCutByTheMemoryOfTheirRowsNotTheBytesOfTheirMessages) {
+  for (const bool big_rows : {false, true}) {
+    const std::string pad(60000, big_rows ? 'x' : ' ');
+    std::deque<IncomingMessage> messages;
+    for (int id = 1; id <= 5; ++id) {
+      const std::string note = big_rows ? absl::StrCat(R"(,"note":")", pad, R"(")") : R"(,"note":"n")";
+      messages.push_back(Message("shop.public.t", id - 1,
+                                 absl::StrCat(R"({"before":null,"after":{"id":)", id, note,
+                                              R"(},"source":{"schema":"public","table":"t","lsn":)", 10 + id,
+                                              R"(},"op":"c")", big_rows ? "" : pad, "}")));
+    }
+    std::atomic<bool> stop{false};
+    FakeSubscriber sub(std::move(messages), stop);
+    debezium::DebeziumJsonDecoder decoder;
+    FakeSink sink;
+    LoadStats stats;
+    LoadOptions options;
+    options.batch_max_ms = 3600000;
+    options.batch_linger_ms = 3600000;  // only the sizes cut batches
+    options.batch_max_bytes = 100000;
+    LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
+    ASSERT_TRUE(loop.Run(stop).ok());
+    EXPECT_EQ(sink.rows, 5u) << big_rows;
+    EXPECT_EQ(sink.calls, big_rows ? 3 : 1) << big_rows;
+  }
+}
+
+TEST(HeldBytes, CountsTextOutsideTheValueAndListItems) {
+  auto table = std::make_shared<WarehouseTable>();
+  RowChange small{table, Op::kCreate, {Value::Int(1), Value::Text("short")}, {}, 0};
+  RowChange text{table, Op::kCreate, {Value::Int(1), Value::Text(std::string(1000, 'x'))}, {}, 0};
+  RowChange list{table, Op::kCreate, {Value::Int(1), Value::List({Value::Text(std::string(1000, 'x'))})}, {}, 0};
+  EXPECT_GE(HeldBytes(small), 2 * sizeof(Value));
+  EXPECT_GE(HeldBytes(text), HeldBytes(small) + 1000);
+  EXPECT_GE(HeldBytes(list), HeldBytes(small) + 1000 + sizeof(Value));
+}
+
 }  // namespace
 }  // namespace cdc
