@@ -252,7 +252,7 @@ void BM_BatchCollapse(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_BatchCollapse)->Args({20000, 20000})->Args({20000, 2000})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BatchCollapse)->Args({122880, 122880})->Args({122880, 12288})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace cdc

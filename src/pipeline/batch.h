@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+
 #include "core/sink.h"
 #include "core/table_modes.h"
 #include "core/warehouse_change.h"
@@ -27,7 +29,7 @@ class Batch {
     Version schema_version;
     bool schema_from_rows = false;  // else: from a TRUNCATE alone, which may lack the key
     std::vector<RowChange> rows;                // keyless tables: every event
-    std::map<std::string, size_t> by_key;       // key text -> index in rows
+    absl::flat_hash_map<std::string, size_t> by_key;  // key text -> index in rows
     std::optional<Version> truncated_at;
   };
   void AdoptSchema(TableRows& t, RowChange& change);
