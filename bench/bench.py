@@ -544,6 +544,7 @@ def cmd_load(a):
     argv = [a.cdcpipe, "--log-format", "json", "load", "-c", a.config]
     if a.callgrind:
         argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={a.callgrind}", "--dump-instr=no"] + argv
+    start = cpu_snapshot()
     p = _spawn(a.work, a.name, argv, a.log)
     t0 = time.monotonic()
     status, prog, last = None, None, (None, None, None)
@@ -570,14 +571,17 @@ def cmd_load(a):
             break
         time.sleep(a.interval)
     elapsed = time.monotonic() - t0
+    end = cpu_snapshot()
     hwm, _, cpu = _proc_status(p.pid)
     if hwm is None:
         hwm, cpu = last[0], last[2]
-    rows_total, waited, work = None, {}, {}
+    rows_total, transactions, waited, work = None, None, {}, {}
     try:
         metrics = _get_text(f"http://{a.listen}/metrics")
         m = re.search(r"^cdcpipe_load_rows_total (\d+)", metrics, re.M)
         rows_total = int(m.group(1)) if m else None
+        m = re.search(r"^cdcpipe_load_batches_total (\d+)", metrics, re.M)
+        transactions = int(m.group(1)) if m else None
         # Where the consuming loop waited (for Kafka's next message, or for
         # the warehouse to finish the batch before), and where the work went
         # (decoding, and the warehouse's phases).
@@ -600,7 +604,8 @@ def cmd_load(a):
         cpu = ru.ru_utime + ru.ru_stime
     res = {
         "status": status, "seconds": round(elapsed, 3), "expect": a.expect, "last_progress": prog,
-        "rows_total_metric": rows_total, "waited_s": waited, "work_s": work,
+        "rows_total_metric": rows_total, "transactions": transactions, "waited_s": waited, "work_s": work,
+        "cpu_split": {"whole": cpu_between(start, end, cpu)},
         "rows_per_s": round(a.expect / elapsed) if status == "ok" else None,
         "peak_rss_mb": round(hwm / 1024, 1) if hwm else None, "cpu_seconds": round(cpu, 2) if cpu else None,
         "exit_code": code, "errors": _log_errors(a.log), "verify": verify, "timeline": samples[-60:],
@@ -1208,16 +1213,24 @@ def load_work_section(r, w):
       "(decode) while the warehouse applies the batch before on a thread of its own: handing DuckDB the rows "
       "(write), merging them into the table (merge: the MERGE, or the INSERT of append mode), storing the offsets "
       "and committing (commit). When the loop has a full batch and the warehouse is still busy, it waits "
-      "(waited on warehouse); when Kafka has nothing buffered, it waits for Kafka.")
+      "(waited on warehouse); when Kafka has nothing buffered, it waits for Kafka. Transactions: "
+      "`cdcpipe_load_batches_total`. The machine's busy cores and the CPU of everything but this load, "
+      "PostgreSQL and Kafka (rest) show whether something else took the cores.")
     w("")
-    w("| load | seconds | cdcpipe CPU | waited on Kafka | waited on warehouse | decode | write | merge | commit |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| load | seconds | cdcpipe CPU | transactions | machine busy | rest | waited on Kafka | waited on warehouse "
+      "| decode | write | merge | commit |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, label in runs:
         x = r[name]
         wt, wk = x.get("waited_s") or {}, x.get("work_s") or {}
-        cells = [x.get("seconds"), x.get("cpu_seconds"), wt.get("kafka"), wt.get("warehouse")]
-        cells += [wk.get(part) for part in ("decode", "write", "merge", "commit")]
-        w(f"| {label} | " + " | ".join(_sec(v) for v in cells) + " |")
+        split = (x.get("cpu_split") or {}).get("whole") or {}
+        busy = f"{split['busy_cores']:.2f} cores" if split.get("busy_cores") is not None else "—"
+        cells = [_sec(x.get("seconds")), _sec(x.get("cpu_seconds")),
+                 str(x["transactions"]) if x.get("transactions") is not None else "—", busy,
+                 _sec(split.get("rest_s"))]
+        cells += [_sec(v) for v in (wt.get("kafka"), wt.get("warehouse"))]
+        cells += [_sec(wk.get(part)) for part in ("decode", "write", "merge", "commit")]
+        w(f"| {label} | " + " | ".join(cells) + " |")
     w("")
 
 
@@ -1451,7 +1464,7 @@ def cmd_render(a):
     ap = r.get("append3")
     if ld and ap:
         ratio = _ratio(ld.get("rows_per_s"), ap.get("rows_per_s"))
-        w(f"| 3 | load, same rows (reference: plain DuckDB Appender insert, one transaction per 20,000 rows) | "
+        w(f"| 3 | load, same rows (reference: plain DuckDB Appender insert, one transaction per 122,880 rows, as load's default batch) | "
           f"{_fmt_rate(ld.get('rows_per_s'))} rows/s | Appender: {_fmt_rate(ap.get('rows_per_s'))} rows/s "
           f"({_sec(ap.get('seconds'))}) | {f'{ratio:.2f}x' if ratio else '—'} | (reference only) | — |")
     # 3 in the other table modes, and of the other formats' topics: against upsert
@@ -1619,8 +1632,8 @@ def cmd_render(a):
                 "BM_DebeziumJsonSerializeUpdateUnchangedToast": "serialize an update (old key, one unchanged TOAST column)",
                 "BM_DebeziumJsonDecodeInsert": "decode a Debezium JSON insert into a typed RowChange",
                 "BM_DebeziumAvroDecodeInsert": "decode a Confluent-framed Avro insert into a typed RowChange (schema resolved once, in memory)",
-                "BM_BatchCollapse/20000/20000": "Batch::Add of 20,000 decoded changes, all distinct keys, + Take",
-                "BM_BatchCollapse/20000/2000": "Batch::Add of 20,000 decoded changes over 2,000 keys, + Take"}
+                "BM_BatchCollapse/122880/122880": "Batch::Add of 122,880 decoded changes (a default batch), all distinct keys, + Take",
+                "BM_BatchCollapse/122880/12288": "Batch::Add of 122,880 decoded changes over 12,288 keys, + Take"}
         def rate(v, unit=""):
             if not isinstance(v, (int, float)):
                 return "—"
@@ -1783,7 +1796,7 @@ def cmd_render(a):
     if ap:
         w(f"- 3 reference: `build/bench/tools/duckdb_append_ref` read the {ap.get('rows'):,} rows of `orders` as COPY "
           f"text and appended them with the DuckDB C Appender (values as VARCHAR, cast by DuckDB) into a fresh "
-          f"table with the same column types, no key, committing every 20,000 rows: {_sec(ap.get('seconds'))}.")
+          f"table with the same column types, no key, committing every 122,880 rows: {_sec(ap.get('seconds'))}.")
     for ph in ("1a", "1b", "1c"):
         if r.get(f"w2j{ph}.seconds"):
             w(f"- wal2json + kcat {ph}: {_sec(r[f'w2j{ph}.seconds'])}, exit {r.get(f'w2j{ph}.rc')}, "
