@@ -40,12 +40,6 @@ class Subscriber {
   /// The partition's current end (high watermark). Thread-safe.
   virtual absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) = 0;
 
-  /// Whether an assigned partition is known to hold messages past the last
-  /// one Poll returned, from what the consumer last heard (without asking
-  /// the broker): a Poll that returned nothing was then a pause in fetching,
-  /// not the end of the log.
-  virtual bool Behind() = 0;
-
   /// Leaves the group (the revoke handler runs one last time). Idempotent;
   /// call before the handlers' owners go away.
   virtual void Close() = 0;

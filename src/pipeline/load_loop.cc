@@ -292,9 +292,6 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
   absl::Time batch_start = absl::Now();
   const absl::Duration linger = absl::Milliseconds(options_.batch_linger_ms);
   const absl::Duration max_age = absl::Milliseconds(options_.batch_max_ms);
-  // The last poll that returned nothing found Kafka holding more for us
-  // (Subscriber::Behind): librdkafka paused between fetches of a backlog.
-  bool backlog = false;
   while (!stop) {
     CDC_RETURN_IF_ERROR(flush_error_);
     CDC_RETURN_IF_ERROR(applier_->status());
@@ -308,9 +305,8 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     if (!pending_.offsets.empty()) {
       // Rounded up: a poll that returns just before the batch is old enough
       // would leave it waiting for the next message.
-      const absl::Duration due_in = (backlog ? max_age : linger) - (absl::Now() - batch_start);
-      const double due_in_ms = std::ceil(absl::ToDoubleMilliseconds(due_in));
-      poll_ms = applier_->Idle() ? static_cast<int>(std::clamp(due_in_ms, 0.0, 50.0))
+      const double to_linger_ms = std::ceil(absl::ToDoubleMilliseconds(linger - (absl::Now() - batch_start)));
+      poll_ms = applier_->Idle() ? static_cast<int>(std::clamp(to_linger_ms, 0.0, 50.0))
                                  : 5;  // look at the applier again soon, without spinning
     }
     const absl::Time poll_start = absl::Now();
@@ -351,16 +347,8 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     // A full batch waits for the applier; a due one keeps growing meanwhile.
     const bool full = batch_.rows() >= options_.batch_max_rows || pending_.bytes >= options_.batch_max_bytes;
     const absl::Duration age = absl::Now() - batch_start;
-    // A backlog goes to the warehouse in full batches, not in pieces cut at
-    // each pause between fetches: DuckDB writes a batch of a row group or
-    // more straight to its file (LoadOptions::batch_max_rows), smaller ones
-    // twice.
-    if (dry && age >= linger && applier_->Idle()) backlog = subscriber_.Behind();
-    const bool due = full || age >= max_age || (dry && age >= linger && !backlog);
-    if (due && (full || applier_->Idle())) {
-      CDC_RETURN_IF_ERROR(HandOff());
-      backlog = false;
-    }
+    const bool due = full || age >= max_age || (dry && age >= linger);
+    if (due && (full || applier_->Idle())) CDC_RETURN_IF_ERROR(HandOff());
   }
   return absl::OkStatus();
 }

@@ -16,8 +16,6 @@ namespace {
 
 // Hands out a fixed list of messages, then asks the loop to stop (once
 // `done` holds, if given: the warehouse applies on a thread of its own).
-constexpr int64_t kPauseOffset = -2;
-
 class FakeSubscriber final : public Subscriber {
  public:
   FakeSubscriber(std::deque<IncomingMessage> messages, std::atomic<bool>& stop, std::function<bool()> done = nullptr)
@@ -36,17 +34,14 @@ class FakeSubscriber final : public Subscriber {
     }
     IncomingMessage m = std::move(messages_.front());
     messages_.pop_front();
-    behind_ = false;
-    if (m.source.topic.empty()) {  // Gap() or Pause(): nothing arrives within the timeout, as a consumer would
+    if (m.source.topic.empty()) {  // Gap(): nothing arrives within the timeout, as a consumer would
       absl::SleepFor(absl::Milliseconds(timeout_ms));
-      behind_ = m.offset == kPauseOffset;
       return std::optional<IncomingMessage>();
     }
     return std::optional<IncomingMessage>(std::move(m));
   }
   void CommitInformational(const std::map<TopicPartition, int64_t>&) override {}
   absl::StatusOr<int64_t> EndOffset(const TopicPartition&) override { return 0; }
-  bool Behind() override { return behind_; }
   void Close() override {}
   absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() override { return std::vector<TopicPartition>{}; }
   absl::StatusOr<std::vector<IncomingMessage>> ReadAgain(const TopicPartition& tp,
@@ -63,7 +58,6 @@ class FakeSubscriber final : public Subscriber {
   const std::vector<IncomingMessage> log_;  // every message, as the topic keeps it
   std::atomic<bool>& stop_;
   std::function<bool()> done_;
-  bool behind_ = false;
 };
 
 class FakeSink final : public Sink {
@@ -123,14 +117,6 @@ IncomingMessage Message(std::string topic, int64_t offset, std::optional<std::st
 
 // A poll that returns nothing (the consumer had nothing buffered).
 IncomingMessage Gap() { return IncomingMessage{}; }
-
-// A poll that returns nothing while Kafka holds more (librdkafka between
-// fetches of a backlog): Behind() until the next poll.
-IncomingMessage Pause() {
-  IncomingMessage m;
-  m.offset = kPauseOffset;
-  return m;
-}
 
 std::deque<IncomingMessage> Messages() {
   return {
@@ -336,26 +322,6 @@ TEST(LoadLoop, ABatchIsAppliedOnceTheConsumerHasNothingNew) {
     EXPECT_EQ(sink.rows, 2u);
     EXPECT_EQ(sink.offsets[(TopicPartition{"shop.public.t", 0})], 2);
   }
-}
-
-// A backlog is applied in full batches: a poll that comes back empty while
-// Kafka holds more does not cut the batch (DuckDB writes a batch of a row
-// group straight to its file, smaller ones twice).
-TEST(LoadLoop, APauseBetweenFetchesOfABacklogDoesNotCutTheBatch) {
-  std::atomic<bool> stop{false};
-  FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Pause(), Pause(), Message("shop.public.t", 1, Row("t", 2))},
-                     stop);
-  debezium::DebeziumJsonDecoder decoder;
-  FakeSink sink;
-  LoadStats stats;
-  LoadOptions options;
-  options.batch_max_ms = 3600000;
-  options.batch_linger_ms = 5;
-  LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
-  ASSERT_TRUE(loop.Run(stop).ok());
-  EXPECT_EQ(sink.calls, 1);
-  EXPECT_EQ(sink.rows, 2u);
-  EXPECT_EQ(sink.offsets[(TopicPartition{"shop.public.t", 0})], 2);
 }
 
 // sink.batch.max_mb bounds the memory a batch holds: its decoded rows, not

@@ -255,29 +255,6 @@ absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
   return high;
 }
 
-bool KafkaSubscriber::Behind() {
-  // Positions and high watermarks as librdkafka last saw them (every fetch
-  // response carries the partition's high watermark): no request. A
-  // partition whose last records are transaction markers, never returned by
-  // Poll, looks behind until more arrive; load then waits sink.batch.max_ms
-  // instead of linger_ms for its batch.
-  rd_kafka_topic_partition_list_t* parts = nullptr;
-  if (rd_kafka_assignment(rk_.get(), &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr) return false;
-  std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)> guard(
-      parts, rd_kafka_topic_partition_list_destroy);
-  if (rd_kafka_position(rk_.get(), parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
-  for (int i = 0; i < parts->cnt; ++i) {
-    const rd_kafka_topic_partition_t& p = parts->elems[i];
-    int64_t low = 0, high = 0;
-    if (p.offset >= 0 &&
-        rd_kafka_get_watermark_offsets(rk_.get(), p.topic, p.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        high > p.offset) {
-      return true;
-    }
-  }
-  return false;
-}
-
 absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartitions() {
   // Before Subscribe nothing is owned yet, yet nothing would count as unowned.
   if (!subscribed_.load(std::memory_order_acquire)) return absl::UnavailableError("not subscribed yet");
