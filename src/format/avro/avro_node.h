@@ -38,7 +38,7 @@ struct Node {
 };
 
 struct Field {
-  Field(std::string name, std::shared_ptr<Node> schema);
+  Field(std::string field_name, std::shared_ptr<Node> field_schema);
   std::string name;
   std::shared_ptr<Node> schema;
   std::string json_key;  // "name": escaped once, for decoding to JSON

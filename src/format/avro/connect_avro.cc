@@ -335,8 +335,9 @@ std::string_view Spelled(simdjson::dom::element e) {
 
 }  // namespace
 
-Field::Field(std::string name, std::shared_ptr<Node> schema) : name(std::move(name)), schema(std::move(schema)) {
-  cdc::json::AppendKey(json_key, this->name);
+Field::Field(std::string field_name, std::shared_ptr<Node> field_schema)
+    : name(std::move(field_name)), schema(std::move(field_schema)) {
+  cdc::json::AppendKey(json_key, name);
 }
 
 std::string FieldPath::ToString() const {
