@@ -243,9 +243,9 @@ TEST(Load, TwoConsumersInOneGroupSplitThePartitionsAndRebalancesLoseNothing) {
     for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
     return n;
   };
-  auto wait_for = [&](auto done, int seconds) {
-    for (int i = 0; i < seconds * 5 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    return done();
+  auto wait_for = [&](auto ready, int seconds) {
+    for (int i = 0; i < seconds * 5 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return ready();
   };
   // Both consumers own partitions (the broker delays a new group's first
   // assignment by 3 s).

@@ -11,6 +11,13 @@
 namespace cdc::registry {
 namespace {
 
+// An endpoint with the default timeouts and no credentials.
+http::Endpoint EndpointAt(std::string url) {
+  http::Endpoint endpoint;
+  endpoint.url = std::move(url);
+  return endpoint;
+}
+
 using nlohmann::json;
 
 class SchemaRegistryTest : public ::testing::Test {
@@ -32,7 +39,7 @@ class SchemaRegistryTest : public ::testing::Test {
     server_ = std::move(*server);
     ASSERT_TRUE(server_->Start("127.0.0.1:0").ok());
   }
-  http::Endpoint Endpoint() const { return {"http://127.0.0.1:" + std::to_string(server_->port())}; }
+  http::Endpoint Endpoint() const { return EndpointAt("http://127.0.0.1:" + std::to_string(server_->port())); }
 
   std::filesystem::path store_;
   std::unique_ptr<RegistryServer> server_;
@@ -95,9 +102,9 @@ TEST_F(SchemaRegistryTest, ErrorsNameTheSubjectOrTheStore) {
 
   const int port = server_->port();
   server_.reset();
-  ConfluentRegistryClient down({"http://127.0.0.1:" + std::to_string(port)}, /*attempts=*/1);
+  ConfluentRegistryClient down(EndpointAt("http://127.0.0.1:" + std::to_string(port)), /*attempts=*/1);
   EXPECT_EQ(down.Register("x-value", kKey).status().code(), absl::StatusCode::kUnavailable);
-  ConfluentRegistryClient not_http({"ftp://127.0.0.1:1"}, 1);
+  ConfluentRegistryClient not_http(EndpointAt("ftp://127.0.0.1:1"), 1);
   EXPECT_FALSE(not_http.Register("x-value", kKey).ok());
 
   std::ofstream(store_, std::ios::app) << "garbage\n";

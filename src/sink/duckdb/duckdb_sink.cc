@@ -334,10 +334,10 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
     for (const auto& c : table.columns) in_event = in_event || c.name == existing;
     if (!in_event) set.push_back(StrCat(QuoteIdent(existing), " = NULL"));
   }
-  for (const char* meta : {"_cdc_lsn", "_cdc_seq", "_cdc_op", "_cdc_ts"}) {
-    set.push_back(StrCat(meta, " = s.", meta));
-    insert_cols.push_back(meta);
-    insert_vals.push_back(StrCat("s.", meta));
+  for (const char* column : {"_cdc_lsn", "_cdc_seq", "_cdc_op", "_cdc_ts"}) {
+    set.push_back(StrCat(column, " = s.", column));
+    insert_cols.push_back(column);
+    insert_vals.push_back(StrCat("s.", column));
   }
   set.push_back("_cdc_loaded_at = now()");
   insert_cols.push_back("_cdc_loaded_at");
