@@ -256,20 +256,21 @@ void DebeziumAvroSerializer::WriteSource(std::string& out, const Node& node, con
   // At most 47 bytes (two 20-digit LSNs); the bound on each copy only tells
   // the compiler so.
   char sequence[64];
+  char* const end = sequence + sizeof sequence;
   char* p = sequence;
-  auto put = [&p, end = sequence + sizeof sequence](std::string_view part) {
+  auto put = [&p, end](std::string_view part) {
     p = std::copy_n(part.data(), std::min(part.size(), static_cast<size_t>(end - p)), p);
   };
   put("[");
   if (s.commit_lsn) {
     put("\"");
-    p = std::to_chars(p, sequence + sizeof sequence, *s.commit_lsn).ptr;
+    p = std::to_chars(p, end, *s.commit_lsn).ptr;
     put("\"");
   } else {
     put("null");
   }
   put(",\"");
-  p = std::to_chars(p, sequence + sizeof sequence, s.lsn).ptr;
+  p = std::to_chars(p, end, s.lsn).ptr;
   put("\"]");
   PutString(out, *f[6].schema, std::string_view(sequence, static_cast<size_t>(p - sequence)));
   PutLong(out, *f[7].schema, s.ts_us);
