@@ -1450,6 +1450,13 @@ def cmd_render(a):
             rw = c1a_w.get("peak_rss_mb")
             w(f"| 5' | same, with the workaround properties | {rw} MB | — | — | <= 256 MB | "
               f"(would be {'met' if c1a_w['status'] == 'ok' and rw is not None and rw <= 256 else 'missed'}) |")
+    for t, fmt, _ in TWINS:  # round 1's twins
+        tw = r.get(f"cap1a{t}_default")
+        if tw:
+            rw = tw.get("peak_rss_mb")
+            ok = tw["status"] == "ok" and rw is not None and rw <= 256
+            w(f"| 5 | capture peak RSS during 1a, `format: {fmt}` (round 1) | {rw} MB | — | — | "
+              f"(not the default format: reference only) | (would be {'met' if ok else 'missed'}) |")
     if ld:
         ref = f"kcat -C: {_fmt_rate(kc_rate)} msgs/s ({_sec(kc)})" if kc_rate else "kcat FAILED"
         cell = _load_cell(ld)
@@ -1459,6 +1466,10 @@ def cmd_render(a):
         w(f"| 3 | load (Kafka -> DuckDB, upsert), {n3:,} messages of the 1a topic | {cell} | {ref} | "
           f"{f'{ratio:.2f}x' if ratio else '—'} | >= 200,000 rows/s | {_yes(met)} |")
         w(f"| 5 | load peak RSS during 3 | {ld.get('peak_rss_mb')} MB | — | — | (none stated) | — |")
+        for t, fmt, _ in TWINS:
+            if (lt := r.get(f"load3{t}")) and lt.get("peak_rss_mb") is not None:
+                w(f"| 5 | load peak RSS during 3, the `format: {fmt}` topic of 1a | {lt['peak_rss_mb']} MB | — | — | "
+                  "(none stated) | — |")
     elif r.get("load3_skipped"):
         w(f"| 3 | load | not measured: {r['load3_skipped']} | — | — | >= 200,000 rows/s | — |")
     ap = r.get("append3")
@@ -1572,6 +1583,7 @@ def cmd_render(a):
     e2e_rows = [(x, "") for x in (e2e or {}).get("rates", [])]
     e2e_rows += [(x, f", **sink.batch.max_ms={r.get('e2e_fast_ms')}** (default 500)")
                  for x in (r.get("e2e_fast") or {}).get("rates", [])]
+    e2e_rows += [(x, f", **format: avro** ({TWINS[1][2]})") for x in (r.get("e2e_avro") or {}).get("rates", [])]
     if e2e:
         for x, variant in e2e_rows:
             mb = x.get("max_bucket_ms")
@@ -1597,6 +1609,10 @@ def cmd_render(a):
         if e2e.get("status") not in ("ok", None):
             w(f"| 4 | end-to-end latency | FAILED: {e2e['status']} `{'; '.join(e2e.get('errors') or [])[:300]}` "
               f"| — | — | <= 250 ms p99 at 5,000 rows/s | **NO** |")
+        ev = r.get("e2e_avro")
+        if ev and ev.get("status") not in ("ok", None):
+            w(f"| 4 | end-to-end latency, format: avro | FAILED: {ev['status']} "
+              f"`{'; '.join(ev.get('errors') or [])[:300]}` | — | — | (not the default format: reference only) | — |")
     w("")
     w("Ratio = cdcpipe rows/s ÷ reference rows/s. Capture time runs from starting `cdcpipe capture` until the "
       "sum of the topic's high watermarks reaches the row count, i.e. every message is acknowledged "
@@ -1840,7 +1856,7 @@ def cmd_render(a):
                   "on this shared 2-core machine (PostgreSQL, Kafka, cdcpipe and pgbench on the same 2 cores): "
                   "that window measures latency at the achieved rate, with a growing schedule lag in pgbench.")
         base = next((x for x, v in e2e_rows if _is_e2e_target(x) and not v), None)
-        fast = next((x for x, v in e2e_rows if _is_e2e_target(x) and v), None)
+        fast = next((x for x in (r.get("e2e_fast") or {}).get("rates", []) if _is_e2e_target(x)), None)
         if base and fast and base.get("p50_ms") and fast.get("p50_ms"):
             w(f"  - Where the latency goes at 5,000 rows/s: with `sink.batch.max_ms` 500 -> {r.get('e2e_fast_ms')}, "
               f"p50 went {base['p50_ms']:.0f} -> {fast['p50_ms']:.0f} ms and p99 {base['p99_ms']:.0f} -> "
@@ -1853,6 +1869,12 @@ def cmd_render(a):
               "pgbench) rather than cdcpipe's own CPU work.")
         for e in e2e.get("errors") or []:
             w(f"  - log: `{e[:400]}`")
+        ev = r.get("e2e_avro")
+        if ev:
+            w(f"  - The avro run (5,000 rows/s, `format: avro`, its own process, slot, topic and DuckDB file): "
+              f"status {ev.get('status')}, peak RSS {ev.get('peak_rss_mb')} MB.")
+            for e in ev.get("errors") or []:
+                w(f"  - avro run's log: `{e[:400]}`")
     w("")
     w("Commands (DSN, ports, slot and topic names are those of the run):")
     w("")
@@ -1861,7 +1883,7 @@ def cmd_render(a):
               "cmd_w2j1b", "cmd_cap1b", "cmd_dbz1b", "cmd_kcat3", "cmd_load3", "cmd_append3",
               "cmd_cap3m", "cmd_kcat3m", "cmd_load3m", "cmd_load3softm", "cmd_recv1c",
               "cmd_w2j1c", "cmd_cap1c", "cmd_dbz1c", "cmd_copy2", "cmd_cap2", "cmd_cap2s", "cmd_cap2v", "cmd_load3s",
-              "cmd_load3v", "cmd_ingest2", "cmd_run4", "cmd_pgbench4"):
+              "cmd_load3v", "cmd_ingest2", "cmd_run4", "cmd_run4v", "cmd_pgbench4"):
         if r.get(k):
             w(r[k])
     w("```")
@@ -1976,8 +1998,9 @@ def cmd_render(a):
         w("- load of updates and deletes in both delete modes (the change mix of figure 3; not part of this run);")
     if not r.get("cap2v"):
         w("- `format: avro` (its twins of 1a, 1b, 2 and 3; BENCH_TWINS; not part of this run);")
-    w("- `format: avro` in 1c, 4 and 5 (it is measured as a twin of 1a, 1b, 2 and 3 only), and Debezium with "
-      "Avro (Confluent's AvroConverter is not on Maven Central)" +
+    w("- `format: avro` in 1c and in 4 at rates other than 5,000 rows/s (it is measured as a twin of 1a, 1b, 2, 3 "
+      "and 5, and in 4 at 5,000 rows/s), and Debezium with Avro (Confluent's AvroConverter is not on Maven "
+      "Central)" +
       (" (a full run with fsync=on for the workload: section \"A full run with fsync=on\", by hand)."
        if fsync == "off" else "."))
     w("")
