@@ -40,6 +40,11 @@ class Subscriber {
   /// The partition's current end (high watermark). Thread-safe.
   virtual absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) = 0;
 
+  /// How many messages are known to follow the last one Poll returned,
+  /// summed over the assigned partitions, from what the consumer last heard
+  /// (no request to the broker): the backlog still to consume.
+  virtual int64_t Backlog() = 0;
+
   /// Leaves the group (the revoke handler runs one last time). Idempotent;
   /// call before the handlers' owners go away.
   virtual void Close() = 0;

@@ -292,6 +292,9 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
   absl::Time batch_start = absl::Now();
   const absl::Duration linger = absl::Milliseconds(options_.batch_linger_ms);
   const absl::Duration max_age = absl::Milliseconds(options_.batch_max_ms);
+  // Until then the batch is not cut for its age: Kafka was known to hold
+  // enough to fill it.
+  absl::Time filling_until = absl::InfinitePast();
   while (!stop) {
     CDC_RETURN_IF_ERROR(flush_error_);
     CDC_RETURN_IF_ERROR(applier_->status());
@@ -305,8 +308,9 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     if (!pending_.offsets.empty()) {
       // Rounded up: a poll that returns just before the batch is old enough
       // would leave it waiting for the next message.
-      const double to_linger_ms = std::ceil(absl::ToDoubleMilliseconds(linger - (absl::Now() - batch_start)));
-      poll_ms = applier_->Idle() ? static_cast<int>(std::clamp(to_linger_ms, 0.0, 50.0))
+      const absl::Time due_at = std::max(batch_start + linger, filling_until);
+      const double due_in_ms = std::ceil(absl::ToDoubleMilliseconds(due_at - absl::Now()));
+      poll_ms = applier_->Idle() ? static_cast<int>(std::clamp(due_in_ms, 0.0, 50.0))
                                  : 5;  // look at the applier again soon, without spinning
     }
     const absl::Time poll_start = absl::Now();
@@ -346,9 +350,28 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     if (pending_.offsets.empty()) continue;
     // A full batch waits for the applier; a due one keeps growing meanwhile.
     const bool full = batch_.rows() >= options_.batch_max_rows || pending_.bytes >= options_.batch_max_bytes;
-    const absl::Duration age = absl::Now() - batch_start;
-    const bool due = full || age >= max_age || (dry && age >= linger);
-    if (due && (full || applier_->Idle())) CDC_RETURN_IF_ERROR(HandOff());
+    const absl::Time now = absl::Now();
+    const absl::Duration age = now - batch_start;
+    bool due = full || age >= max_age || (dry && age >= linger);
+    // A backlog goes to the warehouse in full batches, not in pieces cut by
+    // the timer or at a pause between fetches when consuming is slow:
+    // DuckDB writes a batch of a row group (batch_max_rows) straight to its
+    // file, a smaller one to its WAL and again at the checkpoint. Counted in
+    // messages, so that changes collapsing into few rows still end the
+    // batch; asked at most once per max_ms.
+    if (due && !full && applier_->Idle()) {
+      const int64_t to_fill = static_cast<int64_t>(options_.batch_max_rows - pending_.source_ts_ms.size());
+      if (now < filling_until) {
+        due = false;
+      } else if (to_fill > 0 && subscriber_.Backlog() >= to_fill) {
+        filling_until = now + max_age;
+        due = false;
+      }
+    }
+    if (due && (full || applier_->Idle())) {
+      CDC_RETURN_IF_ERROR(HandOff());
+      filling_until = absl::InfinitePast();
+    }
   }
   return absl::OkStatus();
 }

@@ -42,6 +42,10 @@ class FakeSubscriber final : public Subscriber {
   }
   void CommitInformational(const std::map<TopicPartition, int64_t>&) override {}
   absl::StatusOr<int64_t> EndOffset(const TopicPartition&) override { return 0; }
+  // What Kafka holds beyond the last message handed out: the rest of the list.
+  int64_t Backlog() override {
+    return std::count_if(messages_.begin(), messages_.end(), [](const auto& m) { return !m.source.topic.empty(); });
+  }
   void Close() override {}
   absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() override { return std::vector<TopicPartition>{}; }
   absl::StatusOr<std::vector<IncomingMessage>> ReadAgain(const TopicPartition& tp,
@@ -69,10 +73,13 @@ class FakeSink final : public Sink {
       absl::Status st = fail(batches);
       if (!st.ok()) return st;
     }
+    size_t batch_rows = 0;
     for (const auto& b : batches) {
-      rows += b.rows.size();
+      batch_rows += b.rows.size();
       for (const auto& r : b.rows) applied_ids.push_back(r.values[0].integer);
     }
+    rows += batch_rows;
+    rows_per_call.push_back(batch_rows);
     for (const auto& [tp, off] : next) offsets[tp] = off;
     paused.insert(newly_paused.begin(), newly_paused.end());
     return absl::OkStatus();
@@ -83,6 +90,7 @@ class FakeSink final : public Sink {
   std::atomic<int> calls{0};
   std::atomic<size_t> rows{0};
   std::vector<int64_t> applied_ids;
+  std::vector<size_t> rows_per_call;
   OffsetMap offsets;
   PausedTables paused;
 };
@@ -321,6 +329,32 @@ TEST(LoadLoop, ABatchIsAppliedOnceTheConsumerHasNothingNew) {
     EXPECT_EQ(sink.calls, early ? 2 : 1);
     EXPECT_EQ(sink.rows, 2u);
     EXPECT_EQ(sink.offsets[(TopicPartition{"shop.public.t", 0})], 2);
+  }
+}
+
+// A backlog is applied in full batches: neither a pause between fetches nor
+// the batch timer cuts a batch that Kafka is known to hold enough messages
+// to fill (DuckDB writes a batch of a row group straight to its file,
+// smaller ones twice). A backlog too small to fill it is cut as before.
+TEST(LoadLoop, ABatchThatTheBacklogCanFillIsNotCutByTheTimerOrAPause) {
+  for (const size_t max_rows : {2, 10}) {
+    std::atomic<bool> stop{false};
+    FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Gap(), Gap(), Message("shop.public.t", 1, Row("t", 2)),
+                        Message("shop.public.t", 2, Row("t", 3))},
+                       stop);
+    debezium::DebeziumJsonDecoder decoder;
+    FakeSink sink;
+    LoadStats stats;
+    LoadOptions options;
+    options.batch_max_rows = max_rows;
+    options.batch_max_ms = 1;
+    options.batch_linger_ms = 1;
+    LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
+    ASSERT_TRUE(loop.Run(stop).ok());
+    EXPECT_EQ(sink.rows, 3u);
+    ASSERT_FALSE(sink.rows_per_call.empty());
+    // Two rows follow the first: enough to fill a batch of 2, not one of 10.
+    EXPECT_EQ(sink.rows_per_call.front(), max_rows == 2 ? 2u : 1u) << max_rows;
   }
 }
 

@@ -255,6 +255,28 @@ absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
   return high;
 }
 
+int64_t KafkaSubscriber::Backlog() {
+  // Positions against the high watermarks librdkafka last saw (each fetch
+  // response carries its partition's). Messages fetched but not yet polled
+  // count: they are the backlog too.
+  rd_kafka_topic_partition_list_t* parts = nullptr;
+  if (rd_kafka_assignment(rk_.get(), &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr) return 0;
+  std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)> guard(
+      parts, rd_kafka_topic_partition_list_destroy);
+  if (rd_kafka_position(rk_.get(), parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+  int64_t backlog = 0;
+  for (int i = 0; i < parts->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = parts->elems[i];
+    int64_t low = 0, high = 0;
+    if (p.offset >= 0 &&
+        rd_kafka_get_watermark_offsets(rk_.get(), p.topic, p.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high > p.offset) {
+      backlog += high - p.offset;
+    }
+  }
+  return backlog;
+}
+
 absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartitions() {
   // Before Subscribe nothing is owned yet, yet nothing would count as unowned.
   if (!subscribed_.load(std::memory_order_acquire)) return absl::UnavailableError("not subscribed yet");
