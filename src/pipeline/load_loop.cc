@@ -360,7 +360,8 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     // messages, so that changes collapsing into few rows still end the
     // batch; asked at most once per max_ms.
     if (due && !full && applier_->Idle()) {
-      const int64_t to_fill = static_cast<int64_t>(options_.batch_max_rows - pending_.source_ts_ms.size());
+      const int64_t to_fill =
+          static_cast<int64_t>(options_.batch_max_rows) - static_cast<int64_t>(pending_.source_ts_ms.size());
       if (now < filling_until) {
         due = false;
       } else if (to_fill > 0 && subscriber_.Backlog() >= to_fill) {
