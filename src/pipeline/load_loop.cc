@@ -353,23 +353,24 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     const absl::Time now = absl::Now();
     const absl::Duration age = now - batch_start;
     bool due = full || age >= max_age || (dry && age >= linger);
-    // A backlog goes to the warehouse in full batches, not in pieces cut by
-    // the timer or at a pause between fetches when consuming is slow:
-    // DuckDB writes a batch of a row group (batch_max_rows) straight to its
-    // file, a smaller one to its WAL and again at the checkpoint. Counted in
-    // messages, so that changes collapsing into few rows still end the
-    // batch; asked at most once per max_ms.
-    if (due && !full && applier_->Idle()) {
+    if (due && !full) {
+      // A batch that is not full goes only to a free applier. A backlog goes
+      // in full batches, not in pieces cut by the timer or at a pause
+      // between fetches when consuming is slow: DuckDB writes a batch of a
+      // row group (batch_max_rows) straight to its file, a smaller one to
+      // its WAL and again at the checkpoint. Counted in messages, so that
+      // changes collapsing into few rows still end the batch; asked at most
+      // once per max_ms.
       const int64_t to_fill =
-          static_cast<int64_t>(options_.batch_max_rows) - static_cast<int64_t>(pending_.source_ts_ms.size());
-      if (now < filling_until) {
+          static_cast<int64_t>(options_.batch_max_rows) - static_cast<int64_t>(pending_.changes());
+      if (!applier_->Idle() || now < filling_until) {
         due = false;
       } else if (to_fill > 0 && subscriber_.Backlog() >= to_fill) {
         filling_until = now + max_age;
         due = false;
       }
     }
-    if (due && (full || applier_->Idle())) {
+    if (due) {
       CDC_RETURN_IF_ERROR(HandOff());
       filling_until = absl::InfinitePast();
     }

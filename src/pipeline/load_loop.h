@@ -122,6 +122,8 @@ class LoadLoop {
     size_t bytes = 0;                 // memory it holds: decoded changes, parked messages
     std::vector<int64_t> source_ts_ms;  // source commit time of each change
     std::vector<int64_t> kafka_ts_ms;   // Kafka record time of each change
+    /// Change messages read into it (before collapsing by key).
+    size_t changes() const { return source_ts_ms.size(); }
     // Where the messages behind it are, per table in consumption order,
     // kept only with a dead-letter queue: data the warehouse refuses is
     // read again and parked. (Keeping copies cost ~15% of load's CPU.)
