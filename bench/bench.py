@@ -2011,7 +2011,7 @@ def cmd_render(a):
         w("- `format: avro` (its twins of 1a, 1b, 1c, 2 and 3; BENCH_TWINS; not part of this run);")
     w("- Debezium with Avro (Confluent's AvroConverter is not on Maven Central; cdcpipe's Avro is measured as a "
       "twin of 1a, 1b, 1c, 2, 3 and 5, and in 4 at every rate)" +
-      (" (a full run with fsync=on for the workload: section \"A full run with fsync=on\", by hand)."
+      (" (a full run with fsync=on for the workload: benchmarks-history.md, section \"A full run with fsync=on\", by hand)."
        if fsync == "off" else "."))
     w("")
     with open(a.out, "w") as f:
