@@ -1893,8 +1893,9 @@ def cmd_render(a):
     for k in ("cmd_micro", "cmd_recv1a", "cmd_w2j1a", "cmd_cap1a", "cmd_cap1as", "cmd_cap1av", "cmd_dbz1a",
               "cmd_pgbench", "cmd_recv1b", "cmd_w2j1b", "cmd_cap1b", "cmd_cap1bs", "cmd_cap1bv", "cmd_dbz1b",
               "cmd_kcat3", "cmd_load3", "cmd_append3", "cmd_cap3m", "cmd_kcat3m", "cmd_load3m", "cmd_load3softm",
-              "cmd_recv1c", "cmd_w2j1c", "cmd_cap1c", "cmd_cap1cs", "cmd_cap1cv", "cmd_dbz1c", "cmd_copy2", "cmd_cap2", "cmd_cap2s", "cmd_cap2v", "cmd_load3s",
-              "cmd_load3v", "cmd_ingest2", "cmd_run4", "cmd_run4v", "cmd_pgbench4"):
+              "cmd_recv1c", "cmd_w2j1c", "cmd_cap1c", "cmd_cap1cs", "cmd_cap1cv", "cmd_dbz1c", "cmd_copy2",
+              "cmd_cap2", "cmd_cap2s", "cmd_cap2v", "cmd_load3s", "cmd_load3v", "cmd_ingest2", "cmd_run4",
+              "cmd_run4v", "cmd_pgbench4"):
         if r.get(k):
             w(r[k])
     w("```")
