@@ -45,9 +45,10 @@ void Stop(Child& c) {
   EXPECT_EQ(c.Wait(60), 0) << ReadFile(c.log());
 }
 
-std::unique_ptr<Child> StartRun(const PipelineFiles& f, const std::string& tag) {
-  return std::make_unique<Child>(std::vector<std::string>{CdcpipeBinary(), "run", "-c", f.config},
-                                 f.dir + "/run-" + tag + ".log");
+std::unique_ptr<Child> StartRun(const PipelineFiles& f, const std::string& tag, std::vector<std::string> extra_args = {}) {
+  std::vector<std::string> argv{CdcpipeBinary(), "run", "-c", f.config};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  return std::make_unique<Child>(std::move(argv), f.dir + "/run-" + tag + ".log");
 }
 
 TEST(Snapshot, ChunkedAndParallelOverEveryKeyShapeThenStreams) {
@@ -102,10 +103,14 @@ TEST(Snapshot, ResumesFromDurableChunksAfterSigkill) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
-  auto first = StartRun(f, "1");
-  ASSERT_TRUE(WaitForLog(*first, "snapshot started", 60)) << ReadFile(first->log());
-  // Kill once some chunks are durable but well before the end.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto first = StartRun(f, "1", {"--log-level", "debug"});
+  // Kill once some of big's 80 chunks are durable, and before keyless is
+  // read: a keyless table is not resumable, and one read in part before a
+  // crash is read whole again, its rows twice in its change log
+  // (docs/limitations.md). A fixed delay landed there on a fast machine.
+  ASSERT_TRUE(WaitForLog(*first, "\"table\":\"public.big\",\"chunk\":30,", 60)) << ReadFile(first->log());
+  ASSERT_EQ(ReadFile(first->log()).find("\"table\":\"public.keyless\""), std::string::npos)
+      << "keyless was read before the kill" << ReadFile(first->log());
   ASSERT_EQ(ReadFile(first->log()).find("snapshot is durable"), std::string::npos)
       << "snapshot finished before the kill; make the table larger";
   first->Signal(SIGKILL);
