@@ -83,11 +83,10 @@ absl::StatusOr<std::optional<CaptureState>> KafkaCaptureStateStore::Load(const s
   CDC_RETURN_IF_ERROR(st);
   std::optional<CaptureState> state;
   if (high == low) return state;
-  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  PartitionListPtr parts(rd_kafka_topic_partition_list_new(1));
   // From the low watermark just read: no offset lookup before the fetch.
-  rd_kafka_topic_partition_list_add(parts, topic_.c_str(), 0)->offset = low;
-  rd_kafka_assign(consumer.get(), parts);
-  rd_kafka_topic_partition_list_destroy(parts);
+  rd_kafka_topic_partition_list_add(parts.get(), topic_.c_str(), 0)->offset = low;
+  rd_kafka_assign(consumer.get(), parts.get());
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (absl::Now() < deadline) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 200);

@@ -31,6 +31,11 @@ struct HandleDeleter {
 };
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
 /// Builds a configuration: `defaults`, then the user's passthrough
 /// properties (which win), then bootstrap.servers. Every rejected property is
 /// an InvalidArgument naming the key (values are not echoed: they may hold

@@ -114,11 +114,11 @@ void KafkaSubscriber::Nudge() {
   std::unique_lock lock(nudge_mu_);
   while (!nudge_cv_.wait_for(lock, std::chrono::milliseconds(kNudgeIntervalMs), [this] { return nudge_stop_; })) {
     lock.unlock();
-    rd_kafka_topic_partition_list_t* parts = nullptr;
-    if (rd_kafka_assignment(rk_.get(), &parts) == RD_KAFKA_RESP_ERR_NO_ERROR && parts) {
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR && raw) {
+      PartitionListPtr parts(raw);
       for (int i = 0; i < parts->cnt; ++i) parts->elems[i].offset = RD_KAFKA_OFFSET_END;  // latest
-      if (parts->cnt > 0) (void)rd_kafka_offsets_for_times(rk_.get(), parts, 1000);
-      rd_kafka_topic_partition_list_destroy(parts);
+      if (parts->cnt > 0) (void)rd_kafka_offsets_for_times(rk_.get(), parts.get(), 1000);
     }
     lock.lock();
   }
@@ -152,10 +152,9 @@ absl::Status KafkaSubscriber::Subscribe(const std::vector<std::string>& topics, 
   subscribed_.store(true, std::memory_order_release);  // topics_ is read by other threads from now on
   on_assign_ = std::move(on_assign);
   on_revoke_ = std::move(on_revoke);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
-  for (const auto& t : topics) rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
-  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), list);
-  rd_kafka_topic_partition_list_destroy(list);
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), list.get());
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR && !nudger_.joinable()) nudger_ = std::thread([this] { Nudge(); });
   return StatusFromKafkaError(err, "subscribe to load topics");
 }
@@ -194,10 +193,9 @@ absl::StatusOr<std::vector<IncomingMessage>> KafkaSubscriber::ReadAgain(const To
   HandlePtr consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof(errstr)));
   if (!consumer) return absl::InvalidArgumentError(StrCat(what, ": ", errstr));
   conf.release();
-  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(parts, tp.topic.c_str(), tp.partition)->offset = offsets.front();
-  rd_kafka_assign(consumer.get(), parts);
-  rd_kafka_topic_partition_list_destroy(parts);
+  PartitionListPtr parts(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(parts.get(), tp.topic.c_str(), tp.partition)->offset = offsets.front();
+  rd_kafka_assign(consumer.get(), parts.get());
   auto wanted = offsets.begin();
   absl::Status st = absl::UnavailableError(StrCat(what, ": not all read within 30 s"));
   for (const absl::Time deadline = absl::Now() + absl::Seconds(30); absl::Now() < deadline;) {
@@ -226,12 +224,11 @@ absl::StatusOr<std::vector<IncomingMessage>> KafkaSubscriber::ReadAgain(const To
 
 void KafkaSubscriber::CommitInformational(const std::map<TopicPartition, int64_t>& next_offsets) {
   if (next_offsets.empty()) return;
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size())));
   for (const auto& [tp, off] : next_offsets) {
-    rd_kafka_topic_partition_list_add(list, tp.topic.c_str(), tp.partition)->offset = off;
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = off;
   }
-  rd_kafka_commit(rk_.get(), list, 1);  // async; failures only affect monitoring
-  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_commit(rk_.get(), list.get(), 1);  // async; failures only affect monitoring
 }
 
 int64_t KafkaSubscriber::LogStart(const rd_kafka_topic_partition_t& part) {
@@ -259,11 +256,10 @@ int64_t KafkaSubscriber::Backlog() {
   // Positions against the high watermarks librdkafka last saw (each fetch
   // response carries its partition's). Messages fetched but not yet polled
   // count: they are the backlog too.
-  rd_kafka_topic_partition_list_t* parts = nullptr;
-  if (rd_kafka_assignment(rk_.get(), &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr) return 0;
-  std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)> guard(
-      parts, rd_kafka_topic_partition_list_destroy);
-  if (rd_kafka_position(rk_.get(), parts) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(rk_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR || raw == nullptr) return 0;
+  const PartitionListPtr parts(raw);
+  if (rd_kafka_position(rk_.get(), parts.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
   int64_t backlog = 0;
   for (int i = 0; i < parts->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = parts->elems[i];
