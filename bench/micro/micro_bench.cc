@@ -219,7 +219,7 @@ BENCHMARK(BM_DebeziumJsonDecodeInsert);
 void BM_DebeziumAvroDecodeInsert(benchmark::State& state) {
   auto registry = std::make_shared<registry::InMemorySchemaRegistry>();  // measures decoding, not HTTP
   avro::DebeziumAvroSerializer ser({"bench", "postgres"}, registry);
-  avro::DebeziumAvroDecoder dec(std::make_unique<debezium::DebeziumJsonDecoder>(), registry);
+  avro::DebeziumAvroDecoder dec({}, registry);
   DecodeInsertLoop(state, ser, dec);
 }
 BENCHMARK(BM_DebeziumAvroDecodeInsert);

@@ -320,8 +320,7 @@ class Process {
     decoder_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     decoder_options.lossy_values = &load_stats_.lossy_values;
     if (registry_) {
-      loader.decoder = std::make_unique<avro::DebeziumAvroDecoder>(
-          std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options)), registry_);
+      loader.decoder = std::make_unique<avro::DebeziumAvroDecoder>(std::move(decoder_options), registry_);
     } else {
       loader.decoder = std::make_unique<debezium::DebeziumJsonDecoder>(std::move(decoder_options));
     }

@@ -301,7 +301,7 @@ TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
   EXPECT_EQ(avro_out[0].value->at(0), '\0');
   EXPECT_LT(avro_out[0].value->size() * 4, json_out[0].value->size());
 
-  DebeziumAvroDecoder avro_dec(std::make_unique<debezium::DebeziumJsonDecoder>(), registry);
+  DebeziumAvroDecoder avro_dec({}, registry);
   debezium::DebeziumJsonDecoder json_dec;
   for (size_t i = 0; i < avro_out.size(); ++i) {
     auto from_avro = avro_dec.Decode(AsIncoming(avro_out[i], 0, static_cast<int64_t>(i)));
@@ -323,6 +323,80 @@ TEST(DebeziumAvro, EventsDecodeToTheSameRowChangesAsTheirJson) {
     ASSERT_EQ(a.values.size(), j.values.size());
     for (size_t c = 0; c < a.values.size(); ++c) EXPECT_TRUE(Same(a.values[c], j.values[c])) << a.table->columns[c].name;
     EXPECT_EQ(a.source_ts_ms, j.source_ts_ms);
+  }
+}
+
+// Events of several tables, interleaved, each decode to their own table:
+// the decoder keeps a table per pair of key and value schema ids, and a
+// keyless table's events (no key, hence no key schema) have a pair too.
+TEST(DebeziumAvro, InterleavedTablesDecodeEachToTheirOwnTable) {
+  auto registry = std::make_shared<MemoryRegistry>();
+  DebeziumAvroSerializer avro_ser({"shop", "app"}, registry);
+  debezium::DebeziumJsonSerializer json_ser({"shop", "app"});
+  auto items = std::make_shared<SourceTable>();
+  items->relation_id = 2;
+  items->id = {"public", "items"};
+  items->columns = {{"sku", oid::kText, -1, true}, {"qty", oid::kInt4, -1, false}};
+  auto log = std::make_shared<SourceTable>();
+  log->relation_id = 3;
+  log->id = {"public", "log"};
+  log->columns = {{"line", oid::kText, -1, false}};
+  std::vector<OutgoingMessage> avro_out, json_out;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [table, row] : {std::pair{EveryShape(), FullRow()},
+                                     std::pair{items, Row{Datum::Text(StrCat("sku-", round)), Datum::Text("3")}},
+                                     std::pair{log, Row{Datum::Text(StrCat("line ", round))}}}) {
+      ChangeEvent e;
+      e.op = Op::kCreate;
+      e.table = table;
+      e.after = row;
+      e.version = {Lsn{0x200}, Lsn{0x100}};
+      ASSERT_TRUE(avro_ser.Serialize(e, avro_out).ok());
+      ASSERT_TRUE(json_ser.Serialize(e, json_out).ok());
+    }
+  }
+  ASSERT_EQ(avro_out.size(), 6u);
+  EXPECT_FALSE(avro_out[2].key.has_value());  // the keyless table's
+
+  DebeziumAvroDecoder avro_dec({}, registry);
+  debezium::DebeziumJsonDecoder json_dec;
+  const std::vector<std::string> names = {"every_shape", "items", "log", "every_shape", "items", "log"};
+  for (size_t i = 0; i < avro_out.size(); ++i) {
+    auto a = avro_dec.Decode(AsIncoming(avro_out[i], 0, static_cast<int64_t>(i)));
+    auto j = json_dec.Decode(AsIncoming(json_out[i], 0, static_cast<int64_t>(i)));
+    ASSERT_TRUE(a.ok() && a->has_value()) << a.status();
+    ASSERT_TRUE(j.ok() && j->has_value()) << j.status();
+    EXPECT_EQ((*a)->table->id.table, names[i]);
+    EXPECT_TRUE((*a)->table->id == (*j)->table->id && (*a)->table->columns == (*j)->table->columns) << names[i];
+    ASSERT_EQ((*a)->values.size(), (*j)->values.size());
+    for (size_t c = 0; c < (*a)->values.size(); ++c) EXPECT_TRUE(Same((*a)->values[c], (*j)->values[c])) << names[i];
+  }
+}
+
+// DecodePayload trusts the caller's id for a pair of schemas, but not for
+// the table: a payload whose source block names another table than the one
+// decoded last under that id decodes as its own table.
+TEST(DebeziumAvro, ASchemasIdSeenWithAnotherTableDecodesTheTableThePayloadNames) {
+  debezium::DebeziumJsonSerializer json_ser({"shop", "app"});
+  auto other = EveryShape();
+  other->id = {"public", "every_shape_copy"};
+  std::vector<OutgoingMessage> out;
+  for (const auto& table : {EveryShape(), other}) {
+    ChangeEvent e;
+    e.op = Op::kCreate;
+    e.table = table;
+    e.after = FullRow();
+    e.version = {Lsn{0x200}, Lsn{0x100}};
+    ASSERT_TRUE(json_ser.Serialize(e, out).ok());
+  }
+  debezium::DebeziumJsonDecoder dec;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const json key = json::parse(*out[i].key), value = json::parse(*out[i].value);
+    auto c = dec.DecodePayload(AsIncoming(out[i], 0, static_cast<int64_t>(i)), 42, key["schema"].dump(),
+                               value["schema"].dump(), value["payload"].dump());
+    ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+    EXPECT_EQ((*c)->table->id.table, i == 0 ? "every_shape" : "every_shape_copy");
+    EXPECT_EQ((*c)->values.size(), EveryShape()->columns.size());
   }
 }
 
@@ -443,7 +517,7 @@ TEST(DebeziumAvro, AValueAvroCannotHoldNamesItsSubjectAndField) {
 
 TEST(DebeziumAvro, UndecodableMessagesAreInvalidArgumentNamingTheirPosition) {
   auto registry = std::make_shared<MemoryRegistry>();
-  DebeziumAvroDecoder dec(std::make_unique<debezium::DebeziumJsonDecoder>(), registry);
+  DebeziumAvroDecoder dec({}, registry);
   IncomingMessage m;
   m.source = {"shop.public.t", 3};
   m.offset = 42;

@@ -10,7 +10,8 @@
 // match Debezium, so Avro adds an encoding, not a second type mapping.
 // (Capture converts change events value by value, avro_node.h's
 // EncodeJsonText; whole documents are converted only for Debezium's own
-// records and on load.)
+// records. Load converts a value's payload alone: its schema is the
+// registry's, parsed once per id, DebeziumJsonDecoder::DecodePayload.)
 #include <cstdint>
 #include <memory>
 #include <string>

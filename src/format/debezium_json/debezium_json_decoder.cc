@@ -545,6 +545,10 @@ struct DebeziumJsonDecoder::Impl {
   // like an event of a keyless table.
   std::map<TableId, std::shared_ptr<TableDecoding>> row_tables;
   std::shared_ptr<TableDecoding> last_row_table;  // saves the map lookup while the table repeats
+  // DecodePayload's tables, by the caller's id of their key and value schemas.
+  std::unordered_map<uint64_t, std::shared_ptr<TableDecoding>> tables_by_id;
+  std::shared_ptr<TableDecoding> last_by_id;
+  uint64_t last_schemas_id = 0;
   std::string placeholder_base64;  // set with the options
 
   /// The decoding of a schemaless table: the columns of `row` (an object),
@@ -635,6 +639,38 @@ struct DebeziumJsonDecoder::Impl {
     return t;
   }
 
+  /// The table an envelope is about: its source block's, else its topic's
+  /// (<prefix>.<schema>.<table>). Reuses the id of `known` when it names
+  /// the same table (the usual case: no strings built).
+  absl::StatusOr<TableId> TableOf(const IncomingMessage& m, const SourceFields& src, const TableDecoding* known) {
+    if (known && known->table->id.schema == src.schema && known->table->id.table == src.table && !src.table.empty()) {
+      return known->table->id;
+    }
+    TableId id{std::string(src.schema), std::string(src.table)};
+    if (id.schema.empty() || id.table.empty()) {
+      const size_t last = m.source.topic.rfind('.');
+      const size_t before = last == std::string::npos || last == 0 ? std::string::npos : m.source.topic.rfind('.', last - 1);
+      if (before == std::string::npos) {
+        return absl::InvalidArgumentError("neither the source block nor the topic name (<prefix>.<schema>.<table>) names the table");
+      }
+      id = {m.source.topic.substr(before + 1, last - before - 1), m.source.topic.substr(last + 1)};
+    }
+    return id;
+  }
+
+  /// The op letter of a row event, or "" for a record that carries no row
+  /// (metadata, logical decoding messages). `schema` of the value, when
+  /// known, tells metadata records by name.
+  absl::StatusOr<std::string_view> RowOp(element payload, const element* schema) {
+    std::string_view op;
+    if (payload["op"].get(op) != simdjson::SUCCESS || op.size() != 1) {
+      if (IsMetadataRecord(payload, schema)) return std::string_view();
+      return absl::InvalidArgumentError("payload has no 'op'");
+    }
+    if (op != "c" && op != "u" && op != "d" && op != "r" && op != "t") return std::string_view();  // m: not a row
+    return op;
+  }
+
   absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& m) {
     if (!m.value) return std::nullopt;  // tombstone
     // Debezium's default heartbeat topics (topic.heartbeat.prefix), should a
@@ -686,30 +722,12 @@ struct DebeziumJsonDecoder::Impl {
         return absl::InvalidArgumentError("value is neither {\"schema\",\"payload\"} nor an envelope object");
       }
     }
-    std::string_view op;
-    if (payload["op"].get(op) != simdjson::SUCCESS || op.size() != 1) {
-      if (IsMetadataRecord(payload, have_schema ? &schema : nullptr)) return std::nullopt;
-      return absl::InvalidArgumentError("payload has no 'op'");
-    }
-    if (op != "c" && op != "u" && op != "d" && op != "r" && op != "t") return std::nullopt;  // m: not a row
+    CDC_ASSIGN_OR_RETURN(const std::string_view op, RowOp(payload, have_schema ? &schema : nullptr));
+    if (op.empty()) return std::nullopt;
     element source;
     const bool has_source = payload["source"].get(source) == simdjson::SUCCESS && source.is_object();
     const SourceFields src = has_source ? ReadSource(source) : SourceFields{};
-    TableId id;
-    if (table && table->table->id.schema == src.schema && table->table->id.table == src.table && !src.table.empty()) {
-      id = table->table->id;  // the usual case: the table of the previous message
-    } else {
-      id = {std::string(src.schema), std::string(src.table)};
-    }
-    if (id.schema.empty() || id.table.empty()) {
-      // No source block naming the table: <prefix>.<schema>.<table> topic.
-      const size_t last = m.source.topic.rfind('.');
-      const size_t before = last == std::string::npos || last == 0 ? std::string::npos : m.source.topic.rfind('.', last - 1);
-      if (before == std::string::npos) {
-        return absl::InvalidArgumentError("neither the source block nor the topic name (<prefix>.<schema>.<table>) names the table");
-      }
-      id = {m.source.topic.substr(before + 1, last - before - 1), m.source.topic.substr(last + 1)};
-    }
+    CDC_ASSIGN_OR_RETURN(const TableId id, TableOf(m, src, table.get()));
     if (table && table->table->id != id) table.reset();  // same shape, another table: no shortcut
 
     if (!table && schemaless) {
@@ -761,7 +779,64 @@ struct DebeziumJsonDecoder::Impl {
       last_key_schema = key_schema_text;
       last_value_schema = value_schema_text;
     }
+    return Change(m, std::move(table), payload, op, src, id);
+  }
 
+  absl::StatusOr<std::optional<RowChange>> DecodePayload(const IncomingMessage& m, uint64_t schemas_id,
+                                                         std::string_view key_schema_text,
+                                                         std::string_view value_schema_text,
+                                                         std::string_view payload_text) {
+    if (m.source.topic.starts_with("__debezium-heartbeat.")) return std::nullopt;
+    std::shared_ptr<TableDecoding> table;
+    if (last_by_id && last_schemas_id == schemas_id) {
+      table = last_by_id;
+    } else if (auto cached = tables_by_id.find(schemas_id); cached != tables_by_id.end()) {
+      table = cached->second;
+    }
+    element payload;
+    if (auto err = parser.parse(payload_text.data(), payload_text.size()).get(payload); err) {
+      return absl::InvalidArgumentError(StrCat("payload is not JSON: ", simdjson::error_message(err)));
+    }
+    // The schemas are parsed only for a table not seen yet, or for a record
+    // without 'op' (whose schema's name tells whether it is metadata).
+    element schema;
+    bool have_schema = false;
+    auto parse_schema = [&]() -> absl::Status {
+      if (auto err = schema_parser.parse(value_schema_text.data(), value_schema_text.size()).get(schema); err) {
+        return absl::InvalidArgumentError(StrCat("value schema is not JSON: ", simdjson::error_message(err)));
+      }
+      have_schema = true;
+      return absl::OkStatus();
+    };
+    if (payload["op"].error() != simdjson::SUCCESS) CDC_RETURN_IF_ERROR(parse_schema());
+    CDC_ASSIGN_OR_RETURN(const std::string_view op, RowOp(payload, have_schema ? &schema : nullptr));
+    if (op.empty()) return std::nullopt;
+    element source;
+    const bool has_source = payload["source"].get(source) == simdjson::SUCCESS && source.is_object();
+    const SourceFields src = has_source ? ReadSource(source) : SourceFields{};
+    CDC_ASSIGN_OR_RETURN(const TableId id, TableOf(m, src, table.get()));
+    if (table && table->table->id != id) table.reset();  // same shapes, another table
+    if (!table) {
+      if (!have_schema) CDC_RETURN_IF_ERROR(parse_schema());
+      element key_schema;
+      if (!key_schema_text.empty()) {
+        if (auto err = key_parser.parse(key_schema_text.data(), key_schema_text.size()).get(key_schema); err) {
+          return absl::InvalidArgumentError(StrCat("key schema is not JSON: ", simdjson::error_message(err)));
+        }
+      }
+      CDC_ASSIGN_OR_RETURN(table, TableFor(schema, key_schema_text.empty() ? nullptr : &key_schema, "", id));
+      if (tables_by_id.size() > 10000) tables_by_id.clear();  // bound memory under schema churn
+      tables_by_id[schemas_id] = table;
+    }
+    last_by_id = table;
+    last_schemas_id = schemas_id;
+    return Change(m, std::move(table), payload, op, src, id);
+  }
+
+  /// The RowChange of a row event (op c, u, d, r or t) of `table`.
+  absl::StatusOr<std::optional<RowChange>> Change(const IncomingMessage& m, std::shared_ptr<TableDecoding> table,
+                                                  element payload, std::string_view op, const SourceFields& src,
+                                                  const TableId& id) {
     if (op == "t") {
       auto known = row_tables.find(id);
       if (known != row_tables.end()) table = known->second;
@@ -851,13 +926,27 @@ std::unique_ptr<EventDecoder> DebeziumJsonDecoder::Clone() const {
   return std::make_unique<DebeziumJsonDecoder>(impl_->options);
 }
 
-absl::StatusOr<std::optional<RowChange>> DebeziumJsonDecoder::Decode(const IncomingMessage& m) {
-  auto r = impl_->Decode(m);
+namespace {
+absl::StatusOr<std::optional<RowChange>> NamingPosition(const IncomingMessage& m,
+                                                       absl::StatusOr<std::optional<RowChange>> r) {
   if (!r.ok()) {
     return absl::InvalidArgumentError(StrCat("topic ", m.source.topic, " partition ", m.source.partition,
                                                    " offset ", m.offset, ": ", r.status().message()));
   }
   return r;
+}
+}  // namespace
+
+absl::StatusOr<std::optional<RowChange>> DebeziumJsonDecoder::Decode(const IncomingMessage& m) {
+  return NamingPosition(m, impl_->Decode(m));
+}
+
+absl::StatusOr<std::optional<RowChange>> DebeziumJsonDecoder::DecodePayload(const IncomingMessage& m,
+                                                                            uint64_t schemas_id,
+                                                                            std::string_view key_schema,
+                                                                            std::string_view value_schema,
+                                                                            std::string_view payload) {
+  return NamingPosition(m, impl_->DecodePayload(m, schemas_id, key_schema, value_schema, payload));
 }
 
 }  // namespace cdc::debezium

@@ -1,7 +1,9 @@
 #pragma once
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/event_decoder.h"
@@ -35,6 +37,17 @@ class DebeziumJsonDecoder final : public EventDecoder {
 
   absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& message) override;
   std::unique_ptr<EventDecoder> Clone() const override;
+
+  /// Decodes an event whose Connect schemas travel apart from its payload
+  /// (an Avro record's, from the registry): `payload` is the JsonConverter
+  /// payload, `key_schema` and `value_schema` the JsonConverter schemas
+  /// (key_schema empty without a key), and `schemas_id` names that pair
+  /// (equal ids, equal schemas: a registry's ids do). The schemas are parsed
+  /// only for a pair not seen before, so a message costs its payload alone.
+  /// Errors as Decode's.
+  absl::StatusOr<std::optional<RowChange>> DecodePayload(const IncomingMessage& message, uint64_t schemas_id,
+                                                         std::string_view key_schema, std::string_view value_schema,
+                                                         std::string_view payload);
 
  private:
   struct Impl;
