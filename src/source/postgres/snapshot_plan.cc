@@ -111,7 +111,7 @@ absl::Status PlanTable(Connection& conn, const TableId& id, int64_t chunk_rows, 
   const std::string ctx = StrCat("plan snapshot of ", id.ToString());
   CDC_ASSIGN_OR_RETURN(TableFacts f, ReadFacts(conn, id));
   const size_t index = plan.tables.size();
-  plan.tables.push_back({id, !f.key.empty(), f.estimated_rows});
+  plan.tables.push_back({id, true, f.estimated_rows});
   const int64_t chunks = std::max<int64_t>(1, (f.estimated_rows + chunk_rows - 1) / std::max<int64_t>(chunk_rows, 1));
   if (chunks == 1) {
     plan.chunks.push_back({index, "", false});
@@ -132,6 +132,9 @@ absl::Status PlanTable(Connection& conn, const TableId& id, int64_t chunk_rows, 
   }
   // Keyless: page ranges (a TID range scan reads only those pages). The
   // last range is open so it also covers pages added since the estimate.
+  // A restart keeps the ranges already read: reading them again would put
+  // their rows in the change log twice, and what it could catch (rows moved
+  // between ranges since) the slot replays as changes anyway.
   const int64_t pages_per_chunk = std::max<int64_t>(1, (f.pages + chunks - 1) / chunks);
   for (int64_t start = 0; start < f.pages; start += pages_per_chunk) {
     const std::string lower = StrCat("ctid >= '(", start, ",0)'::tid");
@@ -155,7 +158,8 @@ absl::StatusOr<SnapshotPlan> ResumePlan(Connection& conn, const SnapshotPlan& pr
     const bool all_done = it != previous.tables.end() &&
         std::all_of(previous.chunks.begin(), previous.chunks.end(),
                     [&](const SnapshotChunk& c) { return c.table != old_index || c.done; });
-    // A keyless table is skipped only when it was read completely.
+    // Tables of a plan written before keyless tables resumed are read
+    // whole again unless they were read completely.
     if (it == previous.tables.end() || (!it->resumable && !all_done)) {
       CDC_RETURN_IF_ERROR(PlanTable(conn, id, chunk_rows, plan));
       continue;

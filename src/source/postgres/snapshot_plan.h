@@ -21,9 +21,13 @@ struct SnapshotChunk {
 
 struct SnapshotTablePlan {
   TableId id;
-  /// Chunks are primary-key ranges: a key keeps its chunk when rows change,
-  /// so a chunk read in an earlier snapshot need not be read again. Keyless
-  /// tables are cut by ctid, which moves on update: they are read whole again.
+  /// Whether a restart keeps the chunks already read (primary-key ranges, or
+  /// page ranges of a keyless table) and reads only the others; false only
+  /// for keyless tables in plans written before they resumed (read whole
+  /// again). A row that changes between the crash and the restart is not
+  /// read twice in a keyed table, as its key keeps its chunk; in a keyless
+  /// table its new version can move to a chunk not read yet (see
+  /// docs/limitations.md).
   bool resumable = false;
   int64_t estimated_rows = 0;
 };
