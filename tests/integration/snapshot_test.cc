@@ -52,6 +52,19 @@ std::unique_ptr<Child> StartRun(const PipelineFiles& f, const std::string& tag, 
   return std::make_unique<Child>(std::move(argv), f.dir + "/run-" + tag + ".log");
 }
 
+// Starts `cdcpipe run` (debug log) and SIGKILLs it once the snapshot
+// starts reading chunk 30 of `table` (a fixed delay landed after the
+// snapshot on a fast machine). Returns the process, ended.
+std::unique_ptr<Child> RunKilledAtChunk30(const PipelineFiles& f, const std::string& table) {
+  auto run = StartRun(f, "1", {"--log-level", "debug"});
+  EXPECT_TRUE(WaitForLog(*run, "\"table\":\"" + table + "\",\"chunk\":30,", 60)) << ReadFile(run->log());
+  EXPECT_EQ(ReadFile(run->log()).find("snapshot is durable"), std::string::npos)
+      << "snapshot finished before the kill; make the table larger";
+  run->Signal(SIGKILL);
+  EXPECT_EQ(run->Wait(30), 128 + SIGKILL);
+  return run;
+}
+
 TEST(Snapshot, ChunkedAndParallelOverEveryKeyShapeThenStreams) {
   const std::string name = "snap_chunks";
   const std::string dsn = Services::Get().CreateDatabase(name);
@@ -104,14 +117,13 @@ TEST(Snapshot, ResumesFromDurableChunksAfterSigkill) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
-  auto first = StartRun(f, "1", {"--log-level", "debug"});
-  // Kill once some of big's 80 chunks are durable (a fixed delay landed
-  // after the snapshot on a fast machine).
-  ASSERT_TRUE(WaitForLog(*first, "\"table\":\"public.big\",\"chunk\":30,", 60)) << ReadFile(first->log());
-  ASSERT_EQ(ReadFile(first->log()).find("snapshot is durable"), std::string::npos)
-      << "snapshot finished before the kill; make the table larger";
-  first->Signal(SIGKILL);
-  EXPECT_EQ(first->Wait(30), 128 + SIGKILL);
+  // Killed once some of big's 80 chunks are durable.
+  RunKilledAtChunk30(f, "public.big");
+  if (::testing::Test::HasFailure()) {
+    stop_workload = true;
+    workload.join();
+    return;
+  }
 
   auto second = StartRun(f, "2");
   ASSERT_TRUE(WaitForLog(*second, "resuming the snapshot", 60)) << ReadFile(second->log());
@@ -159,12 +171,8 @@ TEST(Snapshot, KeylessTableResumesFromDurablePageRangesAfterSigkill) {
           "ANALYZE events;");
   PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
                                 {.postgres = "    snapshot_chunk_rows: 5000\n    snapshot_workers: 2\n"});
-  auto first = StartRun(f, "1", {"--log-level", "debug"});
-  ASSERT_TRUE(WaitForLog(*first, "\"table\":\"public.events\",\"chunk\":30,", 60)) << ReadFile(first->log());
-  ASSERT_EQ(ReadFile(first->log()).find("snapshot is durable"), std::string::npos)
-      << "snapshot finished before the kill; make the table larger";
-  first->Signal(SIGKILL);
-  EXPECT_EQ(first->Wait(30), 128 + SIGKILL);
+  const auto first = RunKilledAtChunk30(f, "public.events");
+  ASSERT_FALSE(::testing::Test::HasFailure());
   const std::string first_log = ReadFile(first->log());
   const int64_t chunks = LoggedNumber(first_log, "snapshot started", "chunks");
   const int64_t started = static_cast<int64_t>(Count(first_log, "\"msg\":\"reading chunk\""));

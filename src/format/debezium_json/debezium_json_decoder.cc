@@ -671,6 +671,27 @@ struct DebeziumJsonDecoder::Impl {
     return op;
   }
 
+  /// What an envelope says before its row: its op (empty: a record with
+  /// no row), its source block and the table it is about. Forgets `table`
+  /// (the decoding its schemas were cached with) when the envelope is about
+  /// another table of the same shape.
+  struct Envelope {
+    std::string_view op;
+    SourceFields src;
+    TableId id;
+  };
+  absl::StatusOr<Envelope> ReadEnvelope(const IncomingMessage& m, element payload, const element* schema,
+                                        std::shared_ptr<TableDecoding>& table) {
+    Envelope e;
+    CDC_ASSIGN_OR_RETURN(e.op, RowOp(payload, schema));
+    if (e.op.empty()) return e;
+    element source;
+    if (payload["source"].get(source) == simdjson::SUCCESS && source.is_object()) e.src = ReadSource(source);
+    CDC_ASSIGN_OR_RETURN(e.id, TableOf(m, e.src, table.get()));
+    if (table && table->table->id != e.id) table.reset();  // same shape, another table: no shortcut
+    return e;
+  }
+
   absl::StatusOr<std::optional<RowChange>> Decode(const IncomingMessage& m) {
     if (!m.value) return std::nullopt;  // tombstone
     // Debezium's default heartbeat topics (topic.heartbeat.prefix), should a
@@ -722,13 +743,10 @@ struct DebeziumJsonDecoder::Impl {
         return absl::InvalidArgumentError("value is neither {\"schema\",\"payload\"} nor an envelope object");
       }
     }
-    CDC_ASSIGN_OR_RETURN(const std::string_view op, RowOp(payload, have_schema ? &schema : nullptr));
-    if (op.empty()) return std::nullopt;
-    element source;
-    const bool has_source = payload["source"].get(source) == simdjson::SUCCESS && source.is_object();
-    const SourceFields src = has_source ? ReadSource(source) : SourceFields{};
-    CDC_ASSIGN_OR_RETURN(const TableId id, TableOf(m, src, table.get()));
-    if (table && table->table->id != id) table.reset();  // same shape, another table: no shortcut
+    CDC_ASSIGN_OR_RETURN(const Envelope envelope, ReadEnvelope(m, payload, have_schema ? &schema : nullptr, table));
+    if (envelope.op.empty()) return std::nullopt;
+    const std::string_view op = envelope.op;
+    const TableId& id = envelope.id;
 
     if (!table && schemaless) {
       element row;
@@ -779,7 +797,7 @@ struct DebeziumJsonDecoder::Impl {
       last_key_schema = key_schema_text;
       last_value_schema = value_schema_text;
     }
-    return Change(m, std::move(table), payload, op, src, id);
+    return Change(m, std::move(table), payload, envelope);
   }
 
   absl::StatusOr<std::optional<RowChange>> DecodePayload(const IncomingMessage& m, uint64_t schemas_id,
@@ -809,13 +827,8 @@ struct DebeziumJsonDecoder::Impl {
       return absl::OkStatus();
     };
     if (payload["op"].error() != simdjson::SUCCESS) CDC_RETURN_IF_ERROR(parse_schema());
-    CDC_ASSIGN_OR_RETURN(const std::string_view op, RowOp(payload, have_schema ? &schema : nullptr));
-    if (op.empty()) return std::nullopt;
-    element source;
-    const bool has_source = payload["source"].get(source) == simdjson::SUCCESS && source.is_object();
-    const SourceFields src = has_source ? ReadSource(source) : SourceFields{};
-    CDC_ASSIGN_OR_RETURN(const TableId id, TableOf(m, src, table.get()));
-    if (table && table->table->id != id) table.reset();  // same shapes, another table
+    CDC_ASSIGN_OR_RETURN(const Envelope envelope, ReadEnvelope(m, payload, have_schema ? &schema : nullptr, table));
+    if (envelope.op.empty()) return std::nullopt;
     if (!table) {
       if (!have_schema) CDC_RETURN_IF_ERROR(parse_schema());
       element key_schema;
@@ -824,19 +837,21 @@ struct DebeziumJsonDecoder::Impl {
           return absl::InvalidArgumentError(StrCat("key schema is not JSON: ", simdjson::error_message(err)));
         }
       }
-      CDC_ASSIGN_OR_RETURN(table, TableFor(schema, key_schema_text.empty() ? nullptr : &key_schema, "", id));
+      CDC_ASSIGN_OR_RETURN(table, TableFor(schema, key_schema_text.empty() ? nullptr : &key_schema, "", envelope.id));
       if (tables_by_id.size() > 10000) tables_by_id.clear();  // bound memory under schema churn
       tables_by_id[schemas_id] = table;
     }
     last_by_id = table;
     last_schemas_id = schemas_id;
-    return Change(m, std::move(table), payload, op, src, id);
+    return Change(m, std::move(table), payload, envelope);
   }
 
   /// The RowChange of a row event (op c, u, d, r or t) of `table`.
   absl::StatusOr<std::optional<RowChange>> Change(const IncomingMessage& m, std::shared_ptr<TableDecoding> table,
-                                                  element payload, std::string_view op, const SourceFields& src,
-                                                  const TableId& id) {
+                                                  element payload, const Envelope& envelope) {
+    const std::string_view op = envelope.op;
+    const SourceFields& src = envelope.src;
+    const TableId& id = envelope.id;
     if (op == "t") {
       auto known = row_tables.find(id);
       if (known != row_tables.end()) table = known->second;
