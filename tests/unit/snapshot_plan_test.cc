@@ -8,8 +8,8 @@ namespace {
 SnapshotPlan Example() {
   SnapshotPlan plan;
   plan.consistent_point = Lsn{0x1234ABCD};
-  plan.tables.push_back({{"public", "orders"}, true, 250000});
-  plan.tables.push_back({{"odd schema", "tab\there\nnewline"}, false, 12});
+  plan.tables.push_back({{"public", "orders"}, 250000});
+  plan.tables.push_back({{"odd schema", "tab\there\nnewline"}, 12});
   plan.chunks.push_back({0, "\"id\" <= '1000'::integer", true});
   plan.chunks.push_back({0, "\"id\" > '1000'::integer AND text = E'tab\\there'", false});
   plan.chunks.push_back({1, "", false});
@@ -24,7 +24,6 @@ TEST(SnapshotPlan, RoundTripsThroughItsTextForm) {
   ASSERT_EQ(parsed->tables.size(), 2u);
   EXPECT_EQ(parsed->tables[1].id.schema, "odd schema");
   EXPECT_EQ(parsed->tables[1].id.table, "tab\there\nnewline");
-  EXPECT_FALSE(parsed->tables[1].resumable);
   EXPECT_EQ(parsed->tables[0].estimated_rows, 250000);
   ASSERT_EQ(parsed->chunks.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
@@ -32,6 +31,19 @@ TEST(SnapshotPlan, RoundTripsThroughItsTextForm) {
     EXPECT_EQ(parsed->chunks[i].done, plan.chunks[i].done);
     EXPECT_EQ(parsed->chunks[i].table, plan.chunks[i].table);
   }
+  EXPECT_EQ(parsed->DoneChunks(), 1u);
+}
+
+// Plans stored by older versions flag keyless tables 0 (read whole again
+// after a restart): they still parse, and their chunks are kept like any.
+TEST(SnapshotPlan, ReadsThePlansOfOlderVersions) {
+  auto parsed = SnapshotPlan::Parse(
+      "cdcpipe-snapshot-plan 1\nconsistent_point\t0/16B3780\ntable\tpublic\tlog\t0\t12\n"
+      "chunk\t0\t1\tctid < '(10,0)'::tid\nchunk\t0\t0\tctid >= '(10,0)'::tid\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->tables.size(), 1u);
+  EXPECT_EQ(parsed->tables[0].id.table, "log");
+  EXPECT_EQ(parsed->tables[0].estimated_rows, 12);
   EXPECT_EQ(parsed->DoneChunks(), 1u);
 }
 

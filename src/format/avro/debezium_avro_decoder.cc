@@ -14,9 +14,16 @@ std::unique_ptr<EventDecoder> DebeziumAvroDecoder::Clone() const {
   return std::make_unique<DebeziumAvroDecoder>(options_, registry_);
 }
 
+namespace {
+/// "topic[partition]@offset part": where an error is, `part` the key or value.
+std::string Where(const IncomingMessage& m, const char* part) {
+  return StrCat(m.source.topic, "[", m.source.partition, "]@", m.offset, " ", part);
+}
+}  // namespace
+
 absl::StatusOr<const ConnectAvroSchema*> DebeziumAvroDecoder::SchemaOf(const IncomingMessage& m, std::string_view framed,
                                                                        const char* part, int32_t& id) {
-  auto where = [&] { return StrCat(m.source.topic, "[", m.source.partition, "]@", m.offset, " ", part); };
+  auto where = [&] { return Where(m, part); };
   auto framed_id = FrameSchemaId(framed);
   if (!framed_id.ok()) return absl::InvalidArgumentError(StrCat(where(), ": ", framed_id.status().message()));
   id = *framed_id;
@@ -48,8 +55,7 @@ absl::StatusOr<std::optional<RowChange>> DebeziumAvroDecoder::Decode(const Incom
   payload_.clear();
   const absl::Status st = value->Decode(std::string_view(*message.value).substr(kFrameHeaderSize), payload_);
   if (!st.ok()) {
-    return absl::InvalidArgumentError(StrCat(message.source.topic, "[", message.source.partition, "]@", message.offset,
-                                             " value (schema id ", value_id, "): ", st.message()));
+    return absl::InvalidArgumentError(StrCat(Where(message, "value"), " (schema id ", value_id, "): ", st.message()));
   }
   const uint64_t schemas_id = (static_cast<uint64_t>(static_cast<uint32_t>(key_id)) << 32) |
                               static_cast<uint32_t>(value_id);

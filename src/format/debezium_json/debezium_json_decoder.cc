@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -659,11 +660,13 @@ struct DebeziumJsonDecoder::Impl {
   }
 
   /// The op letter of a row event, or "" for a record that carries no row
-  /// (metadata, logical decoding messages). `schema` of the value, when
-  /// known, tells metadata records by name.
-  absl::StatusOr<std::string_view> RowOp(element payload, const element* schema) {
+  /// (metadata, logical decoding messages). `schema_of` gives the value's
+  /// schema, if any, which tells metadata records by name; it is asked only
+  /// for a payload without an op.
+  absl::StatusOr<std::string_view> RowOp(element payload, absl::FunctionRef<absl::StatusOr<const element*>()> schema_of) {
     std::string_view op;
     if (payload["op"].get(op) != simdjson::SUCCESS || op.size() != 1) {
+      CDC_ASSIGN_OR_RETURN(const element* schema, schema_of());
       if (IsMetadataRecord(payload, schema)) return std::string_view();
       return absl::InvalidArgumentError("payload has no 'op'");
     }
@@ -680,10 +683,11 @@ struct DebeziumJsonDecoder::Impl {
     SourceFields src;
     TableId id;
   };
-  absl::StatusOr<Envelope> ReadEnvelope(const IncomingMessage& m, element payload, const element* schema,
+  absl::StatusOr<Envelope> ReadEnvelope(const IncomingMessage& m, element payload,
+                                        absl::FunctionRef<absl::StatusOr<const element*>()> schema_of,
                                         std::shared_ptr<TableDecoding>& table) {
     Envelope e;
-    CDC_ASSIGN_OR_RETURN(e.op, RowOp(payload, schema));
+    CDC_ASSIGN_OR_RETURN(e.op, RowOp(payload, schema_of));
     if (e.op.empty()) return e;
     element source;
     if (payload["source"].get(source) == simdjson::SUCCESS && source.is_object()) e.src = ReadSource(source);
@@ -743,7 +747,8 @@ struct DebeziumJsonDecoder::Impl {
         return absl::InvalidArgumentError("value is neither {\"schema\",\"payload\"} nor an envelope object");
       }
     }
-    CDC_ASSIGN_OR_RETURN(const Envelope envelope, ReadEnvelope(m, payload, have_schema ? &schema : nullptr, table));
+    auto schema_of = [&]() -> absl::StatusOr<const element*> { return have_schema ? &schema : nullptr; };
+    CDC_ASSIGN_OR_RETURN(const Envelope envelope, ReadEnvelope(m, payload, schema_of, table));
     if (envelope.op.empty()) return std::nullopt;
     const std::string_view op = envelope.op;
     const TableId& id = envelope.id;
@@ -819,18 +824,19 @@ struct DebeziumJsonDecoder::Impl {
     // without 'op' (whose schema's name tells whether it is metadata).
     element schema;
     bool have_schema = false;
-    auto parse_schema = [&]() -> absl::Status {
-      if (auto err = schema_parser.parse(value_schema_text.data(), value_schema_text.size()).get(schema); err) {
-        return absl::InvalidArgumentError(StrCat("value schema is not JSON: ", simdjson::error_message(err)));
+    auto schema_of = [&]() -> absl::StatusOr<const element*> {
+      if (!have_schema) {
+        if (auto err = schema_parser.parse(value_schema_text.data(), value_schema_text.size()).get(schema); err) {
+          return absl::InvalidArgumentError(StrCat("value schema is not JSON: ", simdjson::error_message(err)));
+        }
+        have_schema = true;
       }
-      have_schema = true;
-      return absl::OkStatus();
+      return &schema;
     };
-    if (payload["op"].error() != simdjson::SUCCESS) CDC_RETURN_IF_ERROR(parse_schema());
-    CDC_ASSIGN_OR_RETURN(const Envelope envelope, ReadEnvelope(m, payload, have_schema ? &schema : nullptr, table));
+    CDC_ASSIGN_OR_RETURN(const Envelope envelope, ReadEnvelope(m, payload, schema_of, table));
     if (envelope.op.empty()) return std::nullopt;
     if (!table) {
-      if (!have_schema) CDC_RETURN_IF_ERROR(parse_schema());
+      CDC_RETURN_IF_ERROR(schema_of().status());
       element key_schema;
       if (!key_schema_text.empty()) {
         if (auto err = key_parser.parse(key_schema_text.data(), key_schema_text.size()).get(key_schema); err) {

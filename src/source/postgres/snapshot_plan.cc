@@ -111,7 +111,7 @@ absl::Status PlanTable(Connection& conn, const TableId& id, int64_t chunk_rows, 
   const std::string ctx = StrCat("plan snapshot of ", id.ToString());
   CDC_ASSIGN_OR_RETURN(TableFacts f, ReadFacts(conn, id));
   const size_t index = plan.tables.size();
-  plan.tables.push_back({id, true, f.estimated_rows});
+  plan.tables.push_back({id, f.estimated_rows});
   const int64_t chunks = std::max<int64_t>(1, (f.estimated_rows + chunk_rows - 1) / std::max<int64_t>(chunk_rows, 1));
   if (chunks == 1) {
     plan.chunks.push_back({index, "", false});
@@ -154,16 +154,11 @@ absl::StatusOr<SnapshotPlan> ResumePlan(Connection& conn, const SnapshotPlan& pr
   for (const TableId& id : tables) {
     auto it = std::find_if(previous.tables.begin(), previous.tables.end(),
                            [&](const SnapshotTablePlan& t) { return t.id == id; });
-    const size_t old_index = static_cast<size_t>(it - previous.tables.begin());
-    const bool all_done = it != previous.tables.end() &&
-        std::all_of(previous.chunks.begin(), previous.chunks.end(),
-                    [&](const SnapshotChunk& c) { return c.table != old_index || c.done; });
-    // Tables of a plan written before keyless tables resumed are read
-    // whole again unless they were read completely.
-    if (it == previous.tables.end() || (!it->resumable && !all_done)) {
+    if (it == previous.tables.end()) {
       CDC_RETURN_IF_ERROR(PlanTable(conn, id, chunk_rows, plan));
       continue;
     }
+    const size_t old_index = static_cast<size_t>(it - previous.tables.begin());
     const size_t index = plan.tables.size();
     plan.tables.push_back(*it);
     for (const SnapshotChunk& c : previous.chunks) {
@@ -180,7 +175,8 @@ size_t SnapshotPlan::DoneChunks() const {
 std::string SnapshotPlan::Serialize() const {
   std::string out = StrCat(kHeader, "\n", "consistent_point\t", consistent_point.ToString(), "\n");
   for (const auto& t : tables) {
-    absl::StrAppend(&out, "table\t", Esc(t.id.schema), "\t", Esc(t.id.table), "\t", t.resumable ? 1 : 0, "\t",
+    // The 1: a flag older versions read (see Parse); 1 lets them resume too.
+    absl::StrAppend(&out, "table\t", Esc(t.id.schema), "\t", Esc(t.id.table), "\t1\t",
                     t.estimated_rows, "\n");
   }
   for (const auto& c : chunks) absl::StrAppend(&out, "chunk\t", c.table, "\t", c.done ? 1 : 0, "\t", Esc(c.predicate), "\n");
@@ -204,7 +200,8 @@ absl::StatusOr<SnapshotPlan> SnapshotPlan::Parse(std::string_view text) {
       SnapshotTablePlan t;
       CDC_ASSIGN_OR_RETURN(t.id.schema, Unesc(f[1], line_no));
       CDC_ASSIGN_OR_RETURN(t.id.table, Unesc(f[2], line_no));
-      t.resumable = f[3] == "1";
+      // f[3]: a flag older versions used to read a keyless table whole again
+      // after a restart; every table's chunks are kept now.
       CDC_ASSIGN_OR_RETURN(t.estimated_rows, ToInt(f[4], line_no));
       plan.tables.push_back(std::move(t));
     } else if (f[0] == "chunk" && f.size() == 4) {

@@ -19,16 +19,13 @@ struct SnapshotChunk {
   bool done = false;      // durable downstream
 };
 
+/// A restart keeps every table's chunks already read (primary-key ranges, or
+/// page ranges of a keyless table) and reads only the others. A row that
+/// changes between the crash and the restart is not read twice in a keyed
+/// table, as its key keeps its chunk; in a keyless table its new version can
+/// move to a chunk not read yet (see docs/limitations.md).
 struct SnapshotTablePlan {
   TableId id;
-  /// Whether a restart keeps the chunks already read (primary-key ranges, or
-  /// page ranges of a keyless table) and reads only the others; false only
-  /// for keyless tables in plans written before they resumed (read whole
-  /// again). A row that changes between the crash and the restart is not
-  /// read twice in a keyed table, as its key keeps its chunk; in a keyless
-  /// table its new version can move to a chunk not read yet (see
-  /// docs/limitations.md).
-  bool resumable = false;
   int64_t estimated_rows = 0;
 };
 
@@ -50,8 +47,8 @@ struct SnapshotPlan {
 absl::Status PlanTable(Connection& conn, const TableId& id, int64_t chunk_rows, SnapshotPlan& plan);
 
 /// A plan for `tables` that keeps the chunks of `previous` (boundaries and
-/// done flags) for resumable tables still listed; other tables are planned
-/// afresh on `conn`.
+/// done flags) for the tables still listed; other tables are planned afresh
+/// on `conn`.
 absl::StatusOr<SnapshotPlan> ResumePlan(Connection& conn, const SnapshotPlan& previous,
                                         const std::vector<TableId>& tables, int64_t chunk_rows);
 
