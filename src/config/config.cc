@@ -239,6 +239,17 @@ const std::vector<Setting>& Settings() {
       {"source.postgres.money_fraction_digits", Kind::kInt, "2",
        "scale of money values (Debezium's money.fraction.digits)", false,
        Int([](Config& c) -> int& { return c.postgres.money_fraction_digits; }, 0, 20)},
+      {"source.postgres.field_name_adjustment_mode", Kind::kString, "none",
+       "column names in events as Debezium's field.name.adjustment.mode: none, avro (characters Avro names do not "
+       "allow become '_'; needed by format avro for such columns), avro_unicode (they become _uXXXX, '_' too); the "
+       "warehouse columns take the adjusted names", false,
+       String([](Config& c) -> std::string& { return c.postgres.field_name_adjustment_mode; },
+              {"none", "avro", "avro_unicode"})},
+      {"source.postgres.schema_name_adjustment_mode", Kind::kString, "none",
+       "schema names in events (<topic>.Key, .Value, .Envelope) as Debezium's schema.name.adjustment.mode: none, "
+       "avro, avro_unicode", false,
+       String([](Config& c) -> std::string& { return c.postgres.schema_name_adjustment_mode; },
+              {"none", "avro", "avro_unicode"})},
       {"kafka.bootstrap_servers", Kind::kString, "", "\"embedded\" or host:port[,host:port...]", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          if (!n.IsScalar() || n.as<std::string>().empty()) return "must be \"embedded\" or host:port list";

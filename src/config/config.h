@@ -44,6 +44,9 @@ struct PostgresConfig {
   std::string interval_handling_mode = "numeric";    // numeric | string
   std::string hstore_handling_mode = "json";         // json | map
   int money_fraction_digits = 2;
+  // Debezium's field.name.adjustment.mode / schema.name.adjustment.mode.
+  std::string field_name_adjustment_mode = "none";   // none | avro | avro_unicode
+  std::string schema_name_adjustment_mode = "none";  // none | avro | avro_unicode
 };
 
 struct KafkaConfig {

@@ -95,6 +95,9 @@ struct ChangeEvent {
   int64_t commit_time_us = 0;  // unix epoch, µs
   bool snapshot = false;
   SnapshotMarker snapshot_marker = SnapshotMarker::kTrue;  // of a snapshot row
+  /// Of a snapshot row: the chunk of the snapshot plan it was read in. A
+  /// chunk in flight at a crash is read again, in a later snapshot.
+  std::optional<uint64_t> snapshot_chunk;
 };
 
 }  // namespace cdc

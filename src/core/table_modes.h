@@ -19,9 +19,10 @@ class TableModes {
     for (const auto& p : append_patterns) append_.emplace_back(p);
   }
 
-  bool IsChangeLog(const WarehouseTable& table) const {
-    if (!table.HasKey()) return true;
-    const std::string name = table.id.ToString();
+  bool IsChangeLog(const WarehouseTable& table) const { return IsChangeLog(table.id, table.HasKey()); }
+  bool IsChangeLog(const TableId& table, bool has_key) const {
+    if (!has_key) return true;
+    const std::string name = table.ToString();
     return std::any_of(append_.begin(), append_.end(), [&](const std::regex& r) { return std::regex_match(name, r); });
   }
 

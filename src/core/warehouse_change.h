@@ -3,6 +3,7 @@
 // form, independent of the wire format it came in and of the warehouse.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,16 @@ struct Value {
   }
 };
 
+/// Which read of which snapshot chunk a snapshot row of a change log came
+/// from. A chunk in flight at a crash is read again after the restart, in a
+/// new snapshot with a later read time; the rows of its latest read replace
+/// those of earlier ones, which may have been loaded in part.
+struct SnapshotChunkRead {
+  int64_t chunk = 0;
+  int64_t read_time_us = 0;  // the snapshot's read time (source.ts_us)
+  bool operator==(const SnapshotChunkRead&) const = default;
+};
+
 /// One change for one table: for c/u/r the new row, for d the old key.
 struct RowChange {
   std::shared_ptr<const WarehouseTable> table;
@@ -87,6 +98,7 @@ struct RowChange {
   std::vector<Value> values;  // one per table->columns
   Version version;
   int64_t source_ts_ms = 0;
+  std::optional<SnapshotChunkRead> snapshot_chunk = std::nullopt;  // snapshot rows of change logs
 };
 
 /// About how many bytes of memory `change` holds (its values, their text and

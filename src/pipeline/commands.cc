@@ -1,6 +1,7 @@
 #include "core/strings.h"
 #include "pipeline/commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -171,6 +172,13 @@ class Process {
         pc.hstore_handling_mode, pc.money_fraction_digits));
     debezium::SerializerOptions serializer_options{config_.kafka.topic_prefix, source_->database()};
     serializer_options.types = types;
+    serializer_options.change_logs = TableModes(config_.sink.append_tables);
+    CDC_ASSIGN_OR_RETURN(serializer_options.field_names,
+                         debezium::ParseNameAdjustment("source.postgres.field_name_adjustment_mode",
+                                                       pc.field_name_adjustment_mode));
+    CDC_ASSIGN_OR_RETURN(serializer_options.schema_names,
+                         debezium::ParseNameAdjustment("source.postgres.schema_name_adjustment_mode",
+                                                       pc.schema_name_adjustment_mode));
     serializer_options.unavailable_value_placeholder = config_.unavailable_value_placeholder;
     serializer_options.transaction_metadata = pc.provide_transaction_metadata == "true";
     serializer_options.schemas = config_.format == "json";
@@ -532,6 +540,9 @@ absl::Status RunShow(const Config& config, int limit) {
 }
 
 absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
+  CDC_ASSIGN_OR_RETURN(const debezium::NameAdjustment field_names,
+                       debezium::ParseNameAdjustment("source.postgres.field_name_adjustment_mode",
+                                                     config.postgres.field_name_adjustment_mode));
   CDC_ASSIGN_OR_RETURN(auto source, pg::PostgresChecksummer::Connect(config.postgres.dsn));
 
   // 1. Wait until the pipeline has everything up to the current WAL position
@@ -686,19 +697,29 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
         continue;
       }
     }
-    std::vector<ChecksumColumn> common;
-    std::vector<std::string> not_compared;
+    // The columns both sides have, by the source's names and by the
+    // warehouse's (the events' field names: field_name_adjustment_mode).
+    std::vector<ChecksumColumn> common, common_in_warehouse;
+    std::vector<std::string> not_compared, not_in_warehouse;
     for (const auto& c : *src_cols) {
+      const std::string field = debezium::AdjustFieldName(c.name, field_names);
+      const bool in_warehouse =
+          std::any_of(wh_cols->begin(), wh_cols->end(), [&](const ChecksumColumn& w) { return w.name == field; });
+      if (!in_warehouse) not_in_warehouse.push_back(c.name);
       for (const auto& w : *wh_cols) {
-        if (w.name != c.name) continue;
+        if (w.name != field) continue;
         // Columns whose Debezium encoding loses information are left out
         // and named, never counted as equal.
-        if (c.form == CanonicalForm::kNotCompared) not_compared.push_back(c.name);
-        else common.push_back(c);
+        if (c.form == CanonicalForm::kNotCompared) {
+          not_compared.push_back(c.name);
+        } else {
+          common.push_back(c);
+          common_in_warehouse.push_back(ChecksumColumn{field, c.form});
+        }
       }
     }
     CDC_ASSIGN_OR_RETURN(TableChecksum s, source->Checksum(table, common));
-    CDC_ASSIGN_OR_RETURN(TableChecksum w, warehouse->Checksum(table, common));
+    CDC_ASSIGN_OR_RETURN(TableChecksum w, warehouse->Checksum(table, common_in_warehouse));
     const bool ok = s == w;
     mismatches += ok ? 0 : 1;
     std::printf("%-40s %s  source rows=%llu warehouse rows=%llu checksum %s  (%zu columns)\n", table.ToString().c_str(),
@@ -707,13 +728,17 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
     if (!ok && s.rows == w.rows && common.size() > 1) {
       // Same rows, different values: name the columns that differ.
       std::vector<std::string> differ;
-      for (const auto& c : common) {
-        const std::span<const ChecksumColumn> one(&c, 1);
-        CDC_ASSIGN_OR_RETURN(TableChecksum sc, source->Checksum(table, one));
-        CDC_ASSIGN_OR_RETURN(TableChecksum wc, warehouse->Checksum(table, one));
-        if (sc != wc) differ.push_back(c.name);
+      for (size_t i = 0; i < common.size(); ++i) {
+        CDC_ASSIGN_OR_RETURN(TableChecksum sc, source->Checksum(table, std::span(&common[i], 1)));
+        CDC_ASSIGN_OR_RETURN(TableChecksum wc, warehouse->Checksum(table, std::span(&common_in_warehouse[i], 1)));
+        if (sc != wc) differ.push_back(common[i].name);
       }
       std::printf("%-40s columns that differ: %s\n", "", absl::StrJoin(differ, ", ").c_str());
+    }
+    if (!not_in_warehouse.empty()) {
+      // Excluded columns, or names the events adjusted otherwise than this
+      // configuration says (source.postgres.field_name_adjustment_mode).
+      std::printf("%-40s not in the warehouse: %s\n", "", absl::StrJoin(not_in_warehouse, ", ").c_str());
     }
     if (!not_compared.empty()) {
       std::printf("%-40s not compared (no exact common form, docs/types.md): %s\n", "",

@@ -29,7 +29,11 @@ import sys
 import tempfile
 import time
 
-TABLES = ["types", "required", "keyless", "fullpk", "toasty", "composite", "txorder", "marker"]
+TABLES = ["types", "required", "keyless", "fullpk", "toasty", "composite", "txorder", "odd-names", "marker"]
+# Debezium's field.name.adjustment.mode and schema.name.adjustment.mode, for
+# both connectors (--name-adjustment): public.odd-names has names Avro does
+# not allow; valid names are the same in every mode but avro_unicode.
+NAME_ADJUSTMENT = "avro"
 DB = "postgres"
 DEADLINE_S = 120  # for each wait below
 
@@ -145,6 +149,11 @@ def _(table, op, path, a, b):
     return path == "headers.cdcpipe.unchanged.columns" and a == "<absent>"
 
 
+@known("D11 cdcpipe's cdcpipe.snapshot.chunk header")
+def _(table, op, path, a, b):
+    return path == "headers.cdcpipe.snapshot.chunk" and a == "<absent>" and op == "r" and table == "keyless"
+
+
 ROW_FIELD = re.compile(r"^value\.schema\.fields\[(before|after)\]\.fields\[[^]]+\]\.(optional|default)$")
 
 
@@ -217,6 +226,8 @@ class Env:
                 "publication.autocreate.mode=filtered",
                 "table.include.list=" + ",".join(f"public.{t}" for t in TABLES),
                 "snapshot.mode=initial",
+                f"field.name.adjustment.mode={NAME_ADJUSTMENT}",
+                f"schema.name.adjustment.mode={NAME_ADJUSTMENT}",
                 # Debezium skips truncates by default; cdcpipe publishes them.
                 "skipped.operations=none",
                 "heartbeat.interval.ms=1000",
@@ -404,6 +415,8 @@ def capture_config(env, prefix, slot, publication):
     snapshot: initial
     heartbeat_interval_ms: 1000
     provide_transaction_metadata: "true"
+    field_name_adjustment_mode: {NAME_ADJUSTMENT}
+    schema_name_adjustment_mode: {NAME_ADJUSTMENT}
 kafka:
   bootstrap_servers: "{env.bootstrap}"
   topic_prefix: {prefix}
@@ -422,7 +435,7 @@ def run_capture(env, schemas=True, with_cdcpipe=True):
     sql = open(os.path.join(env.src, "tests", "compat", "workload.sql")).read()
     schema_sql, stream_sql = sql.split("-- @@ stream")
     env.psql(schema_sql)
-    snapshot_rows = {t: int(env.psql(f"SELECT count(*) FROM public.{t};")) for t in TABLES}
+    snapshot_rows = {t: int(env.psql(f'SELECT count(*) FROM public."{t}";')) for t in TABLES}
 
     t0 = time.time()
     env.start_debezium("A", "dbz_slot", "dbz_pub", schemas=schemas)
@@ -566,6 +579,7 @@ def check_load(env, per_table, schemas=True):
     slot: dbz_slot
     publication: dbz_pub
     tables: [{", ".join("public." + t for t in TABLES)}]
+    field_name_adjustment_mode: {NAME_ADJUSTMENT}
 kafka:
   bootstrap_servers: "{env.bootstrap}"
   topic_prefix: A
@@ -617,6 +631,10 @@ http:
                                 f"got {got[0]} {got[2]}")
         elif got[0] != "OK":
             problems.append(f"public.{t}: {got[0]} {got[1]} {got[2]}")
+        elif t == "odd-names" and "(4 columns)" not in got[1]:
+            # Its warehouse columns carry the adjusted names: verify must
+            # still compare all four.
+            problems.append(f"public.odd-names: want 4 columns compared, got {got[1]}")
     if waited:
         problems.append("verify timed out waiting for load or the slot: " + "; ".join(waited))
     want_exit = 3 if not schemas and NOSCHEMA_DIFFERENT else 0
@@ -656,14 +674,18 @@ def run_in_env(args, body):
 
 
 def main():
+    global NAME_ADJUSTMENT
     ap = argparse.ArgumentParser()
     ap.add_argument("--source-dir", default=os.path.join(os.path.dirname(__file__), "..", ".."))
     ap.add_argument("--binary", required=True)
     ap.add_argument("--part", choices=["capture", "load", "all", "load-noschema"], default="all")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--name-adjustment", choices=["none", "avro", "avro_unicode"], default=NAME_ADJUSTMENT,
+                    help="field and schema name adjustment mode of both connectors")
     ap.add_argument("--save", help="write both connectors' messages to this JSON file")
     ap.add_argument("--compare", help="only compare the messages saved in this file (no servers)")
     args = ap.parse_args()
+    NAME_ADJUSTMENT = args.name_adjustment
     if args.compare:
         saved = json.load(open(args.compare))
         per_table = {t: (v[0], v[1]) for t, v in saved["tables"].items()}

@@ -26,6 +26,9 @@ CREATE TABLE marker (id int PRIMARY KEY, phase text);
 -- after it. dblink runs the other transaction in a second session.
 CREATE TABLE txorder (id int PRIMARY KEY, v text);
 CREATE EXTENSION IF NOT EXISTS dblink;
+-- Names Avro does not allow (field.name.adjustment.mode and
+-- schema.name.adjustment.mode: the test runs both connectors with avro).
+CREATE TABLE "odd-names" ("1st" int PRIMARY KEY, "Order Date" text, "naïve" int, "user-id" int);
 
 INSERT INTO types VALUES
   (1, true, 1, 10000000000, 1.5, 2.25, 123.45, 3.14159, 'hello', 'varchar', 'ab', '\xdeadbeef',
@@ -44,6 +47,7 @@ INSERT INTO toasty SELECT 1, 1, string_agg(md5(g::text), ''), decode(string_agg(
 INSERT INTO composite VALUES (1, 'a', 10), (1, 'b', 20);
 INSERT INTO marker VALUES (1, 'snapshot');
 INSERT INTO txorder VALUES (1, 'snapshot'), (2, 'snapshot');
+INSERT INTO "odd-names" VALUES (1, 'one', 1, 10), (2, 'two', 2, 20);
 
 -- @@ stream
 SET TIME ZONE 'UTC';
@@ -85,4 +89,8 @@ SELECT dblink_exec('host=127.0.0.1 port=' || current_setting('port') || ' user=p
                    'UPDATE txorder SET v = ''T1'' WHERE id = 2');
 UPDATE txorder SET v = 'T2 last' WHERE id = 2;
 COMMIT;
+INSERT INTO "odd-names" VALUES (3, 'three', 3, 30);
+UPDATE "odd-names" SET "Order Date" = 'one updated', "naïve" = NULL WHERE "1st" = 1;
+UPDATE "odd-names" SET "1st" = 4 WHERE "1st" = 2;
+DELETE FROM "odd-names" WHERE "1st" = 3;
 INSERT INTO marker VALUES (2, 'stream');

@@ -434,6 +434,44 @@ TEST(Avro, RunServesItsOwnRegistry) {
   EXPECT_NE(out.find("schema_registry.url: \"embedded\" works only with `cdcpipe run`"), std::string::npos) << out;
 }
 
+// Column and table names Avro does not allow travel in format avro once
+// both adjustment modes are avro (as in Debezium): the warehouse columns
+// take the adjusted names, and verify compares them with the source's.
+TEST(Avro, NamesAvroDoesNotAllowLoadUnderTheirAdjustedNames) {
+  const std::string name = "avro_odd_names";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(R"(CREATE TABLE "odd-names" ("1st" int PRIMARY KEY, "Order Date" text, "naïve" int);
+             INSERT INTO "odd-names" VALUES (1, 'one', 1), (2, 'two', 2);)");
+  // Without the modes, capture stops at the first row and says what to set.
+  PipelineFiles plain = WriteConfig(name + "_plain", dsn, "embedded",
+                                    {.top = "format: avro\nschema_registry:\n  url: embedded\n"});
+  Child refused({CdcpipeBinary(), "run", "-c", plain.config}, plain.dir + "/run.log");
+  EXPECT_NE(refused.Wait(60), 0) << ReadFile(refused.log());
+  EXPECT_NE(ReadFile(refused.log()).find("field_name_adjustment_mode"), std::string::npos) << ReadFile(refused.log());
+  pg.Exec("SELECT pg_drop_replication_slot('" + name + "_plain')");
+
+  PipelineFiles f = WriteConfig(name, dsn, "embedded",
+                                {.postgres = "    field_name_adjustment_mode: avro\n"
+                                             "    schema_name_adjustment_mode: avro\n",
+                                 .top = "format: avro\nschema_registry:\n  url: embedded\n"});
+  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
+  pg.Exec(R"(UPDATE "odd-names" SET "Order Date" = 'one updated' WHERE "1st" = 1;
+             DELETE FROM "odd-names" WHERE "1st" = 2;
+             INSERT INTO "odd-names" VALUES (3, 'three', NULL);)");
+  std::string out;
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
+  EXPECT_NE(out.find("(3 columns)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("not in the warehouse"), std::string::npos) << out;
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar(R"(SELECT "Order_Date" || '/' || coalesce(na_ve::text, 'null') FROM public."odd-names" WHERE _1st = 1)"),
+            "one updated/1");
+  EXPECT_EQ(duck.Scalar(R"(SELECT count(*) FROM public."odd-names")"), "2");
+  EXPECT_NE(ReadFile(f.duckdb + ".schemas.jsonl").find(name + ".public.odd_names.Value"), std::string::npos);
+}
+
 TEST(Cli, BadConfigIsReportedWithKeysAndExitCode2) {
   const std::string dir = TempDir("cli");
   {

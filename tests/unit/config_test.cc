@@ -155,6 +155,7 @@ source:
       - {columns: ["public\\.users\\.note"], truncate_chars: 10}
     message_key_columns: "public.events:tenant, seq; s.t:x"
     provide_transaction_metadata: "true"
+    field_name_adjustment_mode: avro_unicode
 kafka:
   bootstrap_servers: embedded
 unavailable_value_placeholder: "__toast__"
@@ -166,6 +167,8 @@ unavailable_value_placeholder: "__toast__"
   EXPECT_EQ(good->postgres.message_key_columns.at(TableId{"public", "events"}),
             (std::vector<std::string>{"tenant", "seq"}));
   EXPECT_EQ(good->unavailable_value_placeholder, "__toast__");
+  EXPECT_EQ(good->postgres.field_name_adjustment_mode, "avro_unicode");
+  EXPECT_EQ(good->postgres.schema_name_adjustment_mode, "none");
 
   auto bad = ParseConfig(R"(
 source:
@@ -176,6 +179,7 @@ source:
     column_masks:
       - {columns: ["a\\.b\\.c"], hash_salt: s, mask_chars: 3}
     message_key_columns: "no_table_part"
+    schema_name_adjustment_mode: sanitize
 kafka:
   bootstrap_servers: embedded
 )", "bad.yaml");
@@ -183,7 +187,7 @@ kafka:
   const std::string msg(bad.status().message());
   for (const char* key : {"source.postgres.snapshot", "source.postgres.table_include_list",
                           "source.postgres.column_masks: entry 1: needs exactly one",
-                          "source.postgres.message_key_columns"}) {
+                          "source.postgres.message_key_columns", "source.postgres.schema_name_adjustment_mode"}) {
     EXPECT_NE(msg.find(key), std::string::npos) << "missing " << key << " in\n" << msg;
   }
   EXPECT_EQ(msg.find("hash_salt: s,"), std::string::npos) << "the salt is a secret:\n" << msg;

@@ -515,6 +515,44 @@ TEST(DebeziumAvro, AValueAvroCannotHoldNamesItsSubjectAndField) {
   EXPECT_NE(st.message().find("after.medium"), std::string::npos) << st;
 }
 
+// Names Avro does not allow stop an Avro capture with an error that says
+// which setting helps; with both adjustment modes at avro the same table is
+// written, registered and decoded back under its adjusted names.
+TEST(DebeziumAvro, NamesAvroDoesNotAllowNeedTheAdjustmentModes) {
+  auto table = std::make_shared<SourceTable>();
+  table->id = {"public", "odd-names"};
+  table->columns = {{"1st", debezium::oid::kInt4, -1, true}, {"Order Date", debezium::oid::kText, -1, false}};
+  ChangeEvent e;
+  e.table = table;
+  e.op = Op::kCreate;
+  e.after = Row{Datum::Text("1"), Datum::Text("d")};
+  std::vector<OutgoingMessage> out;
+
+  auto registry = std::make_shared<MemoryRegistry>();
+  DebeziumAvroSerializer plain({"shop", "app"}, registry);
+  const absl::Status refused = plain.Serialize(e, out);
+  ASSERT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
+  EXPECT_NE(refused.message().find("1st"), std::string::npos) << refused;
+  EXPECT_NE(refused.message().find("field_name_adjustment_mode"), std::string::npos) << refused;
+
+  debezium::SerializerOptions options{"shop", "app"};
+  options.field_names = debezium::NameAdjustment::kAvro;
+  options.schema_names = debezium::NameAdjustment::kAvro;
+  DebeziumAvroSerializer adjusted(options, registry);
+  out.clear();
+  const absl::Status st = adjusted.Serialize(e, out);
+  ASSERT_TRUE(st.ok()) << st;
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].topic, "shop.public.odd-names");
+  DebeziumAvroDecoder dec({}, registry);
+  auto change = dec.Decode(AsIncoming(out[0], 0, 0));
+  ASSERT_TRUE(change.ok() && change->has_value()) << change.status();
+  ASSERT_EQ((*change)->table->columns.size(), 2u);
+  EXPECT_EQ((*change)->table->columns[0].name, "_1st");
+  EXPECT_EQ((*change)->table->columns[1].name, "Order_Date");
+  EXPECT_EQ((*change)->table->id.table, "odd-names");
+}
+
 TEST(DebeziumAvro, UndecodableMessagesAreInvalidArgumentNamingTheirPosition) {
   auto registry = std::make_shared<MemoryRegistry>();
   DebeziumAvroDecoder dec({}, registry);

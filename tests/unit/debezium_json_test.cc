@@ -229,6 +229,80 @@ TEST(DebeziumJson, ValuesBuiltInReusedBuffersAreTheSameBytes) {
   }
 }
 
+// A table whose names Avro does not allow, as Debezium names it with both
+// adjustment modes at avro: the topic keeps '-' (Kafka allows it), the
+// schemas named after the topic do not, and the columns' fields are
+// adjusted in schemas, payloads and the unchanged-TOAST header alike.
+std::shared_ptr<SourceTable> OddNames() {
+  auto t = std::make_shared<SourceTable>();
+  t->relation_id = 9;
+  t->id = {"public", "odd-Names ü"};
+  t->columns = {{"1st", oid::kInt4, -1, true}, {"Order Date", oid::kText, -1, false}, {"naïve", oid::kText, -1, false}};
+  return t;
+}
+
+TEST(DebeziumJson, AdjustedNamesReachSchemasPayloadsAndTheUnchangedColumnsHeader) {
+  SerializerOptions options{"shop", "app"};
+  options.field_names = NameAdjustment::kAvro;
+  options.schema_names = NameAdjustment::kAvro;
+  DebeziumJsonSerializer ser(options);
+  ChangeEvent e;
+  e.op = Op::kUpdate;
+  e.table = OddNames();
+  e.after = Row{Datum::Text("1"), Datum::Text("d"), Datum::UnchangedToast()};
+  e.version = {Lsn{0x200}, Lsn{0x100}};
+  std::vector<OutgoingMessage> out;
+  ASSERT_TRUE(ser.Serialize(e, out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].topic, "shop.public.odd-Names__");
+  auto key = nlohmann::json::parse(*out[0].key);
+  EXPECT_EQ(key["schema"]["name"], "shop.public.odd_Names__.Key");
+  EXPECT_EQ(key["schema"]["fields"][0]["field"], "_1st");
+  EXPECT_EQ(key["payload"], nlohmann::json::parse(R"({"_1st":1})"));
+  auto value = nlohmann::json::parse(*out[0].value);
+  EXPECT_EQ(value["schema"]["name"], "shop.public.odd_Names__.Envelope");
+  const auto& after_schema = value["schema"]["fields"][1];
+  EXPECT_EQ(after_schema["name"], "shop.public.odd_Names__.Value");
+  std::vector<std::string> fields;
+  for (const auto& f : after_schema["fields"]) fields.push_back(f["field"]);
+  EXPECT_EQ(fields, (std::vector<std::string>{"_1st", "Order_Date", "na_ve"}));
+  EXPECT_EQ(value["payload"]["after"]["Order_Date"], "d");
+  EXPECT_EQ(value["payload"]["source"]["table"], "odd-Names ü");  // the source's own name
+  ASSERT_EQ(out[0].headers.size(), 1u);
+  EXPECT_EQ(out[0].headers[0], std::make_pair(std::string(kUnchangedColumnsHeader), std::string("na_ve")));
+
+  // Without adjustment the names stay, but the topic is Kafka's anyway.
+  DebeziumJsonSerializer plain({"shop", "app"});
+  out.clear();
+  ASSERT_TRUE(plain.Serialize(e, out).ok());
+  EXPECT_EQ(nlohmann::json::parse(*out[0].key)["schema"]["name"], "shop.public.odd-Names__.Key");
+  EXPECT_EQ(nlohmann::json::parse(*out[0].value)["payload"]["after"]["Order Date"], "d");
+}
+
+TEST(DebeziumJson, ColumnsThatAdjustToOneFieldAreRefusedNamingBoth) {
+  SerializerOptions options{"shop", "app"};
+  options.field_names = NameAdjustment::kAvro;
+  DebeziumJsonSerializer ser(options);
+  auto t = std::make_shared<SourceTable>();
+  t->id = {"public", "t"};
+  t->columns = {{"id", oid::kInt4, -1, true}, {"a-b", oid::kInt4, -1, false}, {"a b", oid::kInt4, -1, false}};
+  ChangeEvent e;
+  e.op = Op::kCreate;
+  e.table = t;
+  e.after = Row{Datum::Text("1"), Datum::Text("2"), Datum::Text("3")};
+  std::vector<OutgoingMessage> out;
+  const absl::Status st = ser.Serialize(e, out);
+  ASSERT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  for (const char* part : {"public.t", "'a-b'", "'a b'", "'a_b'", "field_name_adjustment_mode"}) {
+    EXPECT_NE(st.message().find(part), std::string::npos) << part << " in " << st;
+  }
+  EXPECT_TRUE(out.empty());
+  // avro_unicode keeps them apart.
+  options.field_names = NameAdjustment::kAvroUnicode;
+  DebeziumJsonSerializer unicode(options);
+  EXPECT_TRUE(unicode.Serialize(e, out).ok());
+}
+
 TEST(DebeziumJson, TransactionMetadataFramesEventsWithBeginAndEnd) {
   SerializerOptions options{"shop", "app"};
   options.transaction_metadata = true;
@@ -379,6 +453,56 @@ TEST(DebeziumJson, KeylessAndRepeatedMessagesDecodeTheSame) {
     EXPECT_EQ((*r)->values[5].kind, Value::Kind::kBool);
     EXPECT_FALSE((*r)->table->HasKey());
   }
+}
+
+// Snapshot rows of tables load keeps as change logs (keyless ones, and
+// those sink.append_tables names) say which chunk read they come from;
+// load reads it back. Keyed tables' and streamed rows carry nothing.
+TEST(DebeziumJson, SnapshotRowsOfChangeLogsNameTheirChunkRead) {
+  auto keyless = Orders();
+  keyless->id = {"public", "keyless"};
+  for (auto& c : keyless->columns) c.key = false;
+  auto appended = Orders();
+  appended->id = {"public", "appended"};
+  SerializerOptions options{"shop", "app"};
+  options.change_logs = TableModes({"public\\.appended"});
+  DebeziumJsonSerializer ser(options);
+  auto header_of = [&](std::shared_ptr<SourceTable> table, bool snapshot) -> std::optional<std::string> {
+    ChangeEvent e;
+    e.op = snapshot ? Op::kRead : Op::kCreate;
+    e.table = table;
+    e.after = Row{Datum::Text("7"), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null()};
+    e.snapshot = snapshot;
+    if (snapshot) e.snapshot_chunk = 12;
+    e.commit_time_us = 1705320000512345;
+    std::vector<OutgoingMessage> out;
+    EXPECT_TRUE(ser.Serialize(e, out).ok());
+    for (const auto& [k, v] : out.at(0).headers)
+      if (k == kSnapshotChunkHeader) return v;
+    return std::nullopt;
+  };
+  EXPECT_EQ(header_of(keyless, true), "12@1705320000512345");
+  EXPECT_EQ(header_of(appended, true), "12@1705320000512345");
+  EXPECT_EQ(header_of(Orders(), true), std::nullopt);
+  EXPECT_EQ(header_of(keyless, false), std::nullopt);
+
+  ChangeEvent e;
+  e.op = Op::kRead;
+  e.table = keyless;
+  e.after = Row{Datum::Text("7"), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Null()};
+  e.snapshot = true;
+  e.snapshot_chunk = 12;
+  e.commit_time_us = 1705320000512345;
+  std::vector<OutgoingMessage> out;
+  ASSERT_TRUE(ser.Serialize(e, out).ok());
+  DebeziumJsonDecoder dec;
+  auto r = dec.Decode(AsIncoming(out[0]));
+  ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
+  EXPECT_EQ((*r)->snapshot_chunk, (SnapshotChunkRead{12, 1705320000512345}));
+  out[0].headers = {{kSnapshotChunkHeader, "12"}};
+  auto bad = dec.Decode(AsIncoming(out[0]));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(kSnapshotChunkHeader), std::string::npos) << bad.status();
 }
 
 // The decoder tries each column's field at its schema position first;

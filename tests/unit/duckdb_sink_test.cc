@@ -42,5 +42,87 @@ TEST(DuckDbSink, ALoneTruncateOfATableNotYetLoadedVoidsOlderEventsThatComeLater)
   EXPECT_EQ(Scalar(**db, "SELECT string_agg(CAST(id AS VARCHAR) || v, ',' ORDER BY id) FROM public.t"), "2after");
 }
 
+// A keyless table's snapshot chunk in flight at a crash is read again in a
+// new snapshot (a later read time). Whatever order the two reads' rows
+// arrive in, over several batches, the change log keeps the latest read's
+// rows only; streamed events and other chunks are left alone.
+TEST(DuckDbSink, AChangeLogKeepsTheRowsOfASnapshotChunksLatestReadOnly) {
+  auto keyless = std::make_shared<WarehouseTable>();
+  keyless->id = {"public", "events"};
+  keyless->columns = {{"a", ColumnType::kInt64, 0, 0, false}};
+  auto row = [&](int64_t a, std::optional<SnapshotChunkRead> read, Op op = Op::kRead) {
+    RowChange r{keyless, op, {Value::Int(a)}, Version{Lsn{100}, Lsn{0}}, 0};
+    r.snapshot_chunk = read;
+    return r;
+  };
+  const SnapshotChunkRead first{7, 1000}, second{7, 2000}, other{8, 1000};
+  struct Case {
+    const char* name;
+    std::vector<std::vector<RowChange>> batches;
+  };
+  const std::vector<Case> cases = {
+      {"earlier read first, in part",
+       {{row(1, first), row(2, first), row(9, other)}, {row(1, second), row(2, second)}, {row(3, second)}}},
+      {"earlier read after the later one",
+       {{row(1, second), row(2, second), row(3, second)}, {row(1, first), row(2, first), row(9, other)}}},
+      {"both reads in one batch",
+       {{row(1, first), row(1, second), row(2, second), row(2, first), row(3, second), row(9, other)}}},
+  };
+  for (const Case& c : cases) {
+    auto db = Database::Open(":memory:");
+    ASSERT_TRUE(db.ok()) << db.status();
+    auto sink = DuckDbSink::Create(*db, DuckDbSinkOptions{});
+    ASSERT_TRUE(sink.ok()) << sink.status();
+    for (const auto& rows : c.batches) {
+      std::vector<TableBatch> batch{TableBatch{keyless, rows, std::nullopt}};
+      ASSERT_TRUE((*sink)->Apply(batch, "s", {}, {}).ok()) << c.name;
+    }
+    // A streamed insert, and chunk 8's read, are not snapshot chunk 7's.
+    std::vector<TableBatch> streamed{TableBatch{keyless, {row(4, std::nullopt, Op::kCreate)}, std::nullopt}};
+    ASSERT_TRUE((*sink)->Apply(streamed, "s", {}, {}).ok()) << c.name;
+    EXPECT_EQ(Scalar(**db, "SELECT string_agg(CAST(a AS VARCHAR), ',' ORDER BY a) FROM public.events"), "1,2,3,4,9")
+        << c.name;
+    EXPECT_EQ(Scalar(**db, "SELECT count(DISTINCT _cdc_snapshot_read_us) FROM public.events WHERE _cdc_snapshot_chunk = 7"),
+              "1")
+        << c.name;
+    // A new snapshot (snapshot: always, reset-snapshot) has its own LSN: its
+    // chunk 7 is another chunk, and the change log records both.
+    RowChange again = row(1, SnapshotChunkRead{7, 5000});
+    again.version = Version{Lsn{300}, Lsn{0}};
+    std::vector<TableBatch> new_snapshot{TableBatch{keyless, {again}, std::nullopt}};
+    ASSERT_TRUE((*sink)->Apply(new_snapshot, "s", {}, {}).ok()) << c.name;
+    EXPECT_EQ(Scalar(**db, "SELECT string_agg(CAST(a AS VARCHAR), ',' ORDER BY a) FROM public.events"), "1,1,2,3,4,9")
+        << c.name;
+  }
+}
+
+// Change logs loaded before the snapshot chunk columns existed get them.
+TEST(DuckDbSink, AChangeLogWrittenByAnEarlierVersionGetsTheSnapshotChunkColumns) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok()) << db.status();
+  {
+    auto con = (*db)->Connect();
+    ASSERT_TRUE(con.ok());
+    ASSERT_TRUE((*con)->Execute("CREATE SCHEMA public; CREATE TABLE public.events (a BIGINT, _cdc_lsn UBIGINT, "
+                                "_cdc_seq UBIGINT, _cdc_op VARCHAR, _cdc_ts TIMESTAMPTZ, _cdc_loaded_at TIMESTAMPTZ, "
+                                "_cdc_deleted BOOLEAN); INSERT INTO public.events (a, _cdc_op) VALUES (1, 'r')",
+                                "old layout")
+                    .ok());
+  }
+  auto sink = DuckDbSink::Create(*db, DuckDbSinkOptions{});
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  auto keyless = std::make_shared<WarehouseTable>();
+  keyless->id = {"public", "events"};
+  keyless->columns = {{"a", ColumnType::kInt64, 0, 0, false}};
+  RowChange r{keyless, Op::kRead, {Value::Int(2)}, Version{Lsn{100}, Lsn{0}}, 0};
+  r.snapshot_chunk = SnapshotChunkRead{3, 1000};
+  std::vector<TableBatch> batch{TableBatch{keyless, {r}, std::nullopt}};
+  const absl::Status st = (*sink)->Apply(batch, "s", {}, {});
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_EQ(Scalar(**db, "SELECT string_agg(a || ':' || coalesce(CAST(_cdc_snapshot_chunk AS VARCHAR), '-'), ',' "
+                         "ORDER BY a) FROM public.events"),
+            "1:-,2:3");
+}
+
 }  // namespace
 }  // namespace cdc::duck

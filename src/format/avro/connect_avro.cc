@@ -109,8 +109,9 @@ absl::StatusOr<std::shared_ptr<Node>> FromConnectJson(const json& j, const std::
       const std::string name = f.value("field", "");
       const std::string field_path = Join(path, name);
       if (!ValidAvroName(name)) {
-        return Bad(field_path, "Avro names allow only letters, digits and '_' (not starting with a digit); use "
-                               "format json for this table, or rename the column");
+        return Bad(field_path, "Avro names allow only letters, digits and '_' (not starting with a digit); set "
+                               "source.postgres.field_name_adjustment_mode to avro, use format json, or rename "
+                               "the column");
       }
       CDC_ASSIGN_OR_RETURN(auto schema, FromConnectJson(f, field_path));
       node->fields.push_back({name, std::move(schema)});
@@ -691,7 +692,8 @@ absl::StatusOr<ConnectAvroSchema> ConnectAvroSchema::FromConnect(std::string_vie
       const size_t dot = std::min(name.find('.', start), name.size());
       if (!ValidAvroName(name.substr(start, dot - start))) {
         return absl::InvalidArgumentError(StrCat("schema name '", name, "': each dotted part must be an Avro name "
-                                                 "(letters, digits, '_'); use format json for this table"));
+                                                 "(letters, digits, '_'); set source.postgres.schema_name_adjustment_mode "
+                                                 "to avro, or use format json"));
       }
       start = dot + 1;
     }

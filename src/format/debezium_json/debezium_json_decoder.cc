@@ -21,6 +21,17 @@ namespace cdc::debezium {
 
 namespace {
 
+// kSnapshotChunkHeader's value: "<chunk>@<read time, µs>".
+absl::StatusOr<SnapshotChunkRead> ParseSnapshotChunkRead(std::string_view v) {
+  const size_t at = v.find('@');
+  SnapshotChunkRead read;
+  if (at == std::string_view::npos || !absl::SimpleAtoi(Piece(v.substr(0, at)), &read.chunk) ||
+      !absl::SimpleAtoi(Piece(v.substr(at + 1)), &read.read_time_us)) {
+    return absl::InvalidArgumentError(StrCat("header ", kSnapshotChunkHeader, ": '", v, "' is not <chunk>@<read time>"));
+  }
+  return read;
+}
+
 using simdjson::dom::element;
 using simdjson::dom::object;
 
@@ -880,6 +891,9 @@ struct DebeziumJsonDecoder::Impl {
     std::vector<std::string> unchanged;
     for (const auto& [k, v] : m.headers) {
       if (k == kUnchangedColumnsHeader) unchanged = absl::StrSplit(v, ',');
+      if (k == kSnapshotChunkHeader && change.op == Op::kRead) {
+        CDC_ASSIGN_OR_RETURN(change.snapshot_chunk, ParseSnapshotChunkRead(v));
+      }
     }
     const auto& cols = table->table->columns;
     change.values.reserve(cols.size());

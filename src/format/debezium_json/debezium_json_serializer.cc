@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "core/log.h"
 #include "core/json_writer.h"
+#include "format/debezium_json/name_adjustment.h"
 
 namespace cdc::debezium {
 
@@ -51,12 +52,12 @@ SourceBlock SourceOf(const ChangeEvent& e) {
 
 // The columns of `row` whose value was not sent (unchanged TOAST), for
 // kUnchangedColumnsHeader.
-std::string UnchangedColumns(const SourceTable& t, const Row& row) {
+std::string UnchangedColumns(const TableEncoding& enc, const Row& row) {
   std::string names;
   for (size_t i = 0; i < row.size(); ++i) {
     if (row[i].kind != Datum::Kind::kUnchangedToast) continue;
     if (!names.empty()) names.push_back(',');
-    names += t.columns[i].name;
+    names += enc.field_names[i];
   }
   return names;
 }
@@ -83,13 +84,14 @@ std::string SourceSchema() {
          "\"field\":\"source\"}";
 }
 
-std::string StructFields(const SourceTable& t, const std::vector<ColumnMapping>& cols,
+// The schemas of columns `which` (mappings `cols[n]` for column `which[n]`).
+std::string StructFields(const TableEncoding& enc, const std::vector<ColumnMapping>& cols,
                          const std::vector<size_t>& which) {
   std::string s;
   for (size_t n = 0; n < which.size(); ++n) {
     if (n) s.push_back(',');
-    StrAppend(&s, cols[which[n]].schema_json, ",\"field\":");
-    json::AppendEscaped(s, t.columns[which[n]].name);
+    StrAppend(&s, cols[n].schema_json, ",\"field\":");
+    json::AppendEscaped(s, enc.field_names[which[n]]);
     s.push_back('}');
   }
   return s;
@@ -107,19 +109,13 @@ DebeziumJsonSerializer::DebeziumJsonSerializer(SerializerOptions options) : opti
 DebeziumJsonSerializer::~DebeziumJsonSerializer() = default;
 
 std::string DebeziumJsonSerializer::TopicFor(const TableId& table) const {
-  std::string topic = StrCat(options_.topic_prefix, ".", table.schema, ".", table.table);
-  for (char& c : topic) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) c = '_';
-  }
-  return topic.substr(0, 249);
+  return SanitizeTopicName(StrCat(options_.topic_prefix, ".", table.schema, ".", table.table)).substr(0, 249);
 }
 
-const TableEncoding& DebeziumJsonSerializer::EncodingFor(
+absl::StatusOr<const TableEncoding*> DebeziumJsonSerializer::EncodingFor(
     const std::shared_ptr<const SourceTable>& table) {
   auto it = encodings_.find(table.get());
-  if (it != encodings_.end()) return *it->second;
+  if (it != encodings_.end()) return it->second.get();
 
   auto enc = std::make_unique<TableEncoding>();
   enc->table = table;
@@ -128,12 +124,23 @@ const TableEncoding& DebeziumJsonSerializer::EncodingFor(
   json::AppendEscaped(enc->source_names, table->id.schema);
   enc->source_names += ",\"table\":";
   json::AppendEscaped(enc->source_names, table->id.table);
+  std::map<std::string, std::string_view> column_of_field;
   for (const auto& c : table->columns) {
+    std::string field = AdjustFieldName(c.name, options_.field_names);
+    if (auto [other, fresh] = column_of_field.emplace(field, c.name); !fresh) {
+      return absl::InvalidArgumentError(
+          StrCat("table ", table->id.ToString(), ": columns '", other->second, "' and '", c.name,
+                 "' both become field '", field, "' (source.postgres.field_name_adjustment_mode); rename one"));
+    }
     std::string q;
-    json::AppendKey(q, c.name);
+    json::AppendKey(q, field);
     enc->quoted_names.push_back(std::move(q));
+    enc->field_names.push_back(std::move(field));
   }
-  const std::string base = StrCat(options_.topic_prefix, ".", table->id.schema, ".", table->id.table);
+  // Debezium names a table's schemas after its topic.
+  auto schema_name = [&](std::string_view suffix) {
+    return AdjustSchemaName(StrCat(enc->topic, suffix), options_.schema_names);
+  };
   std::vector<size_t> all;
   for (size_t i = 0; i < table->columns.size(); ++i) {
     const SourceColumn& c = table->columns[i];
@@ -149,21 +156,18 @@ const TableEncoding& DebeziumJsonSerializer::EncodingFor(
     all.push_back(i);
     if (c.key) enc->key_columns.push_back(i);
   }
+  enc->change_log = options_.change_logs.IsChangeLog(table->id, !enc->key_columns.empty());
   std::string key_fields;
   {
     std::vector<ColumnMapping> key_maps;
     for (size_t i : enc->key_columns) key_maps.push_back(MapColumn(table->columns[i], false, options_.types));
-    std::vector<size_t> idx(key_maps.size());
-    for (size_t n = 0; n < idx.size(); ++n) idx[n] = n;
-    SourceTable key_table;
-    for (size_t i : enc->key_columns) key_table.columns.push_back(table->columns[i]);
-    key_fields = StructFields(key_table, key_maps, idx);
+    key_fields = StructFields(*enc, key_maps, enc->key_columns);
   }
   enc->key_document_head = StrCat(kDocumentOpen, "{\"type\":\"struct\",\"fields\":[", key_fields,
-                                  "],\"optional\":false,\"name\":\"", base, ".Key\"}", kPayloadOpen);
+                                  "],\"optional\":false,\"name\":\"", schema_name(".Key"), "\"}", kPayloadOpen);
   const std::string row_schema = StrCat("{\"type\":\"struct\",\"fields\":[",
-                                              StructFields(*table, enc->columns, all),
-                                              "],\"optional\":true,\"name\":\"", base, ".Value\",");
+                                              StructFields(*enc, enc->columns, all),
+                                              "],\"optional\":true,\"name\":\"", schema_name(".Value"), "\",");
   enc->value_document_head = StrCat(
       kDocumentOpen, "{\"type\":\"struct\",\"fields\":[", row_schema, "\"field\":\"before\"},", row_schema,
       "\"field\":\"after\"},", SourceSchema(),
@@ -175,9 +179,9 @@ const TableEncoding& DebeziumJsonSerializer::EncodingFor(
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ms\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_us\"},"
       "{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"}],"
-      "\"optional\":false,\"name\":\"", base, ".Envelope\",\"version\":2}", kPayloadOpen);
+      "\"optional\":false,\"name\":\"", schema_name(".Envelope"), "\",\"version\":2}", kPayloadOpen);
   auto [pos, inserted] = encodings_.emplace(table.get(), std::move(enc));
-  return *pos->second;
+  return pos->second.get();
 }
 
 absl::Status AppendColumnJson(std::string& out, const TableEncoding& enc, size_t i, const Datum& d,
@@ -497,7 +501,8 @@ OutgoingMessage DebeziumJsonSerializer::TransactionRecord(bool end) const {
 
 absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector<OutgoingMessage>& out) {
   if (!e.table) return absl::InvalidArgumentError("change event without a table");
-  const TableEncoding& enc = EncodingFor(e.table);
+  CDC_ASSIGN_OR_RETURN(const TableEncoding* encoding, EncodingFor(e.table));
+  const TableEncoding& enc = *encoding;
 
   // `key_header`: Debezium's __debezium.newkey (on the delete and tombstone
   // of a key change) or __debezium.oldkey (on its create) with the other key.
@@ -509,11 +514,14 @@ absl::Status DebeziumJsonSerializer::Serialize(const ChangeEvent& e, std::vector
                                  e.snapshot ? std::nullopt : TransactionBlock(e.table->id, e.version.change_lsn, out)};
     std::string value = value_buffers_.Take();
     CDC_RETURN_IF_ERROR(Value(value, enc, envelope));
-    std::string unchanged = after ? UnchangedColumns(*e.table, *after) : std::string();
+    std::string unchanged = after ? UnchangedColumns(enc, *after) : std::string();
     // Only a delete needs the key twice (its tombstone); otherwise it moves.
     OutgoingMessage m{enc.topic, op == Op::kDelete ? key : std::move(key), std::move(value), {}};
     if (key_header) m.headers.push_back(*key_header);
     if (!unchanged.empty()) m.headers.emplace_back(kUnchangedColumnsHeader, std::move(unchanged));
+    if (e.snapshot_chunk && enc.change_log) {
+      m.headers.emplace_back(kSnapshotChunkHeader, StrCat(*e.snapshot_chunk, "@", e.commit_time_us));
+    }
     out.push_back(std::move(m));
     if (op == Op::kDelete) {
       OutgoingMessage tombstone{enc.topic, std::move(key), std::nullopt, {}};

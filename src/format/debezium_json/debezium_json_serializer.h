@@ -9,6 +9,8 @@
 
 #include "core/buffer_pool.h"
 #include "core/event_serializer.h"
+#include "core/table_modes.h"
+#include "format/debezium_json/name_adjustment.h"
 #include "format/debezium_json/type_mapping.h"
 
 namespace cdc::debezium {
@@ -24,6 +26,12 @@ struct SerializerOptions {
   std::string database;  // source.db
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   TypeMappingOptions types = {};
+  /// The tables load keeps as change logs (keyless ones, sink.append_tables):
+  /// their snapshot rows carry kSnapshotChunkHeader.
+  TableModes change_logs = {};
+  /// Debezium's field.name.adjustment.mode and schema.name.adjustment.mode.
+  NameAdjustment field_names = NameAdjustment::kNone;
+  NameAdjustment schema_names = NameAdjustment::kNone;
   /// Debezium's provide.transaction.metadata: BEGIN/END records on
   /// <prefix>.transaction and a `transaction` block in each streamed event.
   bool transaction_metadata = false;
@@ -48,11 +56,14 @@ struct TableEncoding {
   std::string topic;
   std::vector<ColumnMapping> columns;
   std::vector<size_t> key_columns;
+  bool change_log = false;  // loaded as a change log (SerializerOptions::change_logs)
   // {"schema":S,"payload": of the key and the value documents, formatted once.
   std::string key_document_head, value_document_head;
   /// The Connect schemas (JsonConverter form) of the key and the envelope.
   std::string_view key_schema() const { return SchemaIn(key_document_head); }
   std::string_view value_schema() const { return SchemaIn(value_document_head); }
+  /// Each column's field name in the events (field_names of the options).
+  std::vector<std::string> field_names;
   // JSON text escaped once, for the documents:
   std::vector<std::string> quoted_names;  // "name": per column
   std::string source_names;               // ,"schema":"...","table":"..." of source
@@ -112,6 +123,11 @@ absl::Status AppendKeyColumnJson(std::string& out, const TableEncoding& table, s
 /// Header listing the columns whose value was not sent (unchanged TOAST),
 /// comma-separated, so a loader keeps what it stored.
 inline constexpr const char* kUnchangedColumnsHeader = "cdcpipe.unchanged.columns";
+/// Header of a snapshot row of a change log: "<chunk>@<read time, µs>", the
+/// plan's chunk it was read in and the snapshot's read time. A chunk read
+/// again after a crash has a later read time, so load keeps the rows of
+/// its latest read only (a change log has no key to converge on).
+inline constexpr const char* kSnapshotChunkHeader = "cdcpipe.snapshot.chunk";
 /// Version string written to source.version.
 inline constexpr const char* kConnectorVersion = "cdcpipe-0.1.0";
 
@@ -132,11 +148,13 @@ class DebeziumJsonSerializer final : public EventSerializer {
   /// Debezium's heartbeat record on __debezium-heartbeat.<prefix> (spec/02 §7).
   absl::StatusOr<OutgoingMessage> Heartbeat(int64_t ts_ms) override;
 
-  /// The topic for a table (characters outside [A-Za-z0-9._-] become '_').
+  /// The topic for a table (characters outside [A-Za-z0-9._-] become '_';
+  /// at most 249 characters).
   std::string TopicFor(const TableId& table) const;
 
  private:
-  const TableEncoding& EncodingFor(const std::shared_ptr<const SourceTable>& table);
+  /// InvalidArgument when two columns have one field name after adjustment.
+  absl::StatusOr<const TableEncoding*> EncodingFor(const std::shared_ptr<const SourceTable>& table);
   absl::Status AppendRow(std::string& out, const TableEncoding& enc, const Row& row) const;
   absl::StatusOr<std::optional<std::string>> Key(const TableEncoding& enc, const Row& row) const;
   /// The key's payload alone, e.g. {"id":1} (no schema).

@@ -83,6 +83,9 @@ struct MetaColumn {
 };
 constexpr MetaColumn kChangeColumns[] = {
     {"_cdc_lsn", "UBIGINT"}, {"_cdc_seq", "UBIGINT"}, {"_cdc_op", "VARCHAR"}, {"_cdc_ts", "TIMESTAMPTZ"}};
+// Change logs only: the snapshot chunk read of a snapshot row (RowChange::
+// snapshot_chunk), null for other rows.
+constexpr MetaColumn kSnapshotChunkColumns[] = {{"_cdc_snapshot_chunk", "BIGINT"}, {"_cdc_snapshot_read_us", "BIGINT"}};
 
 std::string ColumnDefinitions(const WarehouseTable& table, std::string_view extra) {
   std::vector<std::string> defs;
@@ -266,6 +269,12 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
     if (duckdb_row_count(t.get()) > 0) {
       slot->truncated_at = Version{Lsn{duckdb_value_uint64(t.get(), 0, 0)}, Lsn{duckdb_value_uint64(t.get(), 1, 0)}};
     }
+    // Change logs written before these columns existed get them now.
+    for (const MetaColumn& m : kSnapshotChunkColumns) {
+      if (!slot->change_log || slot->target_columns.contains(m.name)) continue;
+      CDC_RETURN_IF_ERROR(con_->Execute(StrCat("ALTER TABLE ", target, " ADD COLUMN ", m.name, " ", m.type), ctx));
+      slot->target_columns[m.name] = m.type;
+    }
   }
   TableState* st = slot.get();
   if (st->schema && st->schema->columns == table.columns) return st;
@@ -307,6 +316,7 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   }
   std::vector<MetaColumn> meta(std::begin(kChangeColumns), std::end(kChangeColumns));
   meta.push_back({"_cdc_unchanged", "VARCHAR"});
+  if (st->change_log) meta.insert(meta.end(), std::begin(kSnapshotChunkColumns), std::end(kSnapshotChunkColumns));
   for (const MetaColumn& m : meta) {
     nulls.push_back(StrCat("CAST(NULL AS ", m.type, ")"));
     st->batch_columns.emplace_back(m.name);
@@ -344,6 +354,11 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   insert_vals.push_back("now()");
   insert_cols.push_back("_cdc_deleted");
   insert_vals.push_back("s._cdc_op = 'd'");
+  for (const MetaColumn& m : kSnapshotChunkColumns) {
+    if (!st->change_log) break;
+    insert_cols.push_back(m.name);
+    insert_vals.push_back(StrCat("s.", m.name));
+  }
 
   if (st->change_log) {
     // Every event is a row, deletes and truncations included as records.
@@ -572,6 +587,10 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     log::Info("sink", "table truncated", {{"table", table.id.ToString()}, {"lsn", v.commit_lsn.ToString()}});
   }
   if (batch.rows.empty()) return absl::OkStatus();
+  std::map<SnapshotChunk, int64_t> latest_reads;  // snapshot chunk -> the read kept
+  if (st->change_log) {
+    CDC_ASSIGN_OR_RETURN(latest_reads, LatestChunkReads(batch));
+  }
 
   // The rows go straight into the MERGE: the appender runs it over what was
   // appended when it is closed.
@@ -603,6 +622,8 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
   std::optional<size_t> failed_row;  // the row whose value the table refused
   std::string unchanged;
   for (const RowChange& row : batch.rows) {
+    // A row of a chunk read again later was replaced by that read's rows.
+    if (row.snapshot_chunk && latest_reads[ChunkOf(row)] != row.snapshot_chunk->read_time_us) continue;
     failed_row = static_cast<size_t>(&row - batch.rows.data());
     if (row.values.size() != table.columns.size()) {
       status = absl::InvalidArgumentError(StrCat("row has ", row.values.size(), " values for ",
@@ -622,6 +643,13 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     duckdb_append_timestamp(app, duckdb_timestamp{row.source_ts_ms * 1000});
     if (unchanged.empty()) duckdb_append_null(app);
     else duckdb_append_varchar_length(app, unchanged.data(), unchanged.size());
+    if (st->change_log && row.snapshot_chunk) {
+      duckdb_append_int64(app, row.snapshot_chunk->chunk);
+      duckdb_append_int64(app, row.snapshot_chunk->read_time_us);
+    } else if (st->change_log) {
+      duckdb_append_null(app);
+      duckdb_append_null(app);
+    }
     if (duckdb_appender_end_row(app) == DuckDBError) {
       status = absl::InvalidArgumentError(duckdb_appender_error(app));
       break;
@@ -639,6 +667,37 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
   duckdb_appender_destroy(&app);
   phases_.merge += absl::Now() - merge_start;
   return status;
+}
+
+absl::StatusOr<std::map<DuckDbSink::SnapshotChunk, int64_t>> DuckDbSink::LatestChunkReads(const TableBatch& batch) {
+  const WarehouseTable& table = *batch.table;
+  std::map<SnapshotChunk, int64_t> latest;
+  for (const RowChange& row : batch.rows) {
+    if (!row.snapshot_chunk) continue;
+    auto [it, fresh] = latest.emplace(ChunkOf(row), row.snapshot_chunk->read_time_us);
+    if (!fresh) it->second = std::max(it->second, row.snapshot_chunk->read_time_us);
+  }
+  // Rows of one chunk read arrive over several partitions and batches, and
+  // an earlier read's rows may arrive after a later read's (or be stored
+  // already, in part): whichever comes second, only the latest read stays.
+  const std::string target = Qualified(table.id);
+  for (auto& [chunk, read] : latest) {
+    const auto& [snapshot_lsn, index] = chunk;
+    const std::string ctx = StrCat("snapshot chunk ", index, " of ", table.id.ToString());
+    const std::string where = StrCat(" WHERE _cdc_lsn = ", snapshot_lsn, " AND _cdc_snapshot_chunk = ", index);
+    QueryResult r;
+    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT max(_cdc_snapshot_read_us) FROM ", target, where), ctx, r));
+    if (duckdb_value_is_null(r.get(), 0, 0)) continue;
+    const int64_t stored = duckdb_value_int64(r.get(), 0, 0);
+    if (stored > read) {
+      read = stored;
+    } else if (stored < read) {
+      CDC_RETURN_IF_ERROR(con_->Execute(StrCat("DELETE FROM ", target, where, " AND _cdc_snapshot_read_us < ", read), ctx));
+      log::Info("sink", "snapshot chunk read again: rows of its earlier read replaced",
+                {{"table", table.id.ToString()}, {"chunk", index}});
+    }
+  }
+  return latest;
 }
 
 absl::Status DuckDbSink::ApplyTables(std::span<const TableBatch> batches) {

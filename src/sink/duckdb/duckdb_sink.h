@@ -42,6 +42,17 @@ class DuckDbSink final : public Sink {
   std::map<std::string, std::string> canonical_types_;
   absl::Status ApplyTable(const TableBatch& batch);
   absl::Status ApplyTables(std::span<const TableBatch> batches);
+  /// A snapshot's chunk: the snapshot's LSN (a row's _cdc_lsn; a snapshot
+  /// resumed after a crash keeps it, a new snapshot has its own) and the
+  /// chunk's index in its plan.
+  using SnapshotChunk = std::pair<uint64_t, int64_t>;
+  static SnapshotChunk ChunkOf(const RowChange& row) {
+    return {row.version.commit_lsn.value, row.snapshot_chunk->chunk};
+  }
+  /// For a change log: per snapshot chunk in `batch`, the read whose rows
+  /// the table keeps (the latest, in the batch or already stored); rows of
+  /// the chunk's earlier reads are deleted from the table.
+  absl::StatusOr<std::map<SnapshotChunk, int64_t>> LatestChunkReads(const TableBatch& batch);
   /// The newly paused tables and the offsets, in the batch's transaction.
   absl::Status StoreOffsets(const std::string& stream_id, const OffsetMap& next_offsets,
                             const PausedTables& newly_paused);

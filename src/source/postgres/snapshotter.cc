@@ -143,6 +143,7 @@ absl::Status Snapshotter::ReadChunk(Connection& conn, uint64_t chunk) {
       e.version = Version{plan_.consistent_point, Lsn{0}};
       e.commit_time_us = read_time_us_;
       e.snapshot = true;
+      e.snapshot_chunk = chunk;
       if (batch.events.size() == kBatchRows) {
         if (!Push(std::move(batch))) return absl::OkStatus();
         batch = Batch{};
