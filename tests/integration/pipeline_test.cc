@@ -472,6 +472,51 @@ TEST(Avro, NamesAvroDoesNotAllowLoadUnderTheirAdjustedNames) {
   EXPECT_NE(ReadFile(f.duckdb + ".schemas.jsonl").find(name + ".public.odd_names.Value"), std::string::npos);
 }
 
+// A registry that checks compatibility refuses a table's new schema: capture
+// stops naming the subject and the field, confirms nothing past that change,
+// and once the subject's level allows it, the next start goes on from there
+// and nothing is lost.
+TEST(Avro, ARefusedSchemaStopsCaptureUntilTheLevelAllowsIt) {
+  const std::string name = "avro_refused";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE items (id int PRIMARY KEY, qty bigint); INSERT INTO items VALUES (1, 10), (2, 20);");
+  const std::string dir = TempDir(name + "_registry");
+  const std::string registry_url = "http://127.0.0.1:" + std::to_string(FreePort());
+  Child registry({CdcpipeBinary(), "registry", "--listen", registry_url.substr(7), "--store", dir + "/schemas.jsonl"},
+                 dir + "/registry.log");
+  std::string out;
+  for (int i = 0; i < 100 && Shell("curl -sf " + registry_url + "/subjects", &out) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  PipelineFiles f = WriteConfig(name, dsn, "embedded", {.top = "format: avro\nschema_registry:\n  url: " + registry_url + "\n"});
+  auto level = [&](const std::string& compatibility) {
+    return Shell("curl -sf -X PUT -H 'Content-Type: application/json' -d '{\"compatibility\":\"" + compatibility +
+                     "\"}' " + registry_url + "/config/" + name + ".public.items-value",
+                 &out);
+  };
+  {
+    Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run-1.log");
+    ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out;
+    ASSERT_EQ(level("BACKWARD"), 0) << out;
+    // text cannot read the bigints written before: refused at BACKWARD.
+    pg.Exec("ALTER TABLE items ALTER COLUMN qty TYPE text; UPDATE items SET qty = 'twelve' WHERE id = 1;");
+    EXPECT_NE(run.Wait(90), 0) << ReadFile(run.log());
+    const std::string log = ReadFile(run.log());
+    for (const char* part : {"items-value", "409", "qty"}) EXPECT_NE(log.find(part), std::string::npos) << part << "\n" << log;
+  }
+  ASSERT_EQ(level("NONE"), 0) << out;
+  pg.Exec("INSERT INTO items VALUES (3, 'three')");
+  Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run-2.log");
+  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
+  run.Signal(SIGTERM);
+  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  Duck duck(f.duckdb);
+  EXPECT_EQ(duck.Scalar("SELECT string_agg(id || '=' || qty, ',' ORDER BY id) FROM public.items"), "1=twelve,2=20,3=three");
+  ASSERT_EQ(Shell("curl -sf " + registry_url + "/subjects/" + name + ".public.items-value/versions", &out), 0);
+  EXPECT_EQ(out, "[1,2]");
+}
+
 TEST(Cli, BadConfigIsReportedWithKeysAndExitCode2) {
   const std::string dir = TempDir("cli");
   {

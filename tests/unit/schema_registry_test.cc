@@ -113,6 +113,53 @@ TEST_F(SchemaRegistryTest, ErrorsNameTheSubjectOrTheStore) {
   EXPECT_NE(damaged.status().message().find(store_.string()), std::string::npos);
 }
 
+// Levels are set per subject (or globally) as on Confluent's registry; a
+// schema the level refuses is a 409 that names the subject and the field,
+// which the client turns into FailedPrecondition; levels survive a restart.
+TEST_F(SchemaRegistryTest, RefusesWhatTheSubjectsLevelForbidsAndKeepsLevels) {
+  ConfluentRegistryClient client(Endpoint());
+  ASSERT_TRUE(client.Register("shop.public.users-key", kKey2).ok());  // id: long
+  auto global = http::Send(Endpoint(), "GET", "/config");
+  ASSERT_TRUE(global.ok());
+  EXPECT_EQ(json::parse(global->body)["compatibilityLevel"], "NONE");
+
+  auto bad_level = http::Send(Endpoint(), "PUT", "/config/shop.public.users-key", R"({"compatibility":"SOMETIMES"})",
+                              "application/json");
+  ASSERT_TRUE(bad_level.ok());
+  EXPECT_EQ(json::parse(bad_level->body)["error_code"], 42203);
+  auto put = http::Send(Endpoint(), "PUT", "/config/shop.public.users-key", R"({"compatibility":"BACKWARD"})",
+                        "application/json");
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(json::parse(put->body)["compatibility"], "BACKWARD");
+
+  // id back to int: the new schema cannot read the long ids written before.
+  auto test = http::Send(Endpoint(), "POST", "/compatibility/subjects/shop.public.users-key/versions/latest",
+                         json{{"schema", kKey}}.dump(), "application/json");
+  ASSERT_TRUE(test.ok());
+  EXPECT_EQ(json::parse(test->body)["is_compatible"], false) << test->body;
+  auto refused = client.Register("shop.public.users-key", kKey);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  for (const char* part : {"shop.public.users-key", "409", "'id'"}) {
+    EXPECT_NE(refused.status().message().find(part), std::string::npos) << part << ": " << refused.status();
+  }
+  // Other subjects keep the global level.
+  EXPECT_TRUE(client.Register("other-key", kKey2).ok());
+  EXPECT_TRUE(client.Register("other-key", kKey).ok());
+
+  server_.reset();
+  StartServer();
+  ConfluentRegistryClient again(Endpoint());
+  auto level = http::Send(Endpoint(), "GET", "/config/shop.public.users-key");
+  ASSERT_TRUE(level.ok());
+  EXPECT_EQ(json::parse(level->body)["compatibilityLevel"], "BACKWARD");
+  EXPECT_EQ(again.Register("shop.public.users-key", kKey).status().code(), absl::StatusCode::kFailedPrecondition);
+  auto removed = http::Send(Endpoint(), "DELETE", "/config/shop.public.users-key");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(json::parse(removed->body)["compatibilityLevel"], "BACKWARD");
+  auto registered = again.Register("shop.public.users-key", kKey);
+  EXPECT_TRUE(registered.ok()) << registered.status();
+}
+
 TEST(RegistryReplyStatus, MapsEachHttpStatusToTheErrorModel) {
   const struct {
     int status;

@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "core/log.h"
 #include "core/strings.h"
 
@@ -50,6 +52,15 @@ absl::Status RegistryServer::Load() {
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     const json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("config") && j["config"].is_string()) {
+      // A compatibility level set ({"config": "<subject>" or "", "compatibilityLevel": ...}) or removed.
+      const std::string subject = j["config"];
+      const auto level = CompatibilityFromString(j.value("compatibilityLevel", ""));
+      if (j.value("deleted", false)) levels_.erase(subject);
+      else if (level) levels_[subject] = *level;
+      else return absl::InvalidArgumentError(StrCat("registry store ", store_path_, " line ", n, ": unknown compatibility level"));
+      continue;
+    }
     if (j.is_discarded() || !j.contains("subject") || !j.contains("id") || !j.contains("schema") || !j.contains("version")) {
       return absl::InvalidArgumentError(StrCat("registry store ", store_path_, " line ", n, ": not a registration record"));
     }
@@ -103,15 +114,18 @@ http::Response RegistryServer::RegisterVersion(const std::string& subject, const
   } else {
     id = static_cast<int32_t>(schemas_.size()) + 1;
   }
+  if (const auto problems = IncompatibilitiesLocked(subject, text, std::nullopt); !problems.empty()) {
+    log::Warn("registry", "schema refused as incompatible", {{"subject", subject}, {"problem", problems.front()}});
+    return Error(409, StrCat("Schema being registered is incompatible with an earlier schema for subject \"", subject,
+                             "\", details: [", absl::StrJoin(problems, "; "), "]"));
+  }
   auto& versions = subjects_[subject];
   const int version = versions.empty() ? 1 : versions.back().version + 1;
   // Durable before it is visible: a message may carry the id a moment later.
-  const std::string record = json{{"subject", subject}, {"version", version}, {"id", id}, {"schema", text}}.dump() + "\n";
-  if (std::fwrite(record.data(), 1, record.size(), store_) != record.size() || std::fflush(store_) != 0 ||
-      fsync(fileno(store_)) != 0) {
-    log::Error("registry", "cannot write the store", {{"path", store_path_}, {"error", std::strerror(errno)}});
+  if (absl::Status st = AppendLocked(json{{"subject", subject}, {"version", version}, {"id", id}, {"schema", text}}.dump());
+      !st.ok()) {
     if (versions.empty()) subjects_.erase(subject);
-    return Error(50001, StrCat("Error in the backend data store: ", std::strerror(errno)));
+    return Error(50001, std::string(st.message()));
   }
   if (id == static_cast<int32_t>(schemas_.size()) + 1) {
     schemas_.push_back(text);
@@ -180,6 +194,94 @@ http::Response RegistryServer::VersionsOf(const std::string& subject) {
   return Reply(versions);
 }
 
+absl::Status RegistryServer::AppendLocked(const std::string& record) {
+  const std::string line = record + "\n";
+  if (std::fwrite(line.data(), 1, line.size(), store_) != line.size() || std::fflush(store_) != 0 ||
+      fsync(fileno(store_)) != 0) {
+    log::Error("registry", "cannot write the store", {{"path", store_path_}, {"error", std::strerror(errno)}});
+    return absl::UnavailableError(StrCat("Error in the backend data store: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> RegistryServer::IncompatibilitiesLocked(const std::string& subject, const std::string& schema,
+                                                                 std::optional<int> only_version) const {
+  const Compatibility level = LevelOfLocked(subject);
+  auto versions = subjects_.find(subject);
+  if (level == Compatibility::kNone || versions == subjects_.end()) return {};
+  std::vector<json> earlier;
+  for (const Version& v : versions->second) {
+    if (!only_version || v.version == *only_version) earlier.push_back(json::parse(schemas_[v.id - 1]));
+  }
+  return CompatibilityProblems(level, json::parse(schema), earlier);
+}
+
+Compatibility RegistryServer::LevelOfLocked(const std::string& subject) const {
+  // A subject without a level of its own has the global one.
+  auto it = levels_.find(subject);
+  if (it == levels_.end()) it = levels_.find("");
+  return it == levels_.end() ? Compatibility::kNone : it->second;
+}
+
+http::Response RegistryServer::GetConfig(const std::string& subject) {
+  std::lock_guard lock(mu_);
+  return Reply(json{{"compatibilityLevel", CompatibilityName(LevelOfLocked(subject))}});
+}
+
+http::Response RegistryServer::PutConfig(const std::string& subject, const std::string& body) {
+  const json request = json::parse(body, nullptr, false);
+  const auto level = request.is_object() ? CompatibilityFromString(request.value("compatibility", "")) : std::nullopt;
+  if (!level) {
+    return Error(42203, "Invalid compatibility level. Valid values are NONE, BACKWARD, FORWARD, FULL, "
+                        "BACKWARD_TRANSITIVE, FORWARD_TRANSITIVE and FULL_TRANSITIVE");
+  }
+  std::lock_guard lock(mu_);
+  if (absl::Status st = AppendLocked(json{{"config", subject}, {"compatibilityLevel", CompatibilityName(*level)}}.dump());
+      !st.ok()) {
+    return Error(50001, std::string(st.message()));
+  }
+  levels_[subject] = *level;
+  log::Info("registry", "compatibility level set",
+            {{"subject", subject.empty() ? "(global)" : subject}, {"compatibility", CompatibilityName(*level)}});
+  return Reply(json{{"compatibility", CompatibilityName(*level)}});
+}
+
+http::Response RegistryServer::DeleteConfig(const std::string& subject) {
+  std::lock_guard lock(mu_);
+  auto it = levels_.find(subject);
+  if (it == levels_.end()) {
+    return Error(40408, StrCat("Subject '", subject, "' does not have subject-level compatibility configured"));
+  }
+  if (absl::Status st = AppendLocked(json{{"config", subject}, {"deleted", true}}.dump()); !st.ok()) {
+    return Error(50001, std::string(st.message()));
+  }
+  const Compatibility old = it->second;
+  levels_.erase(it);
+  return Reply(json{{"compatibilityLevel", CompatibilityName(old)}});
+}
+
+http::Response RegistryServer::TestCompatibility(const std::string& subject, const std::string& version,
+                                                 const std::string& body) {
+  auto schema = SchemaOfBody(body);
+  if (auto* error = std::get_if<http::Response>(&schema)) return *error;
+  std::lock_guard lock(mu_);
+  auto it = subjects_.find(subject);
+  if (it == subjects_.end()) return Error(40401, StrCat("Subject '", subject, "' not found."));
+  // "latest" checks as registering would (every version under a transitive
+  // level); a version number, against that version alone.
+  std::optional<int> only;
+  if (version != "latest" && version != "-1") {
+    int wanted = 0;
+    if (!absl::SimpleAtoi(version, &wanted) || wanted < 1) return Error(42202, "The specified version is not a valid version id.");
+    if (std::none_of(it->second.begin(), it->second.end(), [&](const Version& v) { return v.version == wanted; })) {
+      return Error(40402, "Version not found.");
+    }
+    only = wanted;
+  }
+  const std::vector<std::string> problems = IncompatibilitiesLocked(subject, std::get<std::string>(schema), only);
+  return Reply(json{{"is_compatible", problems.empty()}, {"messages", problems}});
+}
+
 absl::Status RegistryServer::Start(const std::string& listen) {
   using Req = http::Request;
   server_.Route("POST", "/subjects/([^/]+)/versions", [this](const Req& r) { return RegisterVersion(r.path_groups[0], r.body); });
@@ -192,8 +294,14 @@ absl::Status RegistryServer::Start(const std::string& listen) {
                 [this](const Req& r) { return SubjectVersion(r.path_groups[0], r.path_groups[1], false); });
   server_.Route("GET", "/subjects/([^/]+)/versions/([^/]+)/schema",
                 [this](const Req& r) { return SubjectVersion(r.path_groups[0], r.path_groups[1], true); });
-  server_.Route("GET", "/config", [](const Req&) { return Reply(json{{"compatibilityLevel", "NONE"}}); });
-  server_.Route("GET", "/config/([^/]+)", [](const Req&) { return Reply(json{{"compatibilityLevel", "NONE"}}); });
+  server_.Route("GET", "/config", [this](const Req&) { return GetConfig(""); });
+  server_.Route("GET", "/config/([^/]+)", [this](const Req& r) { return GetConfig(r.path_groups[0]); });
+  server_.Route("PUT", "/config", [this](const Req& r) { return PutConfig("", r.body); });
+  server_.Route("PUT", "/config/([^/]+)", [this](const Req& r) { return PutConfig(r.path_groups[0], r.body); });
+  server_.Route("DELETE", "/config", [this](const Req&) { return DeleteConfig(""); });
+  server_.Route("DELETE", "/config/([^/]+)", [this](const Req& r) { return DeleteConfig(r.path_groups[0]); });
+  server_.Route("POST", "/compatibility/subjects/([^/]+)/versions/([^/]+)",
+                [this](const Req& r) { return TestCompatibility(r.path_groups[0], r.path_groups[1], r.body); });
   return server_.Start(listen);
 }
 
