@@ -213,6 +213,19 @@ UPDATE accounts SET id = 5000 WHERE id = 6;
   EXPECT_EQ(duck.Scalar("SELECT typeof(small) FROM public.accounts LIMIT 1"), "BIGINT");
 }
 
+// `cdcpipe registry` on `url` (http://127.0.0.1:<port>), its store in `dir`;
+// returns once it answers.
+std::unique_ptr<Child> StartRegistry(const std::string& url, const std::string& dir, const std::string& log_name) {
+  auto registry = std::make_unique<Child>(
+      std::vector<std::string>{CdcpipeBinary(), "registry", "--listen", url.substr(7), "--store", dir + "/schemas.jsonl"},
+      dir + "/" + log_name);
+  std::string out;
+  for (int i = 0; i < 100 && Shell("curl -sf " + url + "/subjects", &out) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return registry;
+}
+
 // format avro (Confluent's AvroConverter): the same workload as above, every
 // key and value Confluent-framed Avro with its schema in `cdcpipe registry`;
 // the warehouse must again equal PostgreSQL.
@@ -223,13 +236,10 @@ TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
   pg.Exec(kSchema);
   const std::string dir = TempDir(name + "_registry");
   const std::string registry_url = "http://127.0.0.1:" + std::to_string(FreePort());
-  Child registry({CdcpipeBinary(), "registry", "--listen", registry_url.substr(7), "--store", dir + "/schemas.jsonl"},
-                 dir + "/registry.log");
+  auto registry = StartRegistry(registry_url, dir, "registry.log");
   std::string out;
-  for (int i = 0; i < 100 && Shell("curl -sf " + registry_url + "/subjects", &out) != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_EQ(out, "[]") << ReadFile(registry.log());
+  ASSERT_EQ(Shell("curl -sf " + registry_url + "/subjects", &out), 0) << ReadFile(registry->log());
+  ASSERT_EQ(out, "[]");
   ConfigExtras extras;
   extras.top = "format: avro\nschema_registry:\n  url: " + registry_url + "\n";
   PipelineFiles f = WriteConfig(name, dsn, Bootstrap(), extras);
@@ -245,14 +255,11 @@ TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
   }
   // The registry restarts from its store; then the table changes shape:
   // capture registers the new schema there, load reads both versions.
-  registry.Signal(SIGTERM);
-  ASSERT_EQ(registry.Wait(30), 0) << ReadFile(registry.log());
-  Child restarted({CdcpipeBinary(), "registry", "--listen", registry_url.substr(7), "--store", dir + "/schemas.jsonl"},
-                  dir + "/registry2.log");
-  for (int i = 0; i < 100 && Shell("curl -sf " + registry_url + "/subjects/" + name + ".public.items-value/versions", &out) != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(out, "[1]") << ReadFile(restarted.log());
+  registry->Signal(SIGTERM);
+  ASSERT_EQ(registry->Wait(30), 0) << ReadFile(registry->log());
+  auto restarted = StartRegistry(registry_url, dir, "registry2.log");
+  ASSERT_EQ(Shell("curl -sf " + registry_url + "/subjects/" + name + ".public.items-value/versions", &out), 0);
+  EXPECT_EQ(out, "[1]") << ReadFile(restarted->log());
   pg.Exec("ALTER TABLE items ADD COLUMN rating numeric(4,1), DROP COLUMN code;"
           "UPDATE items SET rating = 4.5 WHERE id <= 10;"
           "INSERT INTO items (id, label, rating) VALUES (700, 'new shape', 1.0);");
@@ -272,8 +279,8 @@ TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
   EXPECT_EQ(duck.Scalar("SELECT typeof(small) FROM public.items LIMIT 1"), "SMALLINT");
   EXPECT_EQ(duck.Scalar("SELECT CAST(rating AS VARCHAR) FROM public.items WHERE id = 700"), "1.0");
   EXPECT_EQ(duck.Scalar("SELECT typeof(rating) FROM public.items LIMIT 1"), "DECIMAL(4,1)");
-  restarted.Signal(SIGTERM);
-  EXPECT_EQ(restarted.Wait(30), 0) << ReadFile(restarted.log());
+  restarted->Signal(SIGTERM);
+  EXPECT_EQ(restarted->Wait(30), 0) << ReadFile(restarted->log());
 }
 
 TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
@@ -483,12 +490,8 @@ TEST(Avro, ARefusedSchemaStopsCaptureUntilTheLevelAllowsIt) {
   pg.Exec("CREATE TABLE items (id int PRIMARY KEY, qty bigint); INSERT INTO items VALUES (1, 10), (2, 20);");
   const std::string dir = TempDir(name + "_registry");
   const std::string registry_url = "http://127.0.0.1:" + std::to_string(FreePort());
-  Child registry({CdcpipeBinary(), "registry", "--listen", registry_url.substr(7), "--store", dir + "/schemas.jsonl"},
-                 dir + "/registry.log");
+  auto registry = StartRegistry(registry_url, dir, "registry.log");
   std::string out;
-  for (int i = 0; i < 100 && Shell("curl -sf " + registry_url + "/subjects", &out) != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
   PipelineFiles f = WriteConfig(name, dsn, "embedded", {.top = "format: avro\nschema_registry:\n  url: " + registry_url + "\n"});
   auto level = [&](const std::string& compatibility) {
     return Shell("curl -sf -X PUT -H 'Content-Type: application/json' -d '{\"compatibility\":\"" + compatibility +
