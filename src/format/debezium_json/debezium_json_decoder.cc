@@ -847,14 +847,14 @@ struct DebeziumJsonDecoder::Impl {
     CDC_ASSIGN_OR_RETURN(const Envelope envelope, ReadEnvelope(m, payload, schema_of, table));
     if (envelope.op.empty()) return std::nullopt;
     if (!table) {
-      CDC_RETURN_IF_ERROR(schema_of().status());
+      CDC_ASSIGN_OR_RETURN(const element* value_schema, schema_of());
       element key_schema;
       if (!key_schema_text.empty()) {
         if (auto err = key_parser.parse(key_schema_text.data(), key_schema_text.size()).get(key_schema); err) {
           return absl::InvalidArgumentError(StrCat("key schema is not JSON: ", simdjson::error_message(err)));
         }
       }
-      CDC_ASSIGN_OR_RETURN(table, TableFor(schema, key_schema_text.empty() ? nullptr : &key_schema, "", envelope.id));
+      CDC_ASSIGN_OR_RETURN(table, TableFor(*value_schema, key_schema_text.empty() ? nullptr : &key_schema, "", envelope.id));
       if (tables_by_id.size() > 10000) tables_by_id.clear();  // bound memory under schema churn
       tables_by_id[schemas_id] = table;
     }

@@ -139,14 +139,16 @@ class Checker {
       // kind (the record of the same name, ...) says why.
       std::vector<std::string> closest;
       for (const json& branch : r) {
-        Checker attempt = *this;
-        attempt.problems_.clear();
-        attempt.Check(branch, reader_ns, w, writer_ns, path);
-        if (attempt.problems_.empty()) return;
+        // The branch's problems, apart from those found before it.
+        std::vector<std::string> found;
+        found.swap(problems_);
+        Check(branch, reader_ns, w, writer_ns, path);
+        found.swap(problems_);
+        if (found.empty()) return;
         std::string branch_ns = reader_ns;
         const json& resolved = Unwrap(reader_types_.Resolve(branch, &branch_ns));
         if (closest.empty() && Kind(resolved) == Kind(w) && UnqualifiedName(resolved) == UnqualifiedName(w)) {
-          closest = std::move(attempt.problems_);
+          closest = std::move(found);
         }
       }
       if (closest.empty()) {

@@ -354,10 +354,11 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
   insert_vals.push_back("now()");
   insert_cols.push_back("_cdc_deleted");
   insert_vals.push_back("s._cdc_op = 'd'");
-  for (const MetaColumn& m : kSnapshotChunkColumns) {
-    if (!st->change_log) break;
-    insert_cols.push_back(m.name);
-    insert_vals.push_back(StrCat("s.", m.name));
+  if (st->change_log) {
+    for (const MetaColumn& m : kSnapshotChunkColumns) {
+      insert_cols.push_back(m.name);
+      insert_vals.push_back(StrCat("s.", m.name));
+    }
   }
 
   if (st->change_log) {
@@ -643,12 +644,14 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
     duckdb_append_timestamp(app, duckdb_timestamp{row.source_ts_ms * 1000});
     if (unchanged.empty()) duckdb_append_null(app);
     else duckdb_append_varchar_length(app, unchanged.data(), unchanged.size());
-    if (st->change_log && row.snapshot_chunk) {
-      duckdb_append_int64(app, row.snapshot_chunk->chunk);
-      duckdb_append_int64(app, row.snapshot_chunk->read_time_us);
-    } else if (st->change_log) {
-      duckdb_append_null(app);
-      duckdb_append_null(app);
+    if (st->change_log) {
+      if (row.snapshot_chunk) {
+        duckdb_append_int64(app, row.snapshot_chunk->chunk);
+        duckdb_append_int64(app, row.snapshot_chunk->read_time_us);
+      } else {
+        duckdb_append_null(app);
+        duckdb_append_null(app);
+      }
     }
     if (duckdb_appender_end_row(app) == DuckDBError) {
       status = absl::InvalidArgumentError(duckdb_appender_error(app));
