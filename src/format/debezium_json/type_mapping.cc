@@ -10,12 +10,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/civil_time.h"
 #include "format/debezium_json/decimal.h"
+#include "format/debezium_json/pg_text.h"
 #include "core/json_writer.h"
 
 namespace cdc::debezium {
@@ -39,116 +37,6 @@ std::string Parameters(std::string_view key, std::string_view value) {
   return s;
 }
 
-absl::Status Bad(std::string_view what, std::string_view text) {
-  return absl::InvalidArgumentError(StrCat("cannot parse ", what, " from '", text.substr(0, 64), "'"));
-}
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// Reads exactly `n` digits at `pos`.
-bool Digits(std::string_view s, size_t& pos, size_t n, int64_t& out) {
-  if (pos + n > s.size()) return false;
-  out = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const char c = s[pos + i];
-    if (!IsDigit(c)) return false;
-    out = out * 10 + (c - '0');
-  }
-  pos += n;
-  return true;
-}
-
-// Strips PostgreSQL's " BC" era suffix (DateStyle ISO); years BC become
-// astronomical years (1 BC = year 0), as java.time counts them.
-bool StripBc(std::string_view& text) {
-  if (!text.ends_with(" BC")) return false;
-  text.remove_suffix(3);
-  return true;
-}
-
-// Proleptic Gregorian days since 1970-01-01 and back (H. Hinnant's
-// days_from_civil / civil_from_days): the same results as absl::CivilDay,
-// which normalizes through cctz at a cost that showed in snapshot profiles
-// (a timestamptz in every row). A day past the month's end counts on into
-// the next month, as CivilDay normalizes it.
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-struct YearMonthDay {
-  int64_t year;
-  int month, day;
-};
-
-YearMonthDay CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return {yoe + era * 400 + (month <= 2), month, day};
-}
-
-// "YYYY-MM-DD" (years may have more than 4 digits) -> days since 1970-01-01.
-bool ParseDate(std::string_view s, size_t& pos, int64_t& days, bool bc = false) {
-  size_t y_end = pos;
-  while (y_end < s.size() && IsDigit(s[y_end])) ++y_end;
-  if (y_end - pos < 4) return false;
-  int64_t y, m, d;
-  if (!Digits(s, pos, y_end - pos, y) || pos >= s.size() || s[pos++] != '-' || !Digits(s, pos, 2, m) ||
-      pos >= s.size() || s[pos++] != '-' || !Digits(s, pos, 2, d)) {
-    return false;
-  }
-  if (m < 1 || m > 12 || d < 1 || d > 31) return false;
-  if (bc) y = 1 - y;
-  days = DaysFromCivil(y, m, d);
-  return true;
-}
-
-// "HH:MM:SS[.ffffff]" -> µs since midnight (24:00:00 allowed, as PostgreSQL).
-bool ParseTime(std::string_view s, size_t& pos, int64_t& micros) {
-  int64_t h, mi, se;
-  if (!Digits(s, pos, 2, h) || pos >= s.size() || s[pos++] != ':' || !Digits(s, pos, 2, mi) ||
-      pos >= s.size() || s[pos++] != ':' || !Digits(s, pos, 2, se)) {
-    return false;
-  }
-  int64_t frac = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int n = 0;
-    while (pos < s.size() && IsDigit(s[pos])) {
-      if (n < 6) frac = frac * 10 + (s[pos] - '0');
-      ++n;
-      ++pos;
-    }
-    if (n == 0) return false;
-    for (; n < 6; ++n) frac *= 10;
-  }
-  if (h > 24 || mi > 59 || se > 60) return false;
-  micros = ((h * 60 + mi) * 60 + se) * 1000000 + frac;
-  return true;
-}
-
-// "+HH[:MM[:SS]]" -> seconds east of UTC.
-bool ParseOffset(std::string_view s, size_t& pos, int64_t& seconds) {
-  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return false;
-  const int sign = s[pos++] == '-' ? -1 : 1;
-  int64_t oh = 0, om = 0, os = 0;
-  if (!Digits(s, pos, 2, oh)) return false;
-  if (pos < s.size() && s[pos] == ':') { ++pos; if (!Digits(s, pos, 2, om)) return false; }
-  if (pos < s.size() && s[pos] == ':') { ++pos; if (!Digits(s, pos, 2, os)) return false; }
-  seconds = sign * (oh * 3600 + om * 60 + os);
-  return true;
-}
-
 // pgjdbc's representation of ±infinity timestamps (µs), which Debezium keeps.
 constexpr int64_t kPositiveInfinityMicros = 9223372036825200000LL;
 constexpr int64_t kNegativeInfinityMicros = -9223372036832400000LL;
@@ -165,7 +53,7 @@ absl::StatusOr<int64_t> TimestampMicros(std::string_view text) {
   int64_t days, micros;
   if (!ParseDate(text, pos, days, bc) || pos >= text.size() || text[pos++] != ' ' || !ParseTime(text, pos, micros) ||
       pos != text.size()) {
-    return Bad("timestamp", original);
+    return CannotParse("timestamp", original);
   }
   return days * kMicrosPerDay + micros;
 }
@@ -241,10 +129,10 @@ absl::Status AppendZonedTimestamp(std::string& out, std::string_view text, int f
   size_t pos = 0;
   int64_t days, micros, offset_seconds = 0;
   if (!ParseDate(text, pos, days, bc) || pos >= text.size() || text[pos++] != ' ' || !ParseTime(text, pos, micros)) {
-    return Bad("timestamptz", original);
+    return CannotParse("timestamptz", original);
   }
-  if (pos < text.size() && !ParseOffset(text, pos, offset_seconds)) return Bad("timestamptz", original);
-  if (pos != text.size()) return Bad("timestamptz", original);
+  if (pos < text.size() && !ParseOffset(text, pos, offset_seconds)) return CannotParse("timestamptz", original);
+  if (pos != text.size()) return CannotParse("timestamptz", original);
   const int64_t utc = days * kMicrosPerDay + micros - offset_seconds * 1000000;
   const int64_t day = FloorDiv(utc, kMicrosPerDay);
   const int64_t in_day = utc - day * kMicrosPerDay;
@@ -272,7 +160,7 @@ absl::StatusOr<std::string> ZonedTime(std::string_view text) {
   size_t pos = 0;
   int64_t micros, offset_seconds = 0;
   if (!ParseTime(text, pos, micros) || !ParseOffset(text, pos, offset_seconds) || pos != text.size()) {
-    return Bad("timetz", text);
+    return CannotParse("timetz", text);
   }
   // PostgreSQL's end-of-day boundary stays 24:00 at UTC (Debezium's
   // PostgresTimeBoundary); other values wrap around the day.
@@ -280,91 +168,6 @@ absl::StatusOr<std::string> ZonedTime(std::string_view text) {
   int64_t utc = (micros - offset_seconds * 1000000) % kMicrosPerDay;
   if (utc < 0) utc += kMicrosPerDay;
   return StrCat(IsoTime(utc), "Z");
-}
-
-/// An interval in pgjdbc PGInterval's fields.
-struct IntervalFields {
-  int64_t years = 0, months = 0, days = 0, hours = 0, minutes = 0;
-  std::string seconds = "0";  // decimal text, signed
-};
-
-// PostgreSQL's interval output in IntervalStyle postgres ("1 year 2 mons
-// 3 days -04:05:06.5") or iso_8601 ("P1Y2M3DT-4H-5M-6.5S").
-absl::StatusOr<IntervalFields> ParseInterval(std::string_view text) {
-  IntervalFields f;
-  auto number = [](std::string_view s, size_t& pos, std::string& out) {
-    const size_t start = pos;
-    if (pos < s.size() && (s[pos] == '-' || s[pos] == '+')) ++pos;
-    while (pos < s.size() && (IsDigit(s[pos]) || s[pos] == '.')) ++pos;
-    out = std::string(s.substr(start, pos - start));
-    if (!out.empty() && out[0] == '+') out.erase(0, 1);
-    return !out.empty() && out != "-";
-  };
-  if (!text.empty() && text[0] == 'P') {
-    size_t pos = 1;
-    bool time = false;
-    while (pos < text.size()) {
-      if (text[pos] == 'T') { time = true; ++pos; continue; }
-      std::string n;
-      if (!number(text, pos, n) || pos >= text.size()) return Bad("interval", text);
-      const char unit = text[pos++];
-      int64_t v = 0;
-      if (unit != 'S' && !absl::SimpleAtoi(n, &v)) return Bad("interval", text);
-      if (!time && unit == 'Y') f.years = v;
-      else if (!time && unit == 'M') f.months = v;
-      else if (!time && unit == 'D') f.days = v;
-      else if (!time && unit == 'W') f.days += 7 * v;
-      else if (time && unit == 'H') f.hours = v;
-      else if (time && unit == 'M') f.minutes = v;
-      else if (time && unit == 'S') f.seconds = n;
-      else return Bad("interval", text);
-    }
-    return f;
-  }
-  size_t pos = 0;
-  while (pos < text.size()) {
-    while (pos < text.size() && text[pos] == ' ') ++pos;
-    if (pos == text.size()) break;
-    std::string n;
-    const size_t start = pos;
-    if (!number(text, pos, n)) return Bad("interval", text);
-    if (pos < text.size() && text[pos] == ':') {
-      // [-]HH:MM:SS[.f]: the sign applies to every part (as pgjdbc reads it).
-      pos = start;
-      const bool negative = text[pos] == '-';
-      if (text[pos] == '-' || text[pos] == '+') ++pos;
-      const size_t colon = text.find(':', pos);
-      const size_t colon2 = colon == std::string_view::npos ? colon : text.find(':', colon + 1);
-      if (colon2 == std::string_view::npos) return Bad("interval", text);
-      size_t end = text.find(' ', colon2);
-      if (end == std::string_view::npos) end = text.size();
-      int64_t h = 0, m = 0;
-      if (!absl::SimpleAtoi(Piece(text.substr(pos, colon - pos)), &h) ||
-          !absl::SimpleAtoi(Piece(text.substr(colon + 1, colon2 - colon - 1)), &m)) {
-        return Bad("interval", text);
-      }
-      std::string s(text.substr(colon2 + 1, end - colon2 - 1));
-      if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return IsDigit(c) || c == '.'; })) {
-        return Bad("interval", text);
-      }
-      f.hours = negative ? -h : h;
-      f.minutes = negative ? -m : m;
-      f.seconds = negative ? "-" + s : s;
-      pos = end;
-      continue;
-    }
-    while (pos < text.size() && text[pos] == ' ') ++pos;
-    const size_t unit_start = pos;
-    while (pos < text.size() && absl::ascii_isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
-    const std::string_view unit = text.substr(unit_start, pos - unit_start);
-    int64_t v = 0;
-    if (!absl::SimpleAtoi(n, &v)) return Bad("interval", text);
-    if (unit.starts_with("year")) f.years = v;
-    else if (unit.starts_with("mon")) f.months = v;
-    else if (unit.starts_with("day")) f.days = v;
-    else return Bad("interval", text);
-  }
-  return f;
 }
 
 // io.debezium.time.MicroDuration: Debezium's formula, in the same double
@@ -401,18 +204,6 @@ std::string IsoInterval(const IntervalFields& f) {
                 StripDecimalZeros(f.seconds), "S");
 }
 
-// Money output (lc_monetary C or en_US: "-$1,234.56") -> plain decimal.
-absl::StatusOr<std::string> MoneyDecimal(std::string_view text) {
-  bool negative = false;
-  std::string digits;
-  for (char c : text) {
-    if (IsDigit(c) || c == '.') digits.push_back(c);
-    else if (c == '-' || c == '(') negative = true;
-  }
-  if (digits.empty() || std::count(digits.begin(), digits.end(), '.') > 1) return Bad("money", text);
-  return negative ? "-" + digits : digits;
-}
-
 // `plain` rounded half-up to `scale` fraction digits.
 std::string RoundHalfUp(std::string_view plain, int scale) {
   bool negative = !plain.empty() && plain[0] == '-';
@@ -440,83 +231,6 @@ std::string RoundHalfUp(std::string_view plain, int scale) {
 
 bool IsSpecialNumber(std::string_view text) { return text == "NaN" || text == "Infinity" || text == "-Infinity"; }
 
-// PostgreSQL array output -> elements (nullopt for NULL). One dimension only.
-absl::Status ParseArray(std::string_view text, std::vector<std::optional<std::string>>& out) {
-  size_t pos = 0;
-  if (!text.empty() && text[0] == '[') {  // explicit bounds: "[0:1]={...}"
-    pos = text.find('=');
-    if (pos == std::string_view::npos) return Bad("array", text);
-    ++pos;
-  }
-  if (pos >= text.size() || text[pos] != '{' || text.back() != '}') return Bad("array", text);
-  ++pos;
-  const size_t end = text.size() - 1;
-  if (pos == end) return absl::OkStatus();
-  while (pos <= end) {
-    while (pos < end && text[pos] == ' ') ++pos;
-    if (text[pos] == '{') {
-      return absl::InvalidArgumentError(StrCat("multidimensional arrays are not supported ('", text.substr(0, 64), "')"));
-    }
-    std::string item;
-    bool quoted = false;
-    if (text[pos] == '"') {
-      quoted = true;
-      ++pos;
-      while (pos < end && text[pos] != '"') {
-        if (text[pos] == '\\' && pos + 1 < end) ++pos;
-        item.push_back(text[pos++]);
-      }
-      if (pos >= end) return Bad("array", text);
-      ++pos;
-    } else {
-      while (pos < end && text[pos] != ',') {
-        if (text[pos] == '\\' && pos + 1 < end) ++pos;
-        item.push_back(text[pos++]);
-      }
-      while (!item.empty() && item.back() == ' ') item.pop_back();
-    }
-    if (!quoted && absl::AsciiStrToUpper(item) == "NULL") out.emplace_back(std::nullopt);
-    else out.emplace_back(std::move(item));
-    while (pos < end && text[pos] == ' ') ++pos;
-    if (pos == end) break;
-    if (text[pos] != ',') return Bad("array", text);
-    ++pos;
-  }
-  return absl::OkStatus();
-}
-
-// hstore output ("a"=>"1", "b"=>NULL) -> pairs in output order.
-absl::Status ParseHstore(std::string_view text, std::vector<std::pair<std::string, std::optional<std::string>>>& out) {
-  size_t pos = 0;
-  auto skip = [&] { while (pos < text.size() && (text[pos] == ' ' || text[pos] == ',')) ++pos; };
-  auto quoted = [&](std::string& s) -> bool {
-    if (pos >= text.size() || text[pos] != '"') return false;
-    ++pos;
-    while (pos < text.size() && text[pos] != '"') {
-      if (text[pos] == '\\' && pos + 1 < text.size()) ++pos;
-      s.push_back(text[pos++]);
-    }
-    if (pos >= text.size()) return false;
-    ++pos;
-    return true;
-  };
-  skip();
-  while (pos < text.size()) {
-    std::string key, value;
-    if (!quoted(key) || text.substr(pos, 2) != "=>") return Bad("hstore", text);
-    pos += 2;
-    if (text.substr(pos, 4) == "NULL") {
-      pos += 4;
-      out.emplace_back(std::move(key), std::nullopt);
-    } else {
-      if (!quoted(value)) return Bad("hstore", text);
-      out.emplace_back(std::move(key), std::move(value));
-    }
-    skip();
-  }
-  return absl::OkStatus();
-}
-
 void AppendDouble(std::string& out, double v) {
   // JSON has no NaN/Infinity; Jackson (Kafka's JsonConverter) quotes them.
   if (std::isnan(v)) out += "\"NaN\"";
@@ -543,16 +257,6 @@ void AppendBytes(std::string& out, std::string_view bytes, BinaryHandling mode) 
   }
 }
 
-absl::StatusOr<std::string> ByteaBytes(std::string_view text) {
-  if (text.size() < 2 || text[0] != '\\' || text[1] != 'x') return Bad("bytea (hex format)", text);
-  const std::string_view hex = text.substr(2);
-  if (hex.size() % 2 != 0 ||
-      !std::all_of(hex.begin(), hex.end(), [](char c) { return absl::ascii_isxdigit(static_cast<unsigned char>(c)); })) {
-    return Bad("bytea (hex format)", text);
-  }
-  return absl::HexStringToBytes(Piece(hex));
-}
-
 }  // namespace
 
 std::string Base64(std::string_view bytes) { return absl::Base64Escape(Piece(bytes)); }
@@ -566,7 +270,7 @@ std::string DoubleText(double v) {
 int32_t DateInfinityDays(bool positive) {
   // PostgresValueConverter's POSITIVE/NEGATIVE_INFINITY_LOCAL_DATE
   // (-5877611-06-21 and -5877611-06-22), which Debezium turns into epoch days.
-  return static_cast<int32_t>(absl::CivilDay(-5877611, 6, positive ? 21 : 22) - absl::CivilDay(1970, 1, 1));
+  return static_cast<int32_t>(DaysFromCivil(-5877611, 6, positive ? 21 : 22));
 }
 
 absl::StatusOr<std::string> JavaBigDecimalString(std::string_view text, int scale) {
@@ -915,13 +619,13 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
     case Writer::kBoolean:
       if (text == "t") out += "true";
       else if (text == "f") out += "false";
-      else return Bad("boolean", text);
+      else return CannotParse("boolean", text);
       return absl::OkStatus();
     case Writer::kInteger: {
       size_t i = (!text.empty() && text[0] == '-') ? 1 : 0;
-      if (i == text.size()) return Bad("integer", text);
+      if (i == text.size()) return CannotParse("integer", text);
       for (; i < text.size(); ++i)
-        if (!IsDigit(text[i])) return Bad("integer", text);
+        if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return CannotParse("integer", text);
       out += text;
       return absl::OkStatus();
     }
@@ -933,7 +637,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
         char* end = nullptr;
         const std::string s(text);
         std::strtod(s.c_str(), &end);
-        if (s.empty() || end != s.c_str() + s.size()) return Bad("float", text);
+        if (s.empty() || end != s.c_str() + s.size()) return CannotParse("float", text);
         out += text;
       }
       return absl::OkStatus();
@@ -964,7 +668,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       if (m.writer == Writer::kDecimalDouble) {
         char* end = nullptr;
         const double d = std::strtod(plain.c_str(), &end);
-        if (plain.empty() || end != plain.c_str() + plain.size()) return Bad("decimal", text);
+        if (plain.empty() || end != plain.c_str() + plain.size()) return CannotParse("decimal", text);
         AppendDouble(out, d);
       } else if (m.writer == Writer::kDecimalString) {
         CDC_ASSIGN_OR_RETURN(std::string s, JavaBigDecimalString(plain, m.scale));
@@ -1000,7 +704,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       const bool bc = StripBc(t);
       size_t pos = 0;
       int64_t days;
-      if (!ParseDate(t, pos, days, bc) || pos != t.size()) return Bad("date", text);
+      if (!ParseDate(t, pos, days, bc) || pos != t.size()) return CannotParse("date", text);
       json::AppendInt(out, days);
       return absl::OkStatus();
     }
@@ -1008,7 +712,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
     case Writer::kTimeMicros: {
       size_t pos = 0;
       int64_t micros;
-      if (!ParseTime(text, pos, micros) || pos != text.size()) return Bad("time", text);
+      if (!ParseTime(text, pos, micros) || pos != text.size()) return CannotParse("time", text);
       json::AppendInt(out, m.writer == Writer::kTimeMillis ? micros / 1000 : micros);
       return absl::OkStatus();
     }
@@ -1041,7 +745,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
     case Writer::kBitBoolean:
       if (text == "1") out += "true";
       else if (text == "0") out += "false";
-      else return Bad("bit(1)", text);
+      else return CannotParse("bit(1)", text);
       return absl::OkStatus();
     case Writer::kBits: {
       // Debezium: a java.util.BitSet with bit i = the i-th character from the
@@ -1049,7 +753,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       std::string bytes;
       for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[text.size() - 1 - i];
-        if (c != '0' && c != '1') return Bad("bit string", text);
+        if (c != '0' && c != '1') return CannotParse("bit string", text);
         if (c == '1') {
           if (bytes.size() <= i / 8) bytes.resize(i / 8 + 1, '\0');
           bytes[i / 8] = static_cast<char>(static_cast<unsigned char>(bytes[i / 8]) | (1u << (i % 8)));
@@ -1062,13 +766,13 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       // "(x,y)" -> {x, y, wkb: OGC WKB little-endian point, srid: null}.
       const size_t comma = text.find(',');
       if (text.size() < 5 || text.front() != '(' || text.back() != ')' || comma == std::string_view::npos) {
-        return Bad("point", text);
+        return CannotParse("point", text);
       }
       const std::string xs(text.substr(1, comma - 1)), ys(text.substr(comma + 1, text.size() - comma - 2));
       char* xe = nullptr;
       char* ye = nullptr;
       const double x = std::strtod(xs.c_str(), &xe), y = std::strtod(ys.c_str(), &ye);
-      if (xe != xs.c_str() + xs.size() || ye != ys.c_str() + ys.size() || xs.empty() || ys.empty()) return Bad("point", text);
+      if (xe != xs.c_str() + xs.size() || ye != ys.c_str() + ys.size() || xs.empty() || ys.empty()) return CannotParse("point", text);
       std::string wkb(1, '\x01');
       const uint32_t kWkbPoint = 1;
       for (int i = 0; i < 4; ++i) wkb.push_back(static_cast<char>((kWkbPoint >> (8 * i)) & 0xff));
