@@ -8,11 +8,10 @@
 #include "CLI/CLI.hpp"
 #include "config/config.h"
 #include "core/log.h"
+#include "core/version.h"
 #include "pipeline/commands.h"
 
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 void OnSignal(int) { cdc::StopRequested() = true; }
 
@@ -32,7 +31,7 @@ int ExitCode(const absl::Status& st, const char* command) {
 
 int main(int argc, char** argv) {
   CLI::App app{"cdcpipe: PostgreSQL -> Kafka -> warehouse change data capture"};
-  app.set_version_flag("--version", std::string("cdcpipe ") + kVersion);
+  app.set_version_flag("--version", std::string("cdcpipe ") + cdc::kVersion);
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the subcommand
   std::string config_path, log_level, log_format = "auto";
@@ -97,7 +96,10 @@ int main(int argc, char** argv) {
   if (*broker) return ExitCode(cdc::RunDevBroker(bootstrap_file, partitions, topics), "dev-broker");
   if (*registry) return ExitCode(cdc::RunRegistry(registry_listen, registry_store), "registry");
 
-  auto config = cdc::LoadConfigFile(config_path);
+  cdc::ConfigNeeds needs;
+  if (*load || *show) needs.source = false;
+  if (*show) needs.kafka = false;
+  auto config = cdc::LoadConfigFile(config_path, needs);
   if (!config.ok()) {
     std::fprintf(stderr, "cdcpipe: %s\n", std::string(config.status().message()).c_str());
     return 2;

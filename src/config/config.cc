@@ -452,7 +452,7 @@ void Walk(const YAML::Node& node, const std::string& path, Config& config, Probl
 
 }  // namespace
 
-absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& origin) {
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& origin, ConfigNeeds needs) {
   Problems problems;
   const std::string expanded = ExpandEnv(yaml_text, problems);
   YAML::Node root;
@@ -470,8 +470,9 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   } else {
     Walk(root, "", config, problems, seen);
   }
-  for (const char* required : {"source.postgres.dsn", "kafka.bootstrap_servers"}) {
-    if (!seen.contains(required)) problems.push_back(StrCat(required, ": required"));
+  if (needs.source && !seen.contains("source.postgres.dsn")) problems.push_back("source.postgres.dsn: required");
+  if (needs.kafka && !seen.contains("kafka.bootstrap_servers")) {
+    problems.push_back("kafka.bootstrap_servers: required");
   }
   if (config.format == "json_schemaless" && config.postgres.decimal_handling_mode == "precise") {
     // A precise decimal is its unscaled bytes; the scale is in the schema only.
@@ -489,12 +490,12 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::stri
   return config;
 }
 
-absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, ConfigNeeds needs) {
   std::ifstream in(path);
   if (!in) return absl::InvalidArgumentError(StrCat("cannot read config file ", path));
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseConfig(ss.str(), path);
+  return ParseConfig(ss.str(), path, needs);
 }
 
 std::string DescribeSettings() {

@@ -100,11 +100,19 @@ struct Config {
   std::string log_level = "info";
 };
 
+/// What a command needs configured: `load` reads Kafka and writes the
+/// warehouse, so a load-only deployment (on Debezium's topics, say) has no
+/// PostgreSQL to name; `show` reads the warehouse alone.
+struct ConfigNeeds {
+  bool source = true;  // source.postgres.dsn
+  bool kafka = true;   // kafka.bootstrap_servers
+};
+
 /// Loads and validates a YAML document; `${NAME}` references are expanded
 /// from the environment first. InvalidArgument lists every problem, one per
 /// line, each with its key path; secret values never appear.
-absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& origin);
-absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+absl::StatusOr<Config> ParseConfig(const std::string& yaml_text, const std::string& origin, ConfigNeeds needs = {});
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, ConfigNeeds needs = {});
 
 /// One line per setting: key, type, default, description (for --help).
 std::string DescribeSettings();

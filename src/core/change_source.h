@@ -57,10 +57,25 @@ struct SourceIdle {
   Lsn wal_end;
 };
 
+/// How much WAL the server holds for the slot, in bytes, read at a
+/// heartbeat: what an operator watches to see WAL pile up on the source.
+struct SlotWal {
+  /// From the slot's restart_lsn to the server's current WAL position: the
+  /// WAL the server may not remove because of this slot.
+  std::optional<int64_t> retained_bytes;
+  /// From the slot's confirmed_flush_lsn to the current WAL position: how
+  /// far capture's confirmed position trails the server.
+  std::optional<int64_t> lag_bytes;
+  /// safe_wal_size: WAL the server may still write before
+  /// max_slot_wal_keep_size invalidates the slot; none without a limit.
+  std::optional<int64_t> safe_bytes;
+};
+
 /// A periodic sign of life (heartbeat). The source has also written WAL in
 /// its database, so that a quiet database still lets the slot advance.
 struct Heartbeat {
   int64_t ts_ms = 0;
+  SlotWal slot;
 };
 
 using SourceRecord = std::variant<TransactionBegin, ChangeEvent, TransactionCommit, DatabaseMessage,

@@ -40,6 +40,11 @@ class Subscriber {
   /// The partition's current end (high watermark). Thread-safe.
   virtual absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) = 0;
 
+  /// The partition's end as the consumer last heard it (each fetch response
+  /// carries it; no request to the broker). Thread-safe; nullopt before it
+  /// heard.
+  virtual std::optional<int64_t> LastKnownEndOffset(const TopicPartition& partition) = 0;
+
   /// How many messages are known to follow the last one Poll returned,
   /// summed over the assigned partitions, from what the consumer last heard
   /// (no request to the broker): the backlog still to consume.

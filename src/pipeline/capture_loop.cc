@@ -121,6 +121,9 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
   }
   if (auto* idle = std::get_if<SourceIdle>(&record)) coordinator_.Idle(idle->wal_end);
   if (auto* beat = std::get_if<Heartbeat>(&record)) {
+    stats_.slot_retained_wal_bytes = beat->slot.retained_bytes.value_or(CaptureStats::kUnknown);
+    stats_.slot_lag_bytes = beat->slot.lag_bytes.value_or(CaptureStats::kUnknown);
+    stats_.slot_safe_wal_bytes = beat->slot.safe_bytes.value_or(CaptureStats::kUnknown);
     // Not part of any transaction: ticket 0 is not tracked for confirmation.
     CDC_ASSIGN_OR_RETURN(OutgoingMessage heartbeat, serializer_.Heartbeat(beat->ts_ms));
     absl::Status st = publisher_.Publish(heartbeat, 0);

@@ -1,6 +1,7 @@
 #pragma once
 #include <atomic>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -17,6 +18,12 @@ struct CaptureStats {
   std::atomic<uint64_t> events{0};
   std::atomic<uint64_t> transactions{0};
   std::atomic<uint64_t> confirmed_lsn{0};
+  // The slot's WAL at the last heartbeat (SlotWal), kUnknown until read
+  // (safe_wal_size goes below 0 once the slot is past the limit).
+  static constexpr int64_t kUnknown = std::numeric_limits<int64_t>::min();
+  std::atomic<int64_t> slot_retained_wal_bytes{kUnknown};
+  std::atomic<int64_t> slot_lag_bytes{kUnknown};
+  std::atomic<int64_t> slot_safe_wal_bytes{kUnknown};
 };
 
 /// Moves changes from a source to a publisher, confirming positions to the

@@ -22,6 +22,7 @@
 #include "pipeline/capture_loop.h"
 #include "pipeline/http_checksummer.h"
 #include "pipeline/load_loop.h"
+#include "pipeline/metrics.h"
 #include "registry/confluent/registry_client.h"
 #include "registry/confluent/registry_server.h"
 #include "sink/duckdb/duckdb_capture_state_store.h"
@@ -359,34 +360,13 @@ class Process {
     server_ = std::make_unique<http::Server>();
     server_->Get("/healthz", [](const http::Params&) { return http::Response{200, "ok\n", "text/plain"}; });
     server_->Get("/metrics", [this](const http::Params&) {
-      std::string m;
-      StrAppend(&m, "# TYPE cdcpipe_capture_events_total counter\ncdcpipe_capture_events_total ",
-                      capture_stats_.events.load(), "\n# TYPE cdcpipe_capture_transactions_total counter\n",
-                      "cdcpipe_capture_transactions_total ", capture_stats_.transactions.load(),
-                      "\n# TYPE cdcpipe_capture_confirmed_lsn gauge\ncdcpipe_capture_confirmed_lsn ",
-                      capture_stats_.confirmed_lsn.load(), "\n# TYPE cdcpipe_load_rows_total counter\n",
-                      "cdcpipe_load_rows_total ", load_stats_.rows.load(),
-                      "\n# TYPE cdcpipe_load_batches_total counter\ncdcpipe_load_batches_total ",
-                      load_stats_.batches.load(), "\n# TYPE cdcpipe_load_dead_letters_total counter\n",
-                      "cdcpipe_load_dead_letters_total ", load_stats_.dead_letters.load(),
-                      "\n# TYPE cdcpipe_load_lossy_values_total counter\ncdcpipe_load_lossy_values_total ",
-                      load_stats_.lossy_values.load(),
-                      "\n# TYPE cdcpipe_load_paused_tables gauge\ncdcpipe_load_paused_tables ",
-                      load_stats_.paused_tables.load(),
-                      "\n# TYPE cdcpipe_load_circuit_open gauge\ncdcpipe_load_circuit_open ",
-                      load_stats_.circuit_open.load() ? 1 : 0,
-                      "\n# TYPE cdcpipe_load_wait_seconds_total counter\ncdcpipe_load_wait_seconds_total{on=\"kafka\"} ",
-                      load_stats_.waited_on_kafka_us.load() / 1e6, "\ncdcpipe_load_wait_seconds_total{on=\"warehouse\"} ",
-                      load_stats_.waited_on_warehouse_us.load() / 1e6,
-                      "\n# TYPE cdcpipe_load_work_seconds_total counter\ncdcpipe_load_work_seconds_total{in=\"decode\"} ",
-                      load_stats_.decode_us.load() / 1e6, "\ncdcpipe_load_work_seconds_total{in=\"write\"} ",
-                      load_stats_.write_us.load() / 1e6, "\ncdcpipe_load_work_seconds_total{in=\"merge\"} ",
-                      load_stats_.merge_us.load() / 1e6, "\ncdcpipe_load_work_seconds_total{in=\"commit\"} ",
-                      load_stats_.commit_us.load() / 1e6, "\n",
-                      load_stats_.source_to_warehouse.Exposition("cdcpipe_load_source_to_warehouse_seconds"),
-                      load_stats_.kafka_to_warehouse.Exposition("cdcpipe_load_kafka_to_warehouse_seconds"),
-                      load_stats_.apply_duration.Exposition("cdcpipe_load_apply_seconds"));
-      return http::Response{200, m, "text/plain; version=0.0.4"};
+      std::optional<int64_t> kafka_lag;
+      if (!loaders_.empty()) {
+        kafka_lag = 0;
+        for (const auto& loader : loaders_) *kafka_lag += loader->loop->KafkaLag();
+      }
+      return http::Response{200, MetricsExposition(capture_stats_, load_stats_, kafka_lag),
+                            "text/plain; version=0.0.4"};
     });
     server_->Get("/v1/progress", [this](const http::Params&) {
       nlohmann::json j;

@@ -233,6 +233,20 @@ absl::StatusOr<LoadProgress> LoadLoop::Progress() {
   return progress;
 }
 
+int64_t LoadLoop::KafkaLag() {
+  OffsetMap owned;
+  {
+    std::lock_guard lock(committed_mu_);
+    owned = committed_;
+  }
+  int64_t lag = 0;
+  for (const auto& [tp, next] : owned) {
+    const std::optional<int64_t> end = subscriber_.LastKnownEndOffset(tp);
+    if (end && *end > next) lag += *end - next;
+  }
+  return lag;
+}
+
 absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
   stop_ = &stop;
   if (dead_letters_) {

@@ -114,6 +114,11 @@ class LoadLoop {
   /// assignment (thread-safe; asks the broker for end offsets and metadata).
   absl::StatusOr<LoadProgress> Progress();
 
+  /// Messages in the partitions this loader owns that are not in the
+  /// warehouse yet, against the ends the consumer last heard of: no request
+  /// to the broker, so a metrics scrape never waits on it (thread-safe).
+  int64_t KafkaLag();
+
  private:
   /// What was read since the last hand-off, applied as one transaction.
   struct Pending {

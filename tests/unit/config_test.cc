@@ -24,6 +24,20 @@ TEST(Config, MinimalFileGetsDefaults) {
   EXPECT_EQ(c->sink.delete_mode, "hard");
 }
 
+// load reads Kafka and writes the warehouse: a load-only deployment names
+// no PostgreSQL; show needs neither.
+TEST(Config, EachCommandRequiresOnlyWhatItUses) {
+  constexpr const char* kLoadOnly = "kafka:\n  bootstrap_servers: kafka:9092\n";
+  const auto for_capture = ParseConfig(kLoadOnly, "load.yaml");
+  ASSERT_FALSE(for_capture.ok());
+  EXPECT_NE(std::string(for_capture.status().message()).find("source.postgres.dsn: required"), std::string::npos);
+  EXPECT_TRUE(ParseConfig(kLoadOnly, "load.yaml", {.source = false}).ok());
+  const auto for_load = ParseConfig("sink:\n  type: duckdb\n", "show.yaml", {.source = false});
+  ASSERT_FALSE(for_load.ok());
+  EXPECT_NE(std::string(for_load.status().message()).find("kafka.bootstrap_servers: required"), std::string::npos);
+  EXPECT_TRUE(ParseConfig("sink:\n  type: duckdb\n", "show.yaml", {.source = false, .kafka = false}).ok());
+}
+
 TEST(Config, ReportsEveryProblemWithItsKeyAtOnce) {
   auto c = ParseConfig(R"(
 source:

@@ -42,6 +42,15 @@ class FakeSubscriber final : public Subscriber {
   }
   void CommitInformational(const std::map<TopicPartition, int64_t>&) override {}
   absl::StatusOr<int64_t> EndOffset(const TopicPartition&) override { return 0; }
+  // Kafka holds the whole list from the start, and `produced_later` more.
+  std::optional<int64_t> LastKnownEndOffset(const TopicPartition& tp) override {
+    std::optional<int64_t> end;
+    for (const IncomingMessage& m : log_) {
+      if (m.source == tp) end = std::max(end.value_or(0), m.offset + 1 + produced_later);
+    }
+    return end;
+  }
+  int64_t produced_later = 0;
   // What Kafka holds beyond the last message handed out: the rest of the list.
   int64_t Backlog() override {
     return std::count_if(messages_.begin(), messages_.end(), [](const auto& m) { return !m.source.topic.empty(); });
@@ -170,6 +179,24 @@ TEST(LoadLoop, UndecodableRecordsStopTheLoopWithoutADeadLetterQueue) {
 std::string Row(const std::string& table, int id) {
   return absl::StrCat(R"({"before":null,"after":{"id":)", id, R"(},"source":{"schema":"public","table":")", table,
                       R"(","lsn":)", 10 + id, R"(},"op":"c"})");
+}
+
+TEST(LoadLoop, KafkaLagCountsWhatTheWarehouseDoesNotHoldYet) {
+  std::atomic<bool> stop{false};
+  FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1)), Message("shop.public.t", 1, Row("t", 2))}, stop);
+  sub.produced_later = 5;  // arrived after the loop stopped reading
+  debezium::DebeziumJsonDecoder decoder;
+  FakeSink sink;
+  LoadStats stats;
+  LoadOptions options;
+  options.batch_max_ms = 0;
+  LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
+  EXPECT_EQ(loop.KafkaLag(), 0);  // owns no partition yet
+  ASSERT_TRUE(loop.Run(stop).ok());
+  ASSERT_EQ(sink.rows, 2u);
+  EXPECT_EQ(loop.KafkaLag(), 5);
+  sub.produced_later = 0;
+  EXPECT_EQ(loop.KafkaLag(), 0);
 }
 
 TEST(LoadLoop, TransientWarehouseErrorsAreRetriedThroughAnOpenCircuitWithoutLosingTheBatch) {

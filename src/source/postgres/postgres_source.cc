@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -25,6 +26,19 @@ int64_t NowPgMicros() { return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetU
 // at most kBatchWait, before it reads.
 constexpr int kBatchBytes = 64 * 1024;
 constexpr absl::Duration kBatchWait = absl::Milliseconds(2);
+
+// The heartbeat's columns 1-3 (bytes; NULL when the slot is gone, or for
+// safe_wal_size when the server sets no max_slot_wal_keep_size).
+SlotWal SlotWalOf(PGresult* r) {
+  auto bytes = [r](int column) -> std::optional<int64_t> {
+    int64_t v = 0;
+    if (PQntuples(r) == 0 || PQgetisnull(r, 0, column) || !absl::SimpleAtoi(PQgetvalue(r, 0, column), &v)) {
+      return std::nullopt;
+    }
+    return v;
+  };
+  return SlotWal{bytes(1), bytes(2), bytes(3)};
+}
 
 }  // namespace
 
@@ -270,10 +284,14 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration 
   if (options_.heartbeat_interval > absl::ZeroDuration() && absl::Now() - last_heartbeat_ >= options_.heartbeat_interval) {
     last_heartbeat_ = absl::Now();
     // Non-transactional: writes WAL in this database even when nothing else
-    // does, so the server keeps sending positions we can confirm.
-    CDC_RETURN_IF_ERROR(sql_->Exec(StrCat("SELECT pg_logical_emit_message(false, '", kHeartbeatPrefix, "', '')"),
-                                   StrCat("heartbeat of slot ", options_.slot)).status());
-    return SourceRecord{Heartbeat{absl::ToUnixMillis(last_heartbeat_)}};
+    // does, so the server keeps sending positions we can confirm. The same
+    // round trip reads how much WAL the slot holds back (the metrics).
+    CDC_ASSIGN_OR_RETURN(Result beat, sql_->Exec(StrCat(
+        "SELECT pg_logical_emit_message(false, '", kHeartbeatPrefix, "', ''), "
+        "pg_current_wal_lsn() - s.restart_lsn, pg_current_wal_lsn() - s.confirmed_flush_lsn, s.safe_wal_size "
+        "FROM (SELECT 1) AS one LEFT JOIN pg_replication_slots AS s ON s.slot_name = ", sql_->Quote(options_.slot)),
+        StrCat("heartbeat of slot ", options_.slot)));
+    return SourceRecord{Heartbeat{absl::ToUnixMillis(last_heartbeat_), SlotWalOf(beat.get())}};
   }
   if (!pending_.empty()) {
     ChangeEvent next = std::move(pending_.front());

@@ -252,6 +252,16 @@ absl::StatusOr<int64_t> KafkaSubscriber::EndOffset(const TopicPartition& tp) {
   return high;
 }
 
+std::optional<int64_t> KafkaSubscriber::LastKnownEndOffset(const TopicPartition& tp) {
+  int64_t low = 0, high = 0;
+  if (rd_kafka_get_watermark_offsets(rk_.get(), tp.topic.c_str(), tp.partition, &low, &high) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0) {
+    return std::nullopt;
+  }
+  return high;
+}
+
 int64_t KafkaSubscriber::Backlog() {
   // Positions against the high watermarks librdkafka last saw (each fetch
   // response carries its partition's). Messages fetched but not yet polled

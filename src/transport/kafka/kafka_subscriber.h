@@ -23,6 +23,7 @@ class KafkaSubscriber final : public Subscriber {
   absl::StatusOr<std::optional<IncomingMessage>> Poll(int timeout_ms) override;
   void CommitInformational(const std::map<TopicPartition, int64_t>& next_offsets) override;
   absl::StatusOr<int64_t> EndOffset(const TopicPartition& partition) override;
+  std::optional<int64_t> LastKnownEndOffset(const TopicPartition& partition) override;
   int64_t Backlog() override;
   void Close() override;
   absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() override;
