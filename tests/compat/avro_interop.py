@@ -22,7 +22,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from debezium_compat import read_topic, run_in_env, wait_for  # noqa: E402
+from debezium_compat import free_port, read_topic, run_in_env, wait_for  # noqa: E402
 
 from confluent_kafka import Consumer, KafkaException, Producer  # noqa: E402
 from confluent_kafka.schema_registry import SchemaRegistryClient  # noqa: E402
@@ -66,15 +66,6 @@ schema_registry:
 http:
   listen: ""
 """
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start_registry(env):

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -243,15 +244,21 @@ class Env:
         self.script("debezium", "start", d, props, self.bootstrap,
                     env={"CDCPIPE_DEBEZIUM_SCHEMAS_ENABLE": "true" if schemas else "false"})
 
-    def cdcpipe(self, name, command, config_text):
+    def cdcpipe(self, name, command, config_text, environ=None):
+        """Starts `cdcpipe <command>` on config_text; `environ` adds variables
+        for its ${NAME} references."""
         cfg = os.path.join(self.dir, f"{name}.yaml")
         with open(cfg, "w") as f:
             f.write(config_text)
+        return self.spawn(name, [self.binary, "--log-format", "json", command, "-c", cfg], environ), cfg
+
+    def spawn(self, name, argv, environ=None):
+        """Starts a child process logging to <name>.log; cleanup stops it."""
         log = open(os.path.join(self.dir, f"{name}.log"), "w")
-        p = subprocess.Popen([self.binary, "--log-format", "json", command, "-c", cfg],
-                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                             env=dict(os.environ, **(environ or {})))
         self.children.append(p)
-        return p, cfg
+        return p
 
     def stop_child(self, p):
         if p.poll() is None:
@@ -321,6 +328,12 @@ def op_of(msg):
     if p is None:
         return "tombstone"
     return p.get("op", "?") if isinstance(p, dict) else "?"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_for(what, fn, timeout=DEADLINE_S):

@@ -27,8 +27,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +35,9 @@ import urllib.parse
 import urllib.request
 
 import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat"))
+from debezium_compat import Env, free_port, wait_for  # noqa: E402  (the throwaway PostgreSQL and Kafka)
 
 FAILURES = []
 
@@ -188,78 +189,9 @@ def static_part(src, binary):
 
 # ------------------------------------------------------------------ live
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def http_get(url, timeout=10):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read().decode()
-
-
-class Live:
-    def __init__(self, src, binary, keep):
-        self.src, self.binary, self.keep = src, binary, keep
-        self.dir = tempfile.mkdtemp(prefix="cdcpipe-ops-")
-        os.chmod(self.dir, 0o755)  # PostgreSQL runs as user postgres
-        self.children, self.stops = [], []
-
-    def script(self, *argv):
-        r = run([os.path.join(self.src, "scripts", argv[0])] + list(argv[1:]))
-        if r.returncode != 0:
-            raise RuntimeError(f"scripts/{' '.join(argv)} failed: {r.stdout[-2000:]}")
-        lines = r.stdout.strip().splitlines()
-        return lines[-1] if lines else ""
-
-    def psql(self, sql):
-        r = subprocess.run(["psql", self.dsn, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At"], input=sql,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"psql failed: {r.stderr}")
-        return r.stdout.strip()
-
-    def spawn(self, name, argv, env=None):
-        log = open(os.path.join(self.dir, f"{name}.log"), "w")
-        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                             env=dict(os.environ, **(env or {})))
-        self.children.append(p)
-        return p
-
-    def cleanup(self):
-        for p in reversed(self.children):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        for stop in reversed(self.stops):
-            try:
-                stop()
-            except Exception as e:  # keep stopping the others
-                print(f"cleanup: {e}", file=sys.stderr)
-        if self.keep:
-            print(f"kept {self.dir}")
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def wait_for(what, fn, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            v = fn()
-            if v:
-                return v
-        except Exception:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 def prom_query(prom, expr):
@@ -271,27 +203,19 @@ def prom_query(prom, expr):
 
 def live_part(env):
     deploy = os.path.join(env.src, "deploy")
-    pg = os.path.join(env.dir, "pg")
-    env.stops.append(lambda: env.script("pg", "stop", pg))
-    env.dsn = env.script("pg", "start", pg)
     # A limit on the WAL a slot may keep, so that safe_wal_size has a value.
     env.psql("ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'; SELECT pg_reload_conf();")
     env.psql("CREATE TABLE orders (id bigint PRIMARY KEY, qty int, note text);"
              "INSERT INTO orders SELECT g, g % 10, 'n' || g FROM generate_series(1, 5000) g;")
-    kafka = os.path.join(env.dir, "kafka")
-    env.stops.append(lambda: env.script("kafka", "stop", kafka))
-    bootstrap = env.script("kafka", "start", kafka)
 
     capture_http, load_http = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
-    common = {"CDCPIPE_KAFKA_BOOTSTRAP": bootstrap, "CDCPIPE_TOPIC_PREFIX": "ops"}
+    common = {"CDCPIPE_KAFKA_BOOTSTRAP": env.bootstrap, "CDCPIPE_TOPIC_PREFIX": "ops"}
     # Heartbeats every second: the slot's WAL figures come with them.
-    capture_cfg = os.path.join(env.dir, "capture.yaml")
     text = open(os.path.join(deploy, "config", "capture.yaml")).read()
-    open(capture_cfg, "w").write(text.replace("snapshot: initial", "snapshot: initial\n    heartbeat_interval_ms: 1000"))
-    env.spawn("capture", [env.binary, "--log-format", "json", "capture", "-c", capture_cfg],
-              dict(common, CDCPIPE_PG_DSN=env.dsn, CDCPIPE_HTTP_LISTEN=capture_http))
-    env.spawn("load", [env.binary, "--log-format", "json", "load", "-c", os.path.join(deploy, "config", "load.yaml")],
-              dict(common, CDCPIPE_DUCKDB_PATH=os.path.join(env.dir, "warehouse.duckdb"), CDCPIPE_HTTP_LISTEN=load_http))
+    env.cdcpipe("capture", "capture", text.replace("snapshot: initial", "snapshot: initial\n    heartbeat_interval_ms: 1000"),
+                dict(common, CDCPIPE_PG_DSN=env.dsn, CDCPIPE_HTTP_LISTEN=capture_http))
+    env.cdcpipe("load", "load", open(os.path.join(deploy, "config", "load.yaml")).read(),
+                dict(common, CDCPIPE_DUCKDB_PATH=os.path.join(env.dir, "warehouse.duckdb"), CDCPIPE_HTTP_LISTEN=load_http))
 
     # Prometheus as deploy/prometheus/prometheus.yml sets it up, scraping
     # these two every second.
@@ -309,13 +233,18 @@ def live_part(env):
     prom = f"http://{prom_addr}"
 
     # The snapshot, then changes for a while: rates need a few scrapes.
-    wait_for("the snapshot in the warehouse", lambda: prom_query(prom, "cdcpipe_load_rows_total >= 5000"), 180)
+    def has(expr):
+        try:
+            return bool(prom_query(prom, expr))
+        except OSError:  # Prometheus still starting
+            return False
+    wait_for("the snapshot in the warehouse", lambda: has("cdcpipe_load_rows_total >= 5000"), 180)
     for i in range(20):
         env.psql(f"UPDATE orders SET qty = qty + 1 WHERE id % 20 = {i};"
                  f"INSERT INTO orders SELECT g, 1, 'late' FROM generate_series({10000 + i * 100}, {10000 + i * 100 + 99}) g;")
         time.sleep(1)
-    wait_for("every change in the warehouse", lambda: prom_query(prom, "cdcpipe_load_rows_total >= 12000"), 120)
-    wait_for("the slot's figures", lambda: prom_query(prom, "cdcpipe_capture_slot_safe_wal_bytes"), 60)
+    wait_for("every change in the warehouse", lambda: has("cdcpipe_load_rows_total >= 12000"), 120)
+    wait_for("the slot's figures", lambda: has("cdcpipe_capture_slot_safe_wal_bytes"), 60)
     time.sleep(5)  # a few more scrapes after the last change
 
     names = set(r["metric"]["__name__"] for r in prom_query(prom, '{__name__=~"cdcpipe_.*|process_.*"}'))
@@ -351,7 +280,7 @@ def live_part(env):
     # little ahead of the last scrape, never far.
     check(abs(float(slot[0]) - retained) < 64 << 20, f"slot: retained {retained:.0f} near PostgreSQL's {slot[0]}")
     check(abs(float(slot[2]) - safe) < 64 << 20, f"slot: safe WAL {safe:.0f} near PostgreSQL's {slot[2]}")
-    wait_for("load's Kafka lag at 0", lambda: prom_query(prom, "cdcpipe_load_kafka_lag_messages == 0"), 60)
+    wait_for("load's Kafka lag at 0", lambda: has("cdcpipe_load_kafka_lag_messages == 0"), 60)
     check(True, "load's Kafka lag went to 0 once it caught up")
     lines = [json.loads(l) for l in open(os.path.join(env.dir, "capture.log")) if l.startswith("{")]
     check(lines and all({"ts", "level", "component", "msg"} <= set(l) for l in lines),
@@ -370,8 +299,10 @@ def main():
     if args.part == "static":
         static_part(src, binary)
     else:
-        env = Live(src, binary, args.keep)
+        env = Env(args)
         try:
+            env.start_pg()
+            env.start_kafka()
             live_part(env)
         except Exception as e:
             check(False, f"{type(e).__name__}: {e}")
