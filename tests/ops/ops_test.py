@@ -185,6 +185,8 @@ def static_part(src, binary):
         check(pkg is not None and re.search(rf"\b{re.escape(pkg)}\b", runtime) is not None,
               f"Dockerfile runtime image installs {pkg} for {lib}")
     check("/opt/cdcpipe/duckdb-" in runtime and "libduckdb.so" in runtime, "Dockerfile copies libduckdb.so")
+    ignored = open(os.path.join(src, ".dockerignore")).read().split()
+    check("build/" in ignored, ".dockerignore keeps a local build/ (another tree's CMake cache) out of the image")
 
 
 # ------------------------------------------------------------------ live
