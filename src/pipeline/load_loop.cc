@@ -217,13 +217,7 @@ absl::StatusOr<LoadProgress> LoadLoop::Progress() {
   // Subscribed partitions are read before the assignment: a topic created in
   // between is then counted neither way, not as owned-and-unowned.
   CDC_ASSIGN_OR_RETURN(auto subscribed, subscriber_.SubscribedPartitions());
-  // The partitions this loader owns are the keys of committed_ (set in the
-  // assignment handler, before the consumer itself reports them).
-  OffsetMap owned;
-  {
-    std::lock_guard lock(committed_mu_);
-    owned = committed_;
-  }
+  const OffsetMap owned = OwnedOffsets();
   LoadProgress progress;
   progress.subscribed.insert(subscribed.begin(), subscribed.end());
   for (const auto& [tp, next] : owned) {
@@ -233,14 +227,17 @@ absl::StatusOr<LoadProgress> LoadLoop::Progress() {
   return progress;
 }
 
+OffsetMap LoadLoop::OwnedOffsets() {
+  // The partitions this loader owns are the keys of committed_ (set in the
+  // assignment handler, before the consumer itself reports them). A copy:
+  // the broker is asked outside the lock.
+  std::lock_guard lock(committed_mu_);
+  return committed_;
+}
+
 int64_t LoadLoop::KafkaLag() {
-  OffsetMap owned;
-  {
-    std::lock_guard lock(committed_mu_);
-    owned = committed_;
-  }
   int64_t lag = 0;
-  for (const auto& [tp, next] : owned) {
+  for (const auto& [tp, next] : OwnedOffsets()) {
     const std::optional<int64_t> end = subscriber_.LastKnownEndOffset(tp);
     if (end && *end > next) lag += *end - next;
   }

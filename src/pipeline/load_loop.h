@@ -164,6 +164,8 @@ class LoadLoop {
   /// take).
   absl::Status Park(const TableDataErrorInfo& blamed, const absl::Status& error, Pending& p,
                     PausedTables& newly_paused);
+  /// The next offsets applied, per partition this loader owns (thread-safe).
+  OffsetMap OwnedOffsets();
   bool Stopping() const { return (stop_ && *stop_) || abandon_; }
   bool IsPaused(const TableId& table) {
     std::lock_guard lock(paused_mu_);

@@ -558,6 +558,40 @@ TEST(DebeziumJson, DecoderRejectsBadMessagesNamingTheirPosition) {
   }
 }
 
+// interval.handling.mode string: io.debezium.time.Interval's ISO text back
+// into months, days and µs, negative parts and fractions of a second exact.
+TEST(DebeziumJson, DecoderReadsIsoIntervalsExactly) {
+  auto t = std::make_shared<SourceTable>();
+  t->relation_id = 10;
+  t->id = {"public", "spans"};
+  t->columns = {{"id", oid::kInt4, -1, true}, {"iv", oid::kInterval, -1, false}};
+  SerializerOptions options{"x", "db"};
+  options.types.interval = IntervalHandling::kString;
+  DebeziumJsonSerializer ser(options);
+  DebeziumJsonDecoder dec;
+  struct Case {
+    const char* pg;  // PostgreSQL's output in IntervalStyle iso_8601
+    int32_t months, days;
+    int64_t micros;
+  };
+  for (const Case& c : {Case{"P1Y2M3DT-4H-5M-6.5S", 14, 3, -((4 * 3600 + 5 * 60 + 6) * 1000000LL + 500000)},
+                        Case{"PT0.000001S", 0, 0, 1}, Case{"P-1D", 0, -1, 0}, Case{"PT-0.25S", 0, 0, -250000}}) {
+    ChangeEvent e;
+    e.op = Op::kCreate;
+    e.table = t;
+    e.after = Row{Datum::Text("1"), Datum::Text(c.pg)};
+    std::vector<OutgoingMessage> out;
+    ASSERT_TRUE(ser.Serialize(e, out).ok()) << c.pg;
+    auto change = dec.Decode(AsIncoming(out[0]));
+    ASSERT_TRUE(change.ok()) << change.status();
+    const Value& v = (**change).values[1];
+    EXPECT_EQ(v.kind, Value::Kind::kInterval) << c.pg;
+    EXPECT_EQ(v.months, c.months) << c.pg;
+    EXPECT_EQ(v.days, c.days) << c.pg;
+    EXPECT_EQ(v.integer, c.micros) << c.pg;
+  }
+}
+
 // Every type the capture side maps, serialized then decoded: the warehouse
 // column types and values the loader derives from Debezium's encodings.
 TEST(DebeziumJson, DecoderMapsEveryDebeziumEncodingToWarehouseTypes) {

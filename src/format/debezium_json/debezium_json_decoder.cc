@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "format/debezium_json/debezium_json_serializer.h"
+#include "format/debezium_json/pg_text.h"
 #include "format/debezium_json/type_mapping.h"
 
 namespace cdc::debezium {
@@ -184,48 +185,31 @@ FieldDecoding MapField(element field, WarehouseColumn& col, bool wide_as_double)
   return d;
 }
 
-// "PnYnMnDTnHnMnS" (io.debezium.time.Interval) -> months, days, µs.
+// Decimal seconds text ("-6.5") -> µs, exactly; digits past the sixth
+// fraction digit are dropped.
+absl::StatusOr<int64_t> SecondsMicros(std::string_view text) {
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative || (!text.empty() && text[0] == '+')) text.remove_prefix(1);
+  const size_t dot = text.find('.');
+  int64_t whole = 0, frac = 0;
+  if (!absl::SimpleAtoi(Piece(text.substr(0, dot)), &whole)) return absl::InvalidArgumentError("malformed Interval seconds");
+  if (dot != std::string_view::npos) {
+    std::string f(text.substr(dot + 1));
+    f.resize(6, '0');
+    if (!absl::SimpleAtoi(f, &frac)) return absl::InvalidArgumentError("malformed Interval seconds");
+  }
+  return (negative ? -1 : 1) * (whole * 1000000 + frac);
+}
+
+// "PnYnMnDTnHnMnS" (io.debezium.time.Interval) -> months, days, µs. The
+// ISO form capture reads from PostgreSQL (IntervalStyle iso_8601), so
+// pg_text's reader serves both.
 absl::StatusOr<Value> IsoIntervalValue(std::string_view s) {
   if (s.empty() || s[0] != 'P') return absl::InvalidArgumentError("Interval is not ISO 8601");
-  int64_t months = 0, days = 0, micros = 0;
-  bool time = false;
-  size_t pos = 1;
-  while (pos < s.size()) {
-    if (s[pos] == 'T') { time = true; ++pos; continue; }
-    const size_t start = pos;
-    if (s[pos] == '-' || s[pos] == '+') ++pos;
-    while (pos < s.size() && (absl::ascii_isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.')) ++pos;
-    if (pos >= s.size() || pos == start) return absl::InvalidArgumentError("malformed Interval");
-    const std::string_view num = s.substr(start, pos - start);
-    const char unit = s[pos++];
-    if (time && unit == 'S') {
-      // Seconds with up to 6 fraction digits, exactly.
-      const bool neg = num[0] == '-';
-      std::string_view digits = num;
-      if (neg || num[0] == '+') digits.remove_prefix(1);
-      const size_t dot = digits.find('.');
-      int64_t whole = 0, frac = 0;
-      if (!absl::SimpleAtoi(Piece(digits.substr(0, dot)), &whole)) return absl::InvalidArgumentError("malformed Interval seconds");
-      if (dot != std::string_view::npos) {
-        std::string f(digits.substr(dot + 1));
-        if (f.size() > 6) f.resize(6);
-        f.resize(6, '0');
-        if (!absl::SimpleAtoi(f, &frac)) return absl::InvalidArgumentError("malformed Interval seconds");
-      }
-      micros += (neg ? -1 : 1) * (whole * 1000000 + frac);
-      continue;
-    }
-    int64_t v = 0;
-    if (!absl::SimpleAtoi(Piece(num), &v)) return absl::InvalidArgumentError("malformed Interval");
-    if (!time && unit == 'Y') months += 12 * v;
-    else if (!time && unit == 'M') months += v;
-    else if (!time && unit == 'W') days += 7 * v;
-    else if (!time && unit == 'D') days += v;
-    else if (time && unit == 'H') micros += v * 3600000000LL;
-    else if (time && unit == 'M') micros += v * 60000000LL;
-    else return absl::InvalidArgumentError("malformed Interval");
-  }
-  return Value::Interval(static_cast<int32_t>(months), static_cast<int32_t>(days), micros);
+  CDC_ASSIGN_OR_RETURN(IntervalFields f, ParseInterval(s));
+  CDC_ASSIGN_OR_RETURN(int64_t seconds_us, SecondsMicros(f.seconds));
+  return Value::Interval(static_cast<int32_t>(f.years * 12 + f.months), static_cast<int32_t>(f.days),
+                         (f.hours * 60 + f.minutes) * 60000000LL + seconds_us);
 }
 
 struct DecodeContext {

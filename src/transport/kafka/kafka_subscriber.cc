@@ -273,12 +273,9 @@ int64_t KafkaSubscriber::Backlog() {
   int64_t backlog = 0;
   for (int i = 0; i < parts->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = parts->elems[i];
-    int64_t low = 0, high = 0;
-    if (p.offset >= 0 &&
-        rd_kafka_get_watermark_offsets(rk_.get(), p.topic, p.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        high > p.offset) {
-      backlog += high - p.offset;
-    }
+    if (p.offset < 0) continue;
+    const std::optional<int64_t> end = LastKnownEndOffset({p.topic, p.partition});
+    if (end && *end > p.offset) backlog += *end - p.offset;
   }
   return backlog;
 }
