@@ -26,6 +26,7 @@
 #include "registry/confluent/registry_client.h"
 #include "registry/confluent/registry_server.h"
 #include "sink/duckdb/duckdb_capture_state_store.h"
+#include "sink/duckdb/duckdb_inspection.h"
 #include "sink/duckdb/duckdb_sink.h"
 #include "source/postgres/postgres_checksummer.h"
 #include "source/postgres/postgres_source.h"

@@ -6,7 +6,6 @@
 
 #include "core/sink.h"
 #include "core/table_modes.h"
-#include "core/table_checksum.h"
 #include "sink/duckdb/duckdb_connection.h"
 
 namespace cdc::duck {
@@ -69,28 +68,5 @@ class DuckDbSink final : public Sink {
 /// widenings load applies by itself (int -> bigint, numeric precision up,
 /// float -> double, anything -> VARCHAR).
 bool TypeHolds(std::string_view wide, std::string_view narrow);
-
-/// The warehouse side of `verify`: checksums of DuckDB tables (live rows
-/// only in soft-delete mode). Thread-safe: a connection per call.
-class DuckDbChecksummer final : public TableChecksummer {
- public:
-  explicit DuckDbChecksummer(std::shared_ptr<Database> db) : db_(std::move(db)) {}
-  absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> Columns(const TableId& table) override;
-  absl::StatusOr<TableChecksum> Checksum(const TableId& table, std::span<const ChecksumColumn> columns) override;
-  absl::StatusOr<std::optional<std::map<char, uint64_t>>> ChangeLog(const TableId& table) override;
-  absl::StatusOr<std::optional<std::string>> PausedReason(const TableId& table) override;
-
- private:
-  std::shared_ptr<Database> db_;
-};
-
-/// Up to `limit` rows of `table` as an aligned text table (source columns
-/// first, then the _cdc_ ones), for people.
-absl::StatusOr<std::string> RenderTable(Database& db, const TableId& table, int limit);
-/// Tables in the warehouse other than cdcpipe's own bookkeeping.
-absl::StatusOr<std::vector<TableId>> ListTables(Database& db);
-
-/// SQL type of a warehouse column.
-std::string DuckDbType(const WarehouseColumn& column);
 
 }  // namespace cdc::duck
