@@ -50,6 +50,42 @@ absl::StatusOr<Value> IsoIntervalValue(std::string_view s) {
                          (f.hours * 60 + f.minutes) * 60000000LL + seconds_us);
 }
 
+// Connect's and Debezium's logical types whose name alone says how their
+// values are read (Decimal and VariableScaleDecimal need their parameters).
+struct NamedDecoding {
+  std::string_view name;
+  ColumnType type;
+  Encoding encoding;
+};
+constexpr NamedDecoding kNamedDecodings[] = {
+    {"io.debezium.time.Date", ColumnType::kDate, Encoding::kDays},
+    {"org.apache.kafka.connect.data.Date", ColumnType::kDate, Encoding::kDays},
+    {"io.debezium.time.MicroTimestamp", ColumnType::kTimestamp, Encoding::kMicros},
+    {"io.debezium.time.Timestamp", ColumnType::kTimestamp, Encoding::kMillisToMicros},
+    {"org.apache.kafka.connect.data.Timestamp", ColumnType::kTimestamp, Encoding::kMillisToMicros},
+    {"io.debezium.time.NanoTimestamp", ColumnType::kTimestamp, Encoding::kNanosToMicros},
+    {"io.debezium.time.ZonedTimestamp", ColumnType::kTimestampTz, Encoding::kPlain},
+    {"io.debezium.time.MicroTime", ColumnType::kTime, Encoding::kPlain},
+    {"io.debezium.time.Time", ColumnType::kTime, Encoding::kMillisToMicros},
+    {"org.apache.kafka.connect.data.Time", ColumnType::kTime, Encoding::kMillisToMicros},
+    {"io.debezium.time.NanoTime", ColumnType::kTime, Encoding::kNanosToMicros},
+    {"io.debezium.time.ZonedTime", ColumnType::kTimeTz, Encoding::kZonedTime},
+    {"io.debezium.time.MicroDuration", ColumnType::kInterval, Encoding::kMicroDuration},
+    {"io.debezium.time.Interval", ColumnType::kInterval, Encoding::kIsoInterval},
+    {"io.debezium.data.Json", ColumnType::kJson, Encoding::kPlain},
+    {"io.debezium.data.Uuid", ColumnType::kUuid, Encoding::kPlain},
+    {"io.debezium.data.Bits", ColumnType::kBlob, Encoding::kBase64},
+    {"io.debezium.data.geometry.Point", ColumnType::kPoint, Encoding::kPoint},
+};
+
+const NamedDecoding* FindNamedDecoding(std::string_view name) {
+  if (name.empty()) return nullptr;
+  for (const NamedDecoding& d : kNamedDecodings) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
 // A string in a float column: Jackson's quoted NaN and ±Infinity as
 // doubles; any other text is kept as it is.
 Value TextOrSpecialDouble(std::string_view str) {
@@ -180,36 +216,8 @@ FieldDecoding MapField(element field, WarehouseColumn& col, bool wide_as_double)
   } else if (name == "io.debezium.data.VariableScaleDecimal") {
     d.encoding = Encoding::kVariableDecimal;
     wide();
-  } else if (name == "io.debezium.time.Date" || name == "org.apache.kafka.connect.data.Date") {
-    d = Decoding(ColumnType::kDate, Encoding::kDays);
-  } else if (name == "io.debezium.time.MicroTimestamp") {
-    d = Decoding(ColumnType::kTimestamp, Encoding::kMicros);
-  } else if (name == "io.debezium.time.Timestamp" || name == "org.apache.kafka.connect.data.Timestamp") {
-    d = Decoding(ColumnType::kTimestamp, Encoding::kMillisToMicros);
-  } else if (name == "io.debezium.time.NanoTimestamp") {
-    d = Decoding(ColumnType::kTimestamp, Encoding::kNanosToMicros);
-  } else if (name == "io.debezium.time.ZonedTimestamp") {
-    d.type = ColumnType::kTimestampTz;
-  } else if (name == "io.debezium.time.MicroTime") {
-    d.type = ColumnType::kTime;
-  } else if (name == "io.debezium.time.Time" || name == "org.apache.kafka.connect.data.Time") {
-    d = Decoding(ColumnType::kTime, Encoding::kMillisToMicros);
-  } else if (name == "io.debezium.time.NanoTime") {
-    d = Decoding(ColumnType::kTime, Encoding::kNanosToMicros);
-  } else if (name == "io.debezium.time.ZonedTime") {
-    d = Decoding(ColumnType::kTimeTz, Encoding::kZonedTime);
-  } else if (name == "io.debezium.time.MicroDuration") {
-    d = Decoding(ColumnType::kInterval, Encoding::kMicroDuration);
-  } else if (name == "io.debezium.time.Interval") {
-    d = Decoding(ColumnType::kInterval, Encoding::kIsoInterval);
-  } else if (name == "io.debezium.data.Json") {
-    d.type = ColumnType::kJson;
-  } else if (name == "io.debezium.data.Uuid") {
-    d.type = ColumnType::kUuid;
-  } else if (name == "io.debezium.data.Bits") {
-    d = Decoding(ColumnType::kBlob, Encoding::kBase64);
-  } else if (name == "io.debezium.data.geometry.Point") {
-    d = Decoding(ColumnType::kPoint, Encoding::kPoint);
+  } else if (const NamedDecoding* named = FindNamedDecoding(name)) {
+    d = Decoding(named->type, named->encoding);
   } else if (type == "array") {
     element items;
     WarehouseColumn elem;
