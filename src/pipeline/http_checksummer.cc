@@ -28,6 +28,37 @@ http::Response Error(const absl::Status& st) {
 
 }  // namespace
 
+absl::StatusOr<LoadCatchUp::State> LoadCatchUp::Observe(std::string_view progress_json) {
+  auto j = nlohmann::json::parse(progress_json, nullptr, false);
+  if (!j.is_object() || !j.value("loading", false)) {
+    return absl::FailedPreconditionError("does not load into the warehouse");
+  }
+  if (j.value("unowned", 1) != 0 || !j.contains("partitions") || !j["partitions"].is_array()) {
+    caught_up_once_ = false;
+    return State::kBehind;
+  }
+  std::map<Partition, int64_t> next;
+  for (const auto& p : j["partitions"]) next[{p.value("topic", ""), p.value("partition", -1)}] = p.value("next", int64_t{0});
+  if (!target_) {
+    target_.emplace();
+    for (const auto& p : j["partitions"]) {
+      (*target_)[{p.value("topic", ""), p.value("partition", -1)}] = p.value("end", int64_t{0});
+    }
+  }
+  bool done = true;
+  for (const auto& [partition, end] : *target_) {
+    auto it = next.find(partition);
+    done = done && it != next.end() && it->second >= end;
+  }
+  if (!done) {
+    caught_up_once_ = false;
+    return State::kBehind;
+  }
+  if (caught_up_once_) return State::kCaughtUp;
+  caught_up_once_ = true;
+  return State::kCaughtUpOnce;
+}
+
 absl::StatusOr<std::optional<std::vector<ChecksumColumn>>> HttpChecksummer::Columns(const TableId& table) {
   CDC_ASSIGN_OR_RETURN(std::string body, http::Get(address_, "/v1/columns?table=" + http::UrlEncode(TableJson(table).dump())));
   auto j = nlohmann::json::parse(body, nullptr, false);
