@@ -380,11 +380,21 @@ ColumnMapping MapType(uint32_t type_oid, int32_t mod, const SourceType* type, bo
       return MapArray(MapType(elem, mod, nullptr, true, o), optional);
     }
   }
-  if (type && type->kind == 'e') {
-    m.writer = Writer::kString;
-    m.schema_json = Schema("string", optional, "io.debezium.data.Enum", Parameters("allowed", absl::StrJoin(type->enum_labels, ",")));
-    m.type_name = type->name;
+  // Most types are a writer and a schema: plain Connect, or a named
+  // (logical) one of version 1.
+  auto mapped = [&m](Writer writer, std::string schema) {
+    m.writer = writer;
+    m.schema_json = std::move(schema);
     return m;
+  };
+  auto plain = [optional](std::string_view connect_type) { return Schema(connect_type, optional); };
+  auto logical = [optional](std::string_view connect_type, std::string_view name) {
+    return Schema(connect_type, optional, name, ",\"version\":1");
+  };
+  if (type && type->kind == 'e') {
+    m.type_name = type->name;
+    return mapped(Writer::kString, Schema("string", optional, "io.debezium.data.Enum",
+                                          Parameters("allowed", absl::StrJoin(type->enum_labels, ","))));
   }
   const std::string_view name = type ? std::string_view(type->name) : std::string_view();
   m.type_name = name.empty() ? StrCat("oid ", type_oid) : std::string(name);
@@ -399,41 +409,30 @@ ColumnMapping MapType(uint32_t type_oid, int32_t mod, const SourceType* type, bo
       }
       case DecimalHandling::kDouble:
         m.writer = Writer::kDecimalDouble;
-        return Schema("double", optional);
+        return plain("double");
       case DecimalHandling::kString:
         m.writer = Writer::kDecimalString;
-        return Schema("string", optional);
+        return plain("string");
     }
     return std::string();
   };
   const bool micro_time = o.time == TimePrecision::kAdaptiveTimeMicroseconds;
+  const bool connect_time = o.time == TimePrecision::kConnect;
   const int precision = mod >= 0 && mod <= 6 ? mod : 6;  // pgjdbc: 6 when the column has none
   switch (type_oid) {
     case oid::kBool:
-      m.writer = Writer::kBoolean;
-      m.schema_json = Schema("boolean", optional);
-      return m;
+      return mapped(Writer::kBoolean, plain("boolean"));
     case oid::kInt2:
-      m.writer = Writer::kInteger;
-      m.schema_json = Schema("int16", optional);
-      return m;
+      return mapped(Writer::kInteger, plain("int16"));
     case oid::kInt4:
-      m.writer = Writer::kInteger;
-      m.schema_json = Schema("int32", optional);
-      return m;
+      return mapped(Writer::kInteger, plain("int32"));
     case oid::kInt8:
     case oid::kOid:
-      m.writer = Writer::kInteger;
-      m.schema_json = Schema("int64", optional);
-      return m;
+      return mapped(Writer::kInteger, plain("int64"));
     case oid::kFloat4:
-      m.writer = Writer::kFloat;
-      m.schema_json = Schema("float", optional);
-      return m;
+      return mapped(Writer::kFloat, plain("float"));
     case oid::kFloat8:
-      m.writer = Writer::kFloat;
-      m.schema_json = Schema("double", optional);
-      return m;
+      return mapped(Writer::kFloat, plain("double"));
     case oid::kText:
     case oid::kVarchar:
     case oid::kBpchar:
@@ -449,31 +448,19 @@ ColumnMapping MapType(uint32_t type_oid, int32_t mod, const SourceType* type, bo
     case oid::kTsTzRange:
     case oid::kDateRange:
     case oid::kInt8Range:
-      m.writer = Writer::kString;
-      m.schema_json = Schema("string", optional);
-      return m;
+      return mapped(Writer::kString, plain("string"));
     case oid::kJson:
     case oid::kJsonb:
-      m.writer = Writer::kString;
-      m.schema_json = Schema("string", optional, "io.debezium.data.Json", ",\"version\":1");
-      return m;
+      return mapped(Writer::kString, logical("string", "io.debezium.data.Json"));
     case oid::kXml:
-      m.writer = Writer::kString;
-      m.schema_json = Schema("string", optional, "io.debezium.data.Xml", ",\"version\":1");
-      return m;
+      return mapped(Writer::kString, logical("string", "io.debezium.data.Xml"));
     case oid::kTsvector:
-      m.writer = Writer::kString;
-      m.schema_json = Schema("string", optional, "io.debezium.data.Tsvector", ",\"version\":1");
-      return m;
+      return mapped(Writer::kString, logical("string", "io.debezium.data.Tsvector"));
     case oid::kUuid:
-      m.writer = Writer::kString;
-      m.schema_json = Schema("string", optional, "io.debezium.data.Uuid", ",\"version\":1");
-      return m;
+      return mapped(Writer::kString, logical("string", "io.debezium.data.Uuid"));
     case oid::kBytea:
-      m.writer = Writer::kBytes;
       m.binary = o.binary;
-      m.schema_json = Schema(o.binary == BinaryHandling::kBytes ? "bytes" : "string", optional);
-      return m;
+      return mapped(Writer::kBytes, plain(o.binary == BinaryHandling::kBytes ? "bytes" : "string"));
     case oid::kNumeric:
       if (mod >= 4) {
         m.scale = (mod - 4) & 0x7ff;
@@ -497,111 +484,64 @@ ColumnMapping MapType(uint32_t type_oid, int32_t mod, const SourceType* type, bo
       m.schema_json = decimal_schema(m.scale, std::nullopt);  // Debezium: Decimal.builder(scale), no precision
       return m;
     case oid::kDate:
-      m.writer = Writer::kDate;
-      m.schema_json = o.time == TimePrecision::kConnect
-                          ? Schema("int32", optional, "org.apache.kafka.connect.data.Date", ",\"version\":1")
-                          : Schema("int32", optional, "io.debezium.time.Date", ",\"version\":1");
-      return m;
+      return mapped(Writer::kDate, logical("int32", connect_time ? "org.apache.kafka.connect.data.Date"
+                                                                 : "io.debezium.time.Date"));
     case oid::kTime:
-      if (o.time == TimePrecision::kConnect) {
-        m.writer = Writer::kTimeMillis;
-        m.schema_json = Schema("int32", optional, "org.apache.kafka.connect.data.Time", ",\"version\":1");
-      } else if (precision <= 3 && !micro_time) {
-        m.writer = Writer::kTimeMillis;
-        m.schema_json = Schema("int32", optional, "io.debezium.time.Time", ",\"version\":1");
-      } else {
-        m.writer = Writer::kTimeMicros;
-        m.schema_json = Schema("int64", optional, "io.debezium.time.MicroTime", ",\"version\":1");
-      }
-      return m;
+      if (connect_time) return mapped(Writer::kTimeMillis, logical("int32", "org.apache.kafka.connect.data.Time"));
+      if (precision <= 3 && !micro_time) return mapped(Writer::kTimeMillis, logical("int32", "io.debezium.time.Time"));
+      return mapped(Writer::kTimeMicros, logical("int64", "io.debezium.time.MicroTime"));
     case oid::kTimestamp:
-      if (o.time == TimePrecision::kConnect) {
-        m.writer = Writer::kTimestampMillis;
-        m.schema_json = Schema("int64", optional, "org.apache.kafka.connect.data.Timestamp", ",\"version\":1");
-      } else if (precision <= 3) {
-        m.writer = Writer::kTimestampMillis;
-        m.schema_json = Schema("int64", optional, "io.debezium.time.Timestamp", ",\"version\":1");
-      } else {
-        m.writer = Writer::kTimestampMicros;
-        m.schema_json = Schema("int64", optional, "io.debezium.time.MicroTimestamp", ",\"version\":1");
+      if (connect_time) {
+        return mapped(Writer::kTimestampMillis, logical("int64", "org.apache.kafka.connect.data.Timestamp"));
       }
-      return m;
+      if (precision <= 3) return mapped(Writer::kTimestampMillis, logical("int64", "io.debezium.time.Timestamp"));
+      return mapped(Writer::kTimestampMicros, logical("int64", "io.debezium.time.MicroTimestamp"));
     case oid::kTimestampTz:
-      m.writer = Writer::kZonedTimestamp;
       m.fraction_digits = precision;
-      m.schema_json = Schema("string", optional, "io.debezium.time.ZonedTimestamp", ",\"version\":1");
-      return m;
+      return mapped(Writer::kZonedTimestamp, logical("string", "io.debezium.time.ZonedTimestamp"));
     case oid::kTimeTz:
-      m.writer = Writer::kZonedTime;
-      m.schema_json = Schema("string", optional, "io.debezium.time.ZonedTime", ",\"version\":1");
-      return m;
+      return mapped(Writer::kZonedTime, logical("string", "io.debezium.time.ZonedTime"));
     case oid::kInterval:
       if (o.interval == IntervalHandling::kString) {
-        m.writer = Writer::kIntervalString;
-        m.schema_json = Schema("string", optional, "io.debezium.time.Interval", ",\"version\":1");
-      } else {
-        m.writer = Writer::kIntervalMicros;
-        m.schema_json = Schema("int64", optional, "io.debezium.time.MicroDuration", ",\"version\":1");
+        return mapped(Writer::kIntervalString, logical("string", "io.debezium.time.Interval"));
       }
-      return m;
+      return mapped(Writer::kIntervalMicros, logical("int64", "io.debezium.time.MicroDuration"));
     case oid::kBit:
     case oid::kVarbit: {
       // bit(n)/varbit(n): atttypmod is n; an unbounded varbit has none.
       const int64_t length = mod > 0 ? mod : 2147483647;
-      if (length == 1) {
-        m.writer = Writer::kBitBoolean;
-        m.schema_json = Schema("boolean", optional);
-      } else {
-        m.writer = Writer::kBits;
-        m.schema_json = Schema("bytes", optional, "io.debezium.data.Bits", Parameters("length", StrCat(length)));
-      }
-      return m;
+      if (length == 1) return mapped(Writer::kBitBoolean, plain("boolean"));
+      return mapped(Writer::kBits,
+                    Schema("bytes", optional, "io.debezium.data.Bits", Parameters("length", StrCat(length))));
     }
     case oid::kPoint:
-      m.writer = Writer::kPoint;
-      m.schema_json = StrCat("{\"type\":\"struct\",\"fields\":["
-                             "{\"type\":\"double\",\"optional\":false,\"field\":\"x\"},"
-                             "{\"type\":\"double\",\"optional\":false,\"field\":\"y\"},"
-                             "{\"type\":\"bytes\",\"optional\":true,\"field\":\"wkb\"},"
-                             "{\"type\":\"int32\",\"optional\":true,\"field\":\"srid\"}],\"optional\":",
-                             optional ? "true" : "false",
-                             ",\"name\":\"io.debezium.data.geometry.Point\",\"version\":1,\"doc\":\"Geometry (POINT)\"");
-      return m;
+      return mapped(Writer::kPoint,
+                    StrCat("{\"type\":\"struct\",\"fields\":["
+                           "{\"type\":\"double\",\"optional\":false,\"field\":\"x\"},"
+                           "{\"type\":\"double\",\"optional\":false,\"field\":\"y\"},"
+                           "{\"type\":\"bytes\",\"optional\":true,\"field\":\"wkb\"},"
+                           "{\"type\":\"int32\",\"optional\":true,\"field\":\"srid\"}],\"optional\":",
+                           optional ? "true" : "false",
+                           ",\"name\":\"io.debezium.data.geometry.Point\",\"version\":1,\"doc\":\"Geometry (POINT)\""));
     default:
       break;
   }
   // Extension types have no fixed OID: Debezium recognizes them by name.
   if (name == "hstore") {
     if (o.hstore == HstoreHandling::kMap) {
-      m.writer = Writer::kHstoreMap;
-      m.schema_json = StrCat("{\"type\":\"map\",\"keys\":{\"type\":\"string\",\"optional\":false},"
-                             "\"values\":{\"type\":\"string\",\"optional\":true},\"optional\":",
-                             optional ? "true" : "false");
-    } else {
-      m.writer = Writer::kHstoreJson;
-      m.schema_json = Schema("string", optional, "io.debezium.data.Json", ",\"version\":1");
+      return mapped(Writer::kHstoreMap, StrCat("{\"type\":\"map\",\"keys\":{\"type\":\"string\",\"optional\":false},"
+                                               "\"values\":{\"type\":\"string\",\"optional\":true},\"optional\":",
+                                               optional ? "true" : "false"));
     }
-    return m;
+    return mapped(Writer::kHstoreJson, logical("string", "io.debezium.data.Json"));
   }
-  if (name == "citext" || name == "isbn") {
-    m.writer = Writer::kString;
-    m.schema_json = Schema("string", optional);
-    return m;
-  }
-  if (name == "ltree") {
-    m.writer = Writer::kString;
-    m.schema_json = Schema("string", optional, "io.debezium.data.Ltree", ",\"version\":1");
-    return m;
-  }
+  if (name == "citext" || name == "isbn") return mapped(Writer::kString, plain("string"));
+  if (name == "ltree") return mapped(Writer::kString, logical("string", "io.debezium.data.Ltree"));
   if (type && (type->kind == 'r' || type->kind == 'm')) {  // user-defined ranges: text, like built-in ones
-    m.writer = Writer::kString;
-    m.schema_json = Schema("string", optional);
-    return m;
+    return mapped(Writer::kString, plain("string"));
   }
-  m.writer = Writer::kString;
   m.fallback = true;
-  m.schema_json = Schema("string", optional);
-  return m;
+  return mapped(Writer::kString, plain("string"));
 }
 
 }  // namespace
