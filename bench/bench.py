@@ -453,10 +453,18 @@ def cmd_debezium(a):
     with open(pfile, "w") as f:
         f.write("".join(f"{k}={v}\n" for k, v in props.items()))
     save(a.work, **{f"{a.name}_props": props})
+    # The worker's converters (scripts/debezium): JsonConverter, or with
+    # --converter avro Apicurio's AvroConverter in Confluent's framing, its
+    # schemas in the Apicurio API at --registry.
+    env = dict(os.environ, CDCPIPE_DEBEZIUM_CONVERTER=a.converter)
+    if a.converter == "avro":
+        if not a.registry:
+            sys.exit("debezium --converter avro needs --registry")
+        env["CDCPIPE_DEBEZIUM_REGISTRY_URL"] = a.registry
     log = open(os.path.join(d, "start.log"), "w")
     t0 = time.monotonic()
     starter = subprocess.Popen([a.script, "start", d, pfile, a.bootstrap], stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
+                               stdin=subprocess.DEVNULL, env=env)
     with open(_pidfile(a.work, a.name + ".start"), "w") as f:
         f.write(str(starter.pid))
     watch = AckWatch(a.work, a.name, a.bootstrap, a.topic, a.expect, a.timeout)
@@ -501,6 +509,11 @@ def cmd_debezium(a):
         hwm, cpu = last[0], last[2]
     _stop(a.work, a.name + ".start", starter, 5)
     subprocess.run([a.script, "stop", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:  # the converter settings scripts/debezium gave the worker
+        converter_props = [l.strip() for l in open(os.path.join(d, "worker.properties"))
+                           if l.startswith(("key.converter", "value.converter"))]
+    except FileNotFoundError:
+        converter_props = []
     try:
         os.unlink(_pidfile(a.work, a.name + ".java"))
     except FileNotFoundError:
@@ -521,7 +534,7 @@ def cmd_debezium(a):
                                      if status == "ok" and running_at and elapsed > running_at else None),
         "peak_rss_mb": round(hwm / 1024, 1) if hwm else None, "cpu_seconds": round(cpu, 2) if cpu else None,
         "errors": errors, "topic": a.topic, "partitions": parts, "timeline": samples[-60:],
-        "poll_interval_s": a.interval,
+        "poll_interval_s": a.interval, "converter": a.converter, "converter_props": converter_props,
     }
     save(a.work, **{a.name: res})
     print(f"{a.name}: {status} in {elapsed:.2f} s (task running at {running_at} s), {acked}/{a.expect} acked, "
@@ -869,6 +882,7 @@ def cmd_machine(a):
         "pg_fsync": sh("psql", a.dsn, "-Atc", "show fsync"),
         "kafka_version": pins.get("KAFKA_VERSION", "?"),
         "debezium_version": pins.get("DEBEZIUM_VERSION", ""),
+        "apicurio_version": pins.get("APICURIO_VERSION", ""),
         "kcat_version": next((l.split("(")[0].replace("Version", "").strip() for l in kcat_v
                               if l.startswith("Version")), "?"),
         "cdcpipe_version": sh(a.cdcpipe, "--version"), "git_head": sh("git", "-C", a.root, "rev-parse", "--short", "HEAD"),
@@ -1143,6 +1157,13 @@ def _verify_text(v):
             + "; ".join(f"`{line.strip()}`" for line in v.get("stdout", [])))
 
 
+def _dbz_avro_what(r):
+    """How the Debezium-with-Avro peer writes (bench/run's dbz ... avro)."""
+    m = r.get("machine", {})
+    return (f"Apicurio Registry {m.get('apicurio_version', '')}'s AvroConverter, in Confluent's framing: magic "
+            "byte, 4-byte schema id, Avro binary")
+
+
 def _would_meet(rate, target, label):
     """The met? cell of a reference row measured against a target it is not judged on."""
     if not rate:
@@ -1305,7 +1326,7 @@ def cmd_render(a):
       "`BENCH_TWINS` (\"json_schemaless avro\": 1a and 1b in every round, 1c, 2 and 3 also run in those formats; empty: not), "
       "`BENCH_TOAST_ROWS` (100000), `BENCH_SNAPSHOT_ROWS` (5000000), `BENCH_E2E_SECONDS` (60 per rate), "
       "`BENCH_E2E_RATES` (1000,5000,20000,20000x10: RATExK offers RATE rows/s in transactions of K rows), `BENCH_E2E_FAST_MS` (100: 5k rows/s once more with that `sink.batch.max_ms`; empty: not), `BENCH_PROFILE_ROWS` (100000), `BENCH_NO_PROFILE=1`, "
-      "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_DEBEZIUM=1` (no Debezium peer), `BENCH_RSS_ROWS` "
+      "`BENCH_NO_PEERS=1` (no wal2json + kcat), `BENCH_NO_DEBEZIUM=1` (no Debezium peer, JSON or Avro), `BENCH_RSS_ROWS` "
       "(5000000, the one transaction of figure 5; 0 skips it), `BENCH_NO_MICRO=1`, `BENCH_QUICK=1` (smaller defaults for every "
       "size, a few minutes), `BENCH_ONLY` (comma list of micro,1a,1b,1c,2,3,4,5,profile: only those figures), "
       "`BENCH_KAFKA_WARMUP` (6000000 messages; 0: none), `BENCH_OUT` (this file), `BENCH_KEEP=1` (keep the temp dir "
@@ -1540,6 +1561,21 @@ def cmd_render(a):
           f"(Kafka Connect standalone, tuned for throughput, same WAL, same Kafka), {n:,} {workloads[ph]}"
           f" | {_fmt_rate(cdc)} rows/s | Debezium: {_capture_cell(dz)} | "
           f"{f'{ratio:.2f}x' if ratio else '—'} | {target} | {met_cell} |")
+    # 1a/1b/1c: Debezium with Avro on the same WAL (its own slot, made with
+    # the others before the workload), against capture's avro twin (1a, 1b:
+    # of round 1)
+    for ph, n in (("1a", n1a), ("1b", n1b), ("1c", ntoast)):
+        dz = r.get(f"dbz{ph}v")
+        if not dz:
+            continue
+        cdc = _ok_rate(r.get(f"cap{ph}v_default"))
+        ratio = _ratio(cdc, _ok_rate(dz))
+        met_cell = "—" if ratio is None else f"(would {'meet' if ratio >= 3 else 'miss'} 3x)"
+        w(f"| {ph} | capture with `format: avro` ({'its' if ph == '1c' else 'round 1' + chr(39) + 's'} avro twin) vs Debezium "
+          f"{r.get('machine', {}).get('debezium_version', '')} PostgreSQL connector with Avro ({_dbz_avro_what(r)}; "
+          f"Kafka Connect standalone, tuned for throughput, same WAL, same Kafka), {n:,} {workloads[ph]} | "
+          f"{_fmt_rate(cdc)} rows/s | Debezium with Avro: {_capture_cell(dz)} | "
+          f"{f'{ratio:.2f}x' if ratio else '—'} | (not the default format: reference only) | {met_cell} |")
     # 5: one big transaction
     c5 = r.get("cap5")
     if c5:
@@ -1578,6 +1614,15 @@ def cmd_render(a):
           f"(snapshot.mode initial, Kafka Connect standalone, tuned for throughput, same table, same Kafka) | "
           f"{_fmt_rate(_ok_rate(c2))} rows/s | Debezium: {_capture_cell(dz2)} | {f'{ratio:.2f}x' if ratio else '—'} | "
           f"(none stated) | — |")
+    # 2: Debezium's snapshot with Avro, against the avro snapshot twin
+    dz2v = r.get("dbz2v")
+    if dz2v:
+        c2v = _ok_rate(r.get("cap2v"))
+        ratio = _ratio(c2v, _ok_rate(dz2v))
+        w(f"| 2 | initial snapshot with `format: avro` vs Debezium {r.get('machine', {}).get('debezium_version', '')} "
+          f"PostgreSQL connector with Avro ({_dbz_avro_what(r)}; snapshot.mode initial, Kafka Connect standalone, "
+          f"tuned for throughput, same table, same Kafka) | {_fmt_rate(c2v)} rows/s | Debezium with Avro: "
+          f"{_capture_cell(dz2v)} | {f'{ratio:.2f}x' if ratio else '—'} | (none stated) | — |")
     # 2: the Kafka ingest limit of the same events
     if r.get("ingest2.seconds"):
         n = r.get("ingest2_rows")
@@ -1713,13 +1758,15 @@ def cmd_render(a):
             w(f"  - acknowledged over time: {tl}")
             tl = ", ".join(f"{t}s:{rss // 1024}" for t, _, rss in c["timeline"][:30] if isinstance(rss, int))
             w(f"  - RSS over time (MB): {tl}")
-    for ph in ("1a", "1b", "1c"):
+    for ph in ("1a", "1b", "1c", "1av", "1bv", "1cv", "2v"):
         dz = r.get(f"dbz{ph}")
         if not dz:
             continue
-        cdc = {"1a": b1a, "1b": b1b, "1c": c1c}[ph] or {}
+        avro = ph.endswith("v")
+        cdc = {"1a": b1a, "1b": b1b, "1c": c1c, "1av": r.get("cap1av_default"), "1bv": r.get("cap1bv_default"),
+               "1cv": r.get("cap1cv_default"), "2v": r.get("cap2v")}[ph] or {}
         util = (dz["cpu_seconds"] / dz["seconds"]) if dz.get("cpu_seconds") and dz.get("seconds") else None
-        w(f"- Debezium {ph}: status {dz['status']}, {dz['acked']:,}/{dz['expect']:,} acknowledged in "
+        w(f"- Debezium {ph[:-1] + ' with Avro' if avro else ph}: status {dz['status']}, {dz['acked']:,}/{dz['expect']:,} acknowledged in "
           f"{_sec(dz['seconds'])} from starting the Kafka Connect worker (JVM start included, as cdcpipe's process "
           f"start is); the connector's task was RUNNING at {dz.get('task_running_s')} s"
           + (f", so {_fmt_rate(dz['rows_per_s_after_running'])} rows/s from then" if dz.get("rows_per_s_after_running") else "")
@@ -1728,8 +1775,15 @@ def cmd_render(a):
         fa_d = _first_ack_rate(dz)
         fa_c = _first_ack_rate(cdc)
         if fa_d and fa_c:
-            w(f"  - Start-up excluded on both sides (from the first acknowledgement): cdcpipe {_fmt_rate(fa_c)} rows/s, "
-              f"Debezium {_fmt_rate(fa_d)} rows/s: {fa_c / fa_d:.2f}x (approximate, timeline sampled once a second).")
+            w(f"  - Start-up excluded on both sides (from the first acknowledgement): cdcpipe"
+              f"{' (`format: avro`)' if avro else ''} {_fmt_rate(fa_c)} rows/s, "
+              f"Debezium{' with Avro' if avro else ''} {_fmt_rate(fa_d)} rows/s: {fa_c / fa_d:.2f}x "
+              "(approximate, timeline sampled once a second).")
+        dj = r.get(f"dbz{ph[:-1]}") if avro else None
+        if _ok_rate(dz) and _ok_rate(dj):
+            w(f"  - Debezium with Avro ÷ Debezium with JSON (schemas on) on the same "
+              f"{'table' if ph == '2v' else 'WAL'}: {_ok_rate(dz) / _ok_rate(dj):.2f}x "
+              f"({_fmt_rate(_ok_rate(dz))} vs {_fmt_rate(_ok_rate(dj))} rows/s).")
         for e in dz.get("errors") or []:
             w(f"  - log: `{e[:400]}`")
         if dz.get("timeline"):
@@ -1742,6 +1796,19 @@ def cmd_render(a):
           + ", ".join(f"`{k}={props[k]}`" for k in keys)
           + "; worker: Kafka's JsonConverter for keys and values with `schemas.enable=true` (scripts/debezium), "
           "JVM -Xmx512m, G1. cdcpipe's producer: lz4, linger.ms 5, acks=all, idempotent.")
+    dzv = r.get("dbz1av") or r.get("dbz1bv") or r.get("dbz1cv") or r.get("dbz2v")
+    if dzv:
+        conv = [p.split("=", 1)[0][len("value.converter."):] + "=" + p.split("=", 1)[1]
+                for p in dzv.get("converter_props") or [] if p.startswith("value.converter.")
+                and not p.startswith("value.converter.apicurio.registry.url=")]
+        w(f"- Debezium with Avro: the same connector settings; worker (scripts/debezium, "
+          f"`CDCPIPE_DEBEZIUM_CONVERTER=avro`): {_dbz_avro_what(r)} (from Maven Central; Confluent's "
+          "AvroConverter is not there) for keys and values, `io.apicurio.registry.utils.converter.AvroConverter` "
+          "with " + ", ".join(f"`{c}`" for c in conv) + ". Its schemas go to `bench/tools/apicurio_registry.py`, "
+          "a stand-in for Apicurio Registry's REST API v2 (the converter's client does not speak Confluent's API) that registers each new schema in the "
+          "bench's `cdcpipe registry` under the same subject and answers with that id, so the ids in Debezium's "
+          "messages are the ones `cdcpipe registry` (and so `cdcpipe load`) resolves; one request per distinct "
+          "schema, none per message.")
     c5 = r.get("cap5")
     if c5:
         util = (c5["cpu_seconds"] / c5["seconds"]) if c5.get("cpu_seconds") and c5.get("seconds") else None
@@ -1892,11 +1959,11 @@ def cmd_render(a):
     w("Commands (DSN, ports, slot and topic names are those of the run):")
     w("")
     w("```sh")
-    for k in ("cmd_micro", "cmd_recv1a", "cmd_w2j1a", "cmd_cap1a", "cmd_cap1as", "cmd_cap1av", "cmd_dbz1a",
-              "cmd_pgbench", "cmd_recv1b", "cmd_w2j1b", "cmd_cap1b", "cmd_cap1bs", "cmd_cap1bv", "cmd_dbz1b",
+    for k in ("cmd_micro", "cmd_recv1a", "cmd_w2j1a", "cmd_cap1a", "cmd_cap1as", "cmd_cap1av", "cmd_dbz1a", "cmd_dbz1av",
+              "cmd_pgbench", "cmd_recv1b", "cmd_w2j1b", "cmd_cap1b", "cmd_cap1bs", "cmd_cap1bv", "cmd_dbz1b", "cmd_dbz1bv",
               "cmd_kcat3", "cmd_load3", "cmd_append3", "cmd_cap3m", "cmd_kcat3m", "cmd_load3m", "cmd_load3softm",
-              "cmd_recv1c", "cmd_w2j1c", "cmd_cap1c", "cmd_cap1cs", "cmd_cap1cv", "cmd_dbz1c", "cmd_copy2",
-              "cmd_cap2", "cmd_cap2s", "cmd_cap2v", "cmd_load3s", "cmd_load3v", "cmd_ingest2", "cmd_run4",
+              "cmd_recv1c", "cmd_w2j1c", "cmd_cap1c", "cmd_cap1cs", "cmd_cap1cv", "cmd_dbz1c", "cmd_dbz1cv", "cmd_copy2",
+              "cmd_cap2", "cmd_cap2s", "cmd_cap2v", "cmd_dbz2", "cmd_dbz2v", "cmd_load3s", "cmd_load3v", "cmd_ingest2", "cmd_run4",
               "cmd_run4v", "cmd_pgbench4"):
         if r.get(k):
             w(r[k])
@@ -2012,10 +2079,12 @@ def cmd_render(a):
         w("- load of updates and deletes in both delete modes (the change mix of figure 3; not part of this run);")
     if not r.get("cap2v"):
         w("- `format: avro` (its twins of 1a, 1b, 1c, 2 and 3; BENCH_TWINS; not part of this run);")
-    w("- Debezium with Avro (Confluent's AvroConverter is not on Maven Central; cdcpipe's Avro is measured as a "
-      "twin of 1a, 1b, 1c, 2, 3 and 5, and in 4 at every rate)" +
-      (" (a full run with fsync=on for the workload: benchmarks-history.md, section \"A full run with fsync=on\", by hand)."
-       if fsync == "off" else "."))
+    if not any(r.get(f"dbz{ph}v") for ph in ("1a", "1b", "1c", "2")):
+        w("- Debezium with Avro (Apicurio's AvroConverter beside the avro twins of 1a, 1b, 1c and 2; needs the "
+          "Debezium peer, the avro twins and `scripts/debezium avro-converter`; not part of this run);")
+    if fsync == "off":
+        w("- a full run with fsync=on for the workload (by hand: benchmarks-history.md, section "
+          "\"A full run with fsync=on\").")
     w("")
     with open(a.out, "w") as f:
         f.write("\n".join(L))
@@ -2045,7 +2114,10 @@ def main():
     s.add_argument("--publication", required=True); s.add_argument("--partitions", type=int, default=4)
     s.add_argument("--expect", type=int, required=True); s.add_argument("--timeout", type=float, default=900)
     s.add_argument("--interval", type=float, default=0.1)
-    s.add_argument("--snapshot-mode", default="no_data"); s.set_defaults(f=cmd_debezium)
+    s.add_argument("--snapshot-mode", default="no_data")
+    s.add_argument("--converter", choices=("json", "avro"), default="json")
+    s.add_argument("--registry", help="with --converter avro: the Apicurio API v2 base URL")
+    s.set_defaults(f=cmd_debezium)
     s = sub.add_parser("machine"); s.add_argument("--root", required=True); s.add_argument("--dsn", required=True)
     s.add_argument("--cdcpipe", required=True); s.set_defaults(f=cmd_machine)
     s = sub.add_parser("msg-bytes"); s.add_argument("--bootstrap", required=True); s.add_argument("--topic", required=True)
