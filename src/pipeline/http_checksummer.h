@@ -30,9 +30,10 @@ class HttpChecksummer final : public TableChecksummer {
 
 /// Tells from the process's /v1/progress answers when its warehouse holds
 /// what verify's source side waited for: the process owns every partition
-/// of its subscription (read from fresh broker metadata, so every topic
-/// with data counts; none at all, with only empty tables, is caught up
-/// too), and has applied every message that was in them when it first
+/// of its subscription (with a single loader; with several, verify's
+/// deadline decides), read from fresh broker metadata, so every topic
+/// with data counts (none at all, with only empty tables, is caught up
+/// too); and it has applied every message that was in them when it first
 /// owned them all (after the slot passed verify's marker, so they hold the
 /// source's changes up to it). Not "no lag": a topic that keeps receiving
 /// records (heartbeats) is seldom at its end when asked.
