@@ -91,6 +91,10 @@ std::string Connection::QuoteIdent(std::string_view ident) {
   return out;
 }
 
+std::string Connection::QuoteTable(const TableId& table) {
+  return QuoteIdent(table.schema) + "." + QuoteIdent(table.table);
+}
+
 absl::Status Connection::ConnectionError(std::string_view context) {
   return StatusFromSqlState("", PQerrorMessage(conn_), context);
 }

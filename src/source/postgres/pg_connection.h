@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/change_event.h"
 #include "core/status.h"
 
 namespace cdc::pg {
@@ -49,6 +50,8 @@ class Connection {
 
   std::string Quote(std::string_view literal);
   std::string QuoteIdent(std::string_view ident);
+  /// schema.table, each part quoted as an identifier.
+  std::string QuoteTable(const TableId& table);
   /// The error of the connection itself (e.g. after PQgetCopyData == -2).
   absl::Status ConnectionError(std::string_view context);
 

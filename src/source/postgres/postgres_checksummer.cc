@@ -91,8 +91,7 @@ absl::StatusOr<TableChecksum> PostgresChecksummer::Checksum(const TableId& table
   if (exprs.empty()) exprs.push_back("NULL");
   const std::string ctx = StrCat("checksum of source table ", table.ToString());
   // Stream the rows (single-row mode) rather than holding the table in memory.
-  const std::string sql = StrCat("SELECT ", absl::StrJoin(exprs, ", "), " FROM ", conn_->QuoteIdent(table.schema),
-                                       ".", conn_->QuoteIdent(table.table));
+  const std::string sql = StrCat("SELECT ", absl::StrJoin(exprs, ", "), " FROM ", conn_->QuoteTable(table));
   if (!PQsendQuery(conn_->raw(), sql.c_str()) || !PQsetSingleRowMode(conn_->raw())) {
     return conn_->ConnectionError(ctx);
   }

@@ -54,7 +54,7 @@ absl::Status PostgresSource::EnsurePublication(Connection& sql) {
   std::string target = "ALL TABLES";
   if (!options_.tables.empty()) {
     std::vector<std::string> names;
-    for (const auto& t : options_.tables) names.push_back(sql.QuoteIdent(t.schema) + "." + sql.QuoteIdent(t.table));
+    for (const auto& t : options_.tables) names.push_back(sql.QuoteTable(t));
     target = "TABLE " + absl::StrJoin(names, ", ");
   }
   CDC_RETURN_IF_ERROR(sql.Exec(StrCat("CREATE PUBLICATION ", sql.QuoteIdent(options_.publication),

@@ -78,7 +78,7 @@ absl::StatusOr<std::vector<PreflightCheck>> RunPreflight(const std::string& dsn,
     for (int i = 0; i < PQntuples(r->get()); ++i) checked.push_back({PQgetvalue(r->get(), i, 0), PQgetvalue(r->get(), i, 1)});
   }
   for (const TableId& t : checked) {
-    const std::string qualified = c.QuoteIdent(t.schema) + "." + c.QuoteIdent(t.table);
+    const std::string qualified = c.QuoteTable(t);
     const std::string oid = Value(c, StrCat("SELECT to_regclass(", c.Quote(qualified), ")::oid"), error);
     if (oid.empty()) {
       add(StrCat("table ", t.ToString()), false, "does not exist", "create it, or remove it from source.postgres.tables");

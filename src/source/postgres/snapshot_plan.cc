@@ -41,7 +41,7 @@ struct TableFacts {
 
 absl::StatusOr<TableFacts> ReadFacts(Connection& conn, const TableId& id) {
   TableFacts f;
-  f.qualified = conn.QuoteIdent(id.schema) + "." + conn.QuoteIdent(id.table);
+  f.qualified = conn.QuoteTable(id);
   const std::string ctx = StrCat("plan snapshot of ", id.ToString());
   // The primary key, else the replica identity index: both are unique and
   // not null, so their ranges partition the rows.

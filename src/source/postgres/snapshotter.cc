@@ -17,7 +17,7 @@ constexpr size_t kBatchRows = 1024;
 
 absl::StatusOr<std::shared_ptr<SourceTable>> DescribeTable(Connection& conn, const TableId& id,
                                                            const MessageKeyColumns& key_overrides) {
-  const std::string qualified = conn.QuoteIdent(id.schema) + "." + conn.QuoteIdent(id.table);
+  const std::string qualified = conn.QuoteTable(id);
   const std::string sql = StrCat(
       "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod "
       "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
@@ -123,7 +123,7 @@ absl::Status Snapshotter::ReadChunk(Connection& conn, uint64_t chunk) {
   std::vector<std::string> cols;
   for (const auto& col : table->columns) cols.push_back(conn.QuoteIdent(col.name));
   const std::string sql = StrCat("COPY (SELECT ", absl::StrJoin(cols, ", "), " FROM ",
-                                 conn.QuoteIdent(table->id.schema), ".", conn.QuoteIdent(table->id.table),
+                                 conn.QuoteTable(table->id),
                                  c.predicate.empty() ? "" : " WHERE ", c.predicate, ") TO STDOUT");
   log::Debug("snapshot", "reading chunk", {{"table", table->id.ToString()}, {"chunk", chunk}, {"where", c.predicate}});
   CDC_RETURN_IF_ERROR(conn.ExecCopy(sql, PGRES_COPY_OUT, what).status());
