@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -46,11 +48,24 @@ int Shell(const std::string& command, std::string* out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+namespace {
+std::mutex temp_dirs_mu;
+std::vector<std::string> temp_dirs;  // made by TempDir in this run
+}  // namespace
+
 std::string TempDir(const std::string& name) {
   const char* base = std::getenv("CDCPIPE_TEST_TMP");
   std::string dir = std::string(base ? base : "/tmp/cdcpipe-it") + "/" + name;
   Shell("rm -rf '" + dir + "' && mkdir -p '" + dir + "'");
+  std::lock_guard<std::mutex> lock(temp_dirs_mu);
+  temp_dirs.push_back(dir);
   return dir;
+}
+
+void RemoveTempDirs() {
+  std::lock_guard<std::mutex> lock(temp_dirs_mu);
+  for (const std::string& dir : temp_dirs) Shell("rm -rf '" + dir + "'");
+  temp_dirs.clear();
 }
 
 std::string ReadFile(const std::string& path) {

@@ -19,6 +19,10 @@ int FreePort();
 /// Runs a shell command; returns its exit code, stdout in `out`.
 int Shell(const std::string& command, std::string* out = nullptr);
 std::string TempDir(const std::string& name);
+/// Removes every directory TempDir made in this run: after a run whose
+/// tests all passed (a failed run keeps them, its logs and data, to look
+/// at). The PostgreSQL cluster and Kafka's log are among them: ~1 GB.
+void RemoveTempDirs();
 
 /// A child process with its stderr in a log file. Never outlives the test.
 class Child {

@@ -712,10 +712,12 @@ TEST(DevBroker, PrintsBootstrapAndServesKafka) {
 }  // namespace
 }  // namespace cdc::testing
 
-// Services (PostgreSQL, Kafka) are stopped once, after every test.
+// Services (PostgreSQL, Kafka) are stopped once, after every test; their
+// directories and the tests' own go too when every test passed.
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   int rc = RUN_ALL_TESTS();
   cdc::testing::Services::Get().Stop();
+  if (rc == 0 && !std::getenv("CDCPIPE_TEST_KEEP_SERVICES")) cdc::testing::RemoveTempDirs();
   return rc;
 }
