@@ -13,13 +13,13 @@ calls, as scripts/debezium configures it (auto-register, 4-byte ids,
 use-id contentId), is one request per distinct schema: "create the artifact,
 or return it when this content is already its version"; the answer's
 contentId is the 4-byte id in each message (Confluent's framing). Only that
-and the reads a deserializer would make by id are served; everything else
-is a 404 in Apicurio's error shape (and logged, so a new call shows up).
+is served; everything else is a 404 in Apicurio's error shape (and logged,
+so a new call shows up).
 
-  apicurio_registry.py [--url-file FILE] [--forward CONFLUENT_URL] [--log FILE]
+  apicurio_registry.py --forward CONFLUENT_URL [--url-file FILE] [--log FILE]
     binds 127.0.0.1 on a free port and prints its base URL
     (http://127.0.0.1:PORT/apis/registry/v2; also written to --url-file);
-    --forward: each new schema is registered in that Confluent-compatible
+    each new schema is registered in the Confluent-compatible
     registry (e.g. `cdcpipe registry`) under the same subject
     (<topic>-key / <topic>-value, TopicIdStrategy = TopicNameStrategy), and
     the id it gives is the content id here, so ids in Debezium's messages
@@ -28,12 +28,10 @@ is a 404 in Apicurio's error shape (and logged, so a new call shows up).
 Endpoints (paths relative to the base URL; the /apis/registry/v2 prefix is
 optional):
   POST /groups/{group}/artifacts[?ifExists=...&canonical=...]
-       headers X-Registry-ArtifactId, X-Registry-ArtifactType, optional
-       X-Registry-Version; body: the schema (application/json) or
-       {"content": ..., "references": [...]} (application/create.extended+json)
+       headers X-Registry-ArtifactId, X-Registry-ArtifactType; body: the
+       schema (application/json) or {"content": ..., "references": [...]}
+       (application/create.extended+json)
        -> ArtifactMetaData {groupId, id, version, type, globalId, contentId, ...}
-  GET  /ids/contentIds/{id}, /ids/globalIds/{id}   -> the schema
-  GET  /ids/contentIds/{id}/references, /ids/globalIds/{id}/references -> []
 """
 import argparse
 import json
@@ -50,46 +48,28 @@ PREFIX = "/apis/registry/v2"
 
 
 class Registry:
-    def __init__(self, forward=None):
+    """Schemas by content, each registered once in the Confluent-compatible
+    registry at `forward` under its subject; that registry's id is the
+    content id (and the global id: the converter writes the content id)."""
+
+    def __init__(self, forward):
         self.lock = threading.Lock()
-        self.forward = forward.rstrip("/") if forward else None
-        self.content_ids = {}  # schema text -> content id
-        self.contents = {}     # content id -> schema text
-        self.versions = {}     # (group, artifact) -> [(version, global id, content id)]
-        self.globals = {}      # global id -> content id
-        self.next_global = 1
+        self.forward = forward.rstrip("/")
+        self.ids = {}  # (subject, schema text) -> id
 
-    def _content_id(self, subject, text):
-        if text in self.content_ids:
-            return self.content_ids[text]
-        if self.forward:
-            req = urllib.request.Request(
-                f"{self.forward}/subjects/{urllib.parse.quote(subject, safe='')}/versions",
-                data=json.dumps({"schema": text}).encode(), method="POST",
-                headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
-            with urllib.request.urlopen(req, timeout=30) as r:
-                cid = int(json.loads(r.read())["id"])
-        else:
-            cid = len(self.contents) + 1
-        self.content_ids[text] = cid
-        self.contents[cid] = text
-        return cid
-
-    def create(self, group, artifact, atype, text, version=None):
-        """Creates the artifact, or (ifExists RETURN_OR_UPDATE, what the
-        serializer sends) returns the version with this content, or adds one."""
+    def create(self, group, artifact, atype, text):
+        """The answer to "create the artifact, or return the version with
+        this content" (ifExists RETURN_OR_UPDATE, what the serializer sends)."""
         with self.lock:
-            vs = self.versions.setdefault((group, artifact), [])
-            cid = self._content_id(artifact, text)
-            for v, gid, c in vs:
-                if c == cid:
-                    break
-            else:
-                v, gid = version or str(len(vs) + 1), self.next_global
-                self.next_global += 1
-                vs.append((v, gid, cid))
-                self.globals[gid] = cid
-        return {"groupId": group, "id": artifact, "version": v, "type": atype or "AVRO", "globalId": gid,
+            cid = self.ids.get((artifact, text))
+            if cid is None:
+                req = urllib.request.Request(
+                    f"{self.forward}/subjects/{urllib.parse.quote(artifact, safe='')}/versions",
+                    data=json.dumps({"schema": text}).encode(), method="POST",
+                    headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    cid = self.ids[(artifact, text)] = int(json.loads(r.read())["id"])
+        return {"groupId": group, "id": artifact, "version": "1", "type": atype or "AVRO", "globalId": cid,
                 "contentId": cid, "state": "ENABLED", "labels": [], "properties": {}, "references": []}
 
 
@@ -132,25 +112,13 @@ def handler(reg, log):
                 text = json.loads(text)["content"]
             try:
                 meta = reg.create(urllib.parse.unquote(m.group(1)), artifact,
-                                  self.headers.get("X-Registry-ArtifactType"), text,
-                                  self.headers.get("X-Registry-Version"))
+                                  self.headers.get("X-Registry-ArtifactType"), text)
             except Exception as e:  # the forward registry refused or is down
                 return self._send(502, {"error_code": 502, "message": f"forwarding failed: {e}"})
             self._send(200, meta)
 
         def do_GET(self):
-            m = re.fullmatch(r"/ids/(contentIds|globalIds)/(\d+)(/references)?", self._path())
-            if not m:
-                return self._not_found(f"no such endpoint in this stand-in: GET {self.path}")
-            n = int(m.group(2))
-            with reg.lock:
-                cid = n if m.group(1) == "contentIds" else reg.globals.get(n)
-                text = reg.contents.get(cid)
-            if text is None:
-                return self._not_found(f"no {m.group(1)[:-1]} {n}")
-            if m.group(3):
-                return self._send(200, [])
-            self._send(200, text.encode())
+            self._not_found(f"no such endpoint in this stand-in: GET {self.path}")
 
     return H
 
@@ -158,7 +126,7 @@ def handler(reg, log):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--url-file")
-    ap.add_argument("--forward")
+    ap.add_argument("--forward", required=True)
     ap.add_argument("--log")
     a = ap.parse_args()
     log = open(a.log, "a") if a.log else None

@@ -37,18 +37,17 @@ absl::StatusOr<LoadCatchUp::State> LoadCatchUp::Observe(std::string_view progres
     caught_up_once_ = false;
     return State::kBehind;
   }
-  std::map<Partition, int64_t> next;
-  for (const auto& p : j["partitions"]) next[{p.value("topic", ""), p.value("partition", -1)}] = p.value("next", int64_t{0});
-  if (!target_) {
-    target_.emplace();
-    for (const auto& p : j["partitions"]) {
-      (*target_)[{p.value("topic", ""), p.value("partition", -1)}] = p.value("end", int64_t{0});
-    }
+  std::map<Partition, int64_t> next, end;
+  for (const auto& p : j["partitions"]) {
+    const Partition partition{p.value("topic", ""), p.value("partition", -1)};
+    next[partition] = p.value("next", int64_t{0});
+    end[partition] = p.value("end", int64_t{0});
   }
+  if (!target_) target_ = std::move(end);
   bool done = true;
-  for (const auto& [partition, end] : *target_) {
+  for (const auto& [partition, target] : *target_) {
     auto it = next.find(partition);
-    done = done && it != next.end() && it->second >= end;
+    done = done && it != next.end() && it->second >= target;
   }
   if (!done) {
     caught_up_once_ = false;
