@@ -38,10 +38,8 @@ TEST(Keys, FullIdentityKeepsThePrimaryKeyAndMessageKeyColumnsKeyKeylessTables) {
           "UPDATE by_index SET v = 'changed' WHERE id <= 3; DELETE FROM by_index WHERE id = 4;"
           "UPDATE by_index SET id = 400 WHERE id = 5;");
   std::string out;
-  EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0)
-      << out << ReadFile(run.log());
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  EXPECT_EQ(Verify(f, &out), 0) << out << ReadFile(run.log());
+  EXPECT_EQ(run.Stop(), 0) << ReadFile(run.log());
   {
     Duck duck(f.duckdb);
     EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.fullpk"), "19");
@@ -72,12 +70,12 @@ TEST(Messages, LogicalDecodingMessagesArePublishedByPrefixAndLoadIgnoresThem) {
   Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
   std::string out;
   // Messages are in the WAL only: emitted before the slot exists, they are gone.
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
   pg.Exec("BEGIN; INSERT INTO t VALUES (1); SELECT pg_logical_emit_message(true, 'app.audit', 'inside'); COMMIT;"
           "SELECT pg_logical_emit_message(false, 'app.notice', 'outside');"
           "SELECT pg_logical_emit_message(true, 'internal.x', 'filtered');"
           "BEGIN; SELECT pg_logical_emit_message(true, 'app.rolledback', 'never'); ROLLBACK;");
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
   // The topic has exactly the two wanted messages: no heartbeat, no
   // filtered prefix, nothing rolled back.
   ASSERT_EQ(Shell("kcat -b " + Services::Get().bootstrap + " -C -t " + name +
@@ -89,8 +87,7 @@ TEST(Messages, LogicalDecodingMessagesArePublishedByPrefixAndLoadIgnoresThem) {
   EXPECT_EQ(out.find("app.rolledback"), std::string::npos) << out;
   EXPECT_EQ(out.find("cdcpipe_"), std::string::npos) << out;  // heartbeats, verify's WAL markers
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  EXPECT_EQ(run.Stop(), 0) << ReadFile(run.log());
   EXPECT_EQ(ReadFile(run.log()).find("dead letter"), std::string::npos);
   Duck duck(f.duckdb);
   EXPECT_EQ(duck.Scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'message'"), "0");
@@ -115,13 +112,12 @@ TEST(Filters, TablesAndColumnsAreLeftOutOrMaskedAsConfigured) {
   Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
   std::string out;
   // verify waits for load to catch up; masked columns then differ on purpose.
-  Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out);
+  Verify(f, &out);
   pg.Exec("INSERT INTO keep.users VALUES (2, 'b@y.org', NULL, 'xy', 'hidden', 7); INSERT INTO skip.t VALUES (2);"
           "UPDATE keep.users SET notes = 'longer text' WHERE id = 1; INSERT INTO keep.other VALUES (2)");
-  EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 3) << out;
+  EXPECT_EQ(Verify(f, &out), 3) << out;
   EXPECT_NE(out.find("keep.other                               OK"), std::string::npos) << out;
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  EXPECT_EQ(run.Stop(), 0) << ReadFile(run.log());
   Duck duck(f.duckdb);
   EXPECT_EQ(duck.Scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'skip'"), "0");
   EXPECT_EQ(duck.Scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'secret'"), "0");
@@ -157,9 +153,8 @@ TEST(SlotAhead, AnAdvancedSlotStopsCaptureInsteadOfSkippingChanges) {
   std::string out;
   {
     Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run-1.log");
-    ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
-    run.Signal(SIGTERM);
-    ASSERT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+    ASSERT_EQ(Verify(f, &out), 0) << out;
+    ASSERT_EQ(run.Stop(), 0) << ReadFile(run.log());
   }
   // Someone else consumes the slot past changes cdcpipe never saw.
   pg.Exec("UPDATE t SET v = 'never delivered' WHERE id = 1");

@@ -121,6 +121,11 @@ int Child::Wait(int timeout_s) {
   return status_.value_or(-1);
 }
 
+int Child::Stop(int timeout_s) {
+  Signal(SIGTERM);
+  return Wait(timeout_s);
+}
+
 Services& Services::Get() {
   static Services* s = [] {
     auto* svc = new Services();
@@ -244,6 +249,10 @@ PipelineFiles WriteConfig(const std::string& name, const std::string& dsn, const
       << "http:\n  listen: " << f.http << "\n"
       << extras.top;
   return f;
+}
+
+int Verify(const PipelineFiles& f, std::string* out, int timeout_s) {
+  return Shell(CdcpipeBinary() + " verify --timeout " + std::to_string(timeout_s) + " -c " + f.config + " 2>&1", out);
 }
 
 }  // namespace cdc::testing

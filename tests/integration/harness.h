@@ -32,6 +32,8 @@ class Child {
   void Signal(int sig);
   /// Exit code (or 128+signal); -1 if still running after `timeout_s`.
   int Wait(int timeout_s);
+  /// SIGTERM, then Wait: the exit code of a clean stop is 0.
+  int Stop(int timeout_s = 60);
   bool Running();
   const std::string& log() const { return log_; }
 
@@ -93,5 +95,9 @@ PipelineFiles WriteConfig(const std::string& name, const std::string& dsn, const
                           const ConfigExtras& extras = {});
 
 std::string ReadFile(const std::string& path);
+
+/// `cdcpipe verify` on the test's config: its exit code (0: every table
+/// matches, 3: a difference), its output in `out`.
+int Verify(const PipelineFiles& f, std::string* out, int timeout_s = 120);
 
 }  // namespace cdc::testing

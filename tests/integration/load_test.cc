@@ -63,12 +63,9 @@ TEST(Load, SigkillAtRandomMomentsThenVerifyPasses) {
   EXPECT_GT(done, 200) << "the workload was too short to overlap the kills";
   auto last = Load(f, "last");
   std::string out;
-  EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 180 -c " + f.config + " 2>&1", &out), 0)
-      << out << ReadFile(last->log());
-  last->Signal(SIGTERM);
-  EXPECT_EQ(last->Wait(60), 0) << ReadFile(last->log());
-  capture.Signal(SIGTERM);
-  EXPECT_EQ(capture.Wait(60), 0) << ReadFile(capture.log());
+  EXPECT_EQ(Verify(f, &out, 180), 0) << out << ReadFile(last->log());
+  EXPECT_EQ(last->Stop(), 0) << ReadFile(last->log());
+  EXPECT_EQ(capture.Stop(), 0) << ReadFile(capture.log());
 }
 
 TEST(Load, TheSameTopicsLoadedTwiceGiveTheSameWarehouse) {
@@ -88,11 +85,9 @@ TEST(Load, TheSameTopicsLoadedTwiceGiveTheSameWarehouse) {
   workload.join();
   auto load1 = Load(first, "1");
   std::string out;
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 180 -c " + first.config + " 2>&1", &out), 0) << out;
-  load1->Signal(SIGTERM);
-  ASSERT_EQ(load1->Wait(60), 0);
-  capture.Signal(SIGTERM);
-  ASSERT_EQ(capture.Wait(60), 0);
+  ASSERT_EQ(Verify(first, &out, 180), 0) << out;
+  ASSERT_EQ(load1->Stop(), 0);
+  ASSERT_EQ(capture.Stop(), 0);
 
   // A second loader, its own consumer group and warehouse, same topics.
   PipelineFiles second = WriteConfig(name + "_again", dsn, Services::Get().bootstrap);
@@ -108,8 +103,7 @@ TEST(Load, TheSameTopicsLoadedTwiceGiveTheSameWarehouse) {
     if (!drained) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   ASSERT_TRUE(drained) << progress;
-  load2->Signal(SIGTERM);
-  ASSERT_EQ(load2->Wait(60), 0) << ReadFile(load2->log());
+  ASSERT_EQ(load2->Stop(), 0) << ReadFile(load2->log());
   Duck a(first.duckdb);
   const std::string q1 = "SELECT count(*) || ':' || sum(hash(id, owner, balance, updated)) FROM public.accounts";
   const std::string q2 = "SELECT count(*) || ':' || sum(hash(id, account, amount)) FROM public.moves";
@@ -130,15 +124,13 @@ TEST(Load, WideningTypeChangesAreApplied) {
   std::string out;
   {
     Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run-1.log");
-    ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+    ASSERT_EQ(Verify(f, &out), 0) << out;
     pg.Exec("ALTER TABLE w ALTER COLUMN n TYPE bigint, ALTER COLUMN price TYPE numeric(20,4),"
             "  ALTER COLUMN f TYPE double precision, ALTER COLUMN code TYPE varchar(50);"
             "INSERT INTO w VALUES (2, 9000000000, 1234567890123.4567, 0.1, 'a longer code than before')");
-    ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0)
-        << out << ReadFile(run.log());
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run.log());
     EXPECT_NE(ReadFile(run.log()).find("widened column"), std::string::npos);
-    run.Signal(SIGTERM);
-    ASSERT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+    ASSERT_EQ(run.Stop(), 0) << ReadFile(run.log());
   }
   {
     Duck duck(f.duckdb);
@@ -161,10 +153,10 @@ TEST(Load, BatchesAreCutByBytes) {
   ASSERT_EQ(Shell("sed -i 's/max_rows: 5000/max_rows: 1000000/; s/max_ms: 100/max_ms: 2000\\n    max_mb: 1/' " + f.config), 0);
   Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
   std::string out;
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
   // About 8 MB of events: 4000 rows of 2 KB.
   pg.Exec("INSERT INTO b SELECT g, repeat('x', 2000) FROM generate_series(1, 4000) g");
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
   ASSERT_EQ(Shell("curl -s http://" + f.http + "/metrics | grep '^cdcpipe_load_batches_total' | awk '{print $2}'", &out), 0);
   EXPECT_GE(std::stoi(out), 8) << out;
   // The loop idled between the two workloads: waiting for Kafka counts.
@@ -192,8 +184,7 @@ TEST(Load, BatchesAreCutByBytes) {
   }
   // (That histogram counts whole milliseconds per transaction.)
   EXPECT_LE(phases, metric("cdcpipe_load_apply_seconds_sum") + 0.001 * (metric("cdcpipe_load_batches_total") + 1));
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  EXPECT_EQ(run.Stop(), 0) << ReadFile(run.log());
 }
 
 TEST(Load, AppendTablesKeepEveryEventAndRecordTruncations) {
@@ -205,15 +196,14 @@ TEST(Load, AppendTablesKeepEveryEventAndRecordTruncations) {
   Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
   std::string out;
   // Streaming, past the (empty) snapshot: the changes below arrive as events.
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
   for (const std::string t : {"audit", "state"}) {
     pg.Exec("INSERT INTO " + t + " VALUES (1, 'a'), (2, 'b'); UPDATE " + t + " SET v = 'c' WHERE id = 1;" +
             "DELETE FROM " + t + " WHERE id = 2; TRUNCATE " + t + "; INSERT INTO " + t + " VALUES (3, 'd')");
   }
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", &out), 0) << out;
+  ASSERT_EQ(Verify(f, &out), 0) << out;
   EXPECT_NE(out.find("public.audit                             LOG"), std::string::npos) << out;
-  run.Signal(SIGTERM);
-  ASSERT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  ASSERT_EQ(run.Stop(), 0) << ReadFile(run.log());
   Duck duck(f.duckdb);
   EXPECT_EQ(duck.Scalar("SELECT string_agg(_cdc_op || coalesce(CAST(id AS VARCHAR), '-'), ' ' "
                         "ORDER BY _cdc_lsn, _cdc_seq) FROM public.audit"),
@@ -261,20 +251,16 @@ TEST(Load, TwoConsumersInOneGroupSplitThePartitionsAndRebalancesLoseNothing) {
                  f.dir + "/kcat-member.log");
     EXPECT_TRUE(wait_for([&] { return count(R"("msg":"partitions revoked")") >= 2; }, 30)) << ReadFile(load->log());
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    member.Signal(SIGTERM);
-    EXPECT_EQ(member.Wait(30), 0) << ReadFile(member.log());
+    EXPECT_EQ(member.Stop(30), 0) << ReadFile(member.log());
   }
   EXPECT_TRUE(wait_for([&] { return count(R"("msg":"partitions revoked")") >= 4; }, 30)) << ReadFile(load->log());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   stop = true;
   workload.join();
   std::string out;
-  EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 180 -c " + f.config + " 2>&1", &out), 0)
-      << out << ReadFile(load->log());
-  load->Signal(SIGTERM);
-  EXPECT_EQ(load->Wait(60), 0) << ReadFile(load->log());
-  capture.Signal(SIGTERM);
-  EXPECT_EQ(capture.Wait(60), 0) << ReadFile(capture.log());
+  EXPECT_EQ(Verify(f, &out, 180), 0) << out << ReadFile(load->log());
+  EXPECT_EQ(load->Stop(), 0) << ReadFile(load->log());
+  EXPECT_EQ(capture.Stop(), 0) << ReadFile(capture.log());
   EXPECT_GT(done, 100) << "the workload was too short to overlap the rebalances";
 }
 

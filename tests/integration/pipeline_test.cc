@@ -91,6 +91,20 @@ void ExpectWorkloadLoaded(Duck& duck, Pg& pg) {
   EXPECT_EQ(duck.Scalar("SELECT pos.x || ',' || pos.y FROM public.items WHERE id = 1000"), "1.5,2.5");
 }
 
+// A fresh database `name` holding `schema`, and a test config for it on
+// `bootstrap` ("embedded" or the real Kafka's address).
+struct TestDatabase {
+  TestDatabase(const std::string& database, const std::string& bootstrap, const ConfigExtras& extras = {},
+               const char* schema = kSchema)
+      : name(database), dsn(Services::Get().CreateDatabase(name)), pg(dsn) {
+    pg.Exec(schema);
+    f = WriteConfig(name, dsn, bootstrap, extras);
+  }
+  std::string name, dsn;
+  Pg pg;
+  PipelineFiles f;
+};
+
 class PipelineTest : public ::testing::TestWithParam<Broker> {
  protected:
   std::string Bootstrap() const {
@@ -117,18 +131,11 @@ class PipelineTest : public ::testing::TestWithParam<Broker> {
     for (auto& c : children) c->Signal(SIGTERM);
     for (auto& c : children) EXPECT_EQ(c->Wait(60), 0) << ReadFile(c->log());
   }
-
-  static int Verify(const PipelineFiles& f, std::string* out) {
-    return Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", out);
-  }
 };
 
 TEST_P(PipelineTest, ChangesArriveExactlyAsInPostgres) {
-  const std::string name = "e2e_" + Name(GetParam());
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  TestDatabase db("e2e_" + Name(GetParam()), Bootstrap());
+  auto& [name, dsn, pg, f] = db;
   auto children = Start(f, "1");
   pg.Exec(kWorkload);
 
@@ -151,18 +158,15 @@ TEST_P(PipelineTest, ChangesArriveExactlyAsInPostgres) {
 }
 
 TEST_P(PipelineTest, VerifyDetectsADifference) {
-  const std::string name = "diff_" + Name(GetParam());
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  TestDatabase db("diff_" + Name(GetParam()), Bootstrap());
+  auto& [name, dsn, pg, f] = db;
   auto children = Start(f, "1");
   std::string out;
   ASSERT_EQ(Verify(f, &out), 0) << out;
   StopAll(children);
   // A change the pipeline never sees (its slot is not read): verify must fail.
   pg.Exec("UPDATE items SET label = 'drift' WHERE id = 7");
-  EXPECT_EQ(Shell(CdcpipeBinary() + " verify --timeout 2 -c " + f.config + " 2>&1", &out), 3) << out;
+  EXPECT_EQ(Verify(f, &out, 2), 3) << out;
   EXPECT_NE(out.find("MISMATCH"), std::string::npos) << out;
 }
 
@@ -171,19 +175,14 @@ TEST_P(PipelineTest, VerifyDetectsADifference) {
 // decimal_handling_mode string every type of this table keeps its exact
 // text, so verify must find the warehouse equal to PostgreSQL.
 TEST_P(PipelineTest, SchemalessEventsLoadWithInferredTypes) {
-  const std::string name = "schemaless_" + Name(GetParam());
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(R"sql(
+  TestDatabase db("schemaless_" + Name(GetParam()), Bootstrap(),
+                  {.postgres = "    decimal_handling_mode: string\n", .top = "format: json_schemaless\n"}, R"sql(
 CREATE TABLE accounts (id integer PRIMARY KEY, small smallint, big bigint, flag boolean, label text,
                        price numeric(12,2), ratio numeric(38,10));
 INSERT INTO accounts SELECT g, g, g::bigint * 1000000000, g % 2 = 0, 'account ' || g, g * 1.25, g / 7.0
   FROM generate_series(1, 50) g;
 )sql");
-  ConfigExtras extras;
-  extras.postgres = "    decimal_handling_mode: string\n";
-  extras.top = "format: json_schemaless\n";
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap(), extras);
+  auto& [name, dsn, pg, f] = db;
   auto children = Start(f, "1");
   pg.Exec(R"sql(
 INSERT INTO accounts VALUES (1000, -32768, -9223372036854775808, true, E'quote '' é', -9999999999.99,
@@ -230,19 +229,15 @@ std::unique_ptr<Child> StartRegistry(const std::string& url, const std::string& 
 // key and value Confluent-framed Avro with its schema in `cdcpipe registry`;
 // the warehouse must again equal PostgreSQL.
 TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
-  const std::string name = "avro_" + Name(GetParam());
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  const std::string dir = TempDir(name + "_registry");
+  const std::string dir = TempDir("avro_" + Name(GetParam()) + "_registry");
   const std::string registry_url = "http://127.0.0.1:" + std::to_string(FreePort());
   auto registry = StartRegistry(registry_url, dir, "registry.log");
   std::string out;
   ASSERT_EQ(Shell("curl -sf " + registry_url + "/subjects", &out), 0) << ReadFile(registry->log());
   ASSERT_EQ(out, "[]");
-  ConfigExtras extras;
-  extras.top = "format: avro\nschema_registry:\n  url: " + registry_url + "\n";
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap(), extras);
+  TestDatabase db("avro_" + Name(GetParam()), Bootstrap(),
+                  {.top = "format: avro\nschema_registry:\n  url: " + registry_url + "\n"});
+  auto& [name, dsn, pg, f] = db;
   auto children = Start(f, "1");
   pg.Exec(kWorkload);
 
@@ -255,8 +250,7 @@ TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
   }
   // The registry restarts from its store; then the table changes shape:
   // capture registers the new schema there, load reads both versions.
-  registry->Signal(SIGTERM);
-  ASSERT_EQ(registry->Wait(30), 0) << ReadFile(registry->log());
+  ASSERT_EQ(registry->Stop(30), 0) << ReadFile(registry->log());
   auto restarted = StartRegistry(registry_url, dir, "registry2.log");
   ASSERT_EQ(Shell("curl -sf " + registry_url + "/subjects/" + name + ".public.items-value/versions", &out), 0);
   EXPECT_EQ(out, "[1]") << ReadFile(restarted->log());
@@ -279,18 +273,12 @@ TEST_P(PipelineTest, AvroEventsArriveExactlyAsInPostgres) {
   EXPECT_EQ(duck.Scalar("SELECT typeof(small) FROM public.items LIMIT 1"), "SMALLINT");
   EXPECT_EQ(duck.Scalar("SELECT CAST(rating AS VARCHAR) FROM public.items WHERE id = 700"), "1.0");
   EXPECT_EQ(duck.Scalar("SELECT typeof(rating) FROM public.items LIMIT 1"), "DECIMAL(4,1)");
-  restarted->Signal(SIGTERM);
-  EXPECT_EQ(restarted->Wait(30), 0) << ReadFile(restarted->log());
+  EXPECT_EQ(restarted->Stop(30), 0) << ReadFile(restarted->log());
 }
 
 TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
-  const std::string name = "kill_" + Name(GetParam());
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  {
-    Pg pg(dsn);
-    pg.Exec(kSchema);
-  }
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  TestDatabase db("kill_" + Name(GetParam()), Bootstrap());
+  auto& [name, dsn, pg, f] = db;
   auto children = Start(f, "1", /*single_process=*/true);
 
   // The workload runs until told to stop, so both kills land mid-workload.
@@ -327,11 +315,8 @@ TEST_P(PipelineTest, SurvivesSigkillMidWorkload) {
 }
 
 TEST_P(PipelineTest, DroppedSlotStopsInsteadOfSkippingChanges) {
-  const std::string name = "dropped_" + Name(GetParam());
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  TestDatabase db("dropped_" + Name(GetParam()), Bootstrap());
+  auto& [name, dsn, pg, f] = db;
   auto children = Start(f, "1", /*single_process=*/true);
   std::string out;
   ASSERT_EQ(Verify(f, &out), 0) << out;
@@ -355,11 +340,8 @@ TEST_P(PipelineTest, DroppedSlotStopsInsteadOfSkippingChanges) {
 }
 
 TEST_P(PipelineTest, SchemaChangesAddColumnsAndNullDroppedOnes) {
-  const std::string name = "schema_" + Name(GetParam());
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap(), {.sink = "  delete_mode: soft\n"});
+  TestDatabase db("schema_" + Name(GetParam()), Bootstrap(), {.sink = "  delete_mode: soft\n"});
+  auto& [name, dsn, pg, f] = db;
   auto children = Start(f, "1");
   std::string out;
   ASSERT_EQ(Verify(f, &out), 0) << out;  // the old shape is in the warehouse
@@ -387,11 +369,8 @@ TEST_P(PipelineTest, SchemaChangesAddColumnsAndNullDroppedOnes) {
 }
 
 TEST_P(PipelineTest, ReconnectsWhenTheReplicationConnectionDies) {
-  const std::string name = "reconnect_" + Name(GetParam());
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  PipelineFiles f = WriteConfig(name, dsn, Bootstrap());
+  TestDatabase db("reconnect_" + Name(GetParam()), Bootstrap());
+  auto& [name, dsn, pg, f] = db;
   auto children = Start(f, "1", /*single_process=*/true);
   std::string out;
   ASSERT_EQ(Verify(f, &out), 0) << out;
@@ -416,17 +395,13 @@ INSTANTIATE_TEST_SUITE_P(Brokers, PipelineTest, ::testing::Values(Broker::kKafka
 // its own registry, whose schemas are kept beside the DuckDB file; capture
 // alone cannot use it.
 TEST(Avro, RunServesItsOwnRegistry) {
-  const std::string name = "avro_own_registry";
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec(kSchema);
-  PipelineFiles f = WriteConfig(name, dsn, "embedded", {.top = "format: avro\nschema_registry:\n  url: embedded\n"});
+  TestDatabase db("avro_own_registry", "embedded", {.top = "format: avro\nschema_registry:\n  url: embedded\n"});
+  auto& [name, dsn, pg, f] = db;
   Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
   pg.Exec(kWorkload);
   std::string out;
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run.log());
+  EXPECT_EQ(run.Stop(), 0) << ReadFile(run.log());
   const std::string store = ReadFile(f.duckdb + ".schemas.jsonl");
   for (const char* subject : {".public.items-key\"", ".public.items-value\"", ".public.lines-value\""}) {
     EXPECT_NE(store.find("\"subject\":\"" + name + subject), std::string::npos) << store;
@@ -467,11 +442,10 @@ TEST(Avro, NamesAvroDoesNotAllowLoadUnderTheirAdjustedNames) {
              DELETE FROM "odd-names" WHERE "1st" = 2;
              INSERT INTO "odd-names" VALUES (3, 'three', NULL);)");
   std::string out;
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run.log());
   EXPECT_NE(out.find("(3 columns)"), std::string::npos) << out;
   EXPECT_EQ(out.find("not in the warehouse"), std::string::npos) << out;
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  EXPECT_EQ(run.Stop(), 0) << ReadFile(run.log());
   Duck duck(f.duckdb);
   EXPECT_EQ(duck.Scalar(R"(SELECT "Order_Date" || '/' || coalesce(na_ve::text, 'null') FROM public."odd-names" WHERE _1st = 1)"),
             "one updated/1");
@@ -484,15 +458,13 @@ TEST(Avro, NamesAvroDoesNotAllowLoadUnderTheirAdjustedNames) {
 // and once the subject's level allows it, the next start goes on from there
 // and nothing is lost.
 TEST(Avro, ARefusedSchemaStopsCaptureUntilTheLevelAllowsIt) {
-  const std::string name = "avro_refused";
-  const std::string dsn = Services::Get().CreateDatabase(name);
-  Pg pg(dsn);
-  pg.Exec("CREATE TABLE items (id int PRIMARY KEY, qty bigint); INSERT INTO items VALUES (1, 10), (2, 20);");
-  const std::string dir = TempDir(name + "_registry");
+  const std::string dir = TempDir("avro_refused_registry");
   const std::string registry_url = "http://127.0.0.1:" + std::to_string(FreePort());
   auto registry = StartRegistry(registry_url, dir, "registry.log");
+  TestDatabase db("avro_refused", "embedded", {.top = "format: avro\nschema_registry:\n  url: " + registry_url + "\n"},
+                  "CREATE TABLE items (id int PRIMARY KEY, qty bigint); INSERT INTO items VALUES (1, 10), (2, 20);");
+  auto& [name, dsn, pg, f] = db;
   std::string out;
-  PipelineFiles f = WriteConfig(name, dsn, "embedded", {.top = "format: avro\nschema_registry:\n  url: " + registry_url + "\n"});
   auto level = [&](const std::string& compatibility) {
     return Shell("curl -sf -X PUT -H 'Content-Type: application/json' -d '{\"compatibility\":\"" + compatibility +
                      "\"}' " + registry_url + "/config/" + name + ".public.items-value",
@@ -500,7 +472,7 @@ TEST(Avro, ARefusedSchemaStopsCaptureUntilTheLevelAllowsIt) {
   };
   {
     Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run-1.log");
-    ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out;
+    ASSERT_EQ(Verify(f, &out), 0) << out;
     ASSERT_EQ(level("BACKWARD"), 0) << out;
     // text cannot read the bigints written before: refused at BACKWARD.
     pg.Exec("ALTER TABLE items ALTER COLUMN qty TYPE text; UPDATE items SET qty = 'twelve' WHERE id = 1;");
@@ -511,9 +483,8 @@ TEST(Avro, ARefusedSchemaStopsCaptureUntilTheLevelAllowsIt) {
   ASSERT_EQ(level("NONE"), 0) << out;
   pg.Exec("INSERT INTO items VALUES (3, 'three')");
   Child run({CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run-2.log");
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
-  run.Signal(SIGTERM);
-  EXPECT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run.log());
+  EXPECT_EQ(run.Stop(), 0) << ReadFile(run.log());
   Duck duck(f.duckdb);
   EXPECT_EQ(duck.Scalar("SELECT string_agg(id || '=' || qty, ',' ORDER BY id) FROM public.items"), "1=twelve,2=20,3=three");
   ASSERT_EQ(Shell("curl -sf " + registry_url + "/subjects/" + name + ".public.items-value/versions", &out), 0);
@@ -547,31 +518,20 @@ TEST(Cli, UnreachableDatabaseIsAClearError) {
 
 // `cdcpipe run` on the real Kafka broker over a fresh database holding
 // kSchema, already verified in sync.
-struct RunOnKafka {
-  RunOnKafka(const std::string& name, const ConfigExtras& extras = {})
-      : dsn(Services::Get().CreateDatabase(name)), pg(dsn), bootstrap(Services::Get().bootstrap) {
-    pg.Exec(kSchema);
-    f = WriteConfig(name, dsn, bootstrap, extras);
-    run = std::make_unique<Child>(std::vector<std::string>{CdcpipeBinary(), "run", "-c", f.config}, f.dir + "/run.log");
-  }
-  int Verify(std::string* out) const {
-    return Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", out);
-  }
-  void Stop() {
-    run->Signal(SIGTERM);
-    EXPECT_EQ(run->Wait(60), 0) << ReadFile(run->log());
-  }
-  std::string dsn;
-  Pg pg;
-  std::string bootstrap;
-  PipelineFiles f;
+struct RunOnKafka : TestDatabase {
+  explicit RunOnKafka(const std::string& database, const ConfigExtras& extras = {})
+      : TestDatabase(database, Services::Get().bootstrap, extras),
+        run(std::make_unique<Child>(std::vector<std::string>{CdcpipeBinary(), "run", "-c", f.config},
+                                    f.dir + "/run.log")) {}
+  void Stop() { EXPECT_EQ(run->Stop(), 0) << ReadFile(run->log()); }
+  const std::string bootstrap = Services::Get().bootstrap;
   std::unique_ptr<Child> run;
 };
 
 TEST(DeadLetters, UndecodableMessagesAreParkedWithHeadersAndTheRestLoads) {
   RunOnKafka p("dlq");
   std::string out;
-  ASSERT_EQ(p.Verify(&out), 0) << out;
+  ASSERT_EQ(Verify(p.f, &out), 0) << out;
   const std::string& bootstrap = p.bootstrap;
   // A poison message in the middle of the table's topic, then more changes.
   ASSERT_EQ(Shell("printf 'not json at all' | kcat -P -b " + bootstrap + " -t dlq.public.items -k poison -p 2 2>&1", &out), 0) << out;
@@ -589,7 +549,7 @@ TEST(DeadLetters, UndecodableMessagesAreParkedWithHeadersAndTheRestLoads) {
   ASSERT_EQ(Shell("kcat -P -b " + bootstrap + " -t dlq.public.items -p " + partition + " -K '|' -l " + p.f.dir +
                   "/refused.txt 2>&1", &out), 0) << out;
   p.pg.Exec("INSERT INTO items (id, label) SELECT g, 'after poison' FROM generate_series(500, 600) g");
-  ASSERT_EQ(p.Verify(&out), 0) << out << ReadFile(p.run->log());
+  ASSERT_EQ(Verify(p.f, &out), 0) << out << ReadFile(p.run->log());
   p.Stop();
   ASSERT_EQ(Shell("kcat -C -b " + bootstrap + " -t dlq.dlq -e -q -f '%k|%s|%h\\n' 2>&1", &out), 0) << out;
   EXPECT_NE(out.find("poison|not json at all|"), std::string::npos) << out;
@@ -616,14 +576,14 @@ std::string WaitForMetric(const std::string& http, const std::string& line, int 
 TEST(DeadLetters, AnIncompatibleTypeChangePausesThatTableAndTheOthersLoad) {
   RunOnKafka p("pause");
   std::string out;
-  ASSERT_EQ(p.Verify(&out), 0) << out;
+  ASSERT_EQ(Verify(p.f, &out), 0) << out;
   // Fewer integer digits: DECIMAL(12,2) cannot become DECIMAL(12,4) in place.
   p.pg.Exec("ALTER TABLE items ALTER COLUMN price TYPE numeric(12,4);"
             "UPDATE items SET price = 1.2345 WHERE id = 7; INSERT INTO lines VALUES (9, 9, 9)");
   const std::string metrics = WaitForMetric(p.f.http, "cdcpipe_load_paused_tables 1", 90);
   ASSERT_NE(metrics.find("cdcpipe_load_paused_tables 1"), std::string::npos) << metrics << ReadFile(p.run->log());
   // The other table goes on; the paused one keeps its last good state.
-  EXPECT_EQ(p.Verify(&out), 3) << out;
+  EXPECT_EQ(Verify(p.f, &out), 3) << out;
   EXPECT_NE(out.find("public.lines                             OK"), std::string::npos) << out;
   EXPECT_NE(out.find("public.items                             MISMATCH"), std::string::npos) << out;
   EXPECT_NE(out.find("public.items                             PAUSED"), std::string::npos) << out;
@@ -634,7 +594,7 @@ TEST(DeadLetters, AnIncompatibleTypeChangePausesThatTableAndTheOthersLoad) {
   p.run = std::make_unique<Child>(std::vector<std::string>{CdcpipeBinary(), "run", "-c", p.f.config},
                                   p.f.dir + "/run-2.log");
   p.pg.Exec("UPDATE items SET label = 'after the pause' WHERE id = 8");
-  ASSERT_EQ(p.Verify(&out), 3) << out;  // caught up; items still differs
+  ASSERT_EQ(Verify(p.f, &out), 3) << out;  // caught up; items still differs
   p.Stop();
   ASSERT_EQ(Shell("kcat -C -b " + p.bootstrap + " -t pause.dlq -e -q -f '%h\\n' 2>&1", &out), 0) << out;
   EXPECT_NE(out.find("cdcpipe.original.topic=pause.public.items"), std::string::npos) << out;
@@ -652,7 +612,7 @@ TEST(Heartbeats, QuietDatabaseStillReleasesWalAndPublishesHeartbeats) {
   RunOnKafka p("beat", {.postgres = "    heartbeat_interval_ms: 300\n"});
   Pg& pg = p.pg;
   std::string out;
-  ASSERT_EQ(p.Verify(&out), 0) << out;
+  ASSERT_EQ(Verify(p.f, &out), 0) << out;
   const std::string slot_lsn = "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'beat'";
   const std::string before = pg.Scalar(slot_lsn);
   // Nothing changes in the captured tables; only heartbeats write WAL here.
@@ -705,8 +665,7 @@ TEST(DevBroker, PrintsBootstrapAndServesKafka) {
   std::string out;
   EXPECT_EQ(Shell("kcat -b " + bootstrap + " -L -t t1 2>&1", &out), 0) << out;
   EXPECT_NE(out.find("4 partitions"), std::string::npos) << out;
-  broker.Signal(SIGTERM);
-  EXPECT_EQ(broker.Wait(20), 0);
+  EXPECT_EQ(broker.Stop(20), 0);
 }
 
 }  // namespace

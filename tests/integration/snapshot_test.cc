@@ -37,13 +37,8 @@ bool WaitForLog(Child& child, const std::string& text, int timeout_s) {
   return false;
 }
 
-int Verify(const PipelineFiles& f, std::string* out) {
-  return Shell(CdcpipeBinary() + " verify --timeout 120 -c " + f.config + " 2>&1", out);
-}
-
 void Stop(Child& c) {
-  c.Signal(SIGTERM);
-  EXPECT_EQ(c.Wait(60), 0) << ReadFile(c.log());
+  EXPECT_EQ(c.Stop(), 0) << ReadFile(c.log());
 }
 
 std::unique_ptr<Child> StartRun(const PipelineFiles& f, const std::string& tag, std::vector<std::string> extra_args = {}) {

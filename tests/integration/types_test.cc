@@ -44,11 +44,10 @@ TEST(Types, EveryTypeArrivesInDuckDbWithItsTypeAndValue) {
   pg.Exec("CREATE TEMP TABLE copy AS SELECT * FROM all_types WHERE id = 1; UPDATE copy SET id = 3;"
           "INSERT INTO all_types SELECT * FROM copy; INSERT INTO all_types (id) VALUES (4);");
   std::string out;
-  ASSERT_EQ(Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out), 0) << out << ReadFile(run.log());
+  ASSERT_EQ(Verify(f, &out, 90), 0) << out << ReadFile(run.log());
   EXPECT_NE(out.find("not compared"), std::string::npos) << out;
   EXPECT_NE(out.find("iv"), std::string::npos) << out;
-  run.Signal(SIGTERM);
-  ASSERT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  ASSERT_EQ(run.Stop(), 0) << ReadFile(run.log());
   EXPECT_NE(ReadFile(run.log()).find("unsupported column type sent as its text form"), std::string::npos);
 
   Duck duck(f.duckdb);
@@ -142,9 +141,8 @@ TEST(Types, NumericSpecialValuesArriveWithDecimalHandlingDouble) {
   std::string out;
   // verify waits until everything is loaded; it cannot compare the numeric
   // column exactly in this mode (NaN vs nan text), so its verdict is not the point.
-  (void)Shell(CdcpipeBinary() + " verify --timeout 90 -c " + f.config + " 2>&1", &out);
-  run.Signal(SIGTERM);
-  ASSERT_EQ(run.Wait(60), 0) << ReadFile(run.log());
+  (void)Verify(f, &out, 90);
+  ASSERT_EQ(run.Stop(), 0) << ReadFile(run.log());
   Duck duck(f.duckdb);
   EXPECT_EQ(duck.Scalar("SELECT typeof(n) FROM public.specials LIMIT 1"), "DOUBLE");
   EXPECT_EQ(duck.Scalar("SELECT count(*) FROM public.specials"), "4") << out;
