@@ -126,6 +126,13 @@ TEST(TypeMapping, FloatsKeepSpecialValuesAsJacksonWritesThem) {
   EXPECT_EQ(Render(oid::kFloat8, -1, "NaN"), "\"NaN\"");
   EXPECT_EQ(Render(oid::kFloat4, -1, "-Infinity"), "\"-Infinity\"");
   EXPECT_EQ(Render(oid::kFloat4, -1, "x1").substr(0, 6), "ERROR:");
+  EXPECT_EQ(Render(oid::kFloat8, -1, "1.5x").substr(0, 6), "ERROR:");
+  EXPECT_EQ(Render(oid::kFloat8, -1, "").substr(0, 6), "ERROR:");
+  // The extremes PostgreSQL prints pass as they are, subnormals too.
+  EXPECT_EQ(Render(oid::kFloat8, -1, "1.7976931348623157e+308"), "1.7976931348623157e+308");
+  EXPECT_EQ(Render(oid::kFloat8, -1, "5e-324"), "5e-324");
+  EXPECT_EQ(Render(oid::kFloat4, -1, "1e-45"), "1e-45");
+  EXPECT_EQ(Render(oid::kFloat8, -1, "-0"), "-0");
   EXPECT_EQ(SchemaOf(oid::kFloat4, -1), R"({"type":"float","optional":true})");
 }
 

@@ -2,6 +2,7 @@
 #include "format/debezium_json/type_mapping.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,8 @@
 #include "core/json_writer.h"
 
 namespace cdc::debezium {
+
+using namespace std::string_view_literals;  // "..."sv: no strlen per append
 namespace {
 
 using Writer = ColumnMapping::Writer;
@@ -33,7 +36,7 @@ std::string Parameters(std::string_view key, std::string_view value) {
   std::string s = ",\"version\":1,\"parameters\":{";
   json::AppendKey(s, key);
   json::AppendEscaped(s, value);
-  s += "}";
+  s += "}"sv;
   return s;
 }
 
@@ -151,7 +154,7 @@ absl::Status AppendZonedTimestamp(std::string& out, std::string_view text, int f
   } else {
     AppendTrimmedFraction(out, frac);
   }
-  out += "Z\"";
+  out += "Z\""sv;
   return absl::OkStatus();
 }
 
@@ -233,7 +236,7 @@ bool IsSpecialNumber(std::string_view text) { return text == "NaN" || text == "I
 
 void AppendDouble(std::string& out, double v) {
   // JSON has no NaN/Infinity; Jackson (Kafka's JsonConverter) quotes them.
-  if (std::isnan(v)) out += "\"NaN\"";
+  if (std::isnan(v)) out += "\"NaN\""sv;
   else if (std::isinf(v)) out += v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
   else out += DoubleText(v);
 }
@@ -403,7 +406,7 @@ ColumnMapping MapType(uint32_t type_oid, int32_t mod, const SourceType* type, bo
       case DecimalHandling::kPrecise: {
         std::string params = StrCat(",\"version\":1,\"parameters\":{\"scale\":\"", scale, "\"");
         if (precision) StrAppend(&params, ",\"connect.decimal.precision\":\"", *precision, "\"");
-        params += "}";
+        params += "}"sv;
         m.writer = Writer::kDecimal;
         return Schema("bytes", optional, "org.apache.kafka.connect.data.Decimal", params);
       }
@@ -557,8 +560,8 @@ ColumnMapping MapColumn(const SourceColumn& c, bool optional, const TypeMappingO
 absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_view text) {
   switch (m.writer) {
     case Writer::kBoolean:
-      if (text == "t") out += "true";
-      else if (text == "f") out += "false";
+      if (text == "t") out += "true"sv;
+      else if (text == "f") out += "false"sv;
       else return CannotParse("boolean", text);
       return absl::OkStatus();
     case Writer::kInteger: {
@@ -574,10 +577,11 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       if (IsSpecialNumber(text)) {
         json::AppendEscaped(out, text);
       } else {
-        char* end = nullptr;
-        const std::string s(text);
-        std::strtod(s.c_str(), &end);
-        if (s.empty() || end != s.c_str() + s.size()) return CannotParse("float", text);
+        double parsed;
+        const char* const end = text.data() + text.size();
+        if (const auto [stop, error] = std::from_chars(text.data(), end, parsed); error != std::errc() || stop != end) {
+          return CannotParse("float", text);
+        }
         out += text;
       }
       return absl::OkStatus();
@@ -683,8 +687,8 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       return absl::OkStatus();
     }
     case Writer::kBitBoolean:
-      if (text == "1") out += "true";
-      else if (text == "0") out += "false";
+      if (text == "1") out += "true"sv;
+      else if (text == "0") out += "false"sv;
       else return CannotParse("bit(1)", text);
       return absl::OkStatus();
     case Writer::kBits: {
@@ -721,13 +725,13 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
         std::memcpy(&bits, &d, sizeof bits);
         for (int i = 0; i < 8; ++i) wkb.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
       }
-      out += "{\"x\":";
+      out += "{\"x\":"sv;
       AppendDouble(out, x);
-      out += ",\"y\":";
+      out += ",\"y\":"sv;
       AppendDouble(out, y);
-      out += ",\"wkb\":";
+      out += ",\"wkb\":"sv;
       json::AppendEscaped(out, Base64(wkb));
-      out += ",\"srid\":null}";
+      out += ",\"srid\":null}"sv;
       return absl::OkStatus();
     }
     case Writer::kHstoreJson:
@@ -739,7 +743,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
         if (i) obj.push_back(',');
         json::AppendKey(obj, pairs[i].first);
         if (pairs[i].second) json::AppendEscaped(obj, *pairs[i].second);
-        else obj += "null";
+        else obj += "null"sv;
       }
       obj.push_back('}');
       if (m.writer == Writer::kHstoreMap) out += obj;  // a Connect map is a JSON object
@@ -753,7 +757,7 @@ absl::Status AppendValue(std::string& out, const ColumnMapping& m, std::string_v
       for (size_t i = 0; i < items.size(); ++i) {
         if (i) out.push_back(',');
         if (!items[i]) {
-          out += "null";
+          out += "null"sv;
         } else {
           CDC_RETURN_IF_ERROR(AppendValue(out, *m.element, *items[i]));
         }
