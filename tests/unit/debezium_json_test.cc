@@ -455,6 +455,27 @@ TEST(DebeziumJson, KeylessAndRepeatedMessagesDecodeTheSame) {
   }
 }
 
+// The same value with and without its key, in turn: the decoder's shortcut
+// for a message shaped like the one before must not carry a key over.
+TEST(DebeziumJson, MessagesWithAndWithoutAKeyInTurnKeepTheirOwnKeys) {
+  DebeziumJsonSerializer ser({"shop", "app"});
+  ChangeEvent e;
+  e.op = Op::kCreate;
+  e.table = Orders();
+  e.after = Row{Datum::Text("7"), Datum::Text("1.50"), Datum::Null(), Datum::Null(), Datum::Null(), Datum::Text("t")};
+  std::vector<OutgoingMessage> out;
+  ASSERT_TRUE(ser.Serialize(e, out).ok());
+  OutgoingMessage without_key = out.at(0);
+  without_key.key.reset();
+  DebeziumJsonDecoder dec;
+  for (int i = 0; i < 6; ++i) {
+    const bool keyed = i % 3 != 2;  // keyed, keyed (the shortcut), without, ...
+    auto r = dec.Decode(AsIncoming(keyed ? out.at(0) : without_key));
+    ASSERT_TRUE(r.ok() && r->has_value()) << r.status();
+    EXPECT_EQ((*r)->table->HasKey(), keyed) << i;
+  }
+}
+
 // Snapshot rows of tables load keeps as change logs (keyless ones, and
 // those sink.append_tables names) say which chunk read they come from;
 // load reads it back. Keyed tables' and streamed rows carry nothing.

@@ -84,6 +84,42 @@ TEST(TypeMapping, DecimalRoundTripsThroughTheDecoderExactly) {
   EXPECT_EQ(DecimalTextFromUnscaled(*scaled, 3), "-0.050");
 }
 
+// The decimal `v` / 10^scale (v x 10^-scale for a negative scale), written
+// out digit by digit: the reference for DecimalTextFromUnscaled.
+std::string ScaledText(int64_t v, int scale) {
+  std::string digits = std::to_string(v);
+  const bool negative = v < 0;
+  if (negative) digits.erase(0, 1);
+  if (scale < 0) {
+    if (v != 0) digits += std::string(static_cast<size_t>(-scale), '0');
+  } else if (scale > 0) {
+    while (static_cast<int>(digits.size()) <= scale) digits.insert(0, "0");
+    digits.insert(digits.size() - static_cast<size_t>(scale), ".");
+  }
+  return (negative ? "-" : "") + digits;
+}
+
+TEST(Decimal, TextFromUnscaledBytesIsTheSameOnBothPaths) {
+  std::vector<int64_t> values = {0, 1, -1, 5, -5, 127, 128, -128, -129, 32768, -32769, INT64_MAX, INT64_MIN,
+                                 INT64_MIN + 1};
+  for (int64_t v = 1; v < INT64_MAX / 7; v = v * 7 + 3) {
+    values.push_back(v);
+    values.push_back(-v);
+  }
+  for (int64_t v : values) {
+    // Up to 8 bytes: the 64-bit path; with a redundant sign byte in front
+    // (9 bytes, as another producer may write them): the general one.
+    const std::string bytes = JavaBytes(v);
+    const std::string nine = std::string(9 - bytes.size(), v < 0 ? '\xff' : '\0') + bytes;
+    for (int scale : {0, 1, 2, 5, 19, 25, -2}) {
+      EXPECT_EQ(DecimalTextFromUnscaled(bytes, scale), ScaledText(v, scale)) << v << " scale " << scale;
+      EXPECT_EQ(DecimalTextFromUnscaled(nine, scale), ScaledText(v, scale)) << v << " scale " << scale;
+    }
+  }
+  // A negative scale multiplies: numeric(5,-2) holds 12300 as 123.
+  EXPECT_EQ(DecimalTextFromUnscaled(JavaBytes(123), -2), "12300");
+}
+
 TEST(TypeMapping, RejectsDecimalThatWouldRound) {
   EXPECT_FALSE(UnscaledDecimalBytes("1.234", 2).ok());
   EXPECT_TRUE(UnscaledDecimalBytes("1.230", 2).ok());

@@ -50,17 +50,26 @@ std::string_view RawSchema(std::string_view message) {
   return message.substr(kSchemaPrefix.size(), marker - kSchemaPrefix.size());
 }
 
+/// A message's raw schema, and whether it is the one expected.
+struct SchemaText {
+  std::string_view text;  // "" when the message is not {"schema":...,"payload":...}
+  bool expected = false;
+};
+
 /// RawSchema, checked first against the schema `expected` (the previous
 /// message's): one comparison instead of a search through the schema text
-/// for the marker, which a schema cannot contain.
-std::string_view RawSchema(std::string_view message, std::string_view expected) {
+/// for the marker, which a schema cannot contain. Its answer says whether
+/// that comparison matched, so that the schema is compared once.
+SchemaText RawSchema(std::string_view message, std::string_view expected) {
   if (!expected.empty() && message.size() > kSchemaPrefix.size() + expected.size() + kPayloadMarker.size() &&
       message.starts_with(kSchemaPrefix) && message.ends_with("}") &&
       message.substr(kSchemaPrefix.size(), expected.size()) == expected &&
       message.substr(kSchemaPrefix.size() + expected.size(), kPayloadMarker.size()) == kPayloadMarker) {
-    return message.substr(kSchemaPrefix.size(), expected.size());
+    return {message.substr(kSchemaPrefix.size(), expected.size()), true};
   }
-  return RawSchema(message);
+  // Not `expected`: had this text been it, the comparison above would have
+  // matched.
+  return {RawSchema(message), false};
 }
 
 // Records on data topics' neighbours that carry no row: Debezium's heartbeat
@@ -291,14 +300,16 @@ struct DebeziumJsonDecoder::Impl {
     // schema text identifies the table's shape, so once it is cached only the
     // payload needs parsing (the schema is usually the larger part).
     const std::string_view raw = *m.value;
-    const std::string_view value_schema_text = RawSchema(raw, last_value_schema);
-    const std::string_view key_schema_text = m.key ? RawSchema(*m.key, last_key_schema) : std::string_view();
+    const SchemaText value_raw = RawSchema(raw, last_value_schema);
+    const SchemaText key_raw =
+        m.key ? RawSchema(*m.key, last_key_schema) : SchemaText{{}, /*expected=*/last_key_schema.empty()};
+    const std::string_view value_schema_text = value_raw.text, key_schema_text = key_raw.text;
     std::shared_ptr<TableDecoding> table;
     std::string cache_key;
     if (!value_schema_text.empty()) {
       // Consecutive messages mostly share a table: compare with the last
       // one before building a map key (a few KB) for every message.
-      if (last_table && key_schema_text == last_key_schema && value_schema_text == last_value_schema) {
+      if (last_table && key_raw.expected && value_raw.expected) {
         table = last_table;
       } else {
         cache_key = StrCat(key_schema_text, "\n", value_schema_text);

@@ -1,6 +1,7 @@
 #include "format/debezium_json/decimal.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <vector>
 
@@ -106,20 +107,45 @@ absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scal
   return std::string(mag.begin(), mag.end());
 }
 
-std::string DecimalTextFromUnscaled(std::string_view bytes, int scale) {
-  if (bytes.empty()) return "0";
+namespace {
+
+// The decimal digits of the magnitude of the unscaled `bytes` (big-endian);
+// `negative` from their sign bit.
+std::string MagnitudeDigits(std::string_view bytes, bool& negative) {
+  negative = (static_cast<uint8_t>(bytes[0]) & 0x80) != 0;
+  if (bytes.size() <= 8) {
+    // Fast path (every numeric(p<=18) value): the value fits in 64 bits.
+    uint64_t v = negative ? ~uint64_t{0} : 0;  // sign-extended
+    for (char b : bytes) v = (v << 8) | static_cast<uint8_t>(b);
+    if (negative) v = ~v + 1;  // the magnitude, INT64_MIN's too
+    char buf[20];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  }
   std::vector<uint8_t> mag(bytes.begin(), bytes.end());
-  const bool negative = (mag[0] & 0x80) != 0;
   if (negative) {  // two's complement -> magnitude
     for (auto& b : mag) b = static_cast<uint8_t>(~b);
     for (size_t i = mag.size(); i-- > 0;)
       if (++mag[i] != 0) break;
   }
-  std::string digits;  // little-endian decimal digits
+  std::string digits;  // little-endian from ConvertBase
   for (uint8_t d : ConvertBase(std::move(mag), 256, 10)) digits.push_back(static_cast<char>('0' + d));
-  while (static_cast<int>(digits.size()) <= scale) digits.push_back('0');
+  if (digits.empty()) return "0";
   std::reverse(digits.begin(), digits.end());
-  if (scale > 0) digits.insert(digits.end() - scale, '.');
+  return digits;
+}
+
+}  // namespace
+
+std::string DecimalTextFromUnscaled(std::string_view bytes, int scale) {
+  if (bytes.empty()) return "0";
+  bool negative;
+  std::string digits = MagnitudeDigits(bytes, negative);
+  if (scale > 0) {
+    if (static_cast<int>(digits.size()) <= scale) digits.insert(0, static_cast<size_t>(scale) + 1 - digits.size(), '0');
+    digits.insert(digits.end() - scale, '.');
+  } else if (scale < 0 && digits != "0") {
+    digits.append(static_cast<size_t>(-scale), '0');  // unscaled x 10^-scale
+  }
   if (negative) digits.insert(digits.begin(), '-');
   return digits;
 }
