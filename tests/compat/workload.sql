@@ -29,6 +29,9 @@ CREATE EXTENSION IF NOT EXISTS dblink;
 -- Names Avro does not allow (field.name.adjustment.mode and
 -- schema.name.adjustment.mode: the test runs both connectors with avro).
 CREATE TABLE "odd-names" ("1st" int PRIMARY KEY, "Order Date" text, "naïve" int, "user-id" int);
+-- Scales PostgreSQL 15 allows outside [0, precision]: negative (rounds
+-- before the point) and larger than the precision.
+CREATE TABLE scales (id int PRIMARY KEY, hundreds numeric(5,-2), tiny numeric(3,5));
 
 INSERT INTO types VALUES
   (1, true, 1, 10000000000, 1.5, 2.25, 123.45, 3.14159, 'hello', 'varchar', 'ab', '\xdeadbeef',
@@ -48,6 +51,7 @@ INSERT INTO composite VALUES (1, 'a', 10), (1, 'b', 20);
 INSERT INTO marker VALUES (1, 'snapshot');
 INSERT INTO txorder VALUES (1, 'snapshot'), (2, 'snapshot');
 INSERT INTO "odd-names" VALUES (1, 'one', 1, 10), (2, 'two', 2, 20);
+INSERT INTO scales VALUES (1, 12345, 0.00123), (2, -9999949, -0.00999), (3, 0, 0);
 
 -- @@ stream
 SET TIME ZONE 'UTC';
@@ -93,4 +97,6 @@ INSERT INTO "odd-names" VALUES (3, 'three', 3, 30);
 UPDATE "odd-names" SET "Order Date" = 'one updated', "naïve" = NULL WHERE "1st" = 1;
 UPDATE "odd-names" SET "1st" = 4 WHERE "1st" = 2;
 DELETE FROM "odd-names" WHERE "1st" = 3;
+INSERT INTO scales VALUES (4, 100, 0.00001);
+UPDATE scales SET hundreds = 98765 WHERE id = 1;
 INSERT INTO marker VALUES (2, 'stream');

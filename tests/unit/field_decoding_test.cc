@@ -8,6 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/escaping.h"
+#include "format/debezium_json/decimal.h"
+
 namespace cdc::debezium {
 namespace {
 
@@ -65,6 +68,42 @@ TEST(FieldDecoding, DecimalsKeepTheirPrecisionOrStayExactAsTextWhenTooWide) {
   EXPECT_EQ(v->kind, Value::Kind::kDouble);
   EXPECT_DOUBLE_EQ(v->real, 123.45);
   EXPECT_EQ(lossy.load(), 1u);  // the trade is counted
+}
+
+// numeric(5,-2) as Debezium sends it (and cdcpipe, to match): pgjdbc reads
+// the scale -2 as 2046, so 12300 arrives as 12300 x 10^2046 with scale 2046.
+TEST(FieldDecoding, NegativePostgresScalesBecomeWholeDecimals) {
+  const Mapped hundreds = Map(R"({"type":"bytes","name":"org.apache.kafka.connect.data.Decimal",
+                                   "parameters":{"scale":"2046","connect.decimal.precision":"5"}})");
+  EXPECT_EQ(hundreds.column.type, ColumnType::kDecimal);
+  EXPECT_EQ(hundreds.column.precision, 7);  // 5 digits, then 2 zeros
+  EXPECT_EQ(hundreds.column.scale, 0);
+  for (const char* value : {"12300", "-9999900", "0"}) {
+    auto bytes = UnscaledDecimalBytes(value, 2046);
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    auto v = Decode("\"" + absl::Base64Escape(*bytes) + "\"", hundreds.decoding);
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_EQ(v->text, value);
+  }
+  // Too many digits for DuckDB's DECIMAL: exact text, still whole.
+  const Mapped wide = Map(R"({"type":"bytes","name":"org.apache.kafka.connect.data.Decimal",
+                              "parameters":{"scale":"1048","connect.decimal.precision":"30"}})");
+  EXPECT_EQ(wide.column.type, ColumnType::kText);
+  auto bytes = UnscaledDecimalBytes("12" + std::string(1000, '0'), 1048);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  auto v = Decode("\"" + absl::Base64Escape(*bytes) + "\"", wide.decoding);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->text, "12" + std::string(1000, '0'));
+  // PostgreSQL's scales end at 1000: a scale of 1000 is a scale of 1000.
+  EXPECT_EQ(Map(R"({"type":"bytes","name":"org.apache.kafka.connect.data.Decimal",
+                    "parameters":{"scale":"1000","connect.decimal.precision":"1000"}})").column.type,
+            ColumnType::kText);
+  auto thousandth = UnscaledDecimalBytes("0.5", 1000);
+  ASSERT_TRUE(thousandth.ok());
+  EXPECT_EQ(Decode("\"" + absl::Base64Escape(*thousandth) + "\"",
+                   Map(R"({"type":"bytes","name":"org.apache.kafka.connect.data.Decimal",
+                           "parameters":{"scale":"1000","connect.decimal.precision":"1000"}})").decoding)->text,
+            "0.5" + std::string(999, '0'));
 }
 
 TEST(FieldDecoding, TimesBecomeMicrosecondsWithInfinitiesMapped) {

@@ -79,6 +79,22 @@ TEST(TypeMapping, DecimalRoundTripsThroughTheDecoderExactly) {
     ASSERT_TRUE(bytes.ok()) << v;
     EXPECT_EQ(DecimalTextFromUnscaled(*bytes, 0), v);
   }
+  // Past 64 bits, against bytes known by heart: 2^128 and -2^127.
+  EXPECT_EQ(*UnscaledDecimalBytes("340282366920938463463374607431768211456", 0), "\x01" + std::string(16, '\0'));
+  EXPECT_EQ(*UnscaledDecimalBytes("-170141183460469231731687303715884105728", 0), "\x80" + std::string(15, '\0'));
+  EXPECT_EQ(DecimalTextFromUnscaled("\x01" + std::string(16, '\0'), 0), "340282366920938463463374607431768211456");
+  EXPECT_EQ(DecimalTextFromUnscaled("\xff\x80" + std::string(15, '\0'), 0), "-170141183460469231731687303715884105728");
+  // A thousand digits, and numeric(5,-2)'s 12300 at Debezium's scale 2046.
+  std::string thousand;
+  for (int i = 0; i < 1000; ++i) thousand.push_back(static_cast<char>('1' + i % 9));
+  for (const std::string& v : {thousand, "-" + thousand}) {
+    auto bytes = UnscaledDecimalBytes(v, 0);
+    ASSERT_TRUE(bytes.ok());
+    EXPECT_EQ(DecimalTextFromUnscaled(*bytes, 0), v);
+  }
+  auto hundreds = UnscaledDecimalBytes("-12300", 2046);
+  ASSERT_TRUE(hundreds.ok());
+  EXPECT_EQ(DecimalTextFromUnscaled(*hundreds, 2046), "-12300." + std::string(2046, '0'));
   auto scaled = UnscaledDecimalBytes("-0.05", 3);
   ASSERT_TRUE(scaled.ok());
   EXPECT_EQ(DecimalTextFromUnscaled(*scaled, 3), "-0.050");

@@ -2,6 +2,8 @@
 // Kafka Connect Decimal values: the unscaled integer as two's-complement
 // big-endian bytes (Java BigInteger.toByteArray), converted exactly from and
 // to decimal text of any length.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +31,16 @@ absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scal
 /// Text of the decimal whose unscaled bytes are `bytes`, with `scale`
 /// fraction digits.
 std::string DecimalTextFromUnscaled(std::string_view bytes, int scale);
+
+/// PostgreSQL 15 allows numeric(p, s) with s from -1000 to -1 (rounding
+/// before the point). Its typmod keeps s in 11 bits that pgjdbc, and so
+/// Debezium, read unsigned: s arrives as the Connect scale s + 2048, with
+/// the unscaled value scaled to match. This gives s back for such a scale
+/// (1048 to 2047: PostgreSQL's scales end at 1000), or nothing.
+std::optional<int> PostgresNegativeScale(int64_t connect_scale);
+
+/// Drops the fraction of `text` when every digit of it is zero ("12300.000"
+/// -> "12300"); any other text stays as it is.
+void DropZeroFraction(std::string& text);
 
 }  // namespace cdc::debezium

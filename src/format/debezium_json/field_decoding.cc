@@ -201,7 +201,17 @@ FieldDecoding MapField(element field, WarehouseColumn& col, bool wide_as_double)
         absl::SimpleAtoi(Piece(StringOr(field["parameters"], "connect.decimal.precision")), &precision);
     d.encoding = Encoding::kDecimal;
     d.scale = static_cast<int>(scale);
-    if (has_precision && precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision) {
+    if (const std::optional<int> negative = PostgresNegativeScale(scale)) {
+      // numeric(p, s < 0): whole numbers of up to p - s digits.
+      d.whole = true;
+      if (has_precision && precision >= 1 && precision - *negative <= 38) {
+        d.type = ColumnType::kDecimal;
+        col.precision = static_cast<int>(precision - *negative);
+        col.scale = 0;
+      } else {
+        wide();
+      }
+    } else if (has_precision && precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision) {
       d.type = ColumnType::kDecimal;
       col.precision = static_cast<int>(precision);
       col.scale = static_cast<int>(scale);
@@ -286,6 +296,7 @@ absl::StatusOr<Value> DecodeValue(element v, const FieldDecoding& f, const Decod
       if (!is_string) return absl::InvalidArgumentError("decimal is not a base64 string");
       if (!absl::Base64Unescape(Piece(str), &raw)) return absl::InvalidArgumentError("decimal is not valid base64");
       std::string text = DecimalTextFromUnscaled(raw, f.scale);
+      if (f.whole) DropZeroFraction(text);
       if (f.type == ColumnType::kDecimal) return Value::Text(std::move(text));
       return WideDecimal(std::move(text), f, ctx);
     }

@@ -40,6 +40,7 @@ struct FieldDecoding {
   Encoding encoding = Encoding::kPlain;
   int scale = 0;
   bool to_double = false;  // decimals: wide numerics as doubles (lossy)
+  bool whole = false;      // decimals of a negative PostgreSQL scale: their fraction, all zeros, is dropped
   std::shared_ptr<FieldDecoding> element;
 };
 
