@@ -67,6 +67,34 @@ std::string DigitsFromMagnitude(std::string_view bytes) {
   return digits;
 }
 
+// Two's complement negation in place, big-endian: a magnitude becomes its
+// negative, and the bytes of a negative value its magnitude.
+void Negate(std::string& bytes) {
+  for (char& b : bytes) b = static_cast<char>(~static_cast<uint8_t>(b));
+  for (size_t i = bytes.size(); i-- > 0;) {
+    bytes[i] = static_cast<char>(static_cast<uint8_t>(bytes[i]) + 1);
+    if (bytes[i] != 0) break;
+  }
+}
+
+// The decimal digits of the magnitude of the unscaled `bytes` (big-endian);
+// `negative` from their sign bit.
+std::string MagnitudeDigits(std::string_view bytes, bool& negative) {
+  negative = (static_cast<uint8_t>(bytes[0]) & 0x80) != 0;
+  if (bytes.size() <= 8) {
+    // Fast path (every numeric(p<=18) value): the value fits in 64 bits.
+    uint64_t v = negative ? ~uint64_t{0} : 0;  // sign-extended
+    for (char b : bytes) v = (v << 8) | static_cast<uint8_t>(b);
+    if (negative) v = ~v + 1;  // the magnitude, INT64_MIN's too
+    char buf[20];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  }
+  if (!negative) return DigitsFromMagnitude(bytes);
+  std::string magnitude(bytes);
+  Negate(magnitude);
+  return DigitsFromMagnitude(magnitude);
+}
+
 }  // namespace
 
 absl::StatusOr<DecimalDigits> ParseDecimalText(std::string_view text, int scale) {
@@ -124,45 +152,17 @@ absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scal
     out.append(reinterpret_cast<const char*>(mag), n);
     return out;
   }
-  std::string mag = MagnitudeFromDigits(digits);
-  if (mag.empty()) return std::string(1, '\0');
-  auto byte = [&mag](size_t i) -> uint8_t& { return reinterpret_cast<uint8_t&>(mag[i]); };
+  std::string bytes = MagnitudeFromDigits(digits);
+  if (bytes.empty()) return std::string(1, '\0');
+  // A sign byte where the top bit would say the other sign.
   if (!negative) {
-    if (byte(0) & 0x80) mag.insert(mag.begin(), '\0');
+    if (static_cast<uint8_t>(bytes[0]) & 0x80) bytes.insert(bytes.begin(), '\0');
   } else {
-    for (size_t i = 0; i < mag.size(); ++i) byte(i) = static_cast<uint8_t>(~byte(i));
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (++byte(i) != 0) break;
-    }
-    if (!(byte(0) & 0x80)) mag.insert(mag.begin(), static_cast<char>(0xff));
+    Negate(bytes);
+    if (!(static_cast<uint8_t>(bytes[0]) & 0x80)) bytes.insert(bytes.begin(), static_cast<char>(0xff));
   }
-  return mag;
+  return bytes;
 }
-
-namespace {
-
-// The decimal digits of the magnitude of the unscaled `bytes` (big-endian);
-// `negative` from their sign bit.
-std::string MagnitudeDigits(std::string_view bytes, bool& negative) {
-  negative = (static_cast<uint8_t>(bytes[0]) & 0x80) != 0;
-  if (bytes.size() <= 8) {
-    // Fast path (every numeric(p<=18) value): the value fits in 64 bits.
-    uint64_t v = negative ? ~uint64_t{0} : 0;  // sign-extended
-    for (char b : bytes) v = (v << 8) | static_cast<uint8_t>(b);
-    if (negative) v = ~v + 1;  // the magnitude, INT64_MIN's too
-    char buf[20];
-    return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-  }
-  if (!negative) return DigitsFromMagnitude(bytes);
-  std::string mag(bytes);  // two's complement -> magnitude
-  auto byte = [&mag](size_t i) -> uint8_t& { return reinterpret_cast<uint8_t&>(mag[i]); };
-  for (size_t i = 0; i < mag.size(); ++i) byte(i) = static_cast<uint8_t>(~byte(i));
-  for (size_t i = mag.size(); i-- > 0;)
-    if (++byte(i) != 0) break;
-  return DigitsFromMagnitude(mag);
-}
-
-}  // namespace
 
 std::string DecimalTextFromUnscaled(std::string_view bytes, int scale) {
   if (bytes.empty()) return "0";
