@@ -127,32 +127,18 @@ absl::StatusOr<std::string> UnscaledDecimalBytes(std::string_view text, int scal
   CDC_ASSIGN_OR_RETURN(DecimalDigits parsed, ParseDecimalText(text, std::max(scale, 0)));
   const bool negative = parsed.negative;
   const std::string& digits = parsed.digits;
+  std::string bytes;  // the magnitude, big-endian, no leading zero byte
   if (digits.size() <= 18) {
-    // Fast path (every numeric(p<=18) value): the magnitude fits in 63 bits,
-    // so no base conversion and no allocation beyond the result. Same bytes
-    // as the general path below.
+    // Fast path (every numeric(p<=18) value): the magnitude fits in 63 bits
+    // and its bytes in the string's own buffer; no base conversion.
     uint64_t v = 0;
     for (char c : digits) v = v * 10 + static_cast<uint64_t>(c - '0');
-    if (v == 0) return std::string(1, '\0');
-    uint8_t mag[9];
-    size_t n = 0;
-    for (uint64_t t = v; t != 0; t >>= 8) ++n;
-    for (size_t i = 0; i < n; ++i) mag[n - 1 - i] = static_cast<uint8_t>(v >> (8 * i));
-    std::string out;
-    out.reserve(n + 1);
-    if (!negative) {
-      if (mag[0] & 0x80) out.push_back('\0');
-    } else {
-      for (size_t i = 0; i < n; ++i) mag[i] = static_cast<uint8_t>(~mag[i]);
-      for (size_t i = n; i-- > 0;) {
-        if (++mag[i] != 0) break;
-      }
-      if (!(mag[0] & 0x80)) out.push_back(static_cast<char>(0xff));
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      if (!bytes.empty() || (v >> shift) != 0) bytes.push_back(static_cast<char>(v >> shift));
     }
-    out.append(reinterpret_cast<const char*>(mag), n);
-    return out;
+  } else {
+    bytes = MagnitudeFromDigits(digits);
   }
-  std::string bytes = MagnitudeFromDigits(digits);
   if (bytes.empty()) return std::string(1, '\0');
   // A sign byte where the top bit would say the other sign.
   if (!negative) {

@@ -40,7 +40,9 @@ struct FieldDecoding {
   Encoding encoding = Encoding::kPlain;
   int scale = 0;
   bool to_double = false;  // decimals: wide numerics as doubles (lossy)
-  bool whole = false;      // decimals of a negative PostgreSQL scale: their fraction, all zeros, is dropped
+  // decimals of a negative PostgreSQL scale (PostgresNegativeScale, read
+  // once per field, not per value): their fraction, all zeros, is dropped
+  bool whole = false;
   std::shared_ptr<FieldDecoding> element;
 };
 
