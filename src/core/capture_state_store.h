@@ -12,8 +12,9 @@ struct CaptureState {
   /// Every snapshot row is durable downstream.
   bool completed = false;
   /// Source-defined record of a snapshot in progress (its chunk plan and the
-  /// chunks already durable), so a restart resumes instead of starting over.
-  /// Empty when there is none.
+  /// chunks already durable), so a restart resumes instead of starting over;
+  /// once `completed`, of the last snapshot (its tables and LSN). Empty when
+  /// there is none.
   std::string progress;
   /// The slot may be confirmed up to here: recorded before capture confirms
   /// it, so a slot found further ahead was moved by someone else. 0: none.

@@ -2,6 +2,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "core/change_event.h"
@@ -31,6 +32,8 @@ struct SnapshotBegin {
 };
 struct SnapshotEnd {
   Lsn consistent_point;
+  /// Every table the snapshot read, those without rows too.
+  std::vector<TableId> tables;
 };
 /// Every row of snapshot chunk `chunk` has been emitted. Once every record
 /// before this one is durable downstream, the loop tells the source
@@ -110,6 +113,11 @@ class ChangeSource {
   /// A bounded source (a snapshot without streaming) has nothing more to
   /// give and has seen all of it durable: the loop ends.
   virtual bool Finished() const = 0;
+
+  /// The last snapshot found durable when the source started, if it
+  /// recorded one: its snapshot markers are published again at each start,
+  /// in case a crash lost them (TableSnapshotMarker).
+  virtual std::optional<SnapshotEnd> LastDurableSnapshot() const { return std::nullopt; }
 };
 
 }  // namespace cdc

@@ -1,4 +1,5 @@
 #pragma once
+#include <string>
 #include <vector>
 
 #include "core/change_event.h"
@@ -26,6 +27,9 @@ class EventSerializer {
 
   /// Appends the message(s) for a logical decoding message.
   virtual absl::Status SerializeMessage(const DatabaseMessage& message, std::vector<OutgoingMessage>& out) = 0;
+
+  /// The topic the events of `table` go to.
+  virtual std::string TopicFor(const TableId& table) const = 0;
 
   /// The heartbeat message for time `ts_ms`.
   virtual absl::StatusOr<OutgoingMessage> Heartbeat(int64_t ts_ms) = 0;

@@ -22,6 +22,11 @@ struct TableBatch {
   /// The table was truncated at this version: stored rows older than it go,
   /// and older events arriving later (other partitions, replays) are ignored.
   std::optional<Version> truncated_at;
+  /// No rows: a new snapshot of the table, taken at this version, is wholly
+  /// applied. Stored rows older than it were not in the source when it was
+  /// read (deleted while no slot recorded it) and go, as with a truncation;
+  /// a change log keeps them.
+  std::optional<Version> swept_at;
 };
 
 /// Where a stream of offsets comes from. Offsets of one Kafka cluster mean

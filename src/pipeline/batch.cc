@@ -117,7 +117,7 @@ std::vector<TableBatch> Batch::Take() {
   std::vector<TableBatch> out;
   for (auto& [id, t] : tables_) {
     for (auto& row : t.rows) row.table = t.schema;
-    out.push_back(TableBatch{t.schema, std::move(t.rows), t.truncated_at});
+    out.push_back(TableBatch{t.schema, std::move(t.rows), t.truncated_at, std::nullopt});
   }
   tables_.clear();
   rows_ = 0;

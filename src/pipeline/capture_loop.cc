@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "core/log.h"
+#include "pipeline/snapshot_marker.h"
 
 namespace cdc {
 
@@ -16,8 +17,39 @@ absl::Status CaptureLoop::Confirm() {
   while (!snapshot_progress_.empty() && snapshot_progress_.front().first <= done) {
     const std::optional<uint64_t> chunk = snapshot_progress_.front().second;
     snapshot_progress_.pop_front();
-    CDC_RETURN_IF_ERROR(chunk ? source_.SnapshotChunkDurable(*chunk) : source_.SnapshotDurable());
+    if (chunk) {
+      CDC_RETURN_IF_ERROR(source_.SnapshotChunkDurable(*chunk));
+      continue;
+    }
+    // Markers before the record: a crash in between leaves the snapshot
+    // unrecorded, and the next start, finding every chunk durable, ends it
+    // again and publishes them.
+    if (snapshot_end_) CDC_RETURN_IF_ERROR(PublishSnapshotMarkers(*snapshot_end_));
+    snapshot_end_.reset();
+    CDC_RETURN_IF_ERROR(source_.SnapshotDurable());
   }
+  return absl::OkStatus();
+}
+
+absl::Status CaptureLoop::PublishSnapshotMarkers(const SnapshotEnd& snapshot) {
+  if (marker_topic_.empty()) return absl::OkStatus();
+  for (const TableId& table : snapshot.tables) {
+    const OutgoingMessage marker =
+        EncodeTableSnapshotMarker(marker_topic_, {table, serializer_.TopicFor(table), snapshot.consistent_point});
+    // Ticket 0: not part of any transaction, so it confirms no position.
+    for (absl::Status st = publisher_.Publish(marker, 0); !st.ok(); st = publisher_.Publish(marker, 0)) {
+      if (!absl::IsUnavailable(st) || *stop_) return st;
+      publisher_.Poll(50);  // queue full
+    }
+  }
+  // Load takes the topic's end offsets when it reads a marker as where the
+  // snapshot's rows end, so a marker must not overtake them: it goes out
+  // only once they are acknowledged, and the record of the snapshot waits
+  // for it.
+  CDC_RETURN_IF_ERROR(publisher_.Flush(60000));
+  log::Info("capture", "snapshot markers published",
+            {{"topic", marker_topic_}, {"tables", snapshot.tables.size()},
+             {"snapshot_lsn", snapshot.consistent_point.ToString()}});
   return absl::OkStatus();
 }
 
@@ -115,6 +147,7 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
   }
   if (auto* s = std::get_if<SnapshotEnd>(&record)) {
     in_transaction_ = false;
+    snapshot_end_ = *s;
     snapshot_progress_.emplace_back(coordinator_.Commit(s->consistent_point), std::nullopt);
     log::Info("capture", "snapshot read; streaming follows", {{"lsn", s->consistent_point.ToString()}});
     return absl::OkStatus();
@@ -134,6 +167,9 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
 
 absl::Status CaptureLoop::Run(const std::atomic<bool>& stop) {
   stop_ = &stop;
+  if (std::optional<SnapshotEnd> last = source_.LastDurableSnapshot()) {
+    CDC_RETURN_IF_ERROR(PublishSnapshotMarkers(*last));
+  }
   while (!stop) {
     publisher_.Poll(0);
     CDC_RETURN_IF_ERROR(Confirm());

@@ -48,6 +48,11 @@ class CaptureLoop {
     pool_threads_ = threads;
   }
 
+  /// Publishes a TableSnapshotMarker per table to `control_topic` once a
+  /// snapshot's rows are durable, and those of the last durable snapshot
+  /// again at each start (they are idempotent).
+  void PublishSnapshotMarkersTo(std::string control_topic) { marker_topic_ = std::move(control_topic); }
+
   absl::Status Run(const std::atomic<bool>& stop);
 
  private:
@@ -57,6 +62,8 @@ class CaptureLoop {
   absl::Status PublishPooled(bool all);
   absl::Status PublishAll(std::vector<OutgoingMessage>& messages, const std::atomic<bool>& stop);
   absl::Status Confirm();
+  /// Publishes the markers of `snapshot` and waits until Kafka has them.
+  absl::Status PublishSnapshotMarkers(const SnapshotEnd& snapshot);
 
   ChangeSource& source_;
   EventSerializer& serializer_;
@@ -74,6 +81,8 @@ class CaptureLoop {
   // Snapshot progress waiting to become durable: (coordinator transaction,
   // chunk; nullopt for the whole snapshot).
   std::deque<std::pair<uint64_t, std::optional<uint64_t>>> snapshot_progress_;
+  std::string marker_topic_;  // empty: no snapshot markers
+  std::optional<SnapshotEnd> snapshot_end_;  // of the snapshot being delivered
 };
 
 }  // namespace cdc

@@ -20,6 +20,7 @@
 #include "pipeline/http_checksummer.h"
 #include "pipeline/load_loop.h"
 #include "pipeline/metrics.h"
+#include "pipeline/snapshot_marker.h"
 #include "registry/confluent/registry_client.h"
 #include "registry/confluent/registry_server.h"
 #include "sink/duckdb/duckdb_capture_state_store.h"
@@ -127,6 +128,9 @@ class Process {
       CDC_ASSIGN_OR_RETURN(broker_, kafka::MockBroker::Start());
       bootstrap_ = broker_->BootstrapServers();
       log::Info("kafka", "embedded broker started (not durable)", {{"bootstrap_servers", bootstrap_}});
+      // Known to load's first assignment: created later, it would cost the
+      // group a rebalance (seconds on this broker) before the first sweep.
+      CDC_RETURN_IF_ERROR(broker_->CreateTopic(SnapshotMarkerTopic(config.kafka.topic_prefix), config.kafka.partitions));
     }
     if (config.format == "avro") CDC_RETURN_IF_ERROR(StartRegistry(capture && load));
     const bool embedded = config.kafka.Embedded();
@@ -202,6 +206,7 @@ class Process {
                          embedded ? kEmbeddedUncommittedBytes : 0, &column_filter_);
         // As many serializer threads as connections reading the snapshot.
         loop.SerializeSnapshotInParallel(snapshot_serializers_, static_cast<int>(config_.postgres.snapshot_workers));
+        loop.PublishSnapshotMarkersTo(SnapshotMarkerTopic(config_.kafka.topic_prefix));
         capture_status_ = loop.Run(StopRequested());
         if (capture_status_.ok() || !absl::IsUnavailable(capture_status_) || StopRequested()) break;
         // Connection lost (server restart, network, terminated walsender):
@@ -283,6 +288,9 @@ class Process {
     LoadOptions lo;
     lo.topics = config_.load.topics;
     if (lo.topics.empty()) lo.topics = {StrCat("^", EscapeRegex(config_.kafka.topic_prefix), "\\.[^.]+\\.[^.]+$")};
+    // Snapshot markers: capture's control topic, read beside the tables'.
+    lo.snapshot_marker_topic = SnapshotMarkerTopic(config_.kafka.topic_prefix);
+    lo.topics.push_back(StrCat("^", EscapeRegex(lo.snapshot_marker_topic), "$"));
     lo.batch_max_rows = static_cast<size_t>(config_.sink.batch_max_rows);
     lo.batch_max_bytes = static_cast<size_t>(config_.sink.batch_max_mb) << 20;
     lo.batch_max_ms = config_.sink.batch_max_ms;

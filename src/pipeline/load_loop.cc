@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
+#include "pipeline/snapshot_marker.h"
 
 namespace cdc {
 
@@ -37,7 +38,90 @@ absl::Status LoadLoop::HandOff() {
   applying_ = std::move(pending_);
   applying_.batches = batch_.Take();
   pending_ = Pending();
+  CDC_RETURN_IF_ERROR(TakeDueSweeps(applying_));
   return applier_->Start([this] { return Apply(applying_); });
+}
+
+int64_t LoadLoop::MarkerOffset(const TopicPartition& partition) const {
+  // sweeps_ is in the order read: the first of a partition is its lowest.
+  for (const PendingSweep& sweep : sweeps_) {
+    if (sweep.marker == partition) return sweep.offset;
+  }
+  auto read = markers_read_.find(partition);
+  return read != markers_read_.end() ? read->second : 0;
+}
+
+absl::Status LoadLoop::ReadMarker(IncomingMessage& message) {
+  markers_read_[message.source] = message.offset + 1;
+  absl::StatusOr<TableSnapshotMarker> marker = DecodeTableSnapshotMarker(message);
+  if (!marker.ok()) {
+    if (!dead_letters_) return marker.status();
+    CDC_RETURN_IF_ERROR(dead_letters_->Send(message, marker.status()));
+    stats_.dead_letters += 1;
+  } else {
+    PendingSweep sweep{marker->table, Version{marker->snapshot_lsn, Lsn{0}}, {}, message.source, message.offset};
+    // Markers come in bursts, one per table: the broker is asked for the
+    // topics once a second, and again for a topic not known yet. A table
+    // without rows has no topic: nothing to wait for.
+    auto known = [&] {
+      return std::any_of(partitions_.begin(), partitions_.end(),
+                         [&](const TopicPartition& tp) { return tp.topic == marker->topic; });
+    };
+    if (absl::Now() - partitions_read_at_ > absl::Seconds(1) || !known()) {
+      CDC_ASSIGN_OR_RETURN(partitions_, subscriber_.SubscribedPartitions());
+      partitions_read_at_ = absl::Now();
+    }
+    for (const TopicPartition& tp : partitions_) {
+      if (tp.topic != marker->topic) continue;
+      CDC_ASSIGN_OR_RETURN(sweep.ends[tp], subscriber_.EndOffset(tp));
+    }
+    log::Info("load", "snapshot marker read: the table is swept once loaded up to here",
+              {{"table", marker->table.ToString()}, {"snapshot_lsn", marker->snapshot_lsn.ToString()},
+               {"partitions", sweep.ends.size()}});
+    sweeps_.push_back(std::move(sweep));
+  }
+  pending_.offsets[message.source] = MarkerOffset(message.source);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> LoadLoop::SweepDue(const PendingSweep& sweep, const OffsetMap& batch_offsets,
+                                        std::optional<OffsetMap>& stored) {
+  const OffsetMap owned = OwnedOffsets();
+  for (const auto& [tp, end] : sweep.ends) {
+    int64_t applied = 0;
+    if (auto in_batch = batch_offsets.find(tp); in_batch != batch_offsets.end()) {
+      applied = in_batch->second;
+    } else if (auto mine = owned.find(tp); mine != owned.end()) {
+      applied = mine->second;
+    } else {
+      if (!stored) {
+        CDC_ASSIGN_OR_RETURN(OffsetMap read, sink_.CommittedOffsets(options_.stream_id));
+        stored = std::move(read);
+      }
+      auto theirs = stored->find(tp);
+      applied = theirs != stored->end() ? theirs->second : 0;
+    }
+    if (applied < end) return false;
+  }
+  return true;
+}
+
+absl::Status LoadLoop::TakeDueSweeps(Pending& p) {
+  if (markers_read_.empty()) return absl::OkStatus();
+  std::optional<OffsetMap> stored;
+  for (auto it = sweeps_.begin(); it != sweeps_.end();) {
+    CDC_ASSIGN_OR_RETURN(bool due, SweepDue(*it, p.offsets, stored));
+    if (!due) {
+      ++it;
+      continue;
+    }
+    auto table = std::make_shared<WarehouseTable>();
+    table->id = it->table;
+    p.batches.push_back(TableBatch{std::move(table), {}, std::nullopt, it->version});
+    it = sweeps_.erase(it);
+  }
+  for (const auto& [tp, next] : markers_read_) p.offsets[tp] = MarkerOffset(tp);
+  return absl::OkStatus();
 }
 
 absl::Status LoadLoop::Drain() {
@@ -59,6 +143,12 @@ absl::Status LoadLoop::Apply(Pending& p) {
   for (auto b = p.batches.begin(); b != p.batches.end();) {
     if (!IsPaused(b->table->id)) {
       ++b;
+      continue;
+    }
+    if (b->swept_at) {
+      // Resuming the table takes a new snapshot, which sweeps it then.
+      log::Warn("load", "paused table not swept after its new snapshot", {{"table", b->table->id.ToString()}});
+      b = p.batches.erase(b);
       continue;
     }
     CDC_ASSIGN_OR_RETURN(std::vector<IncomingMessage> messages, ReadAgain(p, b->table->id));
@@ -295,6 +385,11 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     // Apply what we hold before the partitions move to another member.
     if (absl::Status st = Drain(); !st.ok() && flush_error_.ok()) flush_error_ = st;
     log::Info("load", "partitions revoked", {{"consumer", options_.consumer}, {"partitions", parts.size()}});
+    // Markers not swept yet are read again by the partition's next owner.
+    for (const auto& tp : parts) {
+      if (markers_read_.erase(tp) == 0) continue;
+      std::erase_if(sweeps_, [&](const PendingSweep& sweep) { return sweep.marker == tp; });
+    }
     std::lock_guard lock(committed_mu_);
     for (const auto& tp : parts) committed_.erase(tp);
   };
@@ -329,6 +424,12 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
     const absl::Time polled = absl::Now();
     stats_.waited_on_kafka_us += absl::ToInt64Microseconds(polled - poll_start);
     const bool dry = !message;
+    if (message && !options_.snapshot_marker_topic.empty() &&
+        message->source.topic == options_.snapshot_marker_topic) {
+      if (pending_.offsets.empty()) batch_start = absl::Now();
+      CDC_RETURN_IF_ERROR(ReadMarker(*message));
+      message.reset();
+    }
     if (message && options_.ignored_topics.contains(message->source.topic)) {
       if (pending_.offsets.empty()) batch_start = absl::Now();
       pending_.offsets[message->source] = message->offset + 1;
@@ -357,6 +458,22 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
         batch_.Add(std::move(**change));
       }
       stats_.decode_us += absl::ToInt64Microseconds(absl::Now() - polled);
+    }
+    if (!sweeps_.empty() && pending_.offsets.empty() && applier_->Idle() && polled >= next_sweep_check_) {
+      // What a sweep waits for may be applied by another loader, of this
+      // process or another: looked at every second while idle.
+      next_sweep_check_ = polled + absl::Seconds(1);
+      std::optional<OffsetMap> stored;
+      bool due = false;
+      for (const PendingSweep& sweep : sweeps_) {
+        CDC_ASSIGN_OR_RETURN(bool this_one, SweepDue(sweep, {}, stored));
+        due = due || this_one;
+      }
+      if (due) {
+        for (const auto& [tp, next] : markers_read_) pending_.offsets[tp] = MarkerOffset(tp);
+        CDC_RETURN_IF_ERROR(HandOff());
+        continue;
+      }
     }
     if (pending_.offsets.empty()) continue;
     // A full batch waits for the applier; a due one keeps growing meanwhile.

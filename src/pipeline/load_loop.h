@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,6 +28,10 @@ struct LoadOptions {
   /// dead letter is not dead-lettered again.
   std::set<std::string> ignored_topics;
   std::string stream_id;            // names the offsets in the warehouse
+  /// Capture's snapshot markers (TableSnapshotMarker), subscribed to as well:
+  /// each removes from the warehouse the rows its snapshot did not have,
+  /// once every row published before it is applied. Empty: none are read.
+  std::string snapshot_marker_topic;
   /// One DuckDB row group: a transaction that appends at least that many
   /// rows to a table has DuckDB write them to the database file directly,
   /// where smaller ones go through its WAL and are written again at the
@@ -166,6 +171,29 @@ class LoadLoop {
                     PausedTables& newly_paused);
   /// The next offsets applied, per partition this loader owns (thread-safe).
   OffsetMap OwnedOffsets();
+
+  /// A snapshot marker read, waiting until the warehouse holds its table's
+  /// partitions up to where they ended when it was read (capture publishes
+  /// it once the snapshot's rows are acknowledged, so they lie below).
+  struct PendingSweep {
+    TableId table;
+    Version version;
+    OffsetMap ends;
+    TopicPartition marker;  // where the marker was read
+    int64_t offset = 0;
+  };
+  absl::Status ReadMarker(IncomingMessage& message);
+  /// The warehouse holds every partition of `sweep` up to its end, counting
+  /// what `batch_offsets` will commit. `stored`: the warehouse's offsets,
+  /// read once when a partition is another loader's.
+  absl::StatusOr<bool> SweepDue(const PendingSweep& sweep, const OffsetMap& batch_offsets,
+                                std::optional<OffsetMap>& stored);
+  /// Moves the sweeps that are due with `p` into it, and sets the marker
+  /// partitions' offsets in it: a marker is committed only with its sweep.
+  absl::Status TakeDueSweeps(Pending& p);
+  /// Where a marker partition may be committed up to: its first marker
+  /// still waiting, or past the last one read.
+  int64_t MarkerOffset(const TopicPartition& partition) const;
   bool Stopping() const { return (stop_ && *stop_) || abandon_; }
   bool IsPaused(const TableId& table) {
     std::lock_guard lock(paused_mu_);
@@ -195,6 +223,14 @@ class LoadLoop {
   PausedTables paused_;  // guarded by paused_mu_
   std::mutex committed_mu_;
   OffsetMap committed_;        // next offsets applied, per assigned partition
+  // Loop thread: snapshot markers read whose sweep is not handed off yet,
+  // in the order read, and the offset after the last marker read per
+  // marker partition.
+  std::deque<PendingSweep> sweeps_;
+  OffsetMap markers_read_;
+  absl::Time next_sweep_check_ = absl::InfinitePast();
+  std::vector<TopicPartition> partitions_;  // SubscribedPartitions(), as read at:
+  absl::Time partitions_read_at_ = absl::InfinitePast();
 };
 
 }  // namespace cdc

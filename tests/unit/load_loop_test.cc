@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -41,7 +42,13 @@ class FakeSubscriber final : public Subscriber {
     return std::optional<IncomingMessage>(std::move(m));
   }
   void CommitInformational(const std::map<TopicPartition, int64_t>&) override {}
-  absl::StatusOr<int64_t> EndOffset(const TopicPartition&) override { return 0; }
+  // Kafka holds the whole list from the start, and the ends of `unowned`.
+  absl::StatusOr<int64_t> EndOffset(const TopicPartition& tp) override {
+    if (auto it = unowned.find(tp); it != unowned.end()) return it->second;
+    return LastKnownEndOffset(tp).value_or(0);
+  }
+  // Partitions of subscribed topics that other group members own, with their ends.
+  OffsetMap unowned;
   // Kafka holds the whole list from the start, and `produced_later` more.
   std::optional<int64_t> LastKnownEndOffset(const TopicPartition& tp) override {
     std::optional<int64_t> end;
@@ -56,7 +63,14 @@ class FakeSubscriber final : public Subscriber {
     return std::count_if(messages_.begin(), messages_.end(), [](const auto& m) { return !m.source.topic.empty(); });
   }
   void Close() override {}
-  absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() override { return std::vector<TopicPartition>{}; }
+  absl::StatusOr<std::vector<TopicPartition>> SubscribedPartitions() override {
+    std::set<TopicPartition> all;
+    for (const IncomingMessage& m : log_) {
+      if (!m.source.topic.empty()) all.insert(m.source);
+    }
+    for (const auto& [tp, end] : unowned) all.insert(tp);
+    return std::vector<TopicPartition>(all.begin(), all.end());
+  }
   absl::StatusOr<std::vector<IncomingMessage>> ReadAgain(const TopicPartition& tp,
                                                          const std::vector<int64_t>& offsets) override {
     std::vector<IncomingMessage> out;
@@ -83,7 +97,9 @@ class FakeSink final : public Sink {
       if (!st.ok()) return st;
     }
     size_t batch_rows = 0;
+    offsets_per_call.push_back(next);
     for (const auto& b : batches) {
+      if (b.swept_at) sweeps.push_back({b.table->id, *b.swept_at, calls});
       batch_rows += b.rows.size();
       for (const auto& r : b.rows) applied_ids.push_back(r.values[0].integer);
     }
@@ -93,14 +109,27 @@ class FakeSink final : public Sink {
     paused.insert(newly_paused.begin(), newly_paused.end());
     return absl::OkStatus();
   }
-  absl::StatusOr<OffsetMap> CommittedOffsets(const std::string&) override { return OffsetMap{}; }
+  absl::StatusOr<OffsetMap> CommittedOffsets(const std::string&) override {
+    OffsetMap all = stored_by_others;
+    all.insert(offsets.begin(), offsets.end());
+    return all;
+  }
   absl::StatusOr<PausedTables> Paused() override { return paused; }
   std::function<absl::Status(std::span<const TableBatch>)> fail;  // consulted before applying
   std::atomic<int> calls{0};
   std::atomic<size_t> rows{0};
   std::vector<int64_t> applied_ids;
   std::vector<size_t> rows_per_call;
+  std::vector<OffsetMap> offsets_per_call;
+  struct Sweep {
+    TableId table;
+    Version version;
+    int call;  // 1: the first Apply
+    bool operator==(const Sweep&) const = default;
+  };
+  std::vector<Sweep> sweeps;
   OffsetMap offsets;
+  OffsetMap stored_by_others;  // what other loaders committed
   PausedTables paused;
 };
 
@@ -124,9 +153,9 @@ std::string Header(const OutgoingMessage& m, const std::string& name) {
   return "";
 }
 
-IncomingMessage Message(std::string topic, int64_t offset, std::optional<std::string> value) {
+IncomingMessage Message(std::string topic, int64_t offset, std::optional<std::string> value, int32_t partition = 0) {
   IncomingMessage m;
-  m.source = {std::move(topic), 0};
+  m.source = {std::move(topic), partition};
   m.offset = offset;
   m.value = std::move(value);
   return m;
@@ -414,6 +443,86 @@ TEST(LoadLoop, BatchesAreCutByTheMemoryOfTheirRowsNotTheBytesOfTheirMessages) {
     EXPECT_EQ(sink.rows, 5u) << big_rows;
     EXPECT_EQ(sink.calls, big_rows ? 3 : 1) << big_rows;
   }
+}
+
+constexpr const char* kMarkerTopic = "shop.cdcpipe-snapshots";
+std::string Marker(const std::string& table, const std::string& lsn = "0/64") {
+  return absl::StrCat(R"({"schema":"public","table":")", table, R"(","topic":"shop.public.)", table,
+                      R"(","snapshot_lsn":")", lsn, R"("})");
+}
+
+// A marker says the snapshot's rows lie below the ends its table's
+// partitions had when it was read. The sweep comes with the batch that
+// reaches them, in its transaction, and the marker's offset is committed
+// only with the sweep: a crash before it reads the marker again.
+TEST(LoadLoop, ASnapshotMarkerSweepsItsTableInTheBatchThatReachesItsPartitionsEnds) {
+  std::atomic<bool> stop{false};
+  FakeSubscriber sub({Message("shop.public.t", 0, Row("t", 1), 0), Message("shop.public.t", 0, Row("t", 2), 1),
+                      Message(kMarkerTopic, 0, Marker("t")), Message("shop.public.t", 1, Row("t", 3), 0),
+                      Message("shop.public.t", 1, Row("t", 4), 1)},
+                     stop);
+  debezium::DebeziumJsonDecoder decoder;
+  FakeSink sink;
+  LoadStats stats;
+  LoadOptions options;
+  options.snapshot_marker_topic = kMarkerTopic;
+  options.batch_max_rows = 1;
+  LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
+  ASSERT_TRUE(loop.Run(stop).ok());
+  EXPECT_EQ(sink.rows, 4u);
+  ASSERT_EQ(sink.calls, 4);
+  EXPECT_EQ(sink.sweeps, (std::vector<FakeSink::Sweep>{{{"public", "t"}, Version{Lsn{100}, Lsn{0}}, 4}}));
+  const TopicPartition marker{kMarkerTopic, 0};
+  EXPECT_EQ(sink.offsets_per_call[2].at(marker), 0);  // read, not swept yet
+  EXPECT_EQ(sink.offsets_per_call[3].at(marker), 1);
+}
+
+// A table without rows has no topic: its sweep waits for nothing. One whose
+// partition another loader owns waits for that loader's commits.
+TEST(LoadLoop, ASweepWaitsForPartitionsOtherLoadersOwnAndNotForATableWithoutRows) {
+  std::atomic<bool> stop{false};
+  FakeSink sink;
+  const TopicPartition theirs{"shop.public.u", 0};
+  int polls = 0;
+  FakeSubscriber sub({Message(kMarkerTopic, 0, Marker("u")), Message(kMarkerTopic, 1, Marker("empty"))}, stop, [&] {
+    if (++polls == 200) sink.stored_by_others[theirs] = 5;  // the other loader gets there, after the first batch
+    return sink.sweeps.size() == 2;
+  });
+  sub.unowned[theirs] = 5;
+  sink.stored_by_others[theirs] = 3;
+  debezium::DebeziumJsonDecoder decoder;
+  LoadStats stats;
+  LoadOptions options;
+  options.snapshot_marker_topic = kMarkerTopic;
+  LoadLoop loop(sub, decoder, sink, nullptr, options, stats);
+  ASSERT_TRUE(loop.Run(stop).ok());
+  ASSERT_EQ(sink.sweeps.size(), 2u);
+  EXPECT_EQ(sink.sweeps[0].table, (TableId{"public", "empty"}));
+  EXPECT_EQ(sink.sweeps[1].table, (TableId{"public", "u"}));
+  EXPECT_GT(sink.sweeps[1].call, sink.sweeps[0].call);
+  // Held at the marker of u until its sweep, which comes later.
+  EXPECT_EQ(sink.offsets_per_call[sink.sweeps[0].call - 1].at({kMarkerTopic, 0}), 0);
+  EXPECT_EQ(sink.offsets.at({kMarkerTopic, 0}), 2);
+}
+
+TEST(LoadLoop, AMalformedMarkerIsDeadLetteredAndTheRestLoads) {
+  std::atomic<bool> stop{false};
+  FakeSubscriber sub({Message(kMarkerTopic, 0, "not a marker"), Message("shop.public.t", 0, Row("t", 1))}, stop);
+  debezium::DebeziumJsonDecoder decoder;
+  FakeSink sink;
+  FakePublisher publisher;
+  DeadLetterQueue dlq(publisher, "shop.dlq");
+  LoadStats stats;
+  LoadOptions options;
+  options.snapshot_marker_topic = kMarkerTopic;
+  LoadLoop loop(sub, decoder, sink, &dlq, options, stats);
+  ASSERT_TRUE(loop.Run(stop).ok());
+  EXPECT_EQ(sink.rows, 1u);
+  ASSERT_EQ(publisher.published.size(), 1u);
+  EXPECT_NE(Header(publisher.published[0], kDeadLetterErrorHeader).find("snapshot marker at shop.cdcpipe-snapshots/0@0"),
+            std::string::npos);
+  EXPECT_TRUE(sink.sweeps.empty());
+  EXPECT_EQ(sink.offsets.at({kMarkerTopic, 0}), 1);
 }
 
 TEST(HeldBytes, CountsTextOutsideTheValueAndListItems) {

@@ -1,8 +1,10 @@
 #include "pipeline/serializer_pool.h"
+#include "pipeline/snapshot_marker.h"
 
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -28,6 +30,7 @@ class XidSerializer final : public EventSerializer {
     return absl::OkStatus();
   }
   absl::StatusOr<OutgoingMessage> Heartbeat(int64_t) override { return OutgoingMessage{}; }
+  std::string TopicFor(const TableId& table) const override { return "t." + table.ToString(); }
 
  private:
   uint32_t fail_xid_;
@@ -77,7 +80,8 @@ TEST(SerializerPool, ReportsTheBatchWhoseEventFailed) {
 // by its SnapshotChunkEnd, SnapshotEnd; finished once the snapshot is durable.
 class FakeSnapshotSource final : public ChangeSource {
  public:
-  FakeSnapshotSource(const std::vector<int>& chunk_rows, const int64_t& delivered) : delivered_(delivered) {
+  FakeSnapshotSource(const std::vector<int>& chunk_rows, const int64_t& delivered, std::vector<TableId> tables = {})
+      : delivered_(delivered) {
     records_.push_back(SnapshotBegin{Lsn{100}});
     uint32_t xid = 0;
     for (size_t c = 0; c < chunk_rows.size(); ++c) {
@@ -85,7 +89,7 @@ class FakeSnapshotSource final : public ChangeSource {
       records_.push_back(SnapshotChunkEnd{c});
       rows_through_.push_back(xid);
     }
-    records_.push_back(SnapshotEnd{Lsn{100}});
+    records_.push_back(SnapshotEnd{Lsn{100}, std::move(tables)});
   }
   absl::Status Start() override { return absl::OkStatus(); }
   absl::StatusOr<std::optional<SourceRecord>> Next(absl::Duration) override {
@@ -102,12 +106,16 @@ class FakeSnapshotSource final : public ChangeSource {
     return absl::OkStatus();
   }
   absl::Status SnapshotDurable() override {
+    if (on_durable) on_durable();
     finished_ = true;
     return absl::OkStatus();
   }
   bool Finished() const override { return finished_; }
+  std::optional<SnapshotEnd> LastDurableSnapshot() const override { return last_durable; }
 
   std::vector<uint64_t> durable_chunks;
+  std::function<void()> on_durable;
+  std::optional<SnapshotEnd> last_durable;
 
  private:
   const int64_t& delivered_;
@@ -122,7 +130,12 @@ class SlowAckPublisher final : public Publisher {
  public:
   explicit SlowAckPublisher(CheckpointCoordinator& coordinator) : coordinator_(coordinator) {}
   absl::Status Publish(const OutgoingMessage& m, uint64_t ticket) override {
-    keys.push_back(*m.key);
+    if (m.topic == kMarkerTopic) {
+      if (markers.empty()) delivered_before_markers = delivered;
+      markers.push_back(m);
+    } else {
+      keys.push_back(*m.key);
+    }
     queued_.push_back(ticket);
     return absl::OkStatus();
   }
@@ -135,10 +148,16 @@ class SlowAckPublisher final : public Publisher {
     queued_.clear();
   }
   int64_t InFlight() const override { return static_cast<int64_t>(queued_.size()); }
-  absl::Status Flush(int) override { return absl::OkStatus(); }
+  absl::Status Flush(int) override {
+    while (!queued_.empty()) Poll(0);
+    return absl::OkStatus();
+  }
 
-  std::vector<std::string> keys;
+  static constexpr const char* kMarkerTopic = "t.cdcpipe-snapshots";
+  std::vector<std::string> keys;  // of the events
+  std::vector<OutgoingMessage> markers;
   int64_t delivered = 0;
+  int64_t delivered_before_markers = -1;  // when the first marker was published
 
  private:
   CheckpointCoordinator& coordinator_;
@@ -160,6 +179,78 @@ TEST(CaptureLoop, PooledSnapshotKeepsRowOrderAndMarksChunksDurableOnlyWhenDelive
   for (size_t i = 0; i < publisher.keys.size(); ++i) EXPECT_EQ(publisher.keys[i], std::to_string(i + 1));
   EXPECT_EQ(source.durable_chunks, (std::vector<uint64_t>{0, 1, 2, 3}));
   EXPECT_EQ(stats.events.load(), 818u);
+}
+
+// Load takes a marker's table as loaded once it has consumed up to the
+// partitions' ends as they were when it read the marker: so markers follow
+// the acknowledged rows, and the snapshot is recorded only after them.
+TEST(CaptureLoop, SnapshotMarkersFollowTheAcknowledgedRowsAndPrecedeTheSnapshotsRecord) {
+  CheckpointCoordinator coordinator(CheckpointCoordinator::AckStage::kBroker);
+  SlowAckPublisher publisher(coordinator);
+  const std::vector<TableId> tables = {{"public", "a"}, {"public", "empty"}};
+  FakeSnapshotSource source({300, 0, 17}, publisher.delivered, tables);
+  size_t markers_when_recorded = 0;
+  source.on_durable = [&] { markers_when_recorded = publisher.markers.size(); };
+  XidSerializer serializer;
+  CaptureStats stats;
+  CaptureLoop loop(source, serializer, publisher, coordinator, stats, 0);
+  loop.SerializeSnapshotInParallel([] { return std::make_unique<XidSerializer>(); }, 2);
+  loop.PublishSnapshotMarkersTo(SlowAckPublisher::kMarkerTopic);
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(loop.Run(stop).ok());
+  ASSERT_EQ(publisher.keys.size(), 317u);
+  EXPECT_EQ(publisher.delivered_before_markers, 317);
+  EXPECT_EQ(markers_when_recorded, 2u);
+  ASSERT_EQ(publisher.markers.size(), 2u);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    auto marker = DecodeTableSnapshotMarker(AsIncoming(publisher.markers[i]));
+    ASSERT_TRUE(marker.ok()) << marker.status();
+    EXPECT_EQ(*marker, (TableSnapshotMarker{tables[i], "t." + tables[i].ToString(), Lsn{100}}));
+    EXPECT_EQ(*publisher.markers[i].key, "t." + tables[i].ToString());  // a table's markers keep their order
+  }
+}
+
+// A crash after the snapshot was recorded may have lost its markers (the
+// embedded broker keeps nothing): each start publishes them again.
+TEST(CaptureLoop, TheLastDurableSnapshotsMarkersArePublishedAgainAtEachStart) {
+  CheckpointCoordinator coordinator(CheckpointCoordinator::AckStage::kBroker);
+  SlowAckPublisher publisher(coordinator);
+  FakeSnapshotSource source({}, publisher.delivered, {{"s", "u"}});
+  source.last_durable = SnapshotEnd{Lsn{77}, {{"s", "t"}}};
+  XidSerializer serializer;
+  CaptureStats stats;
+  CaptureLoop loop(source, serializer, publisher, coordinator, stats, 0);
+  loop.PublishSnapshotMarkersTo(SlowAckPublisher::kMarkerTopic);
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(loop.Run(stop).ok());  // the fake's own empty snapshot ends the run
+  ASSERT_EQ(publisher.markers.size(), 2u);
+  auto again = DecodeTableSnapshotMarker(AsIncoming(publisher.markers[0]));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, (TableSnapshotMarker{{"s", "t"}, "t.s.t", Lsn{77}}));
+  auto own = DecodeTableSnapshotMarker(AsIncoming(publisher.markers[1]));
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->snapshot_lsn, Lsn{100});
+}
+
+TEST(TableSnapshotMarker, RoundTripsAndNamesWhatIsWrong) {
+  const TableSnapshotMarker marker{{"public", "odd \"name\""}, "shop.public.odd__name_", Lsn{0x16B3748}};
+  const OutgoingMessage m = EncodeTableSnapshotMarker(SnapshotMarkerTopic("shop"), marker);
+  EXPECT_EQ(m.topic, "shop.cdcpipe-snapshots");
+  auto back = DecodeTableSnapshotMarker(AsIncoming(m));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, marker);
+  for (const char* bad : {"not json", "[]", R"({"schema":"s","table":"t","topic":"x"})",
+                          R"({"schema":"s","table":"t","topic":"x","snapshot_lsn":"zz"})",
+                          R"({"schema":"s","table":"","topic":"x","snapshot_lsn":"0/1"})",
+                          R"({"schema":"s","table":1,"topic":"x","snapshot_lsn":"0/1"})"}) {
+    IncomingMessage in{{"shop.cdcpipe-snapshots", 2}, 41, 0, std::nullopt, std::string(bad), {}};
+    auto decoded = DecodeTableSnapshotMarker(in);
+    EXPECT_TRUE(absl::IsInvalidArgument(decoded.status())) << bad;
+    EXPECT_NE(std::string(decoded.status().message()).find("shop.cdcpipe-snapshots/2@41"), std::string::npos)
+        << decoded.status();
+  }
+  IncomingMessage tombstone{{"shop.cdcpipe-snapshots", 0}, 1, 0, std::nullopt, std::nullopt, {}};
+  EXPECT_TRUE(absl::IsInvalidArgument(DecodeTableSnapshotMarker(tombstone).status()));
 }
 
 }  // namespace

@@ -41,6 +41,7 @@ class DebeziumAvroSerializer final : public EventSerializer, private debezium::R
   void BeginTransaction(const TransactionBegin& begin) override;
   absl::Status EndTransaction(const TransactionCommit& commit, std::vector<OutgoingMessage>& out) override;
   absl::StatusOr<OutgoingMessage> Heartbeat(int64_t ts_ms) override;
+  std::string TopicFor(const TableId& table) const override { return json_->TopicFor(table); }
 
  private:
   absl::Status WriteKey(const debezium::TableEncoding& table, const Row& row, std::string& out) override;

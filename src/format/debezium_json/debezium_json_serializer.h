@@ -150,7 +150,7 @@ class DebeziumJsonSerializer final : public EventSerializer {
 
   /// The topic for a table (characters outside [A-Za-z0-9._-] become '_';
   /// at most 249 characters).
-  std::string TopicFor(const TableId& table) const;
+  std::string TopicFor(const TableId& table) const override;
 
  private:
   /// InvalidArgument when two columns have one field name after adjustment.

@@ -477,29 +477,79 @@ absl::Status AppendValue(duckdb_appender app, const WarehouseColumn& col, const 
 
 }  // namespace
 
+absl::StatusOr<bool> DuckDbSink::Exists(const TableId& table) {
+  if (tables_.contains(table)) return true;
+  QueryResult exists;
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT 1 FROM information_schema.tables WHERE table_schema = ",
+                                         QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
+                                  StrCat("warehouse table ", table.ToString()), exists));
+  return duckdb_row_count(exists.get()) > 0;
+}
+
+absl::Status DuckDbSink::RecordTruncation(const TableId& table, const Version& v) {
+  return con_->Execute(StrCat("INSERT INTO _cdc_truncations VALUES (", QuoteLiteral(table.schema), ", ",
+                              QuoteLiteral(table.table), ", ", v.commit_lsn.value, ", ", v.change_lsn.value,
+                              ") ON CONFLICT DO UPDATE SET lsn = excluded.lsn, seq = excluded.seq "
+                              "WHERE excluded.lsn > _cdc_truncations.lsn OR "
+                              "(excluded.lsn = _cdc_truncations.lsn AND excluded.seq > _cdc_truncations.seq)"),
+                       StrCat("truncation mark of ", table.ToString()));
+}
+
+absl::StatusOr<int64_t> DuckDbSink::RemoveOlderRows(const TableId& table, const Version& v, std::string_view op) {
+  const std::string target = Qualified(table);
+  const std::string older = StrCat("(_cdc_lsn < ", v.commit_lsn.value, " OR (_cdc_lsn = ", v.commit_lsn.value,
+                                   " AND _cdc_seq < ", v.change_lsn.value, "))");
+  QueryResult removed;
+  CDC_RETURN_IF_ERROR(con_->Query(
+      options_.delete_mode == DeleteMode::kHard
+          ? StrCat("DELETE FROM ", target, " WHERE ", older)
+          : StrCat("UPDATE ", target, " SET _cdc_deleted = true, _cdc_op = '", op, "', _cdc_loaded_at = now() WHERE ",
+                   older, " AND _cdc_deleted IS NOT TRUE"),
+      StrCat("rows of ", table.ToString(), " older than ", v.commit_lsn.ToString()), removed));
+  return static_cast<int64_t>(duckdb_rows_changed(removed.get()));
+}
+
+absl::Status DuckDbSink::Sweep(const TableId& table, const Version& v) {
+  const std::string ctx = StrCat("warehouse table ", table.ToString());
+  CDC_ASSIGN_OR_RETURN(bool exists, Exists(table));
+  // Events older than the snapshot that come later (a replay, a late
+  // partition) are void either way.
+  if (!exists) return RecordTruncation(table, v);
+  CDC_ASSIGN_OR_RETURN(std::optional<std::string> mode, Bookkeeping(*con_, kTablesTable, "mode", table, ctx));
+  if (mode != "upsert") {
+    // A change log keeps every event it was sent, the new snapshot's rows
+    // beside the old ones (docs/limitations.md).
+    log::Info("sink", "change log not swept after a new snapshot", {{"table", table.ToString()}});
+    return absl::OkStatus();
+  }
+  QueryResult t;
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT lsn, seq FROM _cdc_truncations WHERE table_schema = ",
+                                         QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
+                                  ctx, t));
+  if (duckdb_row_count(t.get()) > 0 &&
+      Version{Lsn{duckdb_value_uint64(t.get(), 0, 0)}, Lsn{duckdb_value_uint64(t.get(), 1, 0)}} >= v) {
+    return absl::OkStatus();  // swept already (a marker read again), or truncated since
+  }
+  CDC_ASSIGN_OR_RETURN(int64_t removed, RemoveOlderRows(table, v, "d"));
+  CDC_RETURN_IF_ERROR(RecordTruncation(table, v));
+  if (auto cached = tables_.find(table); cached != tables_.end() && cached->second) cached->second->truncated_at = v;
+  log::Info("sink", "rows the new snapshot did not have removed",
+            {{"table", table.ToString()}, {"snapshot_lsn", v.commit_lsn.ToString()}, {"rows", removed}});
+  return absl::OkStatus();
+}
+
 absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
   const WarehouseTable& table = *batch.table;
-  if (batch.rows.empty() && !tables_.contains(table.id)) {
+  if (batch.swept_at) return Sweep(table.id, *batch.swept_at);
+  if (batch.rows.empty()) {
     // A TRUNCATE alone may come with a schema without the key (its Kafka
     // key is null): it must not create the table, nor decide its mode.
-    QueryResult exists;
-    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT 1 FROM information_schema.tables WHERE table_schema = ",
-                                           QuoteLiteral(table.id.schema), " AND table_name = ",
-                                           QuoteLiteral(table.id.table)), "truncate", exists));
-    if (duckdb_row_count(exists.get()) == 0) {
-      // Nothing to clear yet, but events older than the TRUNCATE may still
-      // come (other partitions): its watermark voids them when they do.
-      const Version& v = *batch.truncated_at;
-      return con_->Execute(StrCat("INSERT INTO _cdc_truncations VALUES (", QuoteLiteral(table.id.schema), ", ",
-                                  QuoteLiteral(table.id.table), ", ", v.commit_lsn.value, ", ", v.change_lsn.value,
-                                  ") ON CONFLICT DO UPDATE SET lsn = excluded.lsn, seq = excluded.seq "
-                                  "WHERE excluded.lsn > _cdc_truncations.lsn OR "
-                                  "(excluded.lsn = _cdc_truncations.lsn AND excluded.seq > _cdc_truncations.seq)"),
-                           StrCat("truncate of ", table.id.ToString()));
-    }
+    // Nothing to clear yet, but events older than the TRUNCATE may still
+    // come (other partitions): its watermark voids them when they do.
+    CDC_ASSIGN_OR_RETURN(bool exists, Exists(table.id));
+    if (!exists) return RecordTruncation(table.id, *batch.truncated_at);
   }
   CDC_ASSIGN_OR_RETURN(TableState * st, Prepare(table));
-  const std::string ctx = StrCat("warehouse table ", table.id.ToString());
   const std::string target = Qualified(table.id);
   if (batch.truncated_at && st->change_log) {
     // A TRUNCATE that came without row events to tell the table's mode: a
@@ -511,17 +561,8 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
         StrCat("truncate of ", table.id.ToString())));
   } else if (batch.truncated_at && (!st->truncated_at || *st->truncated_at < *batch.truncated_at)) {
     const Version& v = *batch.truncated_at;
-    const std::string older = StrCat("(_cdc_lsn < ", v.commit_lsn.value, " OR (_cdc_lsn = ", v.commit_lsn.value,
-                                     " AND _cdc_seq < ", v.change_lsn.value, "))");
-    CDC_RETURN_IF_ERROR(con_->Execute(
-        options_.delete_mode == DeleteMode::kHard
-            ? StrCat("DELETE FROM ", target, " WHERE ", older)
-            : StrCat("UPDATE ", target, " SET _cdc_deleted = true, _cdc_op = 't', _cdc_loaded_at = now() WHERE ",
-                     older, " AND _cdc_deleted IS NOT TRUE"),
-        StrCat("truncate of ", table.id.ToString())));
-    CDC_RETURN_IF_ERROR(con_->Execute(StrCat("INSERT OR REPLACE INTO _cdc_truncations VALUES (", QuoteLiteral(table.id.schema),
-                                             ", ", QuoteLiteral(table.id.table), ", ", v.commit_lsn.value, ", ",
-                                             v.change_lsn.value, ")"), ctx));
+    CDC_RETURN_IF_ERROR(RemoveOlderRows(table.id, v, "t").status());
+    CDC_RETURN_IF_ERROR(RecordTruncation(table.id, v));
     st->truncated_at = v;
     log::Info("sink", "table truncated", {{"table", table.id.ToString()}, {"lsn", v.commit_lsn.ToString()}});
   }
@@ -599,7 +640,7 @@ absl::Status DuckDbSink::ApplyTable(const TableBatch& batch) {
   if (!status.ok()) {
     duckdb_appender_destroy(&app);
     // A value the column refuses is that row's fault: load parks it and goes on.
-    status = absl::Status(status.code(), StrCat(ctx, ": ", status.message()));
+    status = absl::Status(status.code(), StrCat("warehouse table ", table.id.ToString(), ": ", status.message()));
     return TableDataError(status, table.id, failed_row);
   }
   // Closing the appender runs the MERGE over the appended rows.
@@ -643,7 +684,7 @@ absl::StatusOr<std::map<DuckDbSink::SnapshotChunk, int64_t>> DuckDbSink::LatestC
 
 absl::Status DuckDbSink::ApplyTables(std::span<const TableBatch> batches) {
   for (const TableBatch& b : batches) {
-    if (b.rows.empty() && !b.truncated_at) continue;
+    if (b.rows.empty() && !b.truncated_at && !b.swept_at) continue;
     CDC_RETURN_IF_ERROR(ApplyTable(b));
   }
   return absl::OkStatus();

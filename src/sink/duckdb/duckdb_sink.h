@@ -40,6 +40,17 @@ class DuckDbSink final : public Sink {
   absl::StatusOr<std::string> CanonicalType(const std::string& type);
   std::map<std::string, std::string> canonical_types_;
   absl::Status ApplyTable(const TableBatch& batch);
+  /// TableBatch::swept_at: removes (soft-deletes) the rows older than
+  /// `version`, unless the table is a change log.
+  absl::Status Sweep(const TableId& table, const Version& version);
+  /// Stored rows of `table` older than `version` go: deleted, or marked
+  /// deleted with `op` in soft-delete mode. Returns how many.
+  absl::StatusOr<int64_t> RemoveOlderRows(const TableId& table, const Version& version, std::string_view op);
+  /// Records that events of `table` older than `version` are void (it never
+  /// moves back).
+  absl::Status RecordTruncation(const TableId& table, const Version& version);
+  /// The table exists in the warehouse.
+  absl::StatusOr<bool> Exists(const TableId& table);
   absl::Status ApplyTables(std::span<const TableBatch> batches);
   /// A snapshot's chunk: the snapshot's LSN (a row's _cdc_lsn; a snapshot
   /// resumed after a crash keeps it, a new snapshot has its own) and the

@@ -71,6 +71,13 @@ absl::Status PostgresSource::Start() {
   database_ = PQgetvalue(db.get(), 0, 0);
   CDC_ASSIGN_OR_RETURN(std::optional<CaptureState> state, state_.Load(options_.slot));
   recorded_ = state.value_or(CaptureState{});
+  if (recorded_.completed && !recorded_.progress.empty()) {
+    // The tables and LSN of the last snapshot (chunks are not kept).
+    if (absl::StatusOr<SnapshotPlan> last = SnapshotPlan::Parse(recorded_.progress); last.ok()) {
+      last_durable_snapshot_ = SnapshotEnd{last->consistent_point, {}};
+      for (const SnapshotTablePlan& t : last->tables) last_durable_snapshot_->tables.push_back(t.id);
+    }
+  }
   const SnapshotMode mode = options_.snapshot;
   if (mode == SnapshotMode::kInitialOnly) return StartSnapshotOnly(state);
 
@@ -576,7 +583,10 @@ absl::Status PostgresSource::SnapshotChunkDurable(uint64_t chunk) {
 }
 
 absl::Status PostgresSource::SnapshotDurable() {
-  CDC_RETURN_IF_ERROR(SaveState(true, ""));
+  if (!plan_) return absl::InternalError("snapshot durable, but no snapshot is being delivered");
+  // Its tables and LSN stay recorded, for its snapshot markers.
+  SnapshotPlan recap{plan_->consistent_point, plan_->tables, {}};
+  CDC_RETURN_IF_ERROR(SaveState(true, recap.Serialize()));
   plan_.reset();
   log::Info("capture", "snapshot is durable", {{"slot", options_.slot}});
   if (snapshot_only_) finished_ = true;

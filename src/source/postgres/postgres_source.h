@@ -73,6 +73,7 @@ class PostgresSource final : public ChangeSource {
   absl::Status SnapshotChunkDurable(uint64_t chunk) override;
   absl::Status SnapshotDurable() override;
   bool Finished() const override { return finished_; }
+  std::optional<SnapshotEnd> LastDurableSnapshot() const override { return last_durable_snapshot_; }
 
   /// The source database's name (after Start).
   const std::string& database() const { return database_; }
@@ -111,6 +112,7 @@ class PostgresSource final : public ChangeSource {
   std::unique_ptr<Snapshotter> snapshotter_;
   std::unique_ptr<Connection> exporter_;  // holds a snapshot of our own open
   std::optional<SnapshotPlan> plan_;      // of the snapshot being delivered
+  std::optional<SnapshotEnd> last_durable_snapshot_;  // recorded before this start
   Lsn stream_from_;                       // after the snapshot (0: the slot's position)
   bool snapshot_only_ = false;            // kInitialOnly: no streaming
   bool finished_ = false;

@@ -274,7 +274,9 @@ absl::StatusOr<std::optional<SourceRecord>> Snapshotter::Next() {
       }
     } else if (workers_finished_) {
       phase_ = Phase::kDone;
-      return SourceRecord{SnapshotEnd{plan_.consistent_point}};
+      SnapshotEnd end{plan_.consistent_point, {}};
+      for (const SnapshotTablePlan& t : plan_.tables) end.tables.push_back(t.id);
+      return SourceRecord{std::move(end)};
     }
     CDC_ASSIGN_OR_RETURN(bool more, Fill());
     if (!more) workers_finished_ = true;

@@ -285,13 +285,17 @@ absl::StatusOr<std::vector<TopicPartition>> KafkaSubscriber::SubscribedPartition
   if (!subscribed_.load(std::memory_order_acquire)) return absl::UnavailableError("not subscribed yet");
   const rd_kafka_metadata_t* md = nullptr;
   CDC_RETURN_IF_ERROR(StatusFromKafkaError(rd_kafka_metadata(query_.get(), 1, nullptr, &md, 5000), "topic metadata"));
-  std::optional<std::regex> pattern;
-  if (topics_.size() == 1 && topics_[0].starts_with("^")) pattern.emplace(topics_[0]);
+  // As librdkafka reads a subscription: names, and regexes starting with ^.
+  std::vector<std::regex> patterns;
+  for (const std::string& t : topics_) {
+    if (t.starts_with("^")) patterns.emplace_back(t);
+  }
   std::vector<TopicPartition> out;
   for (int t = 0; t < md->topic_cnt; ++t) {
     const std::string name = md->topics[t].topic;
-    const bool match = pattern ? std::regex_search(name, *pattern)
-                               : std::find(topics_.begin(), topics_.end(), name) != topics_.end();
+    const bool match = std::find(topics_.begin(), topics_.end(), name) != topics_.end() ||
+                       std::any_of(patterns.begin(), patterns.end(),
+                                   [&](const std::regex& p) { return std::regex_search(name, p); });
     if (!match || md->topics[t].err) continue;
     for (int p = 0; p < md->topics[t].partition_cnt; ++p) out.push_back({name, md->topics[t].partitions[p].id});
   }
