@@ -167,7 +167,7 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
 
 absl::Status CaptureLoop::Run(const std::atomic<bool>& stop) {
   stop_ = &stop;
-  if (std::optional<SnapshotEnd> last = source_.LastDurableSnapshot()) {
+  if (std::optional<SnapshotEnd> last = source_.LastDurableSnapshot(); last && markers_again_) {
     CDC_RETURN_IF_ERROR(PublishSnapshotMarkers(*last));
   }
   while (!stop) {

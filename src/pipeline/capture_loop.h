@@ -49,9 +49,14 @@ class CaptureLoop {
   }
 
   /// Publishes a TableSnapshotMarker per table to `control_topic` once a
-  /// snapshot's rows are durable, and those of the last durable snapshot
-  /// again at each start (they are idempotent).
-  void PublishSnapshotMarkersTo(std::string control_topic) { marker_topic_ = std::move(control_topic); }
+  /// snapshot's rows are durable, before the snapshot is recorded as such.
+  /// `again_at_each_start`: also those of the last durable snapshot at each
+  /// start (they are idempotent), for a broker that may have lost them (the
+  /// embedded one keeps nothing across a crash).
+  void PublishSnapshotMarkersTo(std::string control_topic, bool again_at_each_start) {
+    marker_topic_ = std::move(control_topic);
+    markers_again_ = again_at_each_start;
+  }
 
   absl::Status Run(const std::atomic<bool>& stop);
 
@@ -82,6 +87,7 @@ class CaptureLoop {
   // chunk; nullopt for the whole snapshot).
   std::deque<std::pair<uint64_t, std::optional<uint64_t>>> snapshot_progress_;
   std::string marker_topic_;  // empty: no snapshot markers
+  bool markers_again_ = false;
   std::optional<SnapshotEnd> snapshot_end_;  // of the snapshot being delivered
 };
 

@@ -206,7 +206,8 @@ class Process {
                          embedded ? kEmbeddedUncommittedBytes : 0, &column_filter_);
         // As many serializer threads as connections reading the snapshot.
         loop.SerializeSnapshotInParallel(snapshot_serializers_, static_cast<int>(config_.postgres.snapshot_workers));
-        loop.PublishSnapshotMarkersTo(SnapshotMarkerTopic(config_.kafka.topic_prefix));
+        // A durable broker has them once the snapshot is recorded.
+        loop.PublishSnapshotMarkersTo(SnapshotMarkerTopic(config_.kafka.topic_prefix), /*again_at_each_start=*/embedded);
         capture_status_ = loop.Run(StopRequested());
         if (capture_status_.ok() || !absl::IsUnavailable(capture_status_) || StopRequested()) break;
         // Connection lost (server restart, network, terminated walsender):

@@ -195,7 +195,7 @@ TEST(CaptureLoop, SnapshotMarkersFollowTheAcknowledgedRowsAndPrecedeTheSnapshots
   CaptureStats stats;
   CaptureLoop loop(source, serializer, publisher, coordinator, stats, 0);
   loop.SerializeSnapshotInParallel([] { return std::make_unique<XidSerializer>(); }, 2);
-  loop.PublishSnapshotMarkersTo(SlowAckPublisher::kMarkerTopic);
+  loop.PublishSnapshotMarkersTo(SlowAckPublisher::kMarkerTopic, /*again_at_each_start=*/false);
   std::atomic<bool> stop{false};
   ASSERT_TRUE(loop.Run(stop).ok());
   ASSERT_EQ(publisher.keys.size(), 317u);
@@ -210,8 +210,8 @@ TEST(CaptureLoop, SnapshotMarkersFollowTheAcknowledgedRowsAndPrecedeTheSnapshots
   }
 }
 
-// A crash after the snapshot was recorded may have lost its markers (the
-// embedded broker keeps nothing): each start publishes them again.
+// A crash after the snapshot was recorded may have lost its markers with
+// the embedded broker, which keeps nothing: each start publishes them again.
 TEST(CaptureLoop, TheLastDurableSnapshotsMarkersArePublishedAgainAtEachStart) {
   CheckpointCoordinator coordinator(CheckpointCoordinator::AckStage::kBroker);
   SlowAckPublisher publisher(coordinator);
@@ -219,8 +219,16 @@ TEST(CaptureLoop, TheLastDurableSnapshotsMarkersArePublishedAgainAtEachStart) {
   source.last_durable = SnapshotEnd{Lsn{77}, {{"s", "t"}}};
   XidSerializer serializer;
   CaptureStats stats;
+  {
+    // A durable broker has them already.
+    CaptureLoop loop(source, serializer, publisher, coordinator, stats, 0);
+    loop.PublishSnapshotMarkersTo(SlowAckPublisher::kMarkerTopic, /*again_at_each_start=*/false);
+    std::atomic<bool> stop{true};
+    ASSERT_TRUE(loop.Run(stop).ok());
+    EXPECT_TRUE(publisher.markers.empty());
+  }
   CaptureLoop loop(source, serializer, publisher, coordinator, stats, 0);
-  loop.PublishSnapshotMarkersTo(SlowAckPublisher::kMarkerTopic);
+  loop.PublishSnapshotMarkersTo(SlowAckPublisher::kMarkerTopic, /*again_at_each_start=*/true);
   std::atomic<bool> stop{false};
   ASSERT_TRUE(loop.Run(stop).ok());  // the fake's own empty snapshot ends the run
   ASSERT_EQ(publisher.markers.size(), 2u);
