@@ -84,6 +84,9 @@ class Sink {
   /// The phases of the last Apply (the loader reads them after one
   /// succeeded); zero where a warehouse does not tell them apart.
   virtual ApplyPhases LastApplyPhases() const { return {}; }
+
+  /// Rows the sweeps (TableBatch::swept_at) of the last Apply removed.
+  virtual int64_t LastSweptRows() const { return 0; }
 };
 
 }  // namespace cdc

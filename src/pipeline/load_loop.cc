@@ -187,6 +187,7 @@ absl::Status LoadLoop::Apply(Pending& p) {
   stats_.write_us += absl::ToInt64Microseconds(phases.write);
   stats_.merge_us += absl::ToInt64Microseconds(phases.merge);
   stats_.commit_us += absl::ToInt64Microseconds(phases.commit);
+  stats_.swept_rows += static_cast<uint64_t>(sink_.LastSweptRows());
   stats_.rows += rows;
   stats_.batches += 1;
   // The rows are visible now: that is the end of their end-to-end latency.

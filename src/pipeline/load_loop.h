@@ -62,6 +62,9 @@ struct LoadStats {
   std::atomic<uint64_t> dead_letters{0};
   std::atomic<uint64_t> lossy_values{0};  // values loaded with loss (load.wide_numeric: double, ns -> µs)
   std::atomic<uint64_t> paused_tables{0};  // tables whose events go to the dead-letter topic
+  // Rows removed because a new snapshot of their table did not have them:
+  // deleted at the source while no slot recorded it (TableSnapshotMarker).
+  std::atomic<uint64_t> swept_rows{0};
   std::atomic<bool> circuit_open{false};   // the warehouse keeps failing: consumption is paused
   LatencyHistogram source_to_warehouse;  // source commit -> visible in the warehouse
   // Kafka record timestamp (capture's produce) -> visible: with the above,

@@ -100,6 +100,10 @@ void LoadMetrics(MetricsText& m, const LoadStats& l, std::optional<int64_t> kafk
   m.One("cdcpipe_load_lossy_values_total", "counter",
         "Values loaded with loss (load.wide_numeric double, nanoseconds to microseconds).",
         Signed(l.lossy_values.load()));
+  m.One("cdcpipe_load_swept_rows_total", "counter",
+        "Warehouse rows removed because a new snapshot of their table did not have them (deleted at the source "
+        "while no replication slot recorded the deletes).",
+        Signed(l.swept_rows.load()));
   m.One("cdcpipe_load_paused_tables", "gauge", "Tables whose events go to the dead-letter topic until resumed.",
         Signed(l.paused_tables.load()));
   m.One("cdcpipe_load_circuit_open", "gauge", "1 while the warehouse keeps failing and consumption is paused.",

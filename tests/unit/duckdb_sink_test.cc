@@ -70,6 +70,7 @@ TEST(DuckDbSink, ASweepRemovesTheRowsANewSnapshotDidNotHave) {
     for (int twice = 0; twice < 2; ++twice) {  // a marker read again changes nothing
       const absl::Status st = (*sink)->Apply(sweep, "s", {}, {});
       ASSERT_TRUE(st.ok()) << st;
+      EXPECT_EQ((*sink)->LastSweptRows(), twice == 0 ? 1 : 0);
     }
     const std::string live = hard ? "" : " WHERE _cdc_deleted IS NOT TRUE";
     EXPECT_EQ(Scalar(**db, "SELECT string_agg(id || v, ',' ORDER BY id) FROM public.t" + live), "1snap,2snap,4new");

@@ -98,8 +98,10 @@ class FakeSink final : public Sink {
     }
     size_t batch_rows = 0;
     offsets_per_call.push_back(next);
+    last_swept_rows = 0;
     for (const auto& b : batches) {
       if (b.swept_at) sweeps.push_back({b.table->id, *b.swept_at, calls});
+      if (b.swept_at) last_swept_rows += 5;  // each sweep removes five rows here
       batch_rows += b.rows.size();
       for (const auto& r : b.rows) applied_ids.push_back(r.values[0].integer);
     }
@@ -115,6 +117,8 @@ class FakeSink final : public Sink {
     return all;
   }
   absl::StatusOr<PausedTables> Paused() override { return paused; }
+  int64_t LastSweptRows() const override { return last_swept_rows; }
+  int64_t last_swept_rows = 0;
   std::function<absl::Status(std::span<const TableBatch>)> fail;  // consulted before applying
   std::atomic<int> calls{0};
   std::atomic<size_t> rows{0};
@@ -475,6 +479,7 @@ TEST(LoadLoop, ASnapshotMarkerSweepsItsTableInTheBatchThatReachesItsPartitionsEn
   const TopicPartition marker{kMarkerTopic, 0};
   EXPECT_EQ(sink.offsets_per_call[2].at(marker), 0);  // read, not swept yet
   EXPECT_EQ(sink.offsets_per_call[3].at(marker), 1);
+  EXPECT_EQ(stats.swept_rows, 5u);
 }
 
 // A table without rows has no topic: its sweep waits for nothing. One whose

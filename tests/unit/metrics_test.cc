@@ -59,7 +59,9 @@ TEST(Metrics, EveryFamilyIsDeclaredOnceWithHelpAndType) {
   LoadStats load;
   capture.events = 42;
   load.source_to_warehouse.Observe(120);
+  load.swept_rows = 3;
   const auto families = Parse(MetricsExposition(capture, load, 7));
+  EXPECT_EQ(families.at("cdcpipe_load_swept_rows_total").samples.at("cdcpipe_load_swept_rows_total"), "3");
   EXPECT_EQ(families.at("cdcpipe_capture_events_total").samples.at("cdcpipe_capture_events_total"), "42");
   EXPECT_EQ(families.at("cdcpipe_capture_events_total").kind, "counter");
   EXPECT_EQ(families.at("cdcpipe_load_kafka_lag_messages").samples.at("cdcpipe_load_kafka_lag_messages"), "7");

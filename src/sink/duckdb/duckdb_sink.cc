@@ -532,6 +532,7 @@ absl::Status DuckDbSink::Sweep(const TableId& table, const Version& v) {
   }
   CDC_ASSIGN_OR_RETURN(int64_t removed, RemoveOlderRows(table, v, "d"));
   CDC_RETURN_IF_ERROR(RecordTruncation(table, v));
+  swept_rows_ += removed;
   if (auto cached = tables_.find(table); cached != tables_.end() && cached->second) cached->second->truncated_at = v;
   log::Info("sink", "rows the new snapshot did not have removed",
             {{"table", table.ToString()}, {"snapshot_lsn", v.commit_lsn.ToString()}, {"rows", removed}});
@@ -713,6 +714,7 @@ absl::Status DuckDbSink::Apply(std::span<const TableBatch> batches, const std::s
   std::lock_guard one_batch_at_a_time(db_->batch_mutex());
   const absl::Time start = absl::Now();
   phases_ = ApplyPhases();
+  swept_rows_ = 0;
   CDC_RETURN_IF_ERROR(con_->Execute("BEGIN TRANSACTION", "begin batch"));
   absl::Status st = ApplyTables(batches);
   const absl::Time tables_done = absl::Now();

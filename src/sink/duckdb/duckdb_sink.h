@@ -31,6 +31,7 @@ class DuckDbSink final : public Sink {
   absl::StatusOr<OffsetMap> CommittedOffsets(const std::string& stream_id) override;
   absl::StatusOr<PausedTables> Paused() override;
   ApplyPhases LastApplyPhases() const override { return phases_; }
+  int64_t LastSweptRows() const override { return swept_rows_; }
 
  private:
   DuckDbSink(std::shared_ptr<Database> db, std::unique_ptr<Connection> con, DuckDbSinkOptions options);
@@ -72,6 +73,7 @@ class DuckDbSink final : public Sink {
   DuckDbSinkOptions options_;
   std::map<TableId, std::unique_ptr<TableState>> tables_;
   ApplyPhases phases_;  // of the Apply in progress, then of the last one
+  int64_t swept_rows_ = 0;  // likewise
 };
 
 /// Whether a column of DuckDB type `wide` holds every value of type `narrow`
