@@ -115,8 +115,8 @@ class ChangeSource {
   virtual bool Finished() const = 0;
 
   /// The last snapshot found durable when the source started, if it
-  /// recorded one: its snapshot markers are published again at each start,
-  /// in case a crash lost them (TableSnapshotMarker).
+  /// recorded one: with a broker that a crash empties (the embedded one),
+  /// its snapshot markers are published again at each start.
   virtual std::optional<SnapshotEnd> LastDurableSnapshot() const { return std::nullopt; }
 };
 

@@ -51,7 +51,7 @@ int64_t LoadLoop::MarkerOffset(const TopicPartition& partition) const {
   return read != markers_read_.end() ? read->second : 0;
 }
 
-absl::Status LoadLoop::ReadMarker(IncomingMessage& message) {
+absl::Status LoadLoop::ReadMarker(const IncomingMessage& message) {
   markers_read_[message.source] = message.offset + 1;
   absl::StatusOr<TableSnapshotMarker> marker = DecodeTableSnapshotMarker(message);
   if (!marker.ok()) {

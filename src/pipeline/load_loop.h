@@ -185,7 +185,7 @@ class LoadLoop {
     TopicPartition marker;  // where the marker was read
     int64_t offset = 0;
   };
-  absl::Status ReadMarker(IncomingMessage& message);
+  absl::Status ReadMarker(const IncomingMessage& message);
   /// The warehouse holds every partition of `sweep` up to its end, counting
   /// what `batch_offsets` will commit. `stored`: the warehouse's offsets,
   /// read once when a partition is another loader's.
