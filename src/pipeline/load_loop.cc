@@ -84,14 +84,17 @@ absl::Status LoadLoop::ReadMarker(const IncomingMessage& message) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> LoadLoop::SweepDue(const PendingSweep& sweep, const OffsetMap& batch_offsets,
+OffsetMap LoadLoop::AppliedWith(const OffsetMap& batch_offsets) {
+  OffsetMap applied = OwnedOffsets();
+  for (const auto& [tp, next] : batch_offsets) applied[tp] = next;
+  return applied;
+}
+
+absl::StatusOr<bool> LoadLoop::SweepDue(const PendingSweep& sweep, const OffsetMap& applied_here,
                                         std::optional<OffsetMap>& stored) {
-  const OffsetMap owned = OwnedOffsets();
   for (const auto& [tp, end] : sweep.ends) {
     int64_t applied = 0;
-    if (auto in_batch = batch_offsets.find(tp); in_batch != batch_offsets.end()) {
-      applied = in_batch->second;
-    } else if (auto mine = owned.find(tp); mine != owned.end()) {
+    if (auto mine = applied_here.find(tp); mine != applied_here.end()) {
       applied = mine->second;
     } else {
       if (!stored) {
@@ -108,9 +111,10 @@ absl::StatusOr<bool> LoadLoop::SweepDue(const PendingSweep& sweep, const OffsetM
 
 absl::Status LoadLoop::TakeDueSweeps(Pending& p) {
   if (markers_read_.empty()) return absl::OkStatus();
+  const OffsetMap applied = AppliedWith(p.offsets);
   std::optional<OffsetMap> stored;
   for (auto it = sweeps_.begin(); it != sweeps_.end();) {
-    CDC_ASSIGN_OR_RETURN(bool due, SweepDue(*it, p.offsets, stored));
+    CDC_ASSIGN_OR_RETURN(bool due, SweepDue(*it, applied, stored));
     if (!due) {
       ++it;
       continue;
@@ -464,13 +468,15 @@ absl::Status LoadLoop::Consume(const std::atomic<bool>& stop) {
       // What a sweep waits for may be applied by another loader, of this
       // process or another: looked at every second while idle.
       next_sweep_check_ = polled + absl::Seconds(1);
+      const OffsetMap applied = OwnedOffsets();
       std::optional<OffsetMap> stored;
       bool due = false;
       for (const PendingSweep& sweep : sweeps_) {
-        CDC_ASSIGN_OR_RETURN(bool this_one, SweepDue(sweep, {}, stored));
+        CDC_ASSIGN_OR_RETURN(bool this_one, SweepDue(sweep, applied, stored));
         due = due || this_one;
       }
       if (due) {
+        // A hand-off of the marker partitions alone: it takes the due sweeps.
         for (const auto& [tp, next] : markers_read_) pending_.offsets[tp] = MarkerOffset(tp);
         CDC_RETURN_IF_ERROR(HandOff());
         continue;

@@ -186,10 +186,13 @@ class LoadLoop {
     int64_t offset = 0;
   };
   absl::Status ReadMarker(const IncomingMessage& message);
-  /// The warehouse holds every partition of `sweep` up to its end, counting
-  /// what `batch_offsets` will commit. `stored`: the warehouse's offsets,
-  /// read once when a partition is another loader's.
-  absl::StatusOr<bool> SweepDue(const PendingSweep& sweep, const OffsetMap& batch_offsets,
+  /// The next offsets this loader will have applied once `batch_offsets`
+  /// are: one reading for every sweep of a hand-off.
+  OffsetMap AppliedWith(const OffsetMap& batch_offsets);
+  /// The warehouse holds every partition of `sweep` up to its end:
+  /// `applied_here` for this loader's partitions (AppliedWith), `stored`
+  /// (the warehouse's offsets, read once when first needed) for others'.
+  absl::StatusOr<bool> SweepDue(const PendingSweep& sweep, const OffsetMap& applied_here,
                                 std::optional<OffsetMap>& stored);
   /// Moves the sweeps that are due with `p` into it, and sets the marker
   /// partitions' offsets in it: a marker is committed only with its sweep.

@@ -200,13 +200,7 @@ absl::StatusOr<DuckDbSink::TableState*> DuckDbSink::Prepare(const WarehouseTable
       duckdb_free(name);
       duckdb_free(type);
     }
-    QueryResult t;
-    CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT lsn, seq FROM _cdc_truncations WHERE table_schema = ",
-                                           QuoteLiteral(table.id.schema), " AND table_name = ",
-                                           QuoteLiteral(table.id.table)), ctx, t));
-    if (duckdb_row_count(t.get()) > 0) {
-      slot->truncated_at = Version{Lsn{duckdb_value_uint64(t.get(), 0, 0)}, Lsn{duckdb_value_uint64(t.get(), 1, 0)}};
-    }
+    CDC_ASSIGN_OR_RETURN(slot->truncated_at, StoredTruncation(table.id));
     // Change logs written before these columns existed get them now.
     for (const MetaColumn& m : kSnapshotChunkColumns) {
       if (!slot->change_log || slot->target_columns.contains(m.name)) continue;
@@ -486,6 +480,15 @@ absl::StatusOr<bool> DuckDbSink::Exists(const TableId& table) {
   return duckdb_row_count(exists.get()) > 0;
 }
 
+absl::StatusOr<std::optional<Version>> DuckDbSink::StoredTruncation(const TableId& table) {
+  QueryResult t;
+  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT lsn, seq FROM _cdc_truncations WHERE table_schema = ",
+                                         QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
+                                  StrCat("truncation mark of ", table.ToString()), t));
+  if (duckdb_row_count(t.get()) == 0) return std::nullopt;
+  return Version{Lsn{duckdb_value_uint64(t.get(), 0, 0)}, Lsn{duckdb_value_uint64(t.get(), 1, 0)}};
+}
+
 absl::Status DuckDbSink::RecordTruncation(const TableId& table, const Version& v) {
   return con_->Execute(StrCat("INSERT INTO _cdc_truncations VALUES (", QuoteLiteral(table.schema), ", ",
                               QuoteLiteral(table.table), ", ", v.commit_lsn.value, ", ", v.change_lsn.value,
@@ -522,14 +525,8 @@ absl::Status DuckDbSink::Sweep(const TableId& table, const Version& v) {
     log::Info("sink", "change log not swept after a new snapshot", {{"table", table.ToString()}});
     return absl::OkStatus();
   }
-  QueryResult t;
-  CDC_RETURN_IF_ERROR(con_->Query(StrCat("SELECT lsn, seq FROM _cdc_truncations WHERE table_schema = ",
-                                         QuoteLiteral(table.schema), " AND table_name = ", QuoteLiteral(table.table)),
-                                  ctx, t));
-  if (duckdb_row_count(t.get()) > 0 &&
-      Version{Lsn{duckdb_value_uint64(t.get(), 0, 0)}, Lsn{duckdb_value_uint64(t.get(), 1, 0)}} >= v) {
-    return absl::OkStatus();  // swept already (a marker read again), or truncated since
-  }
+  CDC_ASSIGN_OR_RETURN(std::optional<Version> truncated_at, StoredTruncation(table));
+  if (truncated_at && *truncated_at >= v) return absl::OkStatus();  // swept already (a marker read again), or truncated since
   CDC_ASSIGN_OR_RETURN(int64_t removed, RemoveOlderRows(table, v, "d"));
   CDC_RETURN_IF_ERROR(RecordTruncation(table, v));
   swept_rows_ += removed;

@@ -47,6 +47,8 @@ class DuckDbSink final : public Sink {
   /// Stored rows of `table` older than `version` go: deleted, or marked
   /// deleted with `op` in soft-delete mode. Returns how many.
   absl::StatusOr<int64_t> RemoveOlderRows(const TableId& table, const Version& version, std::string_view op);
+  /// The version older events of `table` are void below, if any.
+  absl::StatusOr<std::optional<Version>> StoredTruncation(const TableId& table);
   /// Records that events of `table` older than `version` are void (it never
   /// moves back).
   absl::Status RecordTruncation(const TableId& table, const Version& version);

@@ -74,8 +74,7 @@ absl::Status PostgresSource::Start() {
   if (recorded_.completed && !recorded_.progress.empty()) {
     // The tables and LSN of the last snapshot (chunks are not kept).
     if (absl::StatusOr<SnapshotPlan> last = SnapshotPlan::Parse(recorded_.progress); last.ok()) {
-      last_durable_snapshot_ = SnapshotEnd{last->consistent_point, {}};
-      for (const SnapshotTablePlan& t : last->tables) last_durable_snapshot_->tables.push_back(t.id);
+      last_durable_snapshot_ = last->End();
     }
   }
   const SnapshotMode mode = options_.snapshot;

@@ -168,6 +168,12 @@ absl::StatusOr<SnapshotPlan> ResumePlan(Connection& conn, const SnapshotPlan& pr
   return plan;
 }
 
+SnapshotEnd SnapshotPlan::End() const {
+  SnapshotEnd end{consistent_point, {}};
+  for (const SnapshotTablePlan& t : tables) end.tables.push_back(t.id);
+  return end;
+}
+
 size_t SnapshotPlan::DoneChunks() const {
   return static_cast<size_t>(std::count_if(chunks.begin(), chunks.end(), [](const SnapshotChunk& c) { return c.done; }));
 }

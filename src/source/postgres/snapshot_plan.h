@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/change_event.h"
+#include "core/change_source.h"
 #include "core/lsn.h"
 #include "core/status.h"
 #include "source/postgres/pg_connection.h"
@@ -40,6 +41,8 @@ struct SnapshotPlan {
   static absl::StatusOr<SnapshotPlan> Parse(std::string_view text);
 
   size_t DoneChunks() const;
+  /// The SnapshotEnd of this plan: its LSN and every table.
+  SnapshotEnd End() const;
 };
 
 /// Adds `id` to `plan`, cut into chunks of about `chunk_rows` rows, planned

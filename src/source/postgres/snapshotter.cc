@@ -274,9 +274,7 @@ absl::StatusOr<std::optional<SourceRecord>> Snapshotter::Next() {
       }
     } else if (workers_finished_) {
       phase_ = Phase::kDone;
-      SnapshotEnd end{plan_.consistent_point, {}};
-      for (const SnapshotTablePlan& t : plan_.tables) end.tables.push_back(t.id);
-      return SourceRecord{std::move(end)};
+      return SourceRecord{plan_.End()};
     }
     CDC_ASSIGN_OR_RETURN(bool more, Fill());
     if (!more) workers_finished_ = true;
