@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
   CLI::App* reset = app.add_subcommand("reset-snapshot", "forget the initial snapshot so the next start takes a new one");
   bool reset_kafka = false;
   reset->add_flag("--kafka", reset_kafka, "the state of `capture` (in Kafka) rather than of `run` (in the warehouse)");
+  std::vector<std::string> reset_tables;
+  reset->add_option("--table", reset_tables,
+                    "schema.table to read again at the next start, keeping the slot (repeatable); without it, "
+                    "every table and a new slot if the old one is gone");
   CLI::App* registry = app.add_subcommand("registry", "run a Confluent-compatible Schema Registry (Avro)");
   std::string registry_listen = "127.0.0.1:8081", registry_store = "cdcpipe-registry.jsonl";
   registry->add_option("--listen", registry_listen, "host:port to serve on (port 0: any free one)")->default_val(registry_listen);
@@ -115,6 +119,6 @@ int main(int argc, char** argv) {
   if (*verify) return ExitCode(cdc::RunVerify(*config, verify_options), "verify");
   if (*show) return ExitCode(cdc::RunShow(*config, show_limit), "show");
   if (*preflight) return ExitCode(cdc::RunPreflight(*config), "preflight");
-  if (*reset) return ExitCode(cdc::RunResetSnapshot(*config, reset_kafka), "reset-snapshot");
+  if (*reset) return ExitCode(cdc::RunResetSnapshot(*config, reset_kafka, reset_tables), "reset-snapshot");
   return 2;
 }

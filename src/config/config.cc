@@ -105,11 +105,9 @@ const std::vector<Setting>& Settings() {
          if (!n.IsSequence()) return "must be a list of schema.table names";
          for (const auto& item : n) {
            const std::string t = item.IsScalar() ? item.as<std::string>() : "";
-           std::vector<std::string> parts = absl::StrSplit(t, '.');
-           if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-             return StrCat("entry '", t, "' is not schema.table");
-           }
-           c.postgres.tables.push_back({parts[0], parts[1]});
+           std::optional<TableId> id = ParseTableId(t);
+           if (!id) return StrCat("entry '", t, "' is not schema.table");
+           c.postgres.tables.push_back(*std::move(id));
          }
          return {};
        }},

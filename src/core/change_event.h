@@ -19,6 +19,16 @@ struct TableId {
   std::string ToString() const { return schema + "." + table; }
 };
 
+/// "schema.table": one dot, both names non-empty; nullopt otherwise.
+inline std::optional<TableId> ParseTableId(std::string_view text) {
+  const size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == text.size() ||
+      text.find('.', dot + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return TableId{std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
+}
+
 /// A column type as the source catalog describes it, for types a type OID
 /// alone does not explain (enums, domains, arrays, extension types).
 /// Immutable once built.

@@ -7,7 +7,9 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
 #include "format/avro/debezium_avro_decoder.h"
@@ -21,6 +23,7 @@
 #include "pipeline/load_loop.h"
 #include "pipeline/metrics.h"
 #include "pipeline/snapshot_marker.h"
+#include "pipeline/source_options.h"
 #include "registry/confluent/registry_client.h"
 #include "registry/confluent/registry_server.h"
 #include "sink/duckdb/duckdb_capture_state_store.h"
@@ -28,6 +31,7 @@
 #include "sink/duckdb/duckdb_sink.h"
 #include "source/postgres/postgres_source.h"
 #include "source/postgres/preflight.h"
+#include "source/postgres/snapshot_plan.h"
 #include "transport/kafka/kafka_capture_state_store.h"
 #include "transport/kafka/kafka_publisher.h"
 #include "transport/kafka/kafka_subscriber.h"
@@ -45,6 +49,9 @@ namespace {
 // The embedded broker keeps ~5 MiB per partition and drops older data:
 // capture never lets more than this sit in a partition unloaded.
 constexpr size_t kEmbeddedUncommittedBytes = 3 << 20;
+
+// How long a start waits for the warehouse file's lock (see OpenWarehouse).
+constexpr absl::Duration kWarehouseLockWait = absl::Seconds(60);
 
 // Delivered values kept for reuse (BufferPool): a few thousand snapshot
 // values with schemas, about what librdkafka acknowledges in one go; a value
@@ -67,29 +74,6 @@ kafka::KafkaOptions KafkaOptionsFor(const Config& c, const std::string& bootstra
   o.properties = c.kafka.properties;
   o.partitions = c.kafka.partitions;
   o.replication_factor = c.kafka.replication_factor;
-  return o;
-}
-
-pg::PostgresSourceOptions SourceOptionsFor(const Config& c) {
-  pg::PostgresSourceOptions o;
-  o.dsn = c.postgres.dsn;
-  o.slot = c.postgres.slot;
-  o.publication = c.postgres.publication;
-  o.tables = c.postgres.tables;
-  static const std::map<std::string, pg::SnapshotMode> kModes = {
-      {"initial", pg::SnapshotMode::kInitial}, {"initial_only", pg::SnapshotMode::kInitialOnly},
-      {"never", pg::SnapshotMode::kNever}, {"always", pg::SnapshotMode::kAlways},
-      {"when_needed", pg::SnapshotMode::kWhenNeeded}};
-  o.snapshot = kModes.at(c.postgres.snapshot);  // validated by the config
-  o.snapshot_workers = c.postgres.snapshot_workers;
-  o.snapshot_chunk_rows = c.postgres.snapshot_chunk_rows;
-  o.message_key_columns = c.postgres.message_key_columns;
-  for (const auto& p : c.postgres.message_prefix_include) o.message_prefix_include.emplace_back(p);
-  for (const auto& p : c.postgres.message_prefix_exclude) o.message_prefix_exclude.emplace_back(p);
-  for (const auto& p : c.postgres.table_include) o.table_include.emplace_back(p);
-  for (const auto& p : c.postgres.table_exclude) o.table_exclude.emplace_back(p);
-  o.status_interval = absl::Milliseconds(c.postgres.status_interval_ms);
-  o.heartbeat_interval = absl::Milliseconds(c.postgres.heartbeat_interval_ms);
   return o;
 }
 
@@ -282,10 +266,26 @@ class Process {
     return absl::OkStatus();
   }
 
+  // `verify` and `show` open the file read-only while no pipeline serves
+  // them over HTTP, and hold its lock meanwhile: a start that meets that
+  // lock waits for it (a while) instead of failing.
+  absl::StatusOr<std::shared_ptr<duck::Database>> OpenWarehouse() {
+    absl::Duration backoff = absl::Milliseconds(200);
+    const absl::Time give_up = absl::Now() + kWarehouseLockWait;
+    while (true) {
+      auto db = duck::Database::Open(config_.sink.duckdb_path, /*read_only=*/false, config_.sink.duckdb_checkpoint_mb,
+                                     config_.sink.duckdb_threads);
+      const bool locked = !db.ok() && absl::StrContains(db.status().message(), "lock");
+      if (!locked || absl::Now() >= give_up || StopRequested()) return db;
+      log::Warn("load", "warehouse file held by another process (verify or show?); retrying",
+                {{"error", std::string(db.status().message())}, {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, absl::Seconds(5));
+    }
+  }
+
   absl::Status StartLoad() {
-    CDC_ASSIGN_OR_RETURN(database_, duck::Database::Open(config_.sink.duckdb_path, /*read_only=*/false,
-                                                         config_.sink.duckdb_checkpoint_mb,
-                                                         config_.sink.duckdb_threads));
+    CDC_ASSIGN_OR_RETURN(database_, OpenWarehouse());
     LoadOptions lo;
     lo.topics = config_.load.topics;
     if (lo.topics.empty()) lo.topics = {StrCat("^", EscapeRegex(config_.kafka.topic_prefix), "\\.[^.]+\\.[^.]+$")};
@@ -487,7 +487,47 @@ absl::Status RunPreflight(const Config& config) {
   return absl::OkStatus();
 }
 
-absl::Status RunResetSnapshot(const Config& config, bool kafka_store) {
+namespace {
+
+// Checks that capture has each of `tables` and that the snapshot mode
+// lets it read them, so that a wrong name fails here, not at the next start.
+absl::Status CheckTablesCaptured(const Config& config, const std::vector<TableId>& tables) {
+  const pg::PostgresSourceOptions options = SourceOptionsFor(config);
+  if (options.snapshot == pg::SnapshotMode::kNever || options.snapshot == pg::SnapshotMode::kAlways) {
+    return absl::InvalidArgumentError(StrCat(
+        "--table: source.postgres.snapshot is '", config.postgres.snapshot, "', which ",
+        options.snapshot == pg::SnapshotMode::kNever ? "reads no table" : "reads every table at every start"));
+  }
+  CDC_ASSIGN_OR_RETURN(auto sql, pg::Connection::Open(config.postgres.dsn, false, "reset-snapshot"));
+  CDC_ASSIGN_OR_RETURN(pg::Result exists, sql->Exec(StrCat("SELECT 1 FROM pg_publication WHERE pubname = ",
+                                                       sql->Quote(config.postgres.publication)),
+                                                StrCat("publication ", config.postgres.publication)));
+  if (PQntuples(exists.get()) == 0) {
+    return absl::FailedPreconditionError(StrCat(
+        "publication ", config.postgres.publication, " does not exist yet: the first start of capture creates it "
+        "and reads every table"));
+  }
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> captured, pg::CapturedTables(*sql, options));
+  for (const TableId& t : tables) {
+    if (std::find(captured.begin(), captured.end(), t) == captured.end()) {
+      return absl::InvalidArgumentError(StrCat(
+          "--table ", t.ToString(), ": capture does not have this table (it is not in publication ",
+          config.postgres.publication, ", or table_include_list / table_exclude_list leave it out)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std::vector<std::string>& table_names) {
+  std::vector<TableId> tables;
+  for (const std::string& name : table_names) {
+    std::optional<TableId> id = ParseTableId(name);
+    if (!id) return absl::InvalidArgumentError(StrCat("--table '", name, "': expected schema.table"));
+    if (std::find(tables.begin(), tables.end(), *id) == tables.end()) tables.push_back(*std::move(id));
+  }
+  if (!tables.empty()) CDC_RETURN_IF_ERROR(CheckTablesCaptured(config, tables));
   std::unique_ptr<CaptureStateStore> store;
   std::shared_ptr<duck::Database> db;
   if (kafka_store) {
@@ -504,9 +544,31 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store) {
     db = *opened;
     CDC_ASSIGN_OR_RETURN(store, duck::DuckDbCaptureStateStore::Create(db));
   }
-  CDC_RETURN_IF_ERROR(store->Clear(config.postgres.slot));
-  std::printf("capture state of slot %s reset: the next start creates the slot if needed and takes a new snapshot\n",
-              config.postgres.slot.c_str());
+  const std::string& slot = config.postgres.slot;
+  if (tables.empty()) {
+    CDC_RETURN_IF_ERROR(store->Clear(slot));
+    std::printf("capture state of slot %s reset: the next start creates the slot if needed and takes a new snapshot\n",
+                slot.c_str());
+    return absl::OkStatus();
+  }
+  CDC_ASSIGN_OR_RETURN(std::optional<CaptureState> state, store->Load(slot));
+  if (!state || (!state->completed && state->progress.empty())) {
+    std::printf("nothing is recorded for slot %s yet: its next start reads every table\n", slot.c_str());
+    return absl::OkStatus();
+  }
+  if (!state->completed) {
+    return absl::FailedPreconditionError(StrCat(
+        "a snapshot of slot ", slot, " is in progress: start capture to finish it, then ask for the tables again"));
+  }
+  // The slot and the position it may be confirmed to stay: only the tables
+  // are read again, and streaming goes on from where it was.
+  state->completed = false;
+  state->progress = pg::TableSnapshotRequest(tables).Serialize();
+  CDC_RETURN_IF_ERROR(store->Save(slot, *state));
+  std::vector<std::string> names;
+  for (const TableId& t : tables) names.push_back(t.ToString());
+  std::printf("the next start of capture on slot %s reads %s again, then streams from the slot where it stands\n",
+              slot.c_str(), absl::StrJoin(names, ", ").c_str());
   return absl::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 // exit code.
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/status.h"
@@ -29,8 +30,10 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options);
 absl::Status RunPreflight(const Config& config);
 
 /// Forgets that the slot's initial snapshot was taken (in the warehouse, or
-/// in Kafka when `kafka_store`), so the next start takes a new one.
-absl::Status RunResetSnapshot(const Config& config, bool kafka_store);
+/// in Kafka when `kafka_store`), so the next start takes a new one. With
+/// `tables` ("schema.table"), only those are read again at the next start,
+/// and the slot is kept.
+absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std::vector<std::string>& tables);
 
 /// Prints the newest rows of each warehouse table (opens the DuckDB file
 /// read-only: the pipeline must not be running).

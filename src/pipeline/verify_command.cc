@@ -11,6 +11,7 @@
 #include "http/http.h"
 #include "pipeline/commands.h"
 #include "pipeline/http_checksummer.h"
+#include "pipeline/source_options.h"
 #include "pipeline/table_comparison.h"
 #include "sink/duckdb/duckdb_inspection.h"
 #include "source/postgres/postgres_checksummer.h"
@@ -97,6 +98,9 @@ absl::Status RunVerify(const Config& config, const VerifyOptions& options) {
   if (tables.empty()) {
     CDC_ASSIGN_OR_RETURN(tables, source->PublicationTables(config.postgres.publication));
   }
+  // Tables the include/exclude lists leave out are not in the warehouse.
+  const pg::PostgresSourceOptions captured = SourceOptionsFor(config);
+  std::erase_if(tables, [&](const TableId& t) { return !pg::TableCaptured(captured, t); });
   if (tables.empty()) {
     return absl::FailedPreconditionError(StrCat("nothing to verify: publication ", config.postgres.publication,
                                                 " (source.postgres.publication) has no tables"));

@@ -258,5 +258,78 @@ TEST(Snapshot, ModesInitialOnlyAlwaysAndWhenNeeded) {
   }
 }
 
+// A table left out for a while (table_exclude_list) missed its changes: a
+// snapshot of that table alone, asked for by reset-snapshot --table, brings
+// it back, removes its rows deleted meanwhile, and reads no other table.
+TEST(Snapshot, ChosenTableReadAgainOnRequestAlone) {
+  const std::string name = "snap_chosen";
+  const std::string dsn = Services::Get().CreateDatabase(name);
+  Pg pg(dsn);
+  pg.Exec(kTables);
+  pg.Exec(FillBig(3000));
+  pg.Exec("DROP TABLE keyless");
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
+                                {.postgres = "    table_exclude_list: [public.nothing]\n"});
+  auto reset = [&](const std::string& args, std::string* out) {
+    return Shell(CdcpipeBinary() + " reset-snapshot -c " + f.config + " " + args + " 2>&1", out);
+  };
+  std::string out;
+  {
+    auto run = StartRun(f, "1");
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+  }
+  // pairs left out: its changes pass the slot unpublished.
+  ASSERT_EQ(Shell("sed -i 's/public.nothing/public.pairs/' " + f.config), 0);
+  {
+    auto run = StartRun(f, "2");
+    pg.Exec("UPDATE pairs SET v = -v WHERE n <= 500; DELETE FROM pairs WHERE n > 7000; "
+            "INSERT INTO pairs SELECT 'new', g, g FROM generate_series(1, 300) g; "
+            "UPDATE big SET label = 'while pairs was left out' WHERE id <= 100");
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());  // big only
+    EXPECT_EQ(out.find("public.pairs"), std::string::npos) << out;
+    Stop(*run);
+  }
+  EXPECT_EQ(reset("--table public.pairs", &out), 2) << out;  // left out still
+  EXPECT_NE(out.find("capture does not have this table"), std::string::npos) << out;
+  ASSERT_EQ(Shell("sed -i 's/public.pairs/public.nothing/' " + f.config), 0);
+  EXPECT_EQ(reset("--table pairs", &out), 2) << out;
+  EXPECT_NE(out.find("expected schema.table"), std::string::npos) << out;
+  EXPECT_EQ(reset("--table public.nope", &out), 2) << out;
+  EXPECT_NE(out.find("public.nope"), std::string::npos) << out;
+  ASSERT_EQ(reset("--table public.pairs", &out), 0) << out;
+  EXPECT_NE(out.find("reads public.pairs again"), std::string::npos) << out;
+  {
+    auto run = StartRun(f, "3");
+    pg.Exec("UPDATE pairs SET v = 0 WHERE n = 1; UPDATE big SET label = 'after' WHERE id = 1");
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+    const std::string log = ReadFile(run->log());
+    EXPECT_NE(log.find("reading chosen tables again"), std::string::npos) << log;
+    const std::string read = "\"msg\":\"snapshot of table read\",\"table\":";
+    EXPECT_NE(log.find(read + "\"public.pairs\""), std::string::npos) << log;
+    EXPECT_EQ(log.find(read + "\"public.big\""), std::string::npos) << "big was read again:\n" << log;
+    EXPECT_NE(log.find("rows the new snapshot did not have removed"), std::string::npos) << log;
+  }
+  // The request is used up: the next start streams without a snapshot.
+  // It meets the warehouse file held by a reader (verify or show, while no
+  // pipeline runs) and waits for it instead of failing.
+  {
+    auto reader = std::make_unique<Duck>(f.duckdb);
+    auto run = StartRun(f, "4");
+    EXPECT_TRUE(WaitForLog(*run, "warehouse file held by another process", 30)) << ReadFile(run->log());
+    reader.reset();
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+    EXPECT_EQ(ReadFile(run->log()).find("snapshot started"), std::string::npos) << ReadFile(run->log());
+  }
+  // A request does not hide a lost slot: capture stops, as without one.
+  ASSERT_EQ(reset("--table public.big", &out), 0) << out;
+  pg.Exec("SELECT pg_drop_replication_slot('" + name + "')");
+  EXPECT_EQ(Shell(CdcpipeBinary() + " run -c " + f.config + " 2>&1", &out), 1) << out;
+  EXPECT_NE(out.find("no longer exists"), std::string::npos) << out;
+  EXPECT_EQ(pg.Scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "'"), "0");
+}
+
 }  // namespace
 }  // namespace cdc::testing

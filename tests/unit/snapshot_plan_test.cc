@@ -45,6 +45,40 @@ TEST(SnapshotPlan, ReadsThePlansOfOlderVersions) {
   EXPECT_EQ(parsed->tables[0].id.table, "log");
   EXPECT_EQ(parsed->tables[0].estimated_rows, 12);
   EXPECT_EQ(parsed->DoneChunks(), 1u);
+  EXPECT_FALSE(parsed->listed_tables_only);
+}
+
+// reset-snapshot --table stores a request: the tables alone, no chunks yet,
+// no LSN (the slot's position when capture next starts).
+TEST(SnapshotPlan, ARequestForChosenTablesRoundTrips) {
+  const SnapshotPlan request = TableSnapshotRequest({{"public", "items"}, {"odd schema", "a\tb"}});
+  EXPECT_TRUE(request.listed_tables_only);
+  EXPECT_EQ(request.consistent_point.value, 0u);
+  EXPECT_TRUE(request.chunks.empty());
+  auto parsed = SnapshotPlan::Parse(request.Serialize());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_TRUE(parsed->listed_tables_only);
+  EXPECT_EQ(parsed->consistent_point.value, 0u);
+  ASSERT_EQ(parsed->tables.size(), 2u);
+  EXPECT_EQ(parsed->tables[1].id, (TableId{"odd schema", "a\tb"}));
+  EXPECT_TRUE(parsed->chunks.empty());
+  EXPECT_TRUE(IsTableSnapshotRequest(request.Serialize()));
+  EXPECT_FALSE(IsTableSnapshotRequest(Example().Serialize()));
+  EXPECT_FALSE(IsTableSnapshotRequest(""));
+  // Once planned, the flag stays with the chunks (a crash resumes the same tables).
+  SnapshotPlan planned = Example();
+  planned.listed_tables_only = true;
+  auto again = SnapshotPlan::Parse(planned.Serialize());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->listed_tables_only);
+  EXPECT_FALSE(IsTableSnapshotRequest(*again));  // it has its LSN
+  EXPECT_EQ(again->chunks.size(), 3u);
+  EXPECT_EQ(again->End().tables.size(), 2u);
+}
+
+TEST(TableId, ParsesSchemaDotTableOnly) {
+  EXPECT_EQ(ParseTableId("public.items"), (TableId{"public", "items"}));
+  for (const char* bad : {"items", ".items", "public.", "a.b.c", ""}) EXPECT_FALSE(ParseTableId(bad)) << bad;
 }
 
 TEST(SnapshotPlan, RejectsWhatIsNotAPlan) {
@@ -53,6 +87,7 @@ TEST(SnapshotPlan, RejectsWhatIsNotAPlan) {
   std::string text = Example().Serialize();
   EXPECT_FALSE(SnapshotPlan::Parse(text + "chunk\t7\t0\t\n").ok());  // unknown table
   EXPECT_FALSE(SnapshotPlan::Parse(text + "bogus\n").ok());
+  EXPECT_FALSE(SnapshotPlan::Parse(text + "listed_tables_only\tyes\n").ok());
   auto bad = SnapshotPlan::Parse(text + "table\tx\ty\t1\tmany\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("line"), std::string::npos) << bad.status();

@@ -110,6 +110,9 @@ absl::Status PostgresSource::Start() {
   CDC_RETURN_IF_ERROR(replication_->Exec(kSessionSettings, "replication session settings").status());
 
   const bool completed = state && state->completed;
+  // A request for chosen tables was made after a snapshot completed: a lost
+  // slot must still be noticed.
+  const bool streamed_before = completed || (state && IsTableSnapshotRequest(state->progress));
   if (slot_exists && !completed && mode != SnapshotMode::kNever) {
     // A snapshot that never became durable (crash mid-snapshot), or a
     // warehouse that lost its state.
@@ -136,7 +139,7 @@ absl::Status PostgresSource::Start() {
               {{"slot", options_.slot}, {"confirmed_flush_lsn", confirmed.ToString()}});
     return StartStreaming(Lsn{0});
   }
-  if (completed) {
+  if (streamed_before) {
     // The slot we streamed from is gone: the changes made since it was last
     // read are gone with it. Silently creating a new one would skip them.
     if (mode != SnapshotMode::kWhenNeeded && mode != SnapshotMode::kAlways) {
@@ -160,6 +163,20 @@ std::optional<SnapshotPlan> PostgresSource::ResumablePlan(const std::optional<Ca
                                                                        {"error", plan.status().ToString()}});
     return std::nullopt;
   }
+  if (IsTableSnapshotRequest(*plan)) {
+    // A request for a snapshot of chosen tables: taken at the slot's
+    // position, so that streaming replays every change after it over them.
+    plan->consistent_point = confirmed;
+    if (options_.snapshot == SnapshotMode::kAlways) {
+      plan->listed_tables_only = false;  // 'always' reads every table anyway
+      plan->tables.clear();
+    }
+    std::vector<std::string> names;
+    for (const SnapshotTablePlan& t : plan->tables) names.push_back(t.id.ToString());
+    log::Info("capture", "reading chosen tables again before streaming (reset-snapshot --table)",
+              {{"slot", options_.slot}, {"tables", absl::StrJoin(names, ",")}});
+    return *std::move(plan);
+  }
   // The slot must still be where the snapshot's rows were taken: streaming
   // replays every change after it over the rows read since.
   if (confirmed.value != 0 && plan->consistent_point != confirmed) {
@@ -171,14 +188,14 @@ std::optional<SnapshotPlan> PostgresSource::ResumablePlan(const std::optional<Ca
   return *std::move(plan);
 }
 
-absl::StatusOr<std::vector<TableId>> PostgresSource::PublishedTables(Connection& sql) {
+absl::StatusOr<std::vector<TableId>> CapturedTables(Connection& sql, const PostgresSourceOptions& options) {
   CDC_ASSIGN_OR_RETURN(Result tables, sql.Exec(StrCat(
       "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ",
-      sql.Quote(options_.publication), " ORDER BY 1, 2"), "publication tables"));
+      sql.Quote(options.publication), " ORDER BY 1, 2"), StrCat("tables of publication ", options.publication)));
   std::vector<TableId> ids;
   for (int i = 0; i < PQntuples(tables.get()); ++i) {
     TableId id{PQgetvalue(tables.get(), i, 0), PQgetvalue(tables.get(), i, 1)};
-    if (TableWanted(id)) ids.push_back(std::move(id));
+    if (TableCaptured(options, id)) ids.push_back(std::move(id));
   }
   return ids;
 }
@@ -206,7 +223,7 @@ absl::Status PostgresSource::CreateSlot(Connection& sql) {
   CDC_ASSIGN_OR_RETURN(auto planner, OpenSnapshotConnection(options_.dsn, snapshot_name));
   SnapshotPlan plan;
   plan.consistent_point = consistent_point_;
-  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, PublishedTables(sql));
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, CapturedTables(sql, options_));
   for (const TableId& id : tables) CDC_RETURN_IF_ERROR(PlanTable(*planner, id, options_.snapshot_chunk_rows, plan));
   planner.reset();
   return StartSnapshot(std::move(plan), snapshot_name, consistent_point_);
@@ -221,8 +238,14 @@ absl::Status PostgresSource::TakeFreshSnapshot(const SnapshotPlan& previous, Lsn
   CDC_ASSIGN_OR_RETURN(Result exported, exporter_->Exec("SELECT pg_export_snapshot(), pg_current_wal_lsn()",
                                                         "snapshot export"));
   const std::string snapshot_name = PQgetvalue(exported.get(), 0, 0);
-  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, PublishedTables(*sql_));
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, CapturedTables(*sql_, options_));
   CDC_ASSIGN_OR_RETURN(SnapshotPlan plan, ResumePlan(*exporter_, previous, tables, options_.snapshot_chunk_rows));
+  for (const SnapshotTablePlan& t : previous.tables) {
+    if (std::find(tables.begin(), tables.end(), t.id) == tables.end()) {
+      log::Warn("capture", "table of the snapshot no longer captured (not in the publication, or left out by "
+                "table_include_list / table_exclude_list); not read", {{"table", t.id.ToString()}});
+    }
+  }
   if (plan.consistent_point.value == 0) {
     CDC_ASSIGN_OR_RETURN(plan.consistent_point, Lsn::Parse(PQgetvalue(exported.get(), 0, 1)));
   }
@@ -452,7 +475,7 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return SourceRecord{TransactionCommit{m->commit_lsn, m->end_lsn, m->commit_time + kPgEpochOffsetUs}};
   }
   if (auto* m = std::get_if<RelationMessage>(&message)) {
-    if (!TableWanted(m->table.id)) {
+    if (!TableCaptured(options_, m->table.id)) {
       unwanted_relations_.insert(m->table.relation_id);
       return std::nullopt;
     }
@@ -558,8 +581,8 @@ bool PostgresSource::MessagePrefixWanted(const std::string& prefix) const {
   return Wanted(prefix, options_.message_prefix_include, options_.message_prefix_exclude);
 }
 
-bool PostgresSource::TableWanted(const TableId& table) const {
-  return Wanted(table.ToString(), options_.table_include, options_.table_exclude);
+bool TableCaptured(const PostgresSourceOptions& options, const TableId& table) {
+  return Wanted(table.ToString(), options.table_include, options.table_exclude);
 }
 
 absl::Status PostgresSource::SaveState(bool completed, std::string progress) {
@@ -584,7 +607,7 @@ absl::Status PostgresSource::SnapshotChunkDurable(uint64_t chunk) {
 absl::Status PostgresSource::SnapshotDurable() {
   if (!plan_) return absl::InternalError("snapshot durable, but no snapshot is being delivered");
   // Its tables and LSN stay recorded, for its snapshot markers.
-  SnapshotPlan recap{plan_->consistent_point, plan_->tables, {}};
+  SnapshotPlan recap{plan_->consistent_point, plan_->listed_tables_only, plan_->tables, {}};
   CDC_RETURN_IF_ERROR(SaveState(true, recap.Serialize()));
   plan_.reset();
   log::Info("capture", "snapshot is durable", {{"slot", options_.slot}});

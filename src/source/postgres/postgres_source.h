@@ -55,6 +55,12 @@ struct PostgresSourceOptions {
 inline constexpr const char* kInternalMessagePrefix = "cdcpipe_";
 inline constexpr const char* kHeartbeatPrefix = "cdcpipe_heartbeat";
 
+/// Whether the table include/exclude lists let capture have `table`.
+bool TableCaptured(const PostgresSourceOptions& options, const TableId& table);
+
+/// The tables of the publication that capture has, by name.
+absl::StatusOr<std::vector<TableId>> CapturedTables(Connection& sql, const PostgresSourceOptions& options);
+
 class Snapshotter;
 
 /// ChangeSource over a pgoutput logical replication slot. Creates the
@@ -94,9 +100,7 @@ class PostgresSource final : public ChangeSource {
   absl::Status TakeFreshSnapshot(const SnapshotPlan& previous, Lsn stream_from);
   absl::Status StartSnapshot(SnapshotPlan plan, const std::string& snapshot_name, Lsn stream_from);
   std::optional<SnapshotPlan> ResumablePlan(const std::optional<CaptureState>& state, Lsn confirmed);
-  absl::StatusOr<std::vector<TableId>> PublishedTables(Connection& sql);
   bool MessagePrefixWanted(const std::string& prefix) const;
-  bool TableWanted(const TableId& table) const;
   void LogSchemaChange(const SourceTable& before, const SourceTable& after);
   absl::Status SaveState(bool completed, std::string progress);
   Lsn Confirmable() const { return std::min(acknowledged_, recorded_.delivered); }

@@ -151,21 +151,48 @@ absl::StatusOr<SnapshotPlan> ResumePlan(Connection& conn, const SnapshotPlan& pr
                                         const std::vector<TableId>& tables, int64_t chunk_rows) {
   SnapshotPlan plan;
   plan.consistent_point = previous.consistent_point;
-  for (const TableId& id : tables) {
-    auto it = std::find_if(previous.tables.begin(), previous.tables.end(),
-                           [&](const SnapshotTablePlan& t) { return t.id == id; });
-    if (it == previous.tables.end()) {
-      CDC_RETURN_IF_ERROR(PlanTable(conn, id, chunk_rows, plan));
-      continue;
-    }
-    const size_t old_index = static_cast<size_t>(it - previous.tables.begin());
+  plan.listed_tables_only = previous.listed_tables_only;
+  auto wanted = [&](const TableId& id) { return std::find(tables.begin(), tables.end(), id) != tables.end(); };
+  // A chunk's number identifies its rows in a change log (the snapshot
+  // chunk header): the chunks kept come first, in their order.
+  std::vector<TableId> unplanned;
+  for (size_t old_index = 0; old_index < previous.tables.size(); ++old_index) {
+    const SnapshotTablePlan& t = previous.tables[old_index];
+    if (!wanted(t.id)) continue;
     const size_t index = plan.tables.size();
-    plan.tables.push_back(*it);
+    const size_t before = plan.chunks.size();
     for (const SnapshotChunk& c : previous.chunks) {
       if (c.table == old_index) plan.chunks.push_back({index, c.predicate, c.done});
     }
+    if (plan.chunks.size() == before) {
+      unplanned.push_back(t.id);
+      continue;
+    }
+    plan.tables.push_back(t);
   }
+  for (const TableId& id : tables) {
+    const bool listed = std::any_of(previous.tables.begin(), previous.tables.end(),
+                                    [&](const SnapshotTablePlan& t) { return t.id == id; });
+    if (!listed && !previous.listed_tables_only) unplanned.push_back(id);
+  }
+  for (const TableId& id : unplanned) CDC_RETURN_IF_ERROR(PlanTable(conn, id, chunk_rows, plan));
   return plan;
+}
+
+SnapshotPlan TableSnapshotRequest(const std::vector<TableId>& tables) {
+  SnapshotPlan plan;
+  plan.listed_tables_only = true;
+  for (const TableId& id : tables) plan.tables.push_back({id, 0});
+  return plan;
+}
+
+bool IsTableSnapshotRequest(const SnapshotPlan& plan) {
+  return plan.listed_tables_only && plan.consistent_point.value == 0;
+}
+
+bool IsTableSnapshotRequest(std::string_view progress) {
+  absl::StatusOr<SnapshotPlan> plan = SnapshotPlan::Parse(progress);
+  return plan.ok() && IsTableSnapshotRequest(*plan);
 }
 
 SnapshotEnd SnapshotPlan::End() const {
@@ -180,6 +207,9 @@ size_t SnapshotPlan::DoneChunks() const {
 
 std::string SnapshotPlan::Serialize() const {
   std::string out = StrCat(kHeader, "\n", "consistent_point\t", consistent_point.ToString(), "\n");
+  // Older versions cannot read this line: they take a new snapshot of
+  // every table instead, which covers the listed ones.
+  if (listed_tables_only) out += "listed_tables_only\n";
   for (const auto& t : tables) {
     // The 1: a flag older versions read (see Parse); 1 lets them resume too.
     absl::StrAppend(&out, "table\t", Esc(t.id.schema), "\t", Esc(t.id.table), "\t1\t",
@@ -202,6 +232,8 @@ absl::StatusOr<SnapshotPlan> SnapshotPlan::Parse(std::string_view text) {
     }
     if (f[0] == "consistent_point" && f.size() == 2) {
       CDC_ASSIGN_OR_RETURN(plan.consistent_point, Lsn::Parse(f[1]));
+    } else if (f[0] == "listed_tables_only" && f.size() == 1) {
+      plan.listed_tables_only = true;
     } else if (f[0] == "table" && f.size() == 5) {
       SnapshotTablePlan t;
       CDC_ASSIGN_OR_RETURN(t.id.schema, Unesc(f[1], line_no));

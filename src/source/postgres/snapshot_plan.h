@@ -31,7 +31,13 @@ struct SnapshotTablePlan {
 };
 
 struct SnapshotPlan {
-  Lsn consistent_point;  // where streaming continues after the snapshot
+  /// Where streaming continues after the snapshot; 0 in a request not
+  /// started yet: the slot's position when it starts.
+  Lsn consistent_point;
+  /// Only the tables listed are read (a snapshot of chosen tables, asked
+  /// for by `reset-snapshot --table`); otherwise every captured table.
+  bool listed_tables_only = false;
+  /// A table without chunks is planned when the snapshot starts.
   std::vector<SnapshotTablePlan> tables;
   std::vector<SnapshotChunk> chunks;
 
@@ -49,10 +55,19 @@ struct SnapshotPlan {
 /// on `conn` (inside the snapshot).
 absl::Status PlanTable(Connection& conn, const TableId& id, int64_t chunk_rows, SnapshotPlan& plan);
 
-/// A plan for `tables` that keeps the chunks of `previous` (boundaries and
-/// done flags) for the tables still listed; other tables are planned afresh
-/// on `conn`.
+/// A plan for `tables` (those of `previous` alone when it lists its
+/// tables only) that keeps the chunks of `previous` (boundaries and done
+/// flags) for the tables still listed; other tables are planned afresh on
+/// `conn`, after them, so that the chunks kept keep their numbers.
 absl::StatusOr<SnapshotPlan> ResumePlan(Connection& conn, const SnapshotPlan& previous,
                                         const std::vector<TableId>& tables, int64_t chunk_rows);
+
+/// The request for a snapshot of `tables` alone, taken when capture next
+/// starts, at the slot's position then (stored as the capture state's
+/// progress, not completed).
+SnapshotPlan TableSnapshotRequest(const std::vector<TableId>& tables);
+/// Whether `plan` (or its text form) is such a request, not started yet.
+bool IsTableSnapshotRequest(const SnapshotPlan& plan);
+bool IsTableSnapshotRequest(std::string_view progress);
 
 }  // namespace cdc::pg
