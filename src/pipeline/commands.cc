@@ -556,7 +556,13 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std:
     std::printf("nothing is recorded for slot %s yet: its next start reads every table\n", slot.c_str());
     return absl::OkStatus();
   }
-  if (!state->completed) {
+  if (pg::IsTableSnapshotRequest(state->progress)) {
+    // Asked before, not started yet: the tables asked for then are read too.
+    CDC_ASSIGN_OR_RETURN(pg::SnapshotPlan pending, pg::SnapshotPlan::Parse(state->progress));
+    for (const pg::SnapshotTablePlan& t : pending.tables) {
+      if (std::find(tables.begin(), tables.end(), t.id) == tables.end()) tables.push_back(t.id);
+    }
+  } else if (!state->completed) {
     return absl::FailedPreconditionError(StrCat(
         "a snapshot of slot ", slot, " is in progress: start capture to finish it, then ask for the tables again"));
   }
