@@ -3,7 +3,9 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -24,6 +26,7 @@ bool SplitAddress(const std::string& address, std::string& host, int& port) {
 struct Server::Impl {
   httplib::Server server;
   std::thread thread;
+  std::atomic<bool> listen_returned{false};
   int port = 0;
 };
 
@@ -58,17 +61,25 @@ absl::Status Server::Start(const std::string& listen) {
   else if (!impl_->server.bind_to_port(host, port)) port = -1;
   if (port <= 0) return absl::FailedPreconditionError(StrCat("cannot listen on ", listen, " (in use?)"));
   impl_->port = port;
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  impl_->thread = std::thread([this] {
+    impl_->server.listen_after_bind();
+    impl_->listen_returned = true;
+  });
   return absl::OkStatus();
 }
 
 int Server::port() const { return impl_->port; }
 
 void Server::Stop() {
-  if (impl_->thread.joinable()) {
-    impl_->server.stop();
-    impl_->thread.join();
+  if (!impl_->thread.joinable()) return;
+  // httplib's stop() does nothing until the listening thread runs: a Stop()
+  // right after Start() (a SIGTERM during start-up) left that thread in
+  // accept() for ever, and the process with it. Wait for it to run first.
+  while (!impl_->server.is_running() && !impl_->listen_returned) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  impl_->server.stop();
+  impl_->thread.join();
 }
 
 absl::StatusOr<Response> Send(const Endpoint& endpoint, const std::string& method, const std::string& path,
