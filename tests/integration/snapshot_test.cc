@@ -175,7 +175,9 @@ TEST(Snapshot, KeylessTableResumesFromDurablePageRangesAfterSigkill) {
   Pg pg(dsn);
   pg.Exec("CREATE TABLE events (a integer, b text); ALTER TABLE events REPLICA IDENTITY FULL;"
           "INSERT INTO events SELECT g, 'event ' || g FROM generate_series(1, " + std::to_string(kRows) + ") g;"
-          "ANALYZE events;");
+          "ANALYZE events;"
+          // Planned before events; dropped during the restart (below).
+          "CREATE TABLE aaa (id integer PRIMARY KEY); INSERT INTO aaa SELECT generate_series(1, 12000);");
   PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
                                 {.postgres = "    snapshot_chunk_rows: 5000\n    snapshot_workers: 2\n"});
   const auto first = RunKilledAtChunk30(f, "public.events");
@@ -183,10 +185,12 @@ TEST(Snapshot, KeylessTableResumesFromDurablePageRangesAfterSigkill) {
   const std::string first_log = ReadFile(first->log());
   const int64_t chunks = LoggedNumber(first_log, "snapshot started", "chunks");
   const int64_t started = static_cast<int64_t>(Count(first_log, "\"msg\":\"reading chunk\""));
-  // A table published meanwhile is planned at the restart, after the chunks
-  // kept: numbered before them, it would renumber the change log's ranges
-  // and a range read again would replace another one's rows.
+  // A table published meanwhile is planned at the restart after the chunks
+  // kept, and a table gone meanwhile keeps its chunks' places: otherwise
+  // events' ranges would be renumbered, and a range read again would
+  // replace another one's rows in the change log.
   pg.Exec("CREATE TABLE added (id integer PRIMARY KEY); INSERT INTO added SELECT generate_series(1, 12000)");
+  pg.Exec("DROP TABLE aaa");
 
   auto second = StartRun(f, "2");
   ASSERT_TRUE(WaitForLog(*second, "resuming the snapshot", 60)) << ReadFile(second->log());

@@ -76,6 +76,23 @@ TEST(SnapshotPlan, ARequestForChosenTablesRoundTrips) {
   EXPECT_EQ(again->End().tables.size(), 2u);
 }
 
+// A table that left the capture during a resumed snapshot keeps its place
+// (its chunks' numbers) but is neither read nor in the snapshot's end.
+TEST(SnapshotPlan, ASkippedTableKeepsItsPlaceOutsideTheEnd) {
+  SnapshotPlan plan = Example();
+  plan.tables[0].skipped = true;
+  auto parsed = SnapshotPlan::Parse(plan.Serialize());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->tables.size(), 2u);
+  EXPECT_TRUE(parsed->tables[0].skipped);
+  EXPECT_FALSE(parsed->tables[1].skipped);
+  EXPECT_EQ(parsed->chunks.size(), 3u);
+  const SnapshotEnd end = parsed->End();
+  ASSERT_EQ(end.tables.size(), 1u);
+  EXPECT_EQ(end.tables[0], (TableId{"odd schema", "tab\there\nnewline"}));
+  EXPECT_FALSE(SnapshotPlan::Parse(plan.Serialize() + "skipped\t9\n").ok());
+}
+
 TEST(TableId, ParsesSchemaDotTableOnly) {
   EXPECT_EQ(ParseTableId("public.items"), (TableId{"public", "items"}));
   for (const char* bad : {"items", ".items", "public.", "a.b.c", ""}) EXPECT_FALSE(ParseTableId(bad)) << bad;

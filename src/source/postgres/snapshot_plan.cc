@@ -158,17 +158,20 @@ absl::StatusOr<SnapshotPlan> ResumePlan(Connection& conn, const SnapshotPlan& pr
   std::vector<TableId> unplanned;
   for (size_t old_index = 0; old_index < previous.tables.size(); ++old_index) {
     const SnapshotTablePlan& t = previous.tables[old_index];
-    if (!wanted(t.id)) continue;
+    const bool skipped = t.skipped || !wanted(t.id);
     const size_t index = plan.tables.size();
     const size_t before = plan.chunks.size();
     for (const SnapshotChunk& c : previous.chunks) {
-      if (c.table == old_index) plan.chunks.push_back({index, c.predicate, c.done});
+      if (c.table == old_index) plan.chunks.push_back({index, c.predicate, c.done || skipped});
     }
     if (plan.chunks.size() == before) {
-      unplanned.push_back(t.id);
+      if (!skipped) unplanned.push_back(t.id);
       continue;
     }
     plan.tables.push_back(t);
+    plan.tables.back().skipped = skipped;
+    // Captured again: read afresh, as a table new to the snapshot.
+    if (t.skipped && wanted(t.id)) unplanned.push_back(t.id);
   }
   for (const TableId& id : tables) {
     const bool listed = std::any_of(previous.tables.begin(), previous.tables.end(),
@@ -197,7 +200,9 @@ bool IsTableSnapshotRequest(std::string_view progress) {
 
 SnapshotEnd SnapshotPlan::End() const {
   SnapshotEnd end{consistent_point, {}};
-  for (const SnapshotTablePlan& t : tables) end.tables.push_back(t.id);
+  for (const SnapshotTablePlan& t : tables) {
+    if (!t.skipped) end.tables.push_back(t.id);
+  }
   return end;
 }
 
@@ -214,6 +219,10 @@ std::string SnapshotPlan::Serialize() const {
     // The 1: a flag older versions read (see Parse); 1 lets them resume too.
     absl::StrAppend(&out, "table\t", Esc(t.id.schema), "\t", Esc(t.id.table), "\t1\t",
                     t.estimated_rows, "\n");
+  }
+  // Older versions cannot read this line either; see above.
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (tables[i].skipped) absl::StrAppend(&out, "skipped\t", i, "\n");
   }
   for (const auto& c : chunks) absl::StrAppend(&out, "chunk\t", c.table, "\t", c.done ? 1 : 0, "\t", Esc(c.predicate), "\n");
   return out;
@@ -242,6 +251,12 @@ absl::StatusOr<SnapshotPlan> SnapshotPlan::Parse(std::string_view text) {
       // after a restart; every table's chunks are kept now.
       CDC_ASSIGN_OR_RETURN(t.estimated_rows, ToInt(f[4], line_no));
       plan.tables.push_back(std::move(t));
+    } else if (f[0] == "skipped" && f.size() == 2) {
+      CDC_ASSIGN_OR_RETURN(int64_t table, ToInt(f[1], line_no));
+      if (table < 0 || static_cast<size_t>(table) >= plan.tables.size()) {
+        return absl::InvalidArgumentError(StrCat("snapshot plan line ", line_no, ": unknown table ", table));
+      }
+      plan.tables[static_cast<size_t>(table)].skipped = true;
     } else if (f[0] == "chunk" && f.size() == 4) {
       SnapshotChunk c;
       CDC_ASSIGN_OR_RETURN(int64_t table, ToInt(f[1], line_no));

@@ -28,6 +28,10 @@ struct SnapshotChunk {
 struct SnapshotTablePlan {
   TableId id;
   int64_t estimated_rows = 0;
+  /// Left the capture while the snapshot was resumed: not read, not in its
+  /// end, but its chunks stay in the plan, done, so that the chunks after
+  /// them keep their numbers.
+  bool skipped = false;
 };
 
 struct SnapshotPlan {

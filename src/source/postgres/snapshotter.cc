@@ -69,6 +69,10 @@ absl::StatusOr<std::unique_ptr<Snapshotter>> Snapshotter::Start(const std::strin
     s->connections_.push_back(std::move(conn));
   }
   for (size_t t = 0; t < s->plan_.tables.size(); ++t) {
+    if (s->plan_.tables[t].skipped) {  // not read (it may be gone)
+      s->tables_.push_back(nullptr);
+      continue;
+    }
     CDC_ASSIGN_OR_RETURN(auto table, DescribeTable(*s->connections_[0], s->plan_.tables[t].id, options.key_columns));
     s->tables_.push_back(table);
     s->progress_[t].table = std::move(table);
