@@ -53,6 +53,29 @@ constexpr size_t kEmbeddedUncommittedBytes = 3 << 20;
 // How long a start waits for the warehouse file's lock (see OpenWarehouse).
 constexpr absl::Duration kWarehouseLockWait = absl::Seconds(60);
 
+absl::Status StatusOf(const absl::Status& status) { return status; }
+template <typename T>
+absl::Status StatusOf(const absl::StatusOr<T>& result) { return result.status(); }
+
+// Calls `attempt` until it succeeds, fails in a way `transient` says will
+// not pass, `limit` is over or a stop is requested; waits 200 ms between
+// tries, doubling up to 5 s, and logs each retry as `component`.
+template <typename Attempt>
+auto RetryStart(absl::Duration limit, bool (*transient)(const absl::Status&), const char* component,
+                const char* message, Attempt attempt) -> decltype(attempt()) {
+  absl::Duration backoff = absl::Milliseconds(200);
+  const absl::Time give_up = absl::Now() + limit;
+  while (true) {
+    auto result = attempt();
+    absl::Status st = StatusOf(result);
+    if (st.ok() || !transient(st) || absl::Now() >= give_up || StopRequested()) return result;
+    log::Warn(component, message, {{"error", std::string(st.message())},
+                                   {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
 // Delivered values kept for reuse (BufferPool): a few thousand snapshot
 // values with schemas, about what librdkafka acknowledges in one go; a value
 // larger than 64 KiB (a TOASTed document) is freed instead.
@@ -218,17 +241,14 @@ class Process {
   // Transient start failures (server restarting, slot still held by the
   // walsender of a capture that was just killed) are retried with backoff.
   absl::Status StartSourceWithRetry() {
-    absl::Duration backoff = absl::Milliseconds(200);
-    const absl::Time give_up = absl::Now() + absl::Seconds(config_.postgres.retry_seconds);
-    while (true) {
-      absl::Status st = source_->Start();
-      if (st.ok() || !absl::IsUnavailable(st) || absl::Now() >= give_up || StopRequested()) return st;
-      log::Warn("capture", "source not ready; retrying", {{"error", std::string(st.message())},
-                                                          {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
-      absl::SleepFor(backoff);
-      backoff = std::min(backoff * 2, absl::Seconds(5));
-      source_ = std::make_unique<pg::PostgresSource>(SourceOptionsFor(config_), *state_store_);
-    }
+    bool first = true;
+    return RetryStart(absl::Seconds(config_.postgres.retry_seconds),
+                      [](const absl::Status& st) { return absl::IsUnavailable(st); }, "capture",
+                      "source not ready; retrying", [&] {
+                        if (!first) source_ = std::make_unique<pg::PostgresSource>(SourceOptionsFor(config_), *state_store_);
+                        first = false;
+                        return source_->Start();
+                      });
   }
 
   /// One consumer of load's group with what it alone uses. Several in one
@@ -270,18 +290,12 @@ class Process {
   // them over HTTP, and hold its lock meanwhile: a start that meets that
   // lock waits for it (a while) instead of failing.
   absl::StatusOr<std::shared_ptr<duck::Database>> OpenWarehouse() {
-    absl::Duration backoff = absl::Milliseconds(200);
-    const absl::Time give_up = absl::Now() + kWarehouseLockWait;
-    while (true) {
-      auto db = duck::Database::Open(config_.sink.duckdb_path, /*read_only=*/false, config_.sink.duckdb_checkpoint_mb,
-                                     config_.sink.duckdb_threads);
-      const bool locked = !db.ok() && absl::StrContains(db.status().message(), "lock");
-      if (!locked || absl::Now() >= give_up || StopRequested()) return db;
-      log::Warn("load", "warehouse file held by another process (verify or show?); retrying",
-                {{"error", std::string(db.status().message())}, {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
-      absl::SleepFor(backoff);
-      backoff = std::min(backoff * 2, absl::Seconds(5));
-    }
+    return RetryStart(kWarehouseLockWait,
+                      [](const absl::Status& st) { return absl::StrContains(st.message(), "lock"); }, "load",
+                      "warehouse file held by another process (verify or show?); retrying", [&] {
+                        return duck::Database::Open(config_.sink.duckdb_path, /*read_only=*/false,
+                                                    config_.sink.duckdb_checkpoint_mb, config_.sink.duckdb_threads);
+                      });
   }
 
   absl::Status StartLoad() {
@@ -556,10 +570,10 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std:
     std::printf("nothing is recorded for slot %s yet: its next start reads every table\n", slot.c_str());
     return absl::OkStatus();
   }
-  if (pg::IsTableSnapshotRequest(state->progress)) {
+  if (absl::StatusOr<pg::SnapshotPlan> pending = pg::SnapshotPlan::Parse(state->progress);
+      pending.ok() && pg::IsTableSnapshotRequest(*pending)) {
     // Asked before, not started yet: the tables asked for then are read too.
-    CDC_ASSIGN_OR_RETURN(pg::SnapshotPlan pending, pg::SnapshotPlan::Parse(state->progress));
-    for (const pg::SnapshotTablePlan& t : pending.tables) {
+    for (const pg::SnapshotTablePlan& t : pending->tables) {
       if (std::find(tables.begin(), tables.end(), t.id) == tables.end()) tables.push_back(t.id);
     }
   } else if (!state->completed) {
