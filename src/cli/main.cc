@@ -53,12 +53,16 @@ int main(int argc, char** argv) {
   reset->add_option("--table", reset_tables,
                     "schema.table to read again at the next start, keeping the slot (repeatable); without it, "
                     "every table and a new slot if the old one is gone");
+  CLI::App* execute = app.add_subcommand(
+      "execute-snapshot", "ask a running capture to read chosen tables again (Debezium's execute-snapshot signal)");
+  std::vector<std::string> execute_tables;
+  execute->add_option("--table", execute_tables, "schema.table to read again (repeatable)")->required();
   CLI::App* registry = app.add_subcommand("registry", "run a Confluent-compatible Schema Registry (Avro)");
   std::string registry_listen = "127.0.0.1:8081", registry_store = "cdcpipe-registry.jsonl";
   registry->add_option("--listen", registry_listen, "host:port to serve on (port 0: any free one)")->default_val(registry_listen);
   registry->add_option("--store", registry_store, "file that keeps the schemas (append-only)")->default_val(registry_store);
   CLI::App* settings = app.add_subcommand("config-keys", "list every configuration key");
-  for (CLI::App* s : {run, capture, load, verify, show, preflight, reset}) add_config(s);
+  for (CLI::App* s : {run, capture, load, verify, show, preflight, reset, execute}) add_config(s);
   int show_limit = 5;
   show->add_option("--limit", show_limit, "rows per table")->default_val(5);
   std::optional<std::string> http_listen;
@@ -102,7 +106,7 @@ int main(int argc, char** argv) {
 
   cdc::ConfigNeeds needs;
   if (*load || *show) needs.source = false;
-  if (*show) needs.kafka = false;
+  if (*show || *execute) needs.kafka = false;
   auto config = cdc::LoadConfigFile(config_path, needs);
   if (!config.ok()) {
     std::fprintf(stderr, "cdcpipe: %s\n", std::string(config.status().message()).c_str());
@@ -120,5 +124,6 @@ int main(int argc, char** argv) {
   if (*show) return ExitCode(cdc::RunShow(*config, show_limit), "show");
   if (*preflight) return ExitCode(cdc::RunPreflight(*config), "preflight");
   if (*reset) return ExitCode(cdc::RunResetSnapshot(*config, reset_kafka, reset_tables), "reset-snapshot");
+  if (*execute) return ExitCode(cdc::RunExecuteSnapshot(*config, execute_tables), "execute-snapshot");
   return 2;
 }

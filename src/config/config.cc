@@ -136,6 +136,17 @@ const std::vector<Setting>& Settings() {
       {"source.postgres.table_exclude_list", Kind::kStringList, "[]",
        "regexes on schema.table: matching tables are not captured", false,
        RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.table_exclude; })},
+      {"source.postgres.signal_data_collection", Kind::kString, "\"\" (none)",
+       "schema.table of a Debezium signal table (id, type, data columns): an insert of type execute-snapshot "
+       "reads the tables its data names again while streaming; the table itself is not captured", false,
+       [](const YAML::Node& n, Config& c) -> std::string {
+         const std::string t = n.IsScalar() ? n.as<std::string>() : "";
+         if (t.empty()) return {};
+         std::optional<TableId> id = ParseTableId(t);
+         if (!id) return StrCat("'", t, "' is not schema.table");
+         c.postgres.signal_table = *std::move(id);
+         return {};
+       }},
       {"source.postgres.column_exclude_list", Kind::kStringList, "[]",
        "regexes on schema.table.column: matching columns are left out of events", false,
        RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.column_exclude; })},

@@ -3,6 +3,7 @@
 // config.cc (key, type, default, description, secret flag, validator);
 // unknown keys and bad values are all reported together, by key path.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct PostgresConfig {
   std::vector<std::string> message_prefix_exclude;
   std::vector<std::string> table_include;  // regexes on schema.table; empty: all
   std::vector<std::string> table_exclude;
+  std::optional<TableId> signal_table;  // Debezium's signal.data.collection
   std::vector<std::string> column_exclude;  // regexes on schema.table.column
   struct ColumnMask {
     std::vector<std::string> columns;  // regexes on schema.table.column

@@ -32,6 +32,7 @@
 #include "source/postgres/postgres_source.h"
 #include "source/postgres/preflight.h"
 #include "source/postgres/snapshot_plan.h"
+#include "source/postgres/snapshot_signal.h"
 #include "transport/kafka/kafka_capture_state_store.h"
 #include "transport/kafka/kafka_publisher.h"
 #include "transport/kafka/kafka_subscriber.h"
@@ -503,16 +504,31 @@ absl::Status RunPreflight(const Config& config) {
 
 namespace {
 
-// Checks that capture has each of `tables` and that the snapshot mode
-// lets it read them, so that a wrong name fails here, not at the next start.
-absl::Status CheckTablesCaptured(const Config& config, const std::vector<TableId>& tables) {
-  const pg::PostgresSourceOptions options = SourceOptionsFor(config);
-  if (options.snapshot == pg::SnapshotMode::kNever || options.snapshot == pg::SnapshotMode::kAlways) {
-    return absl::InvalidArgumentError(StrCat(
-        "--table: source.postgres.snapshot is '", config.postgres.snapshot, "', which ",
-        options.snapshot == pg::SnapshotMode::kNever ? "reads no table" : "reads every table at every start"));
+// "schema.table" names, each once.
+absl::StatusOr<std::vector<TableId>> ParseTableNames(const std::vector<std::string>& names) {
+  std::vector<TableId> tables;
+  for (const std::string& name : names) {
+    std::optional<TableId> id = ParseTableId(name);
+    if (!id) return absl::InvalidArgumentError(StrCat("--table '", name, "': expected schema.table"));
+    if (std::find(tables.begin(), tables.end(), *id) == tables.end()) tables.push_back(*std::move(id));
   }
-  CDC_ASSIGN_OR_RETURN(auto sql, pg::Connection::Open(config.postgres.dsn, false, "reset-snapshot"));
+  return tables;
+}
+
+absl::Status RefuseSnapshotMode(const Config& config, pg::SnapshotMode refused) {
+  if (SourceOptionsFor(config).snapshot != refused) return absl::OkStatus();
+  return absl::InvalidArgumentError(StrCat(
+      "--table: source.postgres.snapshot is '", config.postgres.snapshot, "', which ",
+      refused == pg::SnapshotMode::kNever ? "reads no table" : "reads every table at every start"));
+}
+
+// Checks that capture has each of `tables`, so that a wrong name fails
+// here, not in capture. Returns the session it checked on.
+absl::StatusOr<std::unique_ptr<pg::Connection>> CheckTablesCaptured(const Config& config,
+                                                                    const std::vector<TableId>& tables,
+                                                                    const char* command) {
+  const pg::PostgresSourceOptions options = SourceOptionsFor(config);
+  CDC_ASSIGN_OR_RETURN(auto sql, pg::Connection::Open(config.postgres.dsn, false, command));
   CDC_ASSIGN_OR_RETURN(pg::Result exists, sql->Exec(StrCat("SELECT 1 FROM pg_publication WHERE pubname = ",
                                                        sql->Quote(config.postgres.publication)),
                                                 StrCat("publication ", config.postgres.publication)));
@@ -529,19 +545,18 @@ absl::Status CheckTablesCaptured(const Config& config, const std::vector<TableId
           config.postgres.publication, ", or table_include_list / table_exclude_list leave it out)"));
     }
   }
-  return absl::OkStatus();
+  return sql;
 }
 
 }  // namespace
 
 absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std::vector<std::string>& table_names) {
-  std::vector<TableId> tables;
-  for (const std::string& name : table_names) {
-    std::optional<TableId> id = ParseTableId(name);
-    if (!id) return absl::InvalidArgumentError(StrCat("--table '", name, "': expected schema.table"));
-    if (std::find(tables.begin(), tables.end(), *id) == tables.end()) tables.push_back(*std::move(id));
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, ParseTableNames(table_names));
+  if (!tables.empty()) {
+    CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kNever));
+    CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kAlways));
+    CDC_RETURN_IF_ERROR(CheckTablesCaptured(config, tables, "reset-snapshot").status());
   }
-  if (!tables.empty()) CDC_RETURN_IF_ERROR(CheckTablesCaptured(config, tables));
   std::unique_ptr<CaptureStateStore> store;
   std::shared_ptr<duck::Database> db;
   if (kafka_store) {
@@ -589,6 +604,32 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std:
   for (const TableId& t : tables) names.push_back(t.ToString());
   std::printf("the next start of capture on slot %s reads %s again, then streams from the slot where it stands\n",
               slot.c_str(), absl::StrJoin(names, ", ").c_str());
+  return absl::OkStatus();
+}
+
+absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& table_names) {
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, ParseTableNames(table_names));
+  if (tables.empty()) return absl::InvalidArgumentError("--table: name at least one schema.table");
+  CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kNever));
+  CDC_ASSIGN_OR_RETURN(auto sql, CheckTablesCaptured(config, tables, "execute-snapshot"));
+  const std::string& slot = config.postgres.slot;
+  CDC_ASSIGN_OR_RETURN(pg::Result exists, sql->Exec(StrCat("SELECT 1 FROM pg_replication_slots WHERE slot_name = ",
+                                                           sql->Quote(slot)), StrCat("replication slot ", slot)));
+  if (PQntuples(exists.get()) == 0) {
+    // A signal before the slot is in no WAL capture will read.
+    return absl::FailedPreconditionError(StrCat("replication slot ", slot, " does not exist yet: the first start "
+                                                "of capture creates it and reads every table"));
+  }
+  // Transactional: capture reads it once committed, in the order of the
+  // WAL, and pauses its stream right after it to read the tables.
+  CDC_ASSIGN_OR_RETURN(pg::Result signal, sql->Exec(StrCat(
+      "SELECT pg_logical_emit_message(true, ", sql->Quote(pg::kExecuteSnapshotPrefix), ", ",
+      sql->Quote(pg::ExecuteSnapshotSignal(tables)), ")"), "execute-snapshot signal"));
+  std::vector<std::string> names;
+  for (const TableId& t : tables) names.push_back(t.ToString());
+  std::printf("signal written at %s: capture on slot %s reads %s again when its stream reaches it, "
+              "pausing the stream meanwhile\n", PQgetvalue(signal.get(), 0, 0), slot.c_str(),
+              absl::StrJoin(names, ", ").c_str());
   return absl::OkStatus();
 }
 

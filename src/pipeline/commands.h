@@ -35,6 +35,12 @@ absl::Status RunPreflight(const Config& config);
 /// and the slot is kept.
 absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std::vector<std::string>& tables);
 
+/// Asks a running capture to read `tables` ("schema.table") again while it
+/// streams: writes an execute-snapshot signal into the source's WAL. The
+/// slot must exist; capture reads the tables when its stream reaches the
+/// signal (at its next start if it is stopped).
+absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& tables);
+
 /// Prints the newest rows of each warehouse table (opens the DuckDB file
 /// read-only: the pipeline must not be running).
 absl::Status RunShow(const Config& config, int limit);

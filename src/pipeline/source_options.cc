@@ -22,6 +22,7 @@ pg::PostgresSourceOptions SourceOptionsFor(const Config& c) {
   for (const auto& p : c.postgres.message_prefix_exclude) o.message_prefix_exclude.emplace_back(p);
   for (const auto& p : c.postgres.table_include) o.table_include.emplace_back(p);
   for (const auto& p : c.postgres.table_exclude) o.table_exclude.emplace_back(p);
+  o.signal_table = c.postgres.signal_table;
   o.status_interval = absl::Milliseconds(c.postgres.status_interval_ms);
   o.heartbeat_interval = absl::Milliseconds(c.postgres.heartbeat_interval_ms);
   return o;

@@ -346,5 +346,119 @@ TEST(Snapshot, ChosenTableReadAgainOnRequestAlone) {
   EXPECT_EQ(pg.Scalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "'"), "0");
 }
 
+
+// A table whose warehouse rows drifted (left out by table_exclude_list while
+// it changed) is read again while capture streams, on an execute-snapshot
+// signal: the stream pauses after the signal, the rows carry its position,
+// and writes before, during and after it all land. A crash while the tables
+// are read has the next start read them again, before streaming. The signal
+// comes from `cdcpipe execute-snapshot`, or from a row in Debezium's signal
+// table, which is not captured itself.
+TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
+  const std::string name = "snap_signal";
+  const std::string dsn = CreateKeyedTables(name, 200000);
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE cdc_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))");
+  pg.Exec("INSERT INTO cdc_signal VALUES ('before', 'log', '{}')");
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
+                                {.postgres = "    snapshot_chunk_rows: 5000\n"
+                                             "    signal_data_collection: public.cdc_signal\n"
+                                             "    table_exclude_list: [public.nothing]\n"});
+  auto execute = [&](const std::string& args, std::string* out) {
+    return Shell(CdcpipeBinary() + " execute-snapshot -c " + f.config + " " + args + " 2>&1", out);
+  };
+  const std::string read = "\"msg\":\"snapshot of table read\",\"table\":";
+  std::string out;
+  EXPECT_EQ(execute("--table public.pairs", &out), 1) << out;  // no slot, no WAL capture reads
+  EXPECT_NE(out.find("does not exist yet"), std::string::npos) << out;
+  {
+    auto run = StartRun(f, "1");
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    EXPECT_EQ(out.find("cdc_signal"), std::string::npos) << out;
+    Stop(*run);
+    EXPECT_EQ(ReadFile(run->log()).find(read + "\"public.cdc_signal\""), std::string::npos) << ReadFile(run->log());
+  }
+  ASSERT_EQ(Shell("sed -i 's/public.nothing/public.pairs/' " + f.config), 0);
+  {
+    auto run = StartRun(f, "2");
+    pg.Exec("UPDATE pairs SET v = -v WHERE n <= 500; DELETE FROM pairs WHERE n > 7000; "
+            "INSERT INTO pairs SELECT 'new', g, g FROM generate_series(1, 300) g");
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());  // big only
+    Stop(*run);
+  }
+  ASSERT_EQ(Shell("sed -i 's/public.pairs/public.nothing/' " + f.config), 0);
+  EXPECT_EQ(execute("--table public.nope", &out), 2) << out;
+  EXPECT_NE(out.find("public.nope"), std::string::npos) << out;
+  EXPECT_EQ(execute("--table pairs", &out), 2) << out;
+  EXPECT_NE(out.find("expected schema.table"), std::string::npos) << out;
+  {
+    auto run = StartRun(f, "3");
+    EXPECT_EQ(Verify(f, &out), 3) << out << ReadFile(run->log());
+    EXPECT_NE(out.find("public.pairs"), std::string::npos) << out;
+    // One transaction after another: an update, a delete and an insert.
+    std::thread writer([&] {
+      Pg w(dsn);
+      for (int i = 1; i <= 300; ++i) {
+        const std::string n = std::to_string(i);
+        w.Exec("UPDATE pairs SET v = v + 1 WHERE n = " + std::to_string(i * 13 % 3000 + 1) +
+               "; DELETE FROM pairs WHERE n = " + std::to_string(3000 + i) + "; INSERT INTO pairs VALUES ('w', " + n +
+               ", " + n + ")");
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    const int signal = execute("--table public.pairs", &out);
+    writer.join();
+    ASSERT_EQ(signal, 0) << out;
+    EXPECT_NE(out.find("reads public.pairs again"), std::string::npos) << out;
+    ASSERT_TRUE(WaitForLog(*run, "rows the new snapshot did not have removed", 60)) << ReadFile(run->log());
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+    const std::string log = ReadFile(run->log());
+    EXPECT_NE(log.find("reading chosen tables while streaming waits"), std::string::npos) << log;
+    EXPECT_NE(log.find(read + "\"public.pairs\""), std::string::npos) << log;
+    EXPECT_EQ(log.find(read + "\"public.big\""), std::string::npos) << "big was read again:\n" << log;
+  }
+  // Killed while big is read (asked for through the signal table): the
+  // next start reads it again, whole, at the slot's position, with the
+  // changes made while nothing ran.
+  {
+    auto run = StartRun(f, "4", {"--log-level", "debug"});
+    ASSERT_TRUE(WaitForLog(*run, "streaming started", 60)) << ReadFile(run->log());
+    pg.Exec("INSERT INTO cdc_signal VALUES ('other', 'pause-snapshot', NULL)");
+    pg.Exec("INSERT INTO cdc_signal VALUES ('bad', 'execute-snapshot', '{\"data-collections\": [\"public.nope\"]}')");
+    pg.Exec("INSERT INTO cdc_signal VALUES ('big', 'execute-snapshot', "
+            "'{\"data-collections\": [\"public.big\"], \"type\": \"incremental\"}')");
+    EXPECT_TRUE(WaitForLog(*run, "\"table\":\"public.big\",\"chunk\":30,", 60)) << ReadFile(run->log());
+    EXPECT_EQ(ReadFile(run->log()).find("snapshot is durable"), std::string::npos)
+        << "snapshot finished before the kill; make the table larger";
+    run->Signal(SIGKILL);
+    EXPECT_EQ(run->Wait(30), 128 + SIGKILL);
+    const std::string log = ReadFile(run->log());
+    EXPECT_NE(log.find("\"msg\":\"signal ignored: only type execute-snapshot is supported\",\"table\":\"public.cdc_signal\","
+                       "\"type\":\"pause-snapshot\""), std::string::npos) << log;
+    EXPECT_NE(log.find("names a table capture does not have (not in the publication, or left out by table_include_list "
+                       "/ table_exclude_list); not read\",\"table\":\"public.nope\""), std::string::npos) << log;
+  }
+  // A signal for pairs, left while nothing ran, reaches the stream as soon
+  // as it starts, before big's snapshot is durable: it waits for it.
+  pg.Exec("INSERT INTO cdc_signal VALUES ('pairs', 'execute-snapshot', '{\"data-collections\": [\"public.pairs\"]}')");
+  pg.Exec("DELETE FROM big WHERE id % 1000 = 0; UPDATE big SET label = 'after the crash' WHERE id % 777 = 0");
+  pg.Exec("UPDATE pairs SET v = 7 WHERE n <= 100");
+  {
+    auto run = StartRun(f, "5");
+    ASSERT_TRUE(WaitForLog(*run, "reading chosen tables while streaming waits", 60)) << ReadFile(run->log());
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+    const std::string log = ReadFile(run->log());
+    EXPECT_NE(log.find("reading chosen tables again before streaming\",\"slot\":\"snap_signal\",\"tables\":\"public.big\""),
+              std::string::npos) << log;
+    EXPECT_NE(log.find("reading chosen tables while streaming waits (execute-snapshot signal)\",\"slot\":\"snap_signal\","
+                       "\"tables\":\"public.pairs\""), std::string::npos) << log;
+    EXPECT_NE(log.find(read + "\"public.big\""), std::string::npos) << log;
+    EXPECT_EQ(out.find("cdc_signal"), std::string::npos) << out;
+  }
+}
+
 }  // namespace
 }  // namespace cdc::testing

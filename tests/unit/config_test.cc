@@ -170,6 +170,7 @@ source:
     message_key_columns: "public.events:tenant, seq; s.t:x"
     provide_transaction_metadata: "true"
     field_name_adjustment_mode: avro_unicode
+    signal_data_collection: ops.debezium_signal
 kafka:
   bootstrap_servers: embedded
 unavailable_value_placeholder: "__toast__"
@@ -183,6 +184,7 @@ unavailable_value_placeholder: "__toast__"
   EXPECT_EQ(good->unavailable_value_placeholder, "__toast__");
   EXPECT_EQ(good->postgres.field_name_adjustment_mode, "avro_unicode");
   EXPECT_EQ(good->postgres.schema_name_adjustment_mode, "none");
+  EXPECT_EQ(good->postgres.signal_table, (TableId{"ops", "debezium_signal"}));
 
   auto bad = ParseConfig(R"(
 source:
@@ -194,6 +196,7 @@ source:
       - {columns: ["a\\.b\\.c"], hash_salt: s, mask_chars: 3}
     message_key_columns: "no_table_part"
     schema_name_adjustment_mode: sanitize
+    signal_data_collection: debezium_signal
 kafka:
   bootstrap_servers: embedded
 )", "bad.yaml");
@@ -201,7 +204,8 @@ kafka:
   const std::string msg(bad.status().message());
   for (const char* key : {"source.postgres.snapshot", "source.postgres.table_include_list",
                           "source.postgres.column_masks: entry 1: needs exactly one",
-                          "source.postgres.message_key_columns", "source.postgres.schema_name_adjustment_mode"}) {
+                          "source.postgres.message_key_columns", "source.postgres.schema_name_adjustment_mode",
+                          "source.postgres.signal_data_collection: 'debezium_signal' is not schema.table"}) {
     EXPECT_NE(msg.find(key), std::string::npos) << "missing " << key << " in\n" << msg;
   }
   EXPECT_EQ(msg.find("hash_salt: s,"), std::string::npos) << "the salt is a secret:\n" << msg;

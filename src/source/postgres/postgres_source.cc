@@ -12,12 +12,19 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
+#include "source/postgres/snapshot_signal.h"
 #include "source/postgres/snapshotter.h"
 
 namespace cdc::pg {
 namespace {
 
 int64_t NowPgMicros() { return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetUs; }
+
+// How long a decoded commit is remembered for the visibility check of a
+// snapshot taken while streaming (far longer than a commit takes to become
+// visible), and at most how many.
+constexpr absl::Duration kRecentCommitWindow = absl::Seconds(10);
+constexpr size_t kMaxRecentCommits = 100000;
 
 // The walsender sends every change in a write of its own. Woken for each
 // (a few messages per wakeup), capture spent more CPU in wakeups than in its
@@ -50,16 +57,36 @@ absl::Status PostgresSource::EnsurePublication(Connection& sql) {
   const std::string ctx = StrCat("publication ", options_.publication);
   CDC_ASSIGN_OR_RETURN(Result r, sql.Exec(StrCat("SELECT 1 FROM pg_publication WHERE pubname = ",
                                                        sql.Quote(options_.publication)), ctx));
-  if (PQntuples(r.get()) > 0) return absl::OkStatus();
+  if (PQntuples(r.get()) > 0) return CheckSignalTablePublished(sql);
   std::string target = "ALL TABLES";
   if (!options_.tables.empty()) {
     std::vector<std::string> names;
     for (const auto& t : options_.tables) names.push_back(sql.QuoteTable(t));
+    if (options_.signal_table) names.push_back(sql.QuoteTable(*options_.signal_table));
     target = "TABLE " + absl::StrJoin(names, ", ");
   }
   CDC_RETURN_IF_ERROR(sql.Exec(StrCat("CREATE PUBLICATION ", sql.QuoteIdent(options_.publication),
                                             " FOR ", target), ctx).status());
   log::Info("capture", "created publication", {{"publication", options_.publication}, {"for", target}});
+  return CheckSignalTablePublished(sql);
+}
+
+// Signals reach capture through the publication: a signal table outside it
+// would be silently deaf.
+absl::Status PostgresSource::CheckSignalTablePublished(Connection& sql) {
+  if (!options_.signal_table) return absl::OkStatus();
+  const TableId& t = *options_.signal_table;
+  CDC_ASSIGN_OR_RETURN(Result r, sql.Exec(StrCat(
+      "SELECT 1 FROM pg_publication_tables WHERE pubname = ", sql.Quote(options_.publication),
+      " AND schemaname = ", sql.Quote(t.schema), " AND tablename = ", sql.Quote(t.table)),
+      StrCat("signal table ", t.ToString())));
+  if (PQntuples(r.get()) == 0) {
+    log::Warn("capture", "signal table is not in the publication (or does not exist): its signals do not reach "
+              "capture", {{"table", t.ToString()}, {"publication", options_.publication},
+                          {"fix", StrCat("CREATE TABLE ", sql.QuoteTable(t), " (id varchar(42) PRIMARY KEY, "
+                                         "type varchar(32) NOT NULL, data varchar(2048)); ALTER PUBLICATION ",
+                                         sql.QuoteIdent(options_.publication), " ADD TABLE ", sql.QuoteTable(t))}});
+  }
   return absl::OkStatus();
 }
 
@@ -163,6 +190,20 @@ std::optional<SnapshotPlan> PostgresSource::ResumablePlan(const std::optional<Ca
                                                                        {"error", plan.status().ToString()}});
     return std::nullopt;
   }
+  if (plan->listed_tables_only && !IsTableSnapshotRequest(*plan) && confirmed.value != 0 &&
+      plan->consistent_point != confirmed) {
+    // A snapshot of chosen tables taken while streaming (execute-snapshot
+    // signal), and the slot went on meanwhile: its chunks read carry an
+    // older version than the position streaming resumes from, so its
+    // tables are read again, whole, as a request.
+    std::vector<TableId> tables;
+    for (const SnapshotTablePlan& t : plan->tables) {
+      if (!t.skipped) tables.push_back(t.id);
+    }
+    log::Info("capture", "a snapshot of chosen tables taken while streaming did not finish; reading them again",
+              {{"slot", options_.slot}, {"snapshot_lsn", plan->consistent_point.ToString()}});
+    *plan = TableSnapshotRequest(tables);
+  }
   if (IsTableSnapshotRequest(*plan)) {
     // A request for a snapshot of chosen tables: taken at the slot's
     // position, so that streaming replays every change after it over them.
@@ -173,7 +214,7 @@ std::optional<SnapshotPlan> PostgresSource::ResumablePlan(const std::optional<Ca
     }
     std::vector<std::string> names;
     for (const SnapshotTablePlan& t : plan->tables) names.push_back(t.id.ToString());
-    log::Info("capture", "reading chosen tables again before streaming (reset-snapshot --table)",
+    log::Info("capture", "reading chosen tables again before streaming",
               {{"slot", options_.slot}, {"tables", absl::StrJoin(names, ",")}});
     return *std::move(plan);
   }
@@ -230,13 +271,7 @@ absl::Status PostgresSource::CreateSlot(Connection& sql) {
 }
 
 absl::Status PostgresSource::TakeFreshSnapshot(const SnapshotPlan& previous, Lsn stream_from) {
-  // A snapshot of our own, exported so the workers share it; the exporting
-  // transaction stays open until the snapshot is read.
-  CDC_ASSIGN_OR_RETURN(exporter_, Connection::Open(options_.dsn, false, "snapshot export"));
-  CDC_RETURN_IF_ERROR(exporter_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "snapshot export").status());
-  CDC_RETURN_IF_ERROR(exporter_->Exec(kSessionSettings, "snapshot export").status());
-  CDC_ASSIGN_OR_RETURN(Result exported, exporter_->Exec("SELECT pg_export_snapshot(), pg_current_wal_lsn()",
-                                                        "snapshot export"));
+  CDC_ASSIGN_OR_RETURN(Result exported, ExportSnapshot());
   const std::string snapshot_name = PQgetvalue(exported.get(), 0, 0);
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, CapturedTables(*sql_, options_));
   CDC_ASSIGN_OR_RETURN(SnapshotPlan plan, ResumePlan(*exporter_, previous, tables, options_.snapshot_chunk_rows));
@@ -246,11 +281,42 @@ absl::Status PostgresSource::TakeFreshSnapshot(const SnapshotPlan& previous, Lsn
                 "table_include_list / table_exclude_list); not read", {{"table", t.id.ToString()}});
     }
   }
-  if (plan.consistent_point.value == 0) {
-    CDC_ASSIGN_OR_RETURN(plan.consistent_point, Lsn::Parse(PQgetvalue(exported.get(), 0, 1)));
+  CDC_ASSIGN_OR_RETURN(const Lsn wal_now, Lsn::Parse(PQgetvalue(exported.get(), 0, 1)));
+  if (plan.consistent_point.value == 0) plan.consistent_point = wal_now;
+  if (!streaming_) {
+    // Signals replayed from the slot that this read already answers.
+    read_at_start_ = wal_now;
+    for (const SnapshotTablePlan& t : plan.tables) {
+      if (!t.skipped) read_at_start_tables_.push_back(t.id);
+    }
   }
   consistent_point_ = plan.consistent_point;
   return StartSnapshot(std::move(plan), snapshot_name, stream_from);
+}
+
+// A snapshot of our own, exported so the workers share it; the exporting
+// transaction stays open (exporter_) until the snapshot is read. Columns:
+// its name, the WAL position then.
+absl::StatusOr<Result> PostgresSource::ExportSnapshot() {
+  std::vector<uint32_t> committed;
+  for (const auto& [xid, when] : recent_commits_) committed.push_back(xid);
+  for (int attempt = 1;; ++attempt) {
+    CDC_ASSIGN_OR_RETURN(exporter_, Connection::Open(options_.dsn, false, "snapshot export"));
+    CDC_RETURN_IF_ERROR(exporter_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "snapshot export").status());
+    CDC_RETURN_IF_ERROR(exporter_->Exec(kSessionSettings, "snapshot export").status());
+    CDC_ASSIGN_OR_RETURN(Result exported, exporter_->Exec(
+        "SELECT pg_export_snapshot(), pg_current_wal_lsn(), pg_current_snapshot()::text", "snapshot export"));
+    // While streaming, the rows read are versioned after the last commit
+    // decoded: the snapshot must see it and those before it.
+    CDC_ASSIGN_OR_RETURN(bool sees, SnapshotSeesCommits(PQgetvalue(exported.get(), 0, 2), committed));
+    if (sees) return exported;
+    if (attempt == 500) {
+      return absl::UnavailableError(StrCat("snapshot for slot ", options_.slot, " still does not see transactions "
+                                           "already decoded after 5 s (", PQgetvalue(exported.get(), 0, 2), ")"));
+    }
+    exporter_.reset();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
 }
 
 absl::Status PostgresSource::StartSnapshotOnly(const std::optional<CaptureState>& state) {
@@ -297,12 +363,25 @@ absl::Status PostgresSource::StartStreaming(Lsn from) {
 }
 
 absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration max_wait) {
+  if (!signaled_tables_.empty() && !in_transaction_ && pending_.empty() && !snapshotter_) {
+    if (plan_) {
+      // The snapshot before is read but not durable yet: the stream stays
+      // paused after the signal until it is and this one can begin.
+      if (streaming_) CDC_RETURN_IF_ERROR(MaybeSendStatus());
+      absl::SleepFor(std::min(max_wait, absl::Milliseconds(10)));
+      return std::nullopt;
+    }
+    CDC_RETURN_IF_ERROR(StartSignaledSnapshot());
+  }
   if (snapshotter_) {
+    // A snapshot taken while streaming: the stream waits, and is kept
+    // alive with status updates (the server ends a silent one).
+    if (streaming_) CDC_RETURN_IF_ERROR(MaybeSendStatus());
     CDC_ASSIGN_OR_RETURN(auto record, snapshotter_->Next());
     if (record) return record;
     snapshotter_.reset();
     exporter_.reset();
-    if (!snapshot_only_) CDC_RETURN_IF_ERROR(StartStreaming(stream_from_));
+    if (!snapshot_only_ && !streaming_) CDC_RETURN_IF_ERROR(StartStreaming(stream_from_));
   }
   if (snapshot_only_ || finished_) {
     absl::SleepFor(std::min(max_wait, absl::Milliseconds(10)));
@@ -472,9 +551,19 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
   }
   if (auto* m = std::get_if<CommitMessage>(&message)) {
     in_transaction_ = false;
+    const absl::Time now = absl::Now();
+    recent_commits_.emplace_back(transaction_.xid, now);
+    while (recent_commits_.size() > kMaxRecentCommits || now - recent_commits_.front().second > kRecentCommitWindow) {
+      recent_commits_.pop_front();
+    }
     return SourceRecord{TransactionCommit{m->commit_lsn, m->end_lsn, m->commit_time + kPgEpochOffsetUs}};
   }
   if (auto* m = std::get_if<RelationMessage>(&message)) {
+    if (options_.signal_table && m->table.id == *options_.signal_table) {
+      unwanted_relations_.insert(m->table.relation_id);  // read for its signals alone
+      signal_relation_ = std::make_shared<const SourceTable>(std::move(m->table));
+      return std::nullopt;
+    }
     if (!TableCaptured(options_, m->table.id)) {
       unwanted_relations_.insert(m->table.relation_id);
       return std::nullopt;
@@ -494,6 +583,10 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return std::nullopt;
   }
   if (auto* m = std::get_if<InsertMessage>(&message)) {
+    if (signal_relation_ && m->relation_id == signal_relation_->relation_id) {
+      CDC_RETURN_IF_ERROR(OnSignalRow(m->new_tuple, data.data_start));
+      return std::nullopt;
+    }
     if (unwanted_relations_.contains(m->relation_id)) return std::nullopt;
     CDC_ASSIGN_OR_RETURN(auto table, Relation(m->relation_id));
     CDC_RETURN_IF_ERROR(CheckWidth(*table, m->new_tuple, "insert"));
@@ -541,6 +634,10 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return SourceRecord{std::move(first)};
   }
   if (auto* m = std::get_if<LogicalMessage>(&message)) {
+    if (m->prefix == kExecuteSnapshotPrefix) {
+      CDC_RETURN_IF_ERROR(OnExecuteSnapshotSignal(m->content, m->lsn, m->transactional ? transaction_.final_lsn : m->lsn));
+      return std::nullopt;
+    }
     // cdcpipe's own markers (heartbeats, verify) are not the application's.
     if (m->prefix.starts_with(kInternalMessagePrefix) || !MessagePrefixWanted(m->prefix)) return std::nullopt;
     DatabaseMessage out;
@@ -564,6 +661,80 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
   return std::nullopt;
 }
 
+// A row inserted into the signal table (Debezium's columns id, type, data).
+absl::Status PostgresSource::OnSignalRow(const Row& row, Lsn lsn) {
+  auto column = [&](std::string_view name) -> std::optional<std::string> {
+    for (size_t i = 0; i < signal_relation_->columns.size() && i < row.size(); ++i) {
+      if (signal_relation_->columns[i].name == name && row[i].kind == Datum::Kind::kText) return row[i].text;
+    }
+    return std::nullopt;
+  };
+  const std::optional<std::string> type = column("type");
+  if (type != "execute-snapshot") {
+    log::Warn("capture", "signal ignored: only type execute-snapshot is supported",
+              {{"table", signal_relation_->id.ToString()}, {"type", type.value_or("(none)")},
+               {"lsn", lsn.ToString()}});
+    return absl::OkStatus();
+  }
+  return OnExecuteSnapshotSignal(column("data").value_or(""), lsn, transaction_.final_lsn);
+}
+
+absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn lsn, Lsn at) {
+  auto ignore = [&](const std::string& why) {
+    log::Warn("capture", "execute-snapshot signal ignored", {{"lsn", lsn.ToString()}, {"reason", why}});
+    return absl::OkStatus();
+  };
+  if (options_.snapshot == SnapshotMode::kNever) return ignore("source.postgres.snapshot is 'never'");
+  absl::StatusOr<std::vector<TableId>> tables = ParseExecuteSnapshotSignal(data);
+  if (!tables.ok()) return ignore(std::string(tables.status().message()));
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> captured, CapturedTables(*sql_, options_));
+  std::vector<std::string> names;
+  for (const TableId& t : *tables) {
+    if (at < read_at_start_ && std::find(read_at_start_tables_.begin(), read_at_start_tables_.end(), t) !=
+                                   read_at_start_tables_.end()) {
+      // Replayed after a restart whose snapshot read the table after it.
+      log::Info("capture", "execute-snapshot signal: table already read since the signal, at this start",
+                {{"table", t.ToString()}, {"lsn", lsn.ToString()}});
+      continue;
+    }
+    if (std::find(captured.begin(), captured.end(), t) == captured.end()) {
+      log::Warn("capture", "execute-snapshot signal names a table capture does not have (not in the publication, "
+                "or left out by table_include_list / table_exclude_list); not read",
+                {{"table", t.ToString()}, {"lsn", lsn.ToString()}});
+      continue;
+    }
+    names.push_back(t.ToString());
+    if (std::find(signaled_tables_.begin(), signaled_tables_.end(), t) == signaled_tables_.end()) {
+      signaled_tables_.push_back(t);
+    }
+  }
+  if (signaled_tables_.empty()) return absl::OkStatus();
+  // Every commit streamed before the pause is at or before this position,
+  // every one after it beyond: the rows' version.
+  signaled_at_ = at;
+  // Recorded before any position past the signal can be confirmed: after a
+  // crash the next start reads the tables (reset-snapshot --table does the
+  // same), even once the slot has moved past it. While a snapshot is still
+  // being delivered, its record stays until it is durable, and the stream,
+  // paused here, confirms nothing past it before (SnapshotDurable).
+  if (!plan_) CDC_RETURN_IF_ERROR(SaveState(false, TableSnapshotRequest(signaled_tables_).Serialize()));
+  log::Info("capture", "execute-snapshot signal received", {{"tables", absl::StrJoin(names, ",")},
+                                                          {"lsn", lsn.ToString()}});
+  return absl::OkStatus();
+}
+
+absl::Status PostgresSource::StartSignaledSnapshot() {
+  SnapshotPlan request = TableSnapshotRequest(signaled_tables_);
+  request.consistent_point = signaled_at_;
+  std::vector<std::string> names;
+  for (const TableId& t : signaled_tables_) names.push_back(t.ToString());
+  signaled_tables_.clear();
+  log::Info("capture", "reading chosen tables while streaming waits (execute-snapshot signal)",
+            {{"slot", options_.slot}, {"tables", absl::StrJoin(names, ",")},
+             {"snapshot_lsn", request.consistent_point.ToString()}});
+  return TakeFreshSnapshot(request, Lsn{0});
+}
+
 namespace {
 
 // Include wins when set; otherwise everything not excluded.
@@ -582,6 +753,7 @@ bool PostgresSource::MessagePrefixWanted(const std::string& prefix) const {
 }
 
 bool TableCaptured(const PostgresSourceOptions& options, const TableId& table) {
+  if (options.signal_table && table == *options.signal_table) return false;
   return Wanted(table.ToString(), options.table_include, options.table_exclude);
 }
 
@@ -608,7 +780,9 @@ absl::Status PostgresSource::SnapshotDurable() {
   if (!plan_) return absl::InternalError("snapshot durable, but no snapshot is being delivered");
   // Its tables and LSN stay recorded, for its snapshot markers.
   SnapshotPlan recap{plan_->consistent_point, plan_->listed_tables_only, plan_->tables, {}};
-  CDC_RETURN_IF_ERROR(SaveState(true, recap.Serialize()));
+  CDC_RETURN_IF_ERROR(signaled_tables_.empty()
+                          ? SaveState(true, recap.Serialize())
+                          : SaveState(false, TableSnapshotRequest(signaled_tables_).Serialize()));
   plan_.reset();
   log::Info("capture", "snapshot is durable", {{"slot", options_.slot}});
   if (snapshot_only_) finished_ = true;

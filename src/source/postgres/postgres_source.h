@@ -48,6 +48,8 @@ struct PostgresSourceOptions {
   // Tables to capture, by schema.table (full match); include wins when set.
   std::vector<std::regex> table_include;
   std::vector<std::regex> table_exclude;
+  // Debezium's signal table: its inserts are signals, not captured rows.
+  std::optional<TableId> signal_table;
 };
 
 /// Logical decoding messages cdcpipe writes itself start with this prefix
@@ -67,6 +69,10 @@ class Snapshotter;
 /// publication and the slot when absent; when it creates the slot it first
 /// reads every table in the slot's exported snapshot (op=r), then streams
 /// from the slot's consistent point, so nothing is missed or doubled.
+/// While streaming, an execute-snapshot signal in the WAL
+/// (kExecuteSnapshotPrefix) has it read chosen tables again, the stream
+/// paused after the signal: their rows carry the signal's position as
+/// version, so every change after it, replayed after them, wins.
 class PostgresSource final : public ChangeSource {
  public:
   /// `state` records whether the initial snapshot finished (must outlive this).
@@ -86,6 +92,7 @@ class PostgresSource final : public ChangeSource {
 
  private:
   absl::Status EnsurePublication(Connection& sql);
+  absl::Status CheckSignalTablePublished(Connection& sql);
   absl::Status StartStreaming(Lsn from);
   absl::StatusOr<std::optional<SourceRecord>> OnFrame(std::string_view bytes);
   absl::StatusOr<std::optional<SourceRecord>> OnPgOutput(const XLogData& data);
@@ -99,6 +106,10 @@ class PostgresSource final : public ChangeSource {
   absl::Status StartSnapshotOnly(const std::optional<CaptureState>& state);
   absl::Status TakeFreshSnapshot(const SnapshotPlan& previous, Lsn stream_from);
   absl::Status StartSnapshot(SnapshotPlan plan, const std::string& snapshot_name, Lsn stream_from);
+  absl::StatusOr<Result> ExportSnapshot();
+  absl::Status OnSignalRow(const Row& row, Lsn lsn);
+  absl::Status OnExecuteSnapshotSignal(std::string_view data, Lsn lsn, Lsn at);
+  absl::Status StartSignaledSnapshot();
   std::optional<SnapshotPlan> ResumablePlan(const std::optional<CaptureState>& state, Lsn confirmed);
   bool MessagePrefixWanted(const std::string& prefix) const;
   void LogSchemaChange(const SourceTable& before, const SourceTable& after);
@@ -125,8 +136,19 @@ class PostgresSource final : public ChangeSource {
 
   std::map<uint32_t, std::shared_ptr<const SourceTable>> relations_;
   std::set<uint32_t> unwanted_relations_;  // left out by the table include/exclude lists
+  std::shared_ptr<const SourceTable> signal_relation_;  // the signal table, once its Relation came
   TypeResolver types_;
   std::deque<ChangeEvent> pending_;  // the rest of a multi-table TRUNCATE
+  // Asked for by an execute-snapshot signal; read, streaming paused, once
+  // the stream is between transactions. Their rows' version: signaled_at_.
+  std::vector<TableId> signaled_tables_;
+  Lsn signaled_at_;
+  // What the snapshot before streaming read (tables, WAL position then).
+  std::vector<TableId> read_at_start_tables_;
+  Lsn read_at_start_;
+  // Transactions decoded lately (xid, when): a snapshot taken while
+  // streaming must see them all.
+  std::deque<std::pair<uint32_t, absl::Time>> recent_commits_;
   bool in_transaction_ = false;
   BeginMessage transaction_;
 

@@ -1,0 +1,71 @@
+#include "source/postgres/snapshot_signal.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "core/strings.h"
+#include "nlohmann/json.hpp"
+
+namespace cdc::pg {
+
+absl::StatusOr<std::vector<TableId>> ParseExecuteSnapshotSignal(std::string_view data) {
+  const nlohmann::json doc = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return absl::InvalidArgumentError("execute-snapshot signal: data is not a JSON object");
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "type") {
+      if (!value.is_string() || (value != "blocking" && value != "incremental")) {
+        return absl::InvalidArgumentError(StrCat("execute-snapshot signal: type ", value.dump(),
+                                                 " is not \"blocking\" or \"incremental\""));
+      }
+    } else if (key != "data-collections") {
+      return absl::InvalidArgumentError(StrCat("execute-snapshot signal: \"", key, "\" is not supported "
+                                               "(only \"data-collections\" and \"type\")"));
+    }
+  }
+  const auto names = doc.find("data-collections");
+  if (names == doc.end() || !names->is_array() || names->empty()) {
+    return absl::InvalidArgumentError("execute-snapshot signal: \"data-collections\" must be a non-empty array");
+  }
+  std::vector<TableId> tables;
+  for (const nlohmann::json& name : *names) {
+    std::optional<TableId> id = name.is_string() ? ParseTableId(name.get<std::string>()) : std::nullopt;
+    if (!id) {
+      return absl::InvalidArgumentError(StrCat("execute-snapshot signal: table ", name.dump(),
+                                               " is not a schema.table name"));
+    }
+    if (std::find(tables.begin(), tables.end(), *id) == tables.end()) tables.push_back(*std::move(id));
+  }
+  return tables;
+}
+
+std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const TableId& t : tables) names.push_back(t.ToString());
+  return nlohmann::json{{"data-collections", names}, {"type", "blocking"}}.dump();
+}
+
+absl::StatusOr<bool> SnapshotSeesCommits(std::string_view pg_snapshot, const std::vector<uint32_t>& committed) {
+  auto bad = [&] { return absl::InvalidArgumentError(StrCat("unexpected pg_current_snapshot() '", pg_snapshot, "'")); };
+  const std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(pg_snapshot.data(), pg_snapshot.size()), ':');
+  uint64_t xmin = 0, xmax = 0;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &xmin) || !absl::SimpleAtoi(parts[1], &xmax)) return bad();
+  std::vector<uint64_t> in_progress;
+  for (absl::string_view xip : absl::StrSplit(parts[2], ',', absl::SkipEmpty())) {
+    uint64_t xid = 0;
+    if (!absl::SimpleAtoi(xip, &xid)) return bad();
+    in_progress.push_back(xid);
+  }
+  for (const uint32_t xid : committed) {
+    // The 64-bit xid nearest xmax with these low bits (xids wrap modulo
+    // 2^32; a recent one is within 2^31 of xmax).
+    const auto distance = static_cast<int32_t>(xid - static_cast<uint32_t>(xmax));
+    if (distance >= 0) return false;  // xmax or after: not started when the snapshot was taken
+    const uint64_t full = xmax - static_cast<uint64_t>(-static_cast<int64_t>(distance));
+    if (std::find(in_progress.begin(), in_progress.end(), full) != in_progress.end()) return false;
+  }
+  return true;
+}
+
+}  // namespace cdc::pg

@@ -1,0 +1,38 @@
+#pragma once
+// Asking a running capture to read chosen tables again (Debezium's
+// execute-snapshot signal), through the WAL it already reads.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/change_event.h"
+#include "core/status.h"
+
+namespace cdc::pg {
+
+/// Prefix of the logical decoding message that asks for a snapshot of
+/// chosen tables while capture streams:
+///   SELECT pg_logical_emit_message(true, 'cdcpipe_execute_snapshot',
+///                                  '{"data-collections": ["public.items"]}');
+/// It starts with cdcpipe's internal prefix, so it is never published.
+inline constexpr const char* kExecuteSnapshotPrefix = "cdcpipe_execute_snapshot";
+
+/// The tables of an execute-snapshot signal's data, Debezium's form:
+/// {"data-collections": ["schema.table", ...], "type": "blocking"}. `type`
+/// may be left out, "blocking" or "incremental" (both are read the same way,
+/// streaming paused); filters ("additional-conditions") are refused.
+/// InvalidArgument saying what is wrong otherwise.
+absl::StatusOr<std::vector<TableId>> ParseExecuteSnapshotSignal(std::string_view data);
+
+/// The signal's data for `tables`.
+std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables);
+
+/// Whether a snapshot (`pg_current_snapshot()` as text, "xmin:xmax:xip,...")
+/// sees every transaction of `committed` (32-bit xids, all committed and
+/// recent: within 2^31 of the snapshot's xmax). A commit is decoded once its
+/// record is flushed, a moment before other sessions see it: a snapshot
+/// taken for rows versioned after a decoded commit must see it.
+absl::StatusOr<bool> SnapshotSeesCommits(std::string_view pg_snapshot, const std::vector<uint32_t>& committed);
+
+}  // namespace cdc::pg
