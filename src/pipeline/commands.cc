@@ -624,7 +624,7 @@ absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::str
   // WAL, and pauses its stream right after it to read the tables.
   CDC_ASSIGN_OR_RETURN(pg::Result signal, sql->Exec(StrCat(
       "SELECT pg_logical_emit_message(true, ", sql->Quote(pg::kExecuteSnapshotPrefix), ", ",
-      sql->Quote(pg::ExecuteSnapshotSignal(tables)), ")"), "execute-snapshot signal"));
+      sql->Quote(pg::ExecuteSnapshotSignal(tables, slot)), ")"), "execute-snapshot signal"));
   std::vector<std::string> names;
   for (const TableId& t : tables) names.push_back(t.ToString());
   std::printf("signal written at %s: capture on slot %s reads %s again when its stream reaches it, "

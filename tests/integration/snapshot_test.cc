@@ -425,6 +425,8 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
   {
     auto run = StartRun(f, "4", {"--log-level", "debug"});
     ASSERT_TRUE(WaitForLog(*run, "streaming started", 60)) << ReadFile(run->log());
+    pg.Exec("SELECT pg_logical_emit_message(true, 'cdcpipe_execute_snapshot', "
+            "'{\"data-collections\": [\"public.pairs\"], \"slot\": \"another_pipeline\"}')");
     pg.Exec("INSERT INTO cdc_signal VALUES ('other', 'pause-snapshot', NULL)");
     pg.Exec("INSERT INTO cdc_signal VALUES ('bad', 'execute-snapshot', '{\"data-collections\": [\"public.nope\"]}')");
     pg.Exec("INSERT INTO cdc_signal VALUES ('big', 'execute-snapshot', "
@@ -437,6 +439,8 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
     const std::string log = ReadFile(run->log());
     EXPECT_NE(log.find("\"msg\":\"signal ignored: only type execute-snapshot is supported\",\"table\":\"public.cdc_signal\","
                        "\"type\":\"pause-snapshot\""), std::string::npos) << log;
+    EXPECT_NE(log.find("for the capture of another slot; not read\",\"signal_slot\":\"another_pipeline\""),
+              std::string::npos) << log;
     EXPECT_NE(log.find("names a table capture does not have (not in the publication, or left out by table_include_list "
                        "/ table_exclude_list); not read\",\"table\":\"public.nope\""), std::string::npos) << log;
   }

@@ -6,16 +6,19 @@ namespace cdc::pg {
 namespace {
 
 TEST(ExecuteSnapshotSignal, ReadsDebeziumsDataAndWritesIt) {
-  auto tables = ParseExecuteSnapshotSignal(
+  auto signal = ParseExecuteSnapshotSignal(
       R"({"data-collections": ["public.items", "shop.orders", "public.items"], "type": "incremental"})");
-  ASSERT_TRUE(tables.ok()) << tables.status();
-  ASSERT_EQ(tables->size(), 2u);  // each table once
-  EXPECT_EQ((*tables)[0].ToString(), "public.items");
-  EXPECT_EQ((*tables)[1].ToString(), "shop.orders");
+  ASSERT_TRUE(signal.ok()) << signal.status();
+  const std::vector<TableId>& tables = signal->tables;
+  ASSERT_EQ(tables.size(), 2u);  // each table once
+  EXPECT_EQ(tables[0].ToString(), "public.items");
+  EXPECT_EQ(tables[1].ToString(), "shop.orders");
+  EXPECT_FALSE(signal->slot.has_value());  // every capture's
 
-  auto again = ParseExecuteSnapshotSignal(ExecuteSnapshotSignal(*tables));
+  auto again = ParseExecuteSnapshotSignal(ExecuteSnapshotSignal(tables, "orders_slot"));
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(*again, *tables);
+  EXPECT_EQ(again->tables, tables);
+  EXPECT_EQ(again->slot, "orders_slot");
 }
 
 TEST(ExecuteSnapshotSignal, RefusesWhatItCannotDoAndSaysWhy) {
@@ -28,13 +31,14 @@ TEST(ExecuteSnapshotSignal, RefusesWhatItCannotDoAndSaysWhy) {
       {R"({"data-collections": [7]})", "7 is not a schema.table name"},
       {R"({"data-collections": ["public.items"], "type": "full"})", "\"full\" is not"},
       {R"({"data-collections": ["public.items"], "additional-conditions": []})", "\"additional-conditions\" is not supported"},
+      {R"({"data-collections": ["public.items"], "slot": 3})", "slot must be a string"},
   };
   for (const auto& [data, expected] : cases) {
-    auto tables = ParseExecuteSnapshotSignal(data);
-    ASSERT_FALSE(tables.ok()) << data;
-    EXPECT_TRUE(absl::IsInvalidArgument(tables.status())) << data;
-    EXPECT_NE(std::string(tables.status().message()).find(expected), std::string::npos)
-        << data << ": " << tables.status();
+    auto signal = ParseExecuteSnapshotSignal(data);
+    ASSERT_FALSE(signal.ok()) << data;
+    EXPECT_TRUE(absl::IsInvalidArgument(signal.status())) << data;
+    EXPECT_NE(std::string(signal.status().message()).find(expected), std::string::npos)
+        << data << ": " << signal.status();
   }
 }
 

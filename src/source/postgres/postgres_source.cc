@@ -685,11 +685,16 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
     return absl::OkStatus();
   };
   if (options_.snapshot == SnapshotMode::kNever) return ignore("source.postgres.snapshot is 'never'");
-  absl::StatusOr<std::vector<TableId>> tables = ParseExecuteSnapshotSignal(data);
-  if (!tables.ok()) return ignore(std::string(tables.status().message()));
+  absl::StatusOr<ExecuteSnapshotRequest> request = ParseExecuteSnapshotSignal(data);
+  if (!request.ok()) return ignore(std::string(request.status().message()));
+  if (request->slot && *request->slot != options_.slot) {
+    log::Info("capture", "execute-snapshot signal for the capture of another slot; not read",
+              {{"signal_slot", *request->slot}, {"lsn", lsn.ToString()}});
+    return absl::OkStatus();
+  }
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> captured, CapturedTables(*sql_, options_));
   std::vector<std::string> names;
-  for (const TableId& t : *tables) {
+  for (const TableId& t : request->tables) {
     if (at < read_at_start_ && std::find(read_at_start_tables_.begin(), read_at_start_tables_.end(), t) !=
                                    read_at_start_tables_.end()) {
       // Replayed after a restart whose snapshot read the table after it.

@@ -9,7 +9,7 @@
 
 namespace cdc::pg {
 
-absl::StatusOr<std::vector<TableId>> ParseExecuteSnapshotSignal(std::string_view data) {
+absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_view data) {
   const nlohmann::json doc = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
   if (!doc.is_object()) return absl::InvalidArgumentError("execute-snapshot signal: data is not a JSON object");
   for (const auto& [key, value] : doc.items()) {
@@ -18,16 +18,20 @@ absl::StatusOr<std::vector<TableId>> ParseExecuteSnapshotSignal(std::string_view
         return absl::InvalidArgumentError(StrCat("execute-snapshot signal: type ", value.dump(),
                                                  " is not \"blocking\" or \"incremental\""));
       }
+    } else if (key == "slot") {
+      if (!value.is_string()) return absl::InvalidArgumentError("execute-snapshot signal: slot must be a string");
     } else if (key != "data-collections") {
       return absl::InvalidArgumentError(StrCat("execute-snapshot signal: \"", key, "\" is not supported "
-                                               "(only \"data-collections\" and \"type\")"));
+                                               "(only \"data-collections\", \"type\" and \"slot\")"));
     }
   }
   const auto names = doc.find("data-collections");
   if (names == doc.end() || !names->is_array() || names->empty()) {
     return absl::InvalidArgumentError("execute-snapshot signal: \"data-collections\" must be a non-empty array");
   }
-  std::vector<TableId> tables;
+  ExecuteSnapshotRequest request;
+  if (const auto slot = doc.find("slot"); slot != doc.end()) request.slot = slot->get<std::string>();
+  std::vector<TableId>& tables = request.tables;
   for (const nlohmann::json& name : *names) {
     std::optional<TableId> id = name.is_string() ? ParseTableId(name.get<std::string>()) : std::nullopt;
     if (!id) {
@@ -36,13 +40,13 @@ absl::StatusOr<std::vector<TableId>> ParseExecuteSnapshotSignal(std::string_view
     }
     if (std::find(tables.begin(), tables.end(), *id) == tables.end()) tables.push_back(*std::move(id));
   }
-  return tables;
+  return request;
 }
 
-std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables) {
+std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot) {
   nlohmann::json names = nlohmann::json::array();
   for (const TableId& t : tables) names.push_back(t.ToString());
-  return nlohmann::json{{"data-collections", names}, {"type", "blocking"}}.dump();
+  return nlohmann::json{{"data-collections", names}, {"type", "blocking"}, {"slot", slot}}.dump();
 }
 
 absl::StatusOr<bool> SnapshotSeesCommits(std::string_view pg_snapshot, const std::vector<uint32_t>& committed) {

@@ -2,6 +2,7 @@
 // Asking a running capture to read chosen tables again (Debezium's
 // execute-snapshot signal), through the WAL it already reads.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,15 +19,23 @@ namespace cdc::pg {
 /// It starts with cdcpipe's internal prefix, so it is never published.
 inline constexpr const char* kExecuteSnapshotPrefix = "cdcpipe_execute_snapshot";
 
-/// The tables of an execute-snapshot signal's data, Debezium's form:
-/// {"data-collections": ["schema.table", ...], "type": "blocking"}. `type`
-/// may be left out, "blocking" or "incremental" (both are read the same way,
-/// streaming paused); filters ("additional-conditions") are refused.
-/// InvalidArgument saying what is wrong otherwise.
-absl::StatusOr<std::vector<TableId>> ParseExecuteSnapshotSignal(std::string_view data);
+struct ExecuteSnapshotRequest {
+  std::vector<TableId> tables;
+  /// The slot whose capture is asked; none: every capture reading the WAL
+  /// (the message is database-wide, as is a shared signal table).
+  std::optional<std::string> slot;
+};
 
-/// The signal's data for `tables`.
-std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables);
+/// An execute-snapshot signal's data, Debezium's form:
+/// {"data-collections": ["schema.table", ...], "type": "blocking"}, plus
+/// cdcpipe's optional "slot". `type` may be left out, "blocking" or
+/// "incremental" (both are read the same way, streaming paused); filters
+/// ("additional-conditions") are refused. InvalidArgument saying what is
+/// wrong otherwise.
+absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_view data);
+
+/// The signal's data asking the capture of `slot` for `tables`.
+std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot);
 
 /// Whether a snapshot (`pg_current_snapshot()` as text, "xmin:xmax:xip,...")
 /// sees every transaction of `committed` (32-bit xids, all committed and
