@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
       "execute-snapshot", "ask a running capture to read chosen tables again (Debezium's execute-snapshot signal)");
   std::vector<std::string> execute_tables;
   execute->add_option("--table", execute_tables, "schema.table to read again (repeatable)")->required();
+  bool execute_blocking = false;
+  execute->add_flag("--blocking", execute_blocking,
+                    "pause the stream while the tables are read (default: read them in steps between its transactions)");
   CLI::App* registry = app.add_subcommand("registry", "run a Confluent-compatible Schema Registry (Avro)");
   std::string registry_listen = "127.0.0.1:8081", registry_store = "cdcpipe-registry.jsonl";
   registry->add_option("--listen", registry_listen, "host:port to serve on (port 0: any free one)")->default_val(registry_listen);
@@ -124,6 +127,6 @@ int main(int argc, char** argv) {
   if (*show) return ExitCode(cdc::RunShow(*config, show_limit), "show");
   if (*preflight) return ExitCode(cdc::RunPreflight(*config), "preflight");
   if (*reset) return ExitCode(cdc::RunResetSnapshot(*config, reset_kafka, reset_tables), "reset-snapshot");
-  if (*execute) return ExitCode(cdc::RunExecuteSnapshot(*config, execute_tables), "execute-snapshot");
+  if (*execute) return ExitCode(cdc::RunExecuteSnapshot(*config, execute_tables, execute_blocking), "execute-snapshot");
   return 2;
 }

@@ -91,7 +91,8 @@ enum class Op : char {
 
 /// Where a snapshot row stands (Debezium's source.snapshot): the first or
 /// last row of the whole snapshot, or of its table, or any other.
-enum class SnapshotMarker : uint8_t { kTrue, kFirst, kFirstInTable, kLastInTable, kLast };
+// kIncremental: a row of a snapshot whose chunks alternate with the stream.
+enum class SnapshotMarker : uint8_t { kTrue, kFirst, kFirstInTable, kLastInTable, kLast, kIncremental };
 
 /// A committed row change. `before` follows the replica identity: key
 /// columns only for DEFAULT/INDEX, the full row for FULL, absent otherwise.

@@ -93,6 +93,12 @@ absl::Status CaptureLoop::PublishPooled(bool all) {
 
 absl::Status CaptureLoop::Handle(SourceRecord& record) {
   auto* e = std::get_if<ChangeEvent>(&record);
+  if (e && e->snapshot && !in_transaction_) {
+    // The rows after a chunk's end: a new unit. Between two chunks of a
+    // snapshot taken while streaming, transactions of the stream come.
+    coordinator_.Begin();
+    in_transaction_ = true;
+  }
   if (e && e->snapshot && pool_threads_ > 0) {
     if (columns_) CDC_RETURN_IF_ERROR(columns_->Apply(*e));
     if (!pool_) pool_ = std::make_unique<SerializerPool>(pool_factory_, pool_threads_, kPoolBatchEvents);
@@ -140,12 +146,13 @@ absl::Status CaptureLoop::Handle(SourceRecord& record) {
   }
   if (auto* chunk = std::get_if<SnapshotChunkEnd>(&record)) {
     // Close the snapshot's messages so far as one unit whose completion
-    // marks the chunk durable, and go on in a new one.
+    // marks the chunk durable; the next rows open another.
     snapshot_progress_.emplace_back(coordinator_.Commit(Lsn{0}), chunk->chunk);
-    coordinator_.Begin();
+    in_transaction_ = false;
     return absl::OkStatus();
   }
   if (auto* s = std::get_if<SnapshotEnd>(&record)) {
+    if (!in_transaction_) coordinator_.Begin();
     in_transaction_ = false;
     snapshot_end_ = *s;
     snapshot_progress_.emplace_back(coordinator_.Commit(s->consistent_point), std::nullopt);

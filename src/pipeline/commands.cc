@@ -607,7 +607,7 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std:
   return absl::OkStatus();
 }
 
-absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& table_names) {
+absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& table_names, bool blocking) {
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, ParseTableNames(table_names));
   if (tables.empty()) return absl::InvalidArgumentError("--table: name at least one schema.table");
   CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kNever));
@@ -621,15 +621,15 @@ absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::str
                                                 "of capture creates it and reads every table"));
   }
   // Transactional: capture reads it once committed, in the order of the
-  // WAL, and pauses its stream right after it to read the tables.
+  // WAL, and reads the tables from there.
   CDC_ASSIGN_OR_RETURN(pg::Result signal, sql->Exec(StrCat(
       "SELECT pg_logical_emit_message(true, ", sql->Quote(pg::kExecuteSnapshotPrefix), ", ",
-      sql->Quote(pg::ExecuteSnapshotSignal(tables, slot)), ")"), "execute-snapshot signal"));
+      sql->Quote(pg::ExecuteSnapshotSignal(tables, slot, blocking)), ")"), "execute-snapshot signal"));
   std::vector<std::string> names;
   for (const TableId& t : tables) names.push_back(t.ToString());
-  std::printf("signal written at %s: capture on slot %s reads %s again when its stream reaches it, "
-              "pausing the stream meanwhile\n", PQgetvalue(signal.get(), 0, 0), slot.c_str(),
-              absl::StrJoin(names, ", ").c_str());
+  std::printf("signal written at %s: capture on slot %s reads %s again when its stream reaches it, %s\n",
+              PQgetvalue(signal.get(), 0, 0), slot.c_str(), absl::StrJoin(names, ", ").c_str(),
+              blocking ? "pausing the stream meanwhile" : "in steps between transactions of the stream");
   return absl::OkStatus();
 }
 

@@ -38,8 +38,10 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std:
 /// Asks a running capture to read `tables` ("schema.table") again while it
 /// streams: writes an execute-snapshot signal into the source's WAL. The
 /// slot must exist; capture reads the tables when its stream reaches the
-/// signal (at its next start if it is stopped).
-absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& tables);
+/// signal (at its next start if it is stopped), in steps between the
+/// stream's transactions, or all at once with the stream paused
+/// (`blocking`).
+absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& tables, bool blocking);
 
 /// Prints the newest rows of each warehouse table (opens the DuckDB file
 /// read-only: the pipeline must not be running).

@@ -349,11 +349,13 @@ TEST(Snapshot, ChosenTableReadAgainOnRequestAlone) {
 
 // A table whose warehouse rows drifted (left out by table_exclude_list while
 // it changed) is read again while capture streams, on an execute-snapshot
-// signal: the stream pauses after the signal, the rows carry its position,
-// and writes before, during and after it all land. A crash while the tables
-// are read has the next start read them again, before streaming. The signal
-// comes from `cdcpipe execute-snapshot`, or from a row in Debezium's signal
-// table, which is not captured itself.
+// signal: in steps between the stream's transactions (incremental), each
+// step's rows versioned with the stream's position then, and writes before,
+// during and after it all land. A crash while the tables are read has the
+// next start read them again, before streaming. A blocking signal pauses
+// the stream while its table is read. The signal comes from `cdcpipe
+// execute-snapshot`, or from a row in Debezium's signal table, which is not
+// captured itself.
 TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
   const std::string name = "snap_signal";
   const std::string dsn = CreateKeyedTables(name, 200000);
@@ -361,7 +363,7 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
   pg.Exec("CREATE TABLE cdc_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))");
   pg.Exec("INSERT INTO cdc_signal VALUES ('before', 'log', '{}')");
   PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
-                                {.postgres = "    snapshot_chunk_rows: 5000\n"
+                                {.postgres = "    snapshot_chunk_rows: 1000\n"
                                              "    signal_data_collection: public.cdc_signal\n"
                                              "    table_exclude_list: [public.nothing]\n"});
   auto execute = [&](const std::string& args, std::string* out) {
@@ -415,9 +417,12 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
     ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
     Stop(*run);
     const std::string log = ReadFile(run->log());
-    EXPECT_NE(log.find("reading chosen tables while streaming waits"), std::string::npos) << log;
-    EXPECT_NE(log.find(read + "\"public.pairs\""), std::string::npos) << log;
-    EXPECT_EQ(log.find(read + "\"public.big\""), std::string::npos) << "big was read again:\n" << log;
+    EXPECT_NE(log.find("reading chosen tables in steps between transactions of the stream"), std::string::npos) << log;
+    EXPECT_NE(log.find("\"msg\":\"chosen tables read between transactions of the stream\",\"tables\":\"public.pairs\""),
+              std::string::npos) << log;
+    for (const char* big : {"\"tables\":\"public.big", ",public.big", "\"table\":\"public.big\",\"rows\""}) {
+      EXPECT_EQ(log.find(big), std::string::npos) << "big was read again:\n" << log;
+    }
   }
   // Killed while big is read (asked for through the signal table): the
   // next start reads it again, whole, at the slot's position, with the
@@ -446,7 +451,8 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
   }
   // A signal for pairs, left while nothing ran, reaches the stream as soon
   // as it starts, before big's snapshot is durable: it waits for it.
-  pg.Exec("INSERT INTO cdc_signal VALUES ('pairs', 'execute-snapshot', '{\"data-collections\": [\"public.pairs\"]}')");
+  pg.Exec("INSERT INTO cdc_signal VALUES ('pairs', 'execute-snapshot', "
+          "'{\"data-collections\": [\"public.pairs\"], \"type\": \"blocking\"}')");
   pg.Exec("DELETE FROM big WHERE id % 1000 = 0; UPDATE big SET label = 'after the crash' WHERE id % 777 = 0");
   pg.Exec("UPDATE pairs SET v = 7 WHERE n <= 100");
   {

@@ -175,8 +175,11 @@ TEST(DebeziumJson, SnapshotRowsOfOneTableShareTheirSourceBlockButTheMarker) {
   other->id = {"public", "other"};
   auto source_of = [](const OutgoingMessage& m) { return nlohmann::json::parse(*m.value)["payload"]["source"]; };
   const SnapshotMarker markers[] = {SnapshotMarker::kFirst, SnapshotMarker::kTrue, SnapshotMarker::kTrue,
-                                    SnapshotMarker::kLastInTable, SnapshotMarker::kFirstInTable, SnapshotMarker::kLast};
-  for (int i = 0; i < 6; ++i) {
+                                    SnapshotMarker::kLastInTable, SnapshotMarker::kFirstInTable, SnapshotMarker::kLast,
+                                    SnapshotMarker::kIncremental};
+  const char* texts[] = {"first", "true", "true", "last_in_data_collection", "first_in_data_collection", "last",
+                         "incremental"};
+  for (int i = 0; i < 7; ++i) {
     ChangeEvent e;
     e.op = Op::kRead;
     e.snapshot = true;
@@ -195,6 +198,7 @@ TEST(DebeziumJson, SnapshotRowsOfOneTableShareTheirSourceBlockButTheMarker) {
     EXPECT_EQ(source_of(a[0])["table"], i < 4 ? "orders" : "other");
     EXPECT_EQ(source_of(a[0])["ts_us"], 1705320000512345 + i / 2);
     EXPECT_EQ(source_of(a[0])["sequence"], "[null,\"" + std::to_string(0x300 + i / 3) + "\"]");
+    EXPECT_EQ(source_of(a[0])["snapshot"], texts[i]);
   }
 }
 

@@ -14,11 +14,15 @@ TEST(ExecuteSnapshotSignal, ReadsDebeziumsDataAndWritesIt) {
   EXPECT_EQ(tables[0].ToString(), "public.items");
   EXPECT_EQ(tables[1].ToString(), "shop.orders");
   EXPECT_FALSE(signal->slot.has_value());  // every capture's
+  EXPECT_FALSE(signal->blocking);
 
-  auto again = ParseExecuteSnapshotSignal(ExecuteSnapshotSignal(tables, "orders_slot"));
+  auto again = ParseExecuteSnapshotSignal(ExecuteSnapshotSignal(tables, "orders_slot", true));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->tables, tables);
   EXPECT_EQ(again->slot, "orders_slot");
+  EXPECT_TRUE(again->blocking);
+  EXPECT_FALSE(ParseExecuteSnapshotSignal(ExecuteSnapshotSignal(tables, "s", false))->blocking);
+  EXPECT_FALSE(ParseExecuteSnapshotSignal(R"({"data-collections": ["a.b"]})")->blocking);  // Debezium's default
 }
 
 TEST(ExecuteSnapshotSignal, RefusesWhatItCannotDoAndSaysWhy) {

@@ -21,6 +21,7 @@ std::string_view SnapshotMarkerText(SnapshotMarker m) {
     case SnapshotMarker::kFirstInTable: return "first_in_data_collection";
     case SnapshotMarker::kLastInTable: return "last_in_data_collection";
     case SnapshotMarker::kLast: return "last";
+    case SnapshotMarker::kIncremental: return "incremental";
     case SnapshotMarker::kTrue: break;
   }
   return "true";

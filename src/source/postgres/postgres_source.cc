@@ -26,6 +26,12 @@ int64_t NowPgMicros() { return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetU
 constexpr absl::Duration kRecentCommitWindow = absl::Seconds(10);
 constexpr size_t kMaxRecentCommits = 100000;
 
+// An incremental snapshot's step reads this many chunks per worker; the
+// stream then has at least as long as the step took (and kMinStreamShare)
+// before the next, unless it has nothing to send.
+constexpr size_t kChunksPerWorkerStep = 1;
+constexpr absl::Duration kMinStreamShare = absl::Milliseconds(100);
+
 // The walsender sends every change in a write of its own. Woken for each
 // (a few messages per wakeup), capture spent more CPU in wakeups than in its
 // work, and the switches slowed the walsender it shares the CPU with: so
@@ -363,7 +369,10 @@ absl::Status PostgresSource::StartStreaming(Lsn from) {
 }
 
 absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration max_wait) {
-  if (!signaled_tables_.empty() && !in_transaction_ && pending_.empty() && !snapshotter_) {
+  const bool between_transactions = !in_transaction_ && pending_.empty() && !snapshotter_;
+  if (between_transactions && incremental_) {
+    if (stream_idle_ || absl::Now() >= next_step_at_) CDC_RETURN_IF_ERROR(StartIncrementalStep());
+  } else if (between_transactions && !signaled_tables_.empty()) {
     if (plan_) {
       // The snapshot before is read but not durable yet: the stream stays
       // paused after the signal until it is and this one can begin.
@@ -377,10 +386,11 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration 
     // A snapshot taken while streaming: the stream waits, and is kept
     // alive with status updates (the server ends a silent one).
     if (streaming_) CDC_RETURN_IF_ERROR(MaybeSendStatus());
-    CDC_ASSIGN_OR_RETURN(auto record, snapshotter_->Next());
+    CDC_ASSIGN_OR_RETURN(auto record, NextSnapshotRecord());
     if (record) return record;
     snapshotter_.reset();
     exporter_.reset();
+    if (incremental_) EndIncrementalStep();
     if (!snapshot_only_ && !streaming_) CDC_RETURN_IF_ERROR(StartStreaming(stream_from_));
   }
   if (snapshot_only_ || finished_) {
@@ -406,12 +416,15 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration 
     pending_.pop_front();
     return SourceRecord{std::move(next)};
   }
-  const absl::Time deadline = absl::Now() + max_wait;
+  // During an incremental snapshot a quiet stream is noticed quickly, so
+  // that the next step need not wait for it.
+  const absl::Time deadline = absl::Now() + (incremental_ ? std::min(max_wait, absl::Milliseconds(5)) : max_wait);
   while (true) {
     CDC_RETURN_IF_ERROR(MaybeSendStatus());
     char* buf = nullptr;
     const int n = PQgetCopyData(replication_->raw(), &buf, 1);
     if (n > 0) {
+      stream_idle_ = false;
       // Decoding copies what it keeps: the frame is read in place.
       auto record = OnFrame(std::string_view(buf, static_cast<size_t>(n)));
       PQfreemem(buf);
@@ -425,7 +438,10 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration 
     }
     if (n == -2) return replication_->ConnectionError(StrCat("replication stream of slot ", options_.slot));
     const absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) return std::nullopt;
+    if (left <= absl::ZeroDuration()) {
+      stream_idle_ = true;
+      return std::nullopt;
+    }
     CDC_RETURN_IF_ERROR(WaitForData(left));
     if (PQconsumeInput(replication_->raw()) == 0) {
       return replication_->ConnectionError(StrCat("replication stream of slot ", options_.slot));
@@ -552,6 +568,7 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
   if (auto* m = std::get_if<CommitMessage>(&message)) {
     in_transaction_ = false;
     const absl::Time now = absl::Now();
+    last_commit_ = m->commit_lsn;
     recent_commits_.emplace_back(transaction_.xid, now);
     while (recent_commits_.size() > kMaxRecentCommits || now - recent_commits_.front().second > kRecentCommitWindow) {
       recent_commits_.pop_front();
@@ -694,6 +711,7 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
   }
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> captured, CapturedTables(*sql_, options_));
   std::vector<std::string> names;
+  if (request->blocking) signaled_blocking_ = true;
   for (const TableId& t : request->tables) {
     if (at < read_at_start_ && std::find(read_at_start_tables_.begin(), read_at_start_tables_.end(), t) !=
                                    read_at_start_tables_.end()) {
@@ -724,6 +742,7 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
   // paused here, confirms nothing past it before (SnapshotDurable).
   if (!plan_) CDC_RETURN_IF_ERROR(SaveState(false, TableSnapshotRequest(signaled_tables_).Serialize()));
   log::Info("capture", "execute-snapshot signal received", {{"tables", absl::StrJoin(names, ",")},
+                                                          {"type", request->blocking ? "blocking" : "incremental"},
                                                           {"lsn", lsn.ToString()}});
   return absl::OkStatus();
 }
@@ -734,10 +753,92 @@ absl::Status PostgresSource::StartSignaledSnapshot() {
   std::vector<std::string> names;
   for (const TableId& t : signaled_tables_) names.push_back(t.ToString());
   signaled_tables_.clear();
-  log::Info("capture", "reading chosen tables while streaming waits (execute-snapshot signal)",
+  const bool blocking = std::exchange(signaled_blocking_, false);
+  log::Info("capture", blocking ? "reading chosen tables while streaming waits (execute-snapshot signal)"
+                                : "reading chosen tables in steps between transactions of the stream "
+                                  "(execute-snapshot signal, incremental)",
             {{"slot", options_.slot}, {"tables", absl::StrJoin(names, ",")},
              {"snapshot_lsn", request.consistent_point.ToString()}});
-  return TakeFreshSnapshot(request, Lsn{0});
+  if (blocking) return TakeFreshSnapshot(request, Lsn{0});
+  // Planned once, in a snapshot of its own; each step then reads its
+  // chunks in another, taken when it starts.
+  CDC_ASSIGN_OR_RETURN(Result exported, ExportSnapshot());
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, CapturedTables(*sql_, options_));
+  CDC_ASSIGN_OR_RETURN(SnapshotPlan plan, ResumePlan(*exporter_, request, tables, options_.snapshot_chunk_rows));
+  exporter_.reset();
+  CDC_RETURN_IF_ERROR(SaveState(false, plan.Serialize()));
+  plan_ = std::move(plan);
+  incremental_ = true;
+  next_chunk_ = 0;
+  step_first_ = true;
+  incremental_rows_ = 0;
+  incremental_started_ = absl::Now();
+  return StartIncrementalStep();
+}
+
+absl::Status PostgresSource::StartIncrementalStep() {
+  // Every commit streamed so far is at or before this position, every one
+  // still to come beyond it: the version of this step's rows.
+  SnapshotPlan step = *plan_;
+  step.consistent_point = std::max(plan_->consistent_point, last_commit_);
+  const size_t take = kChunksPerWorkerStep * static_cast<size_t>(std::max(options_.snapshot_workers, 1));
+  size_t taken = 0;
+  for (size_t i = 0; i < step.chunks.size(); ++i) {
+    if (i >= next_chunk_ && taken < take && !step.chunks[i].done) {
+      ++taken;
+      next_chunk_ = i + 1;
+    } else {
+      step.chunks[i].done = true;
+    }
+  }
+  step_last_ = std::none_of(plan_->chunks.begin() + static_cast<std::ptrdiff_t>(next_chunk_), plan_->chunks.end(),
+                            [](const SnapshotChunk& c) { return !c.done; });
+  CDC_ASSIGN_OR_RETURN(Result exported, ExportSnapshot());
+  step_started_ = absl::Now();
+  stream_idle_ = false;  // looked at again after the step
+  log::Debug("capture", "incremental snapshot step", {{"chunks", taken}, {"next_chunk", next_chunk_},
+                                                      {"snapshot_lsn", step.consistent_point.ToString()}});
+  Snapshotter::Options options{options_.snapshot_workers, absl::Seconds(10), options_.message_key_columns};
+  options.quiet = true;
+  CDC_ASSIGN_OR_RETURN(snapshotter_, Snapshotter::Start(options_.dsn, PQgetvalue(exported.get(), 0, 0), step, options));
+  return absl::OkStatus();
+}
+
+void PostgresSource::EndIncrementalStep() {
+  const absl::Time now = absl::Now();
+  next_step_at_ = now + std::max(kMinStreamShare, now - step_started_);
+  if (!step_last_) return;
+  incremental_ = false;  // plan_ stays until the snapshot is durable
+  std::vector<std::string> names;
+  for (const TableId& t : plan_->End().tables) names.push_back(t.ToString());
+  const double seconds = std::max(1e-3, absl::ToDoubleSeconds(now - incremental_started_));
+  log::Info("capture", "chosen tables read between transactions of the stream",
+            {{"tables", absl::StrJoin(names, ",")}, {"rows", incremental_rows_},
+             {"seconds", static_cast<int64_t>(seconds)},
+             {"snapshot_lsn", plan_->consistent_point.ToString()}});
+}
+
+// The snapshotter's next record. An incremental snapshot is one snapshot
+// to the loop: a step's begin and end are dropped but for the first begin
+// and the last end (the whole snapshot's tables, at its first position).
+absl::StatusOr<std::optional<SourceRecord>> PostgresSource::NextSnapshotRecord() {
+  while (true) {
+    CDC_ASSIGN_OR_RETURN(std::optional<SourceRecord> record, snapshotter_->Next());
+    if (!record || !incremental_) return record;
+    if (std::holds_alternative<SnapshotBegin>(*record)) {
+      if (!std::exchange(step_first_, false)) continue;
+      return SourceRecord{SnapshotBegin{plan_->consistent_point}};
+    }
+    if (std::holds_alternative<SnapshotEnd>(*record)) {
+      if (!step_last_) continue;
+      return SourceRecord{plan_->End()};
+    }
+    if (auto* e = std::get_if<ChangeEvent>(&*record)) {
+      e->snapshot_marker = SnapshotMarker::kIncremental;
+      incremental_rows_ += 1;
+    }
+    return record;
+  }
 }
 
 namespace {

@@ -110,6 +110,9 @@ class PostgresSource final : public ChangeSource {
   absl::Status OnSignalRow(const Row& row, Lsn lsn);
   absl::Status OnExecuteSnapshotSignal(std::string_view data, Lsn lsn, Lsn at);
   absl::Status StartSignaledSnapshot();
+  absl::Status StartIncrementalStep();
+  void EndIncrementalStep();
+  absl::StatusOr<std::optional<SourceRecord>> NextSnapshotRecord();
   std::optional<SnapshotPlan> ResumablePlan(const std::optional<CaptureState>& state, Lsn confirmed);
   bool MessagePrefixWanted(const std::string& prefix) const;
   void LogSchemaChange(const SourceTable& before, const SourceTable& after);
@@ -143,6 +146,19 @@ class PostgresSource final : public ChangeSource {
   // the stream is between transactions. Their rows' version: signaled_at_.
   std::vector<TableId> signaled_tables_;
   Lsn signaled_at_;
+  bool signaled_blocking_ = false;  // one of the signals asked for "blocking"
+  // A snapshot of chosen tables taken while streaming whose chunks
+  // alternate with the stream (incremental), held in plan_. Each step reads
+  // the next chunks in a snapshot of its own, the stream paused between two
+  // transactions; its rows carry the stream's position then as version.
+  bool incremental_ = false;
+  size_t next_chunk_ = 0;  // of plan_, the first not taken by a step yet
+  bool step_first_ = false, step_last_ = false;
+  absl::Time step_started_, next_step_at_;
+  int64_t incremental_rows_ = 0;
+  absl::Time incremental_started_;
+  bool stream_idle_ = false;  // the last read of the stream found nothing
+  Lsn last_commit_;           // commit LSN of the last transaction decoded
   // What the snapshot before streaming read (tables, WAL position then).
   std::vector<TableId> read_at_start_tables_;
   Lsn read_at_start_;

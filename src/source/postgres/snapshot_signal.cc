@@ -31,6 +31,7 @@ absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_vi
   }
   ExecuteSnapshotRequest request;
   if (const auto slot = doc.find("slot"); slot != doc.end()) request.slot = slot->get<std::string>();
+  request.blocking = doc.value("type", "") == "blocking";
   std::vector<TableId>& tables = request.tables;
   for (const nlohmann::json& name : *names) {
     std::optional<TableId> id = name.is_string() ? ParseTableId(name.get<std::string>()) : std::nullopt;
@@ -43,10 +44,10 @@ absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_vi
   return request;
 }
 
-std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot) {
+std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot, bool blocking) {
   nlohmann::json names = nlohmann::json::array();
   for (const TableId& t : tables) names.push_back(t.ToString());
-  return nlohmann::json{{"data-collections", names}, {"type", "blocking"}, {"slot", slot}}.dump();
+  return nlohmann::json{{"data-collections", names}, {"type", blocking ? "blocking" : "incremental"}, {"slot", slot}}.dump();
 }
 
 absl::StatusOr<bool> SnapshotSeesCommits(std::string_view pg_snapshot, const std::vector<uint32_t>& committed) {

@@ -24,18 +24,21 @@ struct ExecuteSnapshotRequest {
   /// The slot whose capture is asked; none: every capture reading the WAL
   /// (the message is database-wide, as is a shared signal table).
   std::optional<std::string> slot;
+  /// "type": "blocking": the stream waits while the tables are read.
+  /// Otherwise (incremental, Debezium's default) chunks of the tables
+  /// alternate with the stream.
+  bool blocking = false;
 };
 
 /// An execute-snapshot signal's data, Debezium's form:
 /// {"data-collections": ["schema.table", ...], "type": "blocking"}, plus
-/// cdcpipe's optional "slot". `type` may be left out, "blocking" or
-/// "incremental" (both are read the same way, streaming paused); filters
-/// ("additional-conditions") are refused. InvalidArgument saying what is
-/// wrong otherwise.
+/// cdcpipe's optional "slot". `type` may be left out (incremental),
+/// "blocking" or "incremental"; filters ("additional-conditions") are
+/// refused. InvalidArgument saying what is wrong otherwise.
 absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_view data);
 
 /// The signal's data asking the capture of `slot` for `tables`.
-std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot);
+std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot, bool blocking);
 
 /// Whether a snapshot (`pg_current_snapshot()` as text, "xmin:xmax:xip,...")
 /// sees every transaction of `committed` (32-bit xids, all committed and

@@ -77,7 +77,7 @@ absl::StatusOr<std::unique_ptr<Snapshotter>> Snapshotter::Start(const std::strin
     s->tables_.push_back(table);
     s->progress_[t].table = std::move(table);
   }
-  log::Info("snapshot", "snapshot started",
+  (options.quiet ? log::Debug : log::Info)("snapshot", "snapshot started",
             {{"tables", s->plan_.tables.size()}, {"chunks", s->plan_.chunks.size()},
              {"chunks_done_before", s->plan_.DoneChunks()}, {"workers", workers},
              {"consistent_point", s->plan_.consistent_point.ToString()}});
@@ -237,7 +237,7 @@ void Snapshotter::LogProgress(bool force) {
     const TableProgress& p = progress_[t];
     if (p.rows == 0 || p.chunks_left == 0) continue;
     const double seconds = std::max(1e-3, absl::ToDoubleSeconds(now - p.started));
-    log::Info("snapshot", "snapshot progress",
+    (options_.quiet ? log::Debug : log::Info)("snapshot", "snapshot progress",
               {{"table", plan_.tables[t].id.ToString()}, {"rows", p.rows},
                {"rows_estimated", plan_.tables[t].estimated_rows}, {"chunks_left", p.chunks_left},
                {"rows_per_second", static_cast<int64_t>(static_cast<double>(p.rows) / seconds)}});
@@ -268,7 +268,7 @@ absl::StatusOr<std::optional<SourceRecord>> Snapshotter::Next() {
         TableProgress& p = progress_[plan_.chunks[chunk].table];
         if (--p.chunks_left == 0) {
           const double seconds = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - p.started));
-          log::Info("snapshot", "snapshot of table read",
+          (options_.quiet ? log::Debug : log::Info)("snapshot", "snapshot of table read",
                     {{"table", p.table->id.ToString()}, {"rows", p.rows},
                      {"rows_per_second", static_cast<int64_t>(static_cast<double>(p.rows) / seconds)}});
         }

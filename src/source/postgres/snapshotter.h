@@ -30,6 +30,9 @@ class Snapshotter {
     int workers = 2;
     absl::Duration progress_interval = absl::Seconds(10);
     MessageKeyColumns key_columns;
+    /// One step of a snapshot taken while streaming: its start, progress
+    /// and tables read are logged at debug level (the source logs the whole).
+    bool quiet = false;
   };
   static absl::StatusOr<std::unique_ptr<Snapshotter>> Start(const std::string& dsn, const std::string& snapshot_name,
                                                             const SnapshotPlan& plan, Options options);
