@@ -152,6 +152,7 @@ class PostgresSource final : public ChangeSource {
   // the next chunks in a snapshot of its own, the stream paused between two
   // transactions; its rows carry the stream's position then as version.
   bool incremental_ = false;
+  bool plan_while_streaming_ = false;  // plan_ was taken while streaming (either way)
   size_t next_chunk_ = 0;  // of plan_, the first not taken by a step yet
   bool step_first_ = false, step_last_ = false;
   absl::Time step_started_, next_step_at_;
