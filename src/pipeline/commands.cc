@@ -515,11 +515,12 @@ absl::StatusOr<std::vector<TableId>> ParseTableNames(const std::vector<std::stri
   return tables;
 }
 
-absl::Status RefuseSnapshotMode(const Config& config, pg::SnapshotMode refused) {
+// InvalidArgument when the config's snapshot mode is `refused`, which
+// `does` (what that mode does instead).
+absl::Status RefuseSnapshotMode(const Config& config, pg::SnapshotMode refused, const char* does) {
   if (SourceOptionsFor(config).snapshot != refused) return absl::OkStatus();
-  return absl::InvalidArgumentError(StrCat(
-      "--table: source.postgres.snapshot is '", config.postgres.snapshot, "', which ",
-      refused == pg::SnapshotMode::kNever ? "reads no table" : "reads every table at every start"));
+  return absl::InvalidArgumentError(
+      StrCat("--table: source.postgres.snapshot is '", config.postgres.snapshot, "', which ", does));
 }
 
 // Checks that capture has each of `tables`, so that a wrong name fails
@@ -553,8 +554,8 @@ absl::StatusOr<std::unique_ptr<pg::Connection>> CheckTablesCaptured(const Config
 absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std::vector<std::string>& table_names) {
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, ParseTableNames(table_names));
   if (!tables.empty()) {
-    CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kNever));
-    CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kAlways));
+    CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kNever, "reads no table"));
+    CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kAlways, "reads every table at every start"));
     CDC_RETURN_IF_ERROR(CheckTablesCaptured(config, tables, "reset-snapshot").status());
   }
   std::unique_ptr<CaptureStateStore> store;
@@ -610,7 +611,8 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std:
 absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& table_names, bool blocking) {
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, ParseTableNames(table_names));
   if (tables.empty()) return absl::InvalidArgumentError("--table: name at least one schema.table");
-  CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kNever));
+  CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kNever, "reads no table"));
+  CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kInitialOnly, "reads once and never streams"));
   CDC_ASSIGN_OR_RETURN(auto sql, CheckTablesCaptured(config, tables, "execute-snapshot"));
   const std::string& slot = config.postgres.slot;
   CDC_ASSIGN_OR_RETURN(pg::Result exists, sql->Exec(StrCat("SELECT 1 FROM pg_replication_slots WHERE slot_name = ",

@@ -468,6 +468,13 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
     EXPECT_NE(log.find(read + "\"public.big\""), std::string::npos) << log;
     EXPECT_EQ(out.find("cdc_signal"), std::string::npos) << out;
   }
+  // Modes that read no table while streaming refuse the command.
+  for (const std::string mode : {"never", "initial_only"}) {
+    ASSERT_EQ(Shell("sed -i 's/^    snapshot: .*$//; s/^    snapshot_chunk_rows: 1000$/&\\n    snapshot: " + mode + "/' " +
+                    f.config), 0);
+    EXPECT_EQ(execute("--table public.pairs", &out), 2) << out;
+    EXPECT_NE(out.find("source.postgres.snapshot is '" + mode + "'"), std::string::npos) << out;
+  }
 }
 
 }  // namespace
