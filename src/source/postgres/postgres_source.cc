@@ -740,10 +740,24 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
   signaled_at_ = at;
   // Recorded before any position past the signal can be confirmed: after a
   // crash the next start reads the tables (reset-snapshot --table does the
-  // same), even once the slot has moved past it. While a snapshot is still
-  // being delivered, its record stays until it is durable, and the stream,
-  // paused here, confirms nothing past it before (SnapshotDurable).
-  if (!plan_) CDC_RETURN_IF_ERROR(SaveState(false, TableSnapshotRequest(signaled_tables_).Serialize()));
+  // same), even once the slot has moved past it.
+  if (!plan_) {
+    CDC_RETURN_IF_ERROR(SaveState(false, TableSnapshotRequest(signaled_tables_).Serialize()));
+  } else if (plan_while_streaming_) {
+    // Taken after the snapshot in progress, while the stream goes on past
+    // the signal between its steps: its record names these tables too, and
+    // a crash reads them all again (ResumablePlan).
+    SnapshotPlan record = *plan_;
+    for (const TableId& t : signaled_tables_) {
+      if (std::none_of(record.tables.begin(), record.tables.end(), [&](const SnapshotTablePlan& p) { return p.id == t; })) {
+        record.tables.push_back({t, 0});
+      }
+    }
+    CDC_RETURN_IF_ERROR(SaveState(false, record.Serialize()));
+  }
+  // Otherwise a snapshot taken at start is being delivered, and the stream
+  // waits at the signal until it is durable, when SnapshotDurable records
+  // the request: nothing past the signal is confirmed before.
   log::Info("capture", "execute-snapshot signal received", {{"tables", absl::StrJoin(names, ",")},
                                                           {"type", request->blocking ? "blocking" : "incremental"},
                                                           {"lsn", lsn.ToString()}});
