@@ -20,11 +20,17 @@ namespace {
 
 int64_t NowPgMicros() { return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetUs; }
 
-// How long a decoded commit is remembered for the visibility check of a
-// snapshot taken while streaming (far longer than a commit takes to become
-// visible), and at most how many.
-constexpr absl::Duration kRecentCommitWindow = absl::Seconds(10);
-constexpr size_t kMaxRecentCommits = 100000;
+// How many decoded commits a snapshot taken while streaming checks it sees:
+// a commit is decoded a moment before other sessions see it, and is visible
+// long before this many more commits follow it.
+constexpr size_t kRecentCommits = 4096;
+
+// "s.a,s.b", for the log.
+std::string JoinTables(const std::vector<TableId>& tables) {
+  std::vector<std::string> names;
+  for (const TableId& t : tables) names.push_back(t.ToString());
+  return absl::StrJoin(names, ",");
+}
 
 // An incremental snapshot's step reads this many chunks per worker; the
 // stream then has at least as long as the step took (and kMinStreamShare)
@@ -221,10 +227,8 @@ std::optional<SnapshotPlan> PostgresSource::ResumablePlan(const std::optional<Ca
       plan->listed_tables_only = false;  // 'always' reads every table anyway
       plan->tables.clear();
     }
-    std::vector<std::string> names;
-    for (const SnapshotTablePlan& t : plan->tables) names.push_back(t.id.ToString());
     log::Info("capture", "reading chosen tables again before streaming",
-              {{"slot", options_.slot}, {"tables", absl::StrJoin(names, ",")}});
+              {{"slot", options_.slot}, {"tables", JoinTables(plan->End().tables)}});
     return *std::move(plan);
   }
   // The slot must still be where the snapshot's rows were taken: streaming
@@ -307,8 +311,7 @@ absl::Status PostgresSource::TakeFreshSnapshot(const SnapshotPlan& previous, Lsn
 // transaction stays open (exporter_) until the snapshot is read. Columns:
 // its name, the WAL position then.
 absl::StatusOr<Result> PostgresSource::ExportSnapshot() {
-  std::vector<uint32_t> committed;
-  for (const auto& [xid, when] : recent_commits_) committed.push_back(xid);
+  const std::vector<uint32_t> committed(recent_commits_.begin(), recent_commits_.end());
   for (int attempt = 1;; ++attempt) {
     CDC_ASSIGN_OR_RETURN(exporter_, Connection::Open(options_.dsn, false, "snapshot export"));
     CDC_RETURN_IF_ERROR(exporter_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "snapshot export").status());
@@ -570,12 +573,9 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
   }
   if (auto* m = std::get_if<CommitMessage>(&message)) {
     in_transaction_ = false;
-    const absl::Time now = absl::Now();
     last_commit_ = m->commit_lsn;
-    recent_commits_.emplace_back(transaction_.xid, now);
-    while (recent_commits_.size() > kMaxRecentCommits || now - recent_commits_.front().second > kRecentCommitWindow) {
-      recent_commits_.pop_front();
-    }
+    recent_commits_.push_back(transaction_.xid);
+    if (recent_commits_.size() > kRecentCommits) recent_commits_.pop_front();
     return SourceRecord{TransactionCommit{m->commit_lsn, m->end_lsn, m->commit_time + kPgEpochOffsetUs}};
   }
   if (auto* m = std::get_if<RelationMessage>(&message)) {
@@ -713,8 +713,7 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
     return absl::OkStatus();
   }
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> captured, CapturedTables(*sql_, options_));
-  std::vector<std::string> names;
-  if (request->blocking) signaled_blocking_ = true;
+  std::vector<TableId> accepted;
   for (const TableId& t : request->tables) {
     if (at < read_at_start_ && std::find(read_at_start_tables_.begin(), read_at_start_tables_.end(), t) !=
                                    read_at_start_tables_.end()) {
@@ -729,12 +728,13 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
                 {{"table", t.ToString()}, {"lsn", lsn.ToString()}});
       continue;
     }
-    names.push_back(t.ToString());
+    accepted.push_back(t);
     if (std::find(signaled_tables_.begin(), signaled_tables_.end(), t) == signaled_tables_.end()) {
       signaled_tables_.push_back(t);
     }
   }
-  if (signaled_tables_.empty()) return absl::OkStatus();
+  if (accepted.empty()) return absl::OkStatus();
+  if (request->blocking) signaled_blocking_ = true;
   // Every commit streamed before the pause is at or before this position,
   // every one after it beyond: the rows' version.
   signaled_at_ = at;
@@ -758,7 +758,7 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
   // Otherwise a snapshot taken at start is being delivered, and the stream
   // waits at the signal until it is durable, when SnapshotDurable records
   // the request: nothing past the signal is confirmed before.
-  log::Info("capture", "execute-snapshot signal received", {{"tables", absl::StrJoin(names, ",")},
+  log::Info("capture", "execute-snapshot signal received", {{"tables", JoinTables(accepted)},
                                                           {"type", request->blocking ? "blocking" : "incremental"},
                                                           {"lsn", lsn.ToString()}});
   return absl::OkStatus();
@@ -767,14 +767,13 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
 absl::Status PostgresSource::StartSignaledSnapshot() {
   SnapshotPlan request = TableSnapshotRequest(signaled_tables_);
   request.consistent_point = signaled_at_;
-  std::vector<std::string> names;
-  for (const TableId& t : signaled_tables_) names.push_back(t.ToString());
+  const std::string names = JoinTables(signaled_tables_);
   signaled_tables_.clear();
   const bool blocking = std::exchange(signaled_blocking_, false);
   log::Info("capture", blocking ? "reading chosen tables while streaming waits (execute-snapshot signal)"
                                 : "reading chosen tables in steps between transactions of the stream "
                                   "(execute-snapshot signal, incremental)",
-            {{"slot", options_.slot}, {"tables", absl::StrJoin(names, ",")},
+            {{"slot", options_.slot}, {"tables", names},
              {"snapshot_lsn", request.consistent_point.ToString()}});
   plan_while_streaming_ = true;
   if (blocking) return TakeFreshSnapshot(request, Lsn{0});
@@ -828,11 +827,9 @@ void PostgresSource::EndIncrementalStep() {
   next_step_at_ = now + std::max(kMinStreamShare, now - step_started_);
   if (!step_last_) return;
   incremental_ = false;  // plan_ stays until the snapshot is durable
-  std::vector<std::string> names;
-  for (const TableId& t : plan_->End().tables) names.push_back(t.ToString());
   const double seconds = std::max(1e-3, absl::ToDoubleSeconds(now - incremental_started_));
   log::Info("capture", "chosen tables read between transactions of the stream",
-            {{"tables", absl::StrJoin(names, ",")}, {"rows", incremental_rows_},
+            {{"tables", JoinTables(plan_->End().tables)}, {"rows", incremental_rows_},
              {"seconds", static_cast<int64_t>(seconds)},
              {"snapshot_lsn", plan_->consistent_point.ToString()}});
 }

@@ -69,10 +69,11 @@ class Snapshotter;
 /// publication and the slot when absent; when it creates the slot it first
 /// reads every table in the slot's exported snapshot (op=r), then streams
 /// from the slot's consistent point, so nothing is missed or doubled.
-/// While streaming, an execute-snapshot signal in the WAL
-/// (kExecuteSnapshotPrefix) has it read chosen tables again, the stream
-/// paused after the signal: their rows carry the signal's position as
-/// version, so every change after it, replayed after them, wins.
+/// While streaming, an execute-snapshot signal in the WAL (a logical
+/// message, or a row of the signal table) has it read chosen tables again,
+/// in steps between the stream's transactions or with the stream paused at
+/// the signal: the rows carry the stream's position then as version, so
+/// every change after it, streamed after them, wins.
 class PostgresSource final : public ChangeSource {
  public:
   /// `state` records whether the initial snapshot finished (must outlive this).
@@ -142,8 +143,8 @@ class PostgresSource final : public ChangeSource {
   std::shared_ptr<const SourceTable> signal_relation_;  // the signal table, once its Relation came
   TypeResolver types_;
   std::deque<ChangeEvent> pending_;  // the rest of a multi-table TRUNCATE
-  // Asked for by an execute-snapshot signal; read, streaming paused, once
-  // the stream is between transactions. Their rows' version: signaled_at_.
+  // Asked for by execute-snapshot signals, read from the first point between
+  // two transactions after them (after the snapshot in progress, if any).
   std::vector<TableId> signaled_tables_;
   Lsn signaled_at_;
   bool signaled_blocking_ = false;  // one of the signals asked for "blocking"
@@ -163,9 +164,9 @@ class PostgresSource final : public ChangeSource {
   // What the snapshot before streaming read (tables, WAL position then).
   std::vector<TableId> read_at_start_tables_;
   Lsn read_at_start_;
-  // Transactions decoded lately (xid, when): a snapshot taken while
+  // Xids of the transactions decoded last: a snapshot taken while
   // streaming must see them all.
-  std::deque<std::pair<uint32_t, absl::Time>> recent_commits_;
+  std::deque<uint32_t> recent_commits_;
   bool in_transaction_ = false;
   BeginMessage transaction_;
 

@@ -54,8 +54,8 @@ absl::StatusOr<bool> SnapshotSeesCommits(std::string_view pg_snapshot, const std
   auto bad = [&] { return absl::InvalidArgumentError(StrCat("unexpected pg_current_snapshot() '", pg_snapshot, "'")); };
   const std::vector<absl::string_view> parts =
       absl::StrSplit(absl::string_view(pg_snapshot.data(), pg_snapshot.size()), ':');
-  uint64_t xmin = 0, xmax = 0;
-  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &xmin) || !absl::SimpleAtoi(parts[1], &xmax)) return bad();
+  uint64_t xmax = 0;  // parts[0], xmin, is not needed
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[1], &xmax)) return bad();
   std::vector<uint64_t> in_progress;
   for (absl::string_view xip : absl::StrSplit(parts[2], ',', absl::SkipEmpty())) {
     uint64_t xid = 0;

@@ -42,7 +42,8 @@ std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std:
 
 /// Whether a snapshot (`pg_current_snapshot()` as text, "xmin:xmax:xip,...")
 /// sees every transaction of `committed` (32-bit xids, all committed and
-/// recent: within 2^31 of the snapshot's xmax). A commit is decoded once its
+/// recent: within 2^31 of the snapshot's xmax). InvalidArgument when the
+/// text has not three ':'-separated parts with a numeric xmax. A commit is decoded once its
 /// record is flushed, a moment before other sessions see it: a snapshot
 /// taken for rows versioned after a decoded commit must see it.
 absl::StatusOr<bool> SnapshotSeesCommits(std::string_view pg_snapshot, const std::vector<uint32_t>& committed);

@@ -77,10 +77,10 @@ absl::StatusOr<std::unique_ptr<Snapshotter>> Snapshotter::Start(const std::strin
     s->tables_.push_back(table);
     s->progress_[t].table = std::move(table);
   }
-  (options.quiet ? log::Debug : log::Info)("snapshot", "snapshot started",
-            {{"tables", s->plan_.tables.size()}, {"chunks", s->plan_.chunks.size()},
-             {"chunks_done_before", s->plan_.DoneChunks()}, {"workers", workers},
-             {"consistent_point", s->plan_.consistent_point.ToString()}});
+  s->Note("snapshot started",
+          {{"tables", s->plan_.tables.size()}, {"chunks", s->plan_.chunks.size()},
+           {"chunks_done_before", s->plan_.DoneChunks()}, {"workers", workers},
+           {"consistent_point", s->plan_.consistent_point.ToString()}});
   s->running_workers_ = workers;
   for (auto& conn : s->connections_) {
     s->threads_.emplace_back([self = s.get(), c = conn.get()] { self->Work(*c); });
@@ -223,6 +223,10 @@ size_t Snapshotter::TableIndexOf(const ChangeEvent& e) {
   return last_counted_table_;
 }
 
+void Snapshotter::Note(std::string_view message, std::initializer_list<log::Field> fields) const {
+  (options_.quiet ? log::Debug : log::Info)("snapshot", message, fields);
+}
+
 void Snapshotter::CountRow(const ChangeEvent& e) {
   TableProgress& p = progress_[TableIndexOf(e)];
   if (p.rows == 0) p.started = absl::Now();
@@ -237,10 +241,10 @@ void Snapshotter::LogProgress(bool force) {
     const TableProgress& p = progress_[t];
     if (p.rows == 0 || p.chunks_left == 0) continue;
     const double seconds = std::max(1e-3, absl::ToDoubleSeconds(now - p.started));
-    (options_.quiet ? log::Debug : log::Info)("snapshot", "snapshot progress",
-              {{"table", plan_.tables[t].id.ToString()}, {"rows", p.rows},
-               {"rows_estimated", plan_.tables[t].estimated_rows}, {"chunks_left", p.chunks_left},
-               {"rows_per_second", static_cast<int64_t>(static_cast<double>(p.rows) / seconds)}});
+    Note("snapshot progress",
+         {{"table", plan_.tables[t].id.ToString()}, {"rows", p.rows},
+          {"rows_estimated", plan_.tables[t].estimated_rows}, {"chunks_left", p.chunks_left},
+          {"rows_per_second", static_cast<int64_t>(static_cast<double>(p.rows) / seconds)}});
   }
 }
 
@@ -268,9 +272,9 @@ absl::StatusOr<std::optional<SourceRecord>> Snapshotter::Next() {
         TableProgress& p = progress_[plan_.chunks[chunk].table];
         if (--p.chunks_left == 0) {
           const double seconds = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - p.started));
-          (options_.quiet ? log::Debug : log::Info)("snapshot", "snapshot of table read",
-                    {{"table", p.table->id.ToString()}, {"rows", p.rows},
-                     {"rows_per_second", static_cast<int64_t>(static_cast<double>(p.rows) / seconds)}});
+          Note("snapshot of table read",
+               {{"table", p.table->id.ToString()}, {"rows", p.rows},
+                {"rows_per_second", static_cast<int64_t>(static_cast<double>(p.rows) / seconds)}});
         }
         SourceRecord record = std::move(ready_.front());
         ready_.pop_front();

@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "core/change_source.h"
+#include "core/log.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/snapshot_plan.h"
 #include "source/postgres/table_keys.h"
@@ -65,6 +66,8 @@ class Snapshotter {
   SnapshotMarker Marker(const ChangeEvent& e);
   size_t TableIndexOf(const ChangeEvent& e);
   void LogProgress(bool force);
+  // Logged at info, or at debug when options_.quiet.
+  void Note(std::string_view message, std::initializer_list<log::Field> fields) const;
 
   SnapshotPlan plan_;
   Options options_;
