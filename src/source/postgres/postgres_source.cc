@@ -377,7 +377,7 @@ absl::Status PostgresSource::StartStreaming(Lsn from) {
 absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration max_wait) {
   const bool between_transactions = !in_transaction_ && pending_.empty() && !snapshotter_;
   if (between_transactions && incremental_) {
-    if (stream_idle_ || absl::Now() >= next_step_at_) CDC_RETURN_IF_ERROR(StartIncrementalStep());
+    if (incremental_->StepDue(absl::Now(), stream_idle_)) CDC_RETURN_IF_ERROR(StartIncrementalStep());
   } else if (between_transactions && !signaled_tables_.empty()) {
     if (plan_) {
       // The snapshot before is read but not durable yet: the stream stays
@@ -786,35 +786,18 @@ absl::Status PostgresSource::StartSignaledSnapshot() {
   exporter_.reset();
   CDC_RETURN_IF_ERROR(SaveState(false, plan.Serialize()));
   plan_ = std::move(plan);
-  incremental_ = true;
-  next_chunk_ = 0;
-  step_first_ = true;
-  incremental_rows_ = 0;
-  incremental_started_ = absl::Now();
+  incremental_.emplace(kChunksPerWorkerStep * static_cast<size_t>(std::max(options_.snapshot_workers, 1)),
+                       kMinStreamShare, absl::Now());
   return StartIncrementalStep();
 }
 
 absl::Status PostgresSource::StartIncrementalStep() {
   // Every commit streamed so far is at or before this position, every one
   // still to come beyond it: the version of this step's rows.
-  SnapshotPlan step = *plan_;
-  step.consistent_point = std::max(plan_->consistent_point, last_commit_);
-  const size_t take = kChunksPerWorkerStep * static_cast<size_t>(std::max(options_.snapshot_workers, 1));
-  size_t taken = 0;
-  for (size_t i = 0; i < step.chunks.size(); ++i) {
-    if (i >= next_chunk_ && taken < take && !step.chunks[i].done) {
-      ++taken;
-      next_chunk_ = i + 1;
-    } else {
-      step.chunks[i].done = true;
-    }
-  }
-  step_last_ = std::none_of(plan_->chunks.begin() + static_cast<std::ptrdiff_t>(next_chunk_), plan_->chunks.end(),
-                            [](const SnapshotChunk& c) { return !c.done; });
+  SnapshotPlan step = incremental_->NextStep(*plan_, std::max(plan_->consistent_point, last_commit_), absl::Now());
   CDC_ASSIGN_OR_RETURN(Result exported, ExportSnapshot());
-  step_started_ = absl::Now();
   stream_idle_ = false;  // looked at again after the step
-  log::Debug("capture", "incremental snapshot step", {{"chunks", taken}, {"next_chunk", next_chunk_},
+  log::Debug("capture", "incremental snapshot step", {{"chunks", step.chunks.size() - step.DoneChunks()},
                                                       {"snapshot_lsn", step.consistent_point.ToString()}});
   Snapshotter::Options options{options_.snapshot_workers, absl::Seconds(10), options_.message_key_columns};
   options.quiet = true;
@@ -824,36 +807,21 @@ absl::Status PostgresSource::StartIncrementalStep() {
 
 void PostgresSource::EndIncrementalStep() {
   const absl::Time now = absl::Now();
-  next_step_at_ = now + std::max(kMinStreamShare, now - step_started_);
-  if (!step_last_) return;
-  incremental_ = false;  // plan_ stays until the snapshot is durable
-  const double seconds = std::max(1e-3, absl::ToDoubleSeconds(now - incremental_started_));
+  incremental_->StepEnded(now);
+  if (!incremental_->LastStepTaken()) return;
   log::Info("capture", "chosen tables read between transactions of the stream",
-            {{"tables", JoinTables(plan_->End().tables)}, {"rows", incremental_rows_},
-             {"seconds", static_cast<int64_t>(seconds)},
+            {{"tables", JoinTables(plan_->End().tables)}, {"rows", incremental_->rows()},
+             {"seconds", absl::ToInt64Seconds(incremental_->elapsed(now))},
              {"snapshot_lsn", plan_->consistent_point.ToString()}});
+  incremental_.reset();  // plan_ stays until the snapshot is durable
 }
 
-// The snapshotter's next record. An incremental snapshot is one snapshot
-// to the loop: a step's begin and end are dropped but for the first begin
-// and the last end (the whole snapshot's tables, at its first position).
+// The snapshotter's next record; an incremental snapshot's steps are framed
+// as one snapshot.
 absl::StatusOr<std::optional<SourceRecord>> PostgresSource::NextSnapshotRecord() {
   while (true) {
     CDC_ASSIGN_OR_RETURN(std::optional<SourceRecord> record, snapshotter_->Next());
-    if (!record || !incremental_) return record;
-    if (std::holds_alternative<SnapshotBegin>(*record)) {
-      if (!std::exchange(step_first_, false)) continue;
-      return SourceRecord{SnapshotBegin{plan_->consistent_point}};
-    }
-    if (std::holds_alternative<SnapshotEnd>(*record)) {
-      if (!step_last_) continue;
-      return SourceRecord{plan_->End()};
-    }
-    if (auto* e = std::get_if<ChangeEvent>(&*record)) {
-      e->snapshot_marker = SnapshotMarker::kIncremental;
-      incremental_rows_ += 1;
-    }
-    return record;
+    if (!record || !incremental_ || incremental_->Frame(*record, *plan_)) return record;
   }
 }
 

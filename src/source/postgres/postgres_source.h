@@ -12,6 +12,7 @@
 #include "core/capture_state_store.h"
 #include "core/change_source.h"
 #include "source/postgres/pg_connection.h"
+#include "source/postgres/incremental_snapshot.h"
 #include "source/postgres/pgoutput_decoder.h"
 #include "source/postgres/snapshot_plan.h"
 #include "source/postgres/table_keys.h"
@@ -149,16 +150,12 @@ class PostgresSource final : public ChangeSource {
   Lsn signaled_at_;
   bool signaled_blocking_ = false;  // one of the signals asked for "blocking"
   // A snapshot of chosen tables taken while streaming whose chunks
-  // alternate with the stream (incremental), held in plan_. Each step reads
-  // the next chunks in a snapshot of its own, the stream paused between two
-  // transactions; its rows carry the stream's position then as version.
-  bool incremental_ = false;
+  // alternate with the stream (incremental), held in plan_ until its last
+  // step is read. Each step reads the next chunks in a snapshot of its own,
+  // the stream paused between two transactions; its rows carry the
+  // stream's position then as version.
+  std::optional<IncrementalSnapshot> incremental_;
   bool plan_while_streaming_ = false;  // plan_ was taken while streaming (either way)
-  size_t next_chunk_ = 0;  // of plan_, the first not taken by a step yet
-  bool step_first_ = false, step_last_ = false;
-  absl::Time step_started_, next_step_at_;
-  int64_t incremental_rows_ = 0;
-  absl::Time incremental_started_;
   bool stream_idle_ = false;  // the last read of the stream found nothing
   Lsn last_commit_;           // commit LSN of the last transaction decoded
   // What the snapshot before streaming read (tables, WAL position then).

@@ -1,0 +1,52 @@
+#include "source/postgres/incremental_snapshot.h"
+
+#include <algorithm>
+#include <utility>
+#include <variant>
+
+namespace cdc::pg {
+
+IncrementalSnapshot::IncrementalSnapshot(size_t chunks_per_step, absl::Duration min_stream_share, absl::Time started)
+    : chunks_per_step_(std::max<size_t>(chunks_per_step, 1)), min_stream_share_(min_stream_share), started_(started) {}
+
+SnapshotPlan IncrementalSnapshot::NextStep(const SnapshotPlan& plan, Lsn version, absl::Time now) {
+  SnapshotPlan step = plan;
+  step.consistent_point = version;
+  size_t taken = 0;
+  for (size_t i = 0; i < step.chunks.size(); ++i) {
+    if (i >= next_chunk_ && taken < chunks_per_step_ && !step.chunks[i].done) {
+      ++taken;
+      next_chunk_ = i + 1;
+    } else {
+      step.chunks[i].done = true;
+    }
+  }
+  last_step_ = std::none_of(plan.chunks.begin() + static_cast<std::ptrdiff_t>(std::min(next_chunk_, plan.chunks.size())),
+                            plan.chunks.end(), [](const SnapshotChunk& c) { return !c.done; });
+  step_started_ = now;
+  return step;
+}
+
+void IncrementalSnapshot::StepEnded(absl::Time now) {
+  next_step_at_ = now + std::max(min_stream_share_, now - step_started_);
+}
+
+bool IncrementalSnapshot::Frame(SourceRecord& record, const SnapshotPlan& plan) {
+  if (std::holds_alternative<SnapshotBegin>(record)) {
+    if (std::exchange(begin_sent_, true)) return false;
+    record = SnapshotBegin{plan.consistent_point};
+    return true;
+  }
+  if (std::holds_alternative<SnapshotEnd>(record)) {
+    if (!last_step_) return false;
+    record = plan.End();
+    return true;
+  }
+  if (auto* e = std::get_if<ChangeEvent>(&record)) {
+    e->snapshot_marker = SnapshotMarker::kIncremental;
+    rows_ += 1;
+  }
+  return true;
+}
+
+}  // namespace cdc::pg

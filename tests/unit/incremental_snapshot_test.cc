@@ -1,0 +1,93 @@
+#include "source/postgres/incremental_snapshot.h"
+
+#include <gtest/gtest.h>
+
+namespace cdc::pg {
+namespace {
+
+// Two tables; chunk 1 is already durable.
+SnapshotPlan FivePlan() {
+  SnapshotPlan plan;
+  plan.consistent_point = Lsn{100};
+  plan.listed_tables_only = true;
+  plan.tables = {{TableId{"public", "a"}, 10}, {TableId{"public", "b"}, 10}};
+  plan.chunks = {{0, "id < 5"}, {0, "id >= 5", true}, {1, "id < 5"}, {1, "id >= 5 AND id < 9"}, {1, "id >= 9"}};
+  return plan;
+}
+
+std::vector<size_t> Read(const SnapshotPlan& step) {
+  std::vector<size_t> chunks;
+  for (size_t i = 0; i < step.chunks.size(); ++i) {
+    if (!step.chunks[i].done) chunks.push_back(i);
+  }
+  return chunks;
+}
+
+TEST(IncrementalSnapshot, StepsReadEachChunkNotDoneOnceAtTheirOwnVersion) {
+  const SnapshotPlan plan = FivePlan();
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  IncrementalSnapshot steps(2, absl::Milliseconds(100), t0);
+
+  SnapshotPlan first = steps.NextStep(plan, Lsn{100}, t0);
+  EXPECT_EQ(Read(first), (std::vector<size_t>{0, 2}));  // chunk 1 is durable already
+  EXPECT_EQ(first.consistent_point, Lsn{100});
+  EXPECT_EQ(first.chunks.size(), plan.chunks.size());  // chunks keep their numbers
+  EXPECT_FALSE(steps.LastStepTaken());
+
+  SnapshotPlan second = steps.NextStep(plan, Lsn{250}, t0);
+  EXPECT_EQ(Read(second), (std::vector<size_t>{3, 4}));
+  EXPECT_EQ(second.consistent_point, Lsn{250});  // the stream's position then
+  EXPECT_TRUE(steps.LastStepTaken());
+}
+
+TEST(IncrementalSnapshot, TheStreamGetsAsLongAsAStepTookAndAtLeastItsShare) {
+  const SnapshotPlan plan = FivePlan();
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  IncrementalSnapshot steps(1, absl::Milliseconds(100), t0);
+  EXPECT_TRUE(steps.StepDue(t0, false));  // the first step at once
+
+  steps.NextStep(plan, Lsn{100}, t0);
+  steps.StepEnded(t0 + absl::Milliseconds(400));  // a 400 ms step
+  EXPECT_FALSE(steps.StepDue(t0 + absl::Milliseconds(799), false));
+  EXPECT_TRUE(steps.StepDue(t0 + absl::Milliseconds(799), true));  // an idle stream needs no share
+  EXPECT_TRUE(steps.StepDue(t0 + absl::Milliseconds(800), false));
+
+  const absl::Time t1 = t0 + absl::Seconds(1);
+  steps.NextStep(plan, Lsn{100}, t1);
+  steps.StepEnded(t1 + absl::Milliseconds(10));  // a short step: the minimum share
+  EXPECT_FALSE(steps.StepDue(t1 + absl::Milliseconds(109), false));
+  EXPECT_TRUE(steps.StepDue(t1 + absl::Milliseconds(110), false));
+}
+
+TEST(IncrementalSnapshot, StepsAreFramedAsOneSnapshotOfIncrementalRows) {
+  const SnapshotPlan plan = FivePlan();
+  IncrementalSnapshot steps(3, absl::Milliseconds(100), absl::FromUnixSeconds(0));
+  auto frame = [&](SourceRecord record) -> std::optional<SourceRecord> {
+    if (!steps.Frame(record, plan)) return std::nullopt;
+    return record;
+  };
+  const SnapshotEnd step_end{Lsn{300}, {TableId{"public", "b"}}};
+
+  steps.NextStep(plan, Lsn{300}, absl::FromUnixSeconds(0));  // chunks 0, 2, 3
+  auto begin = frame(SnapshotBegin{Lsn{300}});
+  ASSERT_TRUE(begin.has_value());
+  EXPECT_EQ(std::get<SnapshotBegin>(*begin).consistent_point, Lsn{100});  // the whole snapshot's
+  auto row = frame(ChangeEvent{});
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(std::get<ChangeEvent>(*row).snapshot_marker, SnapshotMarker::kIncremental);
+  EXPECT_FALSE(frame(step_end).has_value());  // not the last step
+
+  steps.NextStep(plan, Lsn{400}, absl::FromUnixSeconds(1));  // chunk 4
+  EXPECT_FALSE(frame(SnapshotBegin{Lsn{400}}).has_value());
+  EXPECT_TRUE(frame(SnapshotChunkEnd{4}).has_value());
+  frame(ChangeEvent{});
+  auto end = frame(step_end);
+  ASSERT_TRUE(end.has_value());
+  const auto& whole = std::get<SnapshotEnd>(*end);
+  EXPECT_EQ(whole.consistent_point, Lsn{100});
+  EXPECT_EQ(whole.tables, (std::vector<TableId>{TableId{"public", "a"}, TableId{"public", "b"}}));
+  EXPECT_EQ(steps.rows(), 2);
+}
+
+}  // namespace
+}  // namespace cdc::pg
