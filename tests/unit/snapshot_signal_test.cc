@@ -7,18 +7,16 @@ namespace {
 
 TEST(ExecuteSnapshotSignal, ReadsDebeziumsDataAndWritesIt) {
   auto signal = ParseExecuteSnapshotSignal(
-      R"({"data-collections": ["public.items", "shop.orders", "public.items"], "type": "incremental"})");
+      R"({"data-collections": ["public.items", "shop\\.order_.*", "public.items"], "type": "incremental"})");
   ASSERT_TRUE(signal.ok()) << signal.status();
-  const std::vector<TableId>& tables = signal->tables;
-  ASSERT_EQ(tables.size(), 2u);  // each table once
-  EXPECT_EQ(tables[0].ToString(), "public.items");
-  EXPECT_EQ(tables[1].ToString(), "shop.orders");
+  EXPECT_EQ(signal->data_collections, (std::vector<std::string>{"public.items", "shop\\.order_.*"}));  // each once
   EXPECT_FALSE(signal->slot.has_value());  // every capture's
   EXPECT_FALSE(signal->blocking);
 
+  const std::vector<TableId> tables = {{"public", "items"}, {"shop", "orders"}};
   auto again = ParseExecuteSnapshotSignal(ExecuteSnapshotSignal(tables, "orders_slot", true));
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(again->tables, tables);
+  EXPECT_EQ(again->data_collections, (std::vector<std::string>{"public.items", "shop.orders"}));
   EXPECT_EQ(again->slot, "orders_slot");
   EXPECT_TRUE(again->blocking);
   EXPECT_FALSE(ParseExecuteSnapshotSignal(ExecuteSnapshotSignal(tables, "s", false))->blocking);
@@ -31,8 +29,9 @@ TEST(ExecuteSnapshotSignal, RefusesWhatItCannotDoAndSaysWhy) {
       {R"(["public.items"])", "not a JSON object"},
       {R"({"type": "blocking"})", "non-empty array"},
       {R"({"data-collections": []})", "non-empty array"},
-      {R"({"data-collections": ["items"]})", "\"items\" is not a schema.table name"},
-      {R"({"data-collections": [7]})", "7 is not a schema.table name"},
+      {R"({"data-collections": [7]})", "data collection 7 is not a table name or regular expression"},
+      {R"({"data-collections": [""]})", "data collection \"\" is not a table name"},
+      {R"({"data-collections": ["public.(items"]})", "\"public.(items\" is not a valid regular expression"},
       {R"({"data-collections": ["public.items"], "type": "full"})", "\"full\" is not"},
       {R"({"data-collections": ["public.items"], "additional-conditions": []})", "\"additional-conditions\" is not supported"},
       {R"({"data-collections": ["public.items"], "slot": 3})", "slot must be a string"},
@@ -44,6 +43,31 @@ TEST(ExecuteSnapshotSignal, RefusesWhatItCannotDoAndSaysWhy) {
     EXPECT_NE(std::string(signal.status().message()).find(expected), std::string::npos)
         << data << ": " << signal.status();
   }
+}
+
+TEST(MatchDataCollections, WholeNamesByRegularExpressionInCapturesOrder) {
+  const std::vector<TableId> captured = {
+      {"public", "items"}, {"public", "items_archive"}, {"shop", "order_lines"}, {"shop", "orders"}, {"shop", "x$y"}};
+  std::vector<std::string> unmatched;
+  EXPECT_EQ(MatchDataCollections({"shop\\.order.*", "public.items", "public.nope", "items"}, captured, unmatched),
+            (std::vector<TableId>{{"public", "items"}, {"shop", "order_lines"}, {"shop", "orders"}}));
+  EXPECT_EQ(unmatched, (std::vector<std::string>{"public.nope", "items"}));  // whole names only
+
+  // The command's exact names match only themselves, metacharacters too.
+  const std::vector<TableId> exact = {{"shop", "x$y"}, {"public", "items"}};
+  auto written = ParseExecuteSnapshotSignal(ExecuteSnapshotSignal(exact, "s", false));
+  ASSERT_TRUE(written.ok()) << written.status();
+  unmatched.clear();
+  EXPECT_EQ(MatchDataCollections(written->data_collections, captured, unmatched),
+            (std::vector<TableId>{{"public", "items"}, {"shop", "x$y"}}));
+  EXPECT_TRUE(unmatched.empty());
+
+  // A dot in a name is escaped with the separator.
+  const std::vector<TableId> dotted = {{"a", "b.c"}, {"a", "bxc"}, {"a.b", "c"}};
+  written = ParseExecuteSnapshotSignal(ExecuteSnapshotSignal({{"a", "b.c"}}, "s", false));
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(MatchDataCollections(written->data_collections, dotted, unmatched),
+            (std::vector<TableId>{{"a", "b.c"}, {"a.b", "c"}}));  // "a.b.c" both: the name's own ambiguity
 }
 
 TEST(SnapshotSeesCommits, OnlyWhenNoneIsRunningOrAhead) {

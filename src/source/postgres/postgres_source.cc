@@ -713,18 +713,19 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
     return absl::OkStatus();
   }
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> captured, CapturedTables(*sql_, options_));
+  std::vector<std::string> unmatched;
+  const std::vector<TableId> matched = MatchDataCollections(request->data_collections, captured, unmatched);
+  for (const std::string& pattern : unmatched) {
+    log::Warn("capture", "execute-snapshot signal names no table capture has (none in the publication matches, "
+              "or table_include_list / table_exclude_list leave it out)",
+              {{"data_collection", pattern}, {"lsn", lsn.ToString()}});
+  }
   std::vector<TableId> accepted;
-  for (const TableId& t : request->tables) {
+  for (const TableId& t : matched) {
     if (at < read_at_start_ && std::find(read_at_start_tables_.begin(), read_at_start_tables_.end(), t) !=
                                    read_at_start_tables_.end()) {
       // Replayed after a restart whose snapshot read the table after it.
       log::Info("capture", "execute-snapshot signal: table already read since the signal, at this start",
-                {{"table", t.ToString()}, {"lsn", lsn.ToString()}});
-      continue;
-    }
-    if (std::find(captured.begin(), captured.end(), t) == captured.end()) {
-      log::Warn("capture", "execute-snapshot signal names a table capture does not have (not in the publication, "
-                "or left out by table_include_list / table_exclude_list); not read",
                 {{"table", t.ToString()}, {"lsn", lsn.ToString()}});
       continue;
     }

@@ -1,6 +1,7 @@
 #include "source/postgres/snapshot_signal.h"
 
 #include <algorithm>
+#include <regex>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -32,22 +33,67 @@ absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_vi
   ExecuteSnapshotRequest request;
   if (const auto slot = doc.find("slot"); slot != doc.end()) request.slot = slot->get<std::string>();
   request.blocking = doc.value("type", "") == "blocking";
-  std::vector<TableId>& tables = request.tables;
-  for (const nlohmann::json& name : *names) {
-    std::optional<TableId> id = name.is_string() ? ParseTableId(name.get<std::string>()) : std::nullopt;
-    if (!id) {
-      return absl::InvalidArgumentError(StrCat("execute-snapshot signal: table ", name.dump(),
-                                               " is not a schema.table name"));
+  for (const nlohmann::json& pattern : *names) {
+    if (!pattern.is_string() || pattern.get<std::string>().empty()) {
+      return absl::InvalidArgumentError(StrCat("execute-snapshot signal: data collection ", pattern.dump(),
+                                               " is not a table name or regular expression"));
     }
-    if (std::find(tables.begin(), tables.end(), *id) == tables.end()) tables.push_back(*std::move(id));
+    const std::string text = pattern.get<std::string>();
+    try {
+      std::regex check(text);
+    } catch (const std::regex_error& e) {
+      return absl::InvalidArgumentError(StrCat("execute-snapshot signal: data collection \"", text,
+                                               "\" is not a valid regular expression: ", e.what()));
+    }
+    if (std::find(request.data_collections.begin(), request.data_collections.end(), text) ==
+        request.data_collections.end()) {
+      request.data_collections.push_back(text);
+    }
   }
   return request;
 }
 
+namespace {
+
+// A table name as a pattern matching only itself. The dot between schema
+// and table stays unescaped, for readable signals, when the names have no
+// dot of their own: it then matches no other character in a whole match.
+std::string LiteralPattern(const TableId& t) {
+  const bool dotted = t.schema.find('.') != std::string::npos || t.table.find('.') != std::string::npos;
+  std::string out;
+  for (const char c : t.ToString()) {
+    if (std::string_view(dotted ? "\\^$|?*+()[]{}." : "\\^$|?*+()[]{}").find(c) != std::string_view::npos) {
+      out.push_back('\\');
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot, bool blocking) {
   nlohmann::json names = nlohmann::json::array();
-  for (const TableId& t : tables) names.push_back(t.ToString());
+  for (const TableId& t : tables) names.push_back(LiteralPattern(t));
   return nlohmann::json{{"data-collections", names}, {"type", blocking ? "blocking" : "incremental"}, {"slot", slot}}.dump();
+}
+
+std::vector<TableId> MatchDataCollections(const std::vector<std::string>& data_collections,
+                                          const std::vector<TableId>& captured, std::vector<std::string>& unmatched) {
+  std::vector<bool> chosen(captured.size(), false);
+  for (const std::string& pattern : data_collections) {
+    const std::regex re(pattern);  // checked when the signal was read
+    bool any = false;
+    for (size_t i = 0; i < captured.size(); ++i) {
+      if (std::regex_match(captured[i].ToString(), re)) chosen[i] = any = true;
+    }
+    if (!any) unmatched.push_back(pattern);
+  }
+  std::vector<TableId> tables;
+  for (size_t i = 0; i < captured.size(); ++i) {
+    if (chosen[i]) tables.push_back(captured[i]);
+  }
+  return tables;
 }
 
 absl::StatusOr<bool> SnapshotSeesCommits(std::string_view pg_snapshot, const std::vector<uint32_t>& committed) {

@@ -20,7 +20,9 @@ namespace cdc::pg {
 inline constexpr const char* kExecuteSnapshotPrefix = "cdcpipe_execute_snapshot";
 
 struct ExecuteSnapshotRequest {
-  std::vector<TableId> tables;
+  /// Regular expressions (ECMAScript), each matched against the whole
+  /// "schema.table" name of every captured table, as Debezium's are.
+  std::vector<std::string> data_collections;
   /// The slot whose capture is asked; none: every capture reading the WAL
   /// (the message is database-wide, as is a shared signal table).
   std::optional<std::string> slot;
@@ -31,14 +33,22 @@ struct ExecuteSnapshotRequest {
 };
 
 /// An execute-snapshot signal's data, Debezium's form:
-/// {"data-collections": ["schema.table", ...], "type": "blocking"}, plus
-/// cdcpipe's optional "slot". `type` may be left out (incremental),
-/// "blocking" or "incremental"; filters ("additional-conditions") are
-/// refused. InvalidArgument saying what is wrong otherwise.
+/// {"data-collections": ["public.orders", "sales\\.order_.*", ...],
+/// "type": "blocking"}, plus cdcpipe's optional "slot". `type` may be left
+/// out (incremental), "blocking" or "incremental"; filters
+/// ("additional-conditions") are refused. InvalidArgument saying what is
+/// wrong otherwise (an entry that is not a string or not a valid regular
+/// expression, among others).
 absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_view data);
 
-/// The signal's data asking the capture of `slot` for `tables`.
+/// The signal's data asking the capture of `slot` for exactly `tables`.
 std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot, bool blocking);
+
+/// Of `captured`, in its order, the tables some pattern of
+/// `data_collections` matches whole; each pattern that matches none is
+/// added to `unmatched`.
+std::vector<TableId> MatchDataCollections(const std::vector<std::string>& data_collections,
+                                          const std::vector<TableId>& captured, std::vector<std::string>& unmatched);
 
 /// Whether a snapshot (`pg_current_snapshot()` as text, "xmin:xmax:xip,...")
 /// sees every transaction of `committed` (32-bit xids, all committed and
