@@ -60,12 +60,16 @@ int main(int argc, char** argv) {
   bool execute_blocking = false;
   execute->add_flag("--blocking", execute_blocking,
                     "pause the stream while the tables are read (default: read them in steps between its transactions)");
+  CLI::App* stop_snapshot = app.add_subcommand(
+      "stop-snapshot", "ask a running capture to stop its incremental snapshot (Debezium's stop-snapshot signal)");
+  std::vector<std::string> stop_tables;
+  stop_snapshot->add_option("--table", stop_tables, "schema.table to stop reading (repeatable; default: every table)");
   CLI::App* registry = app.add_subcommand("registry", "run a Confluent-compatible Schema Registry (Avro)");
   std::string registry_listen = "127.0.0.1:8081", registry_store = "cdcpipe-registry.jsonl";
   registry->add_option("--listen", registry_listen, "host:port to serve on (port 0: any free one)")->default_val(registry_listen);
   registry->add_option("--store", registry_store, "file that keeps the schemas (append-only)")->default_val(registry_store);
   CLI::App* settings = app.add_subcommand("config-keys", "list every configuration key");
-  for (CLI::App* s : {run, capture, load, verify, show, preflight, reset, execute}) add_config(s);
+  for (CLI::App* s : {run, capture, load, verify, show, preflight, reset, execute, stop_snapshot}) add_config(s);
   int show_limit = 5;
   show->add_option("--limit", show_limit, "rows per table")->default_val(5);
   std::optional<std::string> http_listen;
@@ -109,7 +113,7 @@ int main(int argc, char** argv) {
 
   cdc::ConfigNeeds needs;
   if (*load || *show) needs.source = false;
-  if (*show || *execute) needs.kafka = false;
+  if (*show || *execute || *stop_snapshot) needs.kafka = false;
   auto config = cdc::LoadConfigFile(config_path, needs);
   if (!config.ok()) {
     std::fprintf(stderr, "cdcpipe: %s\n", std::string(config.status().message()).c_str());
@@ -128,5 +132,6 @@ int main(int argc, char** argv) {
   if (*preflight) return ExitCode(cdc::RunPreflight(*config), "preflight");
   if (*reset) return ExitCode(cdc::RunResetSnapshot(*config, reset_kafka, reset_tables), "reset-snapshot");
   if (*execute) return ExitCode(cdc::RunExecuteSnapshot(*config, execute_tables, execute_blocking), "execute-snapshot");
+  if (*stop_snapshot) return ExitCode(cdc::RunStopSnapshot(*config, stop_tables), "stop-snapshot");
   return 2;
 }

@@ -138,7 +138,8 @@ const std::vector<Setting>& Settings() {
        RegexList([](Config& c) -> std::vector<std::string>& { return c.postgres.table_exclude; })},
       {"source.postgres.signal_data_collection", Kind::kString, "\"\" (none)",
        "schema.table of a Debezium signal table (id, type, data columns): an insert of type execute-snapshot "
-       "reads the tables its data names again while streaming; the table itself is not captured", false,
+       "reads the tables its data names again while streaming (stop-snapshot stops that); the table itself is "
+       "not captured", false,
        [](const YAML::Node& n, Config& c) -> std::string {
          const std::string t = n.IsScalar() ? n.as<std::string>() : "";
          if (t.empty()) return {};

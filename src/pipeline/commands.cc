@@ -608,6 +608,29 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std:
   return absl::OkStatus();
 }
 
+namespace {
+
+// Writes a signal (a transactional logical decoding message) for the
+// capture of the config's slot; returns its LSN. Transactional: capture
+// reads it once committed, in the order of the WAL, and acts from there.
+absl::StatusOr<std::string> WriteSnapshotSignal(pg::Connection& sql, const Config& config, const char* prefix,
+                                                const std::string& data) {
+  const std::string& slot = config.postgres.slot;
+  CDC_ASSIGN_OR_RETURN(pg::Result exists, sql.Exec(StrCat("SELECT 1 FROM pg_replication_slots WHERE slot_name = ",
+                                                          sql.Quote(slot)), StrCat("replication slot ", slot)));
+  if (PQntuples(exists.get()) == 0) {
+    // A signal before the slot is in no WAL capture will read.
+    return absl::FailedPreconditionError(StrCat("replication slot ", slot, " does not exist yet: the first start "
+                                                "of capture creates it and reads every table"));
+  }
+  CDC_ASSIGN_OR_RETURN(pg::Result signal, sql.Exec(StrCat(
+      "SELECT pg_logical_emit_message(true, ", sql.Quote(prefix), ", ", sql.Quote(data), ")"),
+      StrCat(prefix, " signal")));
+  return std::string(PQgetvalue(signal.get(), 0, 0));
+}
+
+}  // namespace
+
 absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& table_names, bool blocking) {
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, ParseTableNames(table_names));
   if (tables.empty()) return absl::InvalidArgumentError("--table: name at least one schema.table");
@@ -615,23 +638,23 @@ absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::str
   CDC_RETURN_IF_ERROR(RefuseSnapshotMode(config, pg::SnapshotMode::kInitialOnly, "reads once and never streams"));
   CDC_ASSIGN_OR_RETURN(auto sql, CheckTablesCaptured(config, tables, "execute-snapshot"));
   const std::string& slot = config.postgres.slot;
-  CDC_ASSIGN_OR_RETURN(pg::Result exists, sql->Exec(StrCat("SELECT 1 FROM pg_replication_slots WHERE slot_name = ",
-                                                           sql->Quote(slot)), StrCat("replication slot ", slot)));
-  if (PQntuples(exists.get()) == 0) {
-    // A signal before the slot is in no WAL capture will read.
-    return absl::FailedPreconditionError(StrCat("replication slot ", slot, " does not exist yet: the first start "
-                                                "of capture creates it and reads every table"));
-  }
-  // Transactional: capture reads it once committed, in the order of the
-  // WAL, and reads the tables from there.
-  CDC_ASSIGN_OR_RETURN(pg::Result signal, sql->Exec(StrCat(
-      "SELECT pg_logical_emit_message(true, ", sql->Quote(pg::kExecuteSnapshotPrefix), ", ",
-      sql->Quote(pg::ExecuteSnapshotSignal(tables, slot, blocking)), ")"), "execute-snapshot signal"));
-  std::vector<std::string> names;
-  for (const TableId& t : tables) names.push_back(t.ToString());
+  CDC_ASSIGN_OR_RETURN(std::string lsn, WriteSnapshotSignal(*sql, config, pg::kExecuteSnapshotPrefix,
+                                                            pg::ExecuteSnapshotSignal(tables, slot, blocking)));
   std::printf("signal written at %s: capture on slot %s reads %s again when its stream reaches it, %s\n",
-              PQgetvalue(signal.get(), 0, 0), slot.c_str(), absl::StrJoin(names, ", ").c_str(),
+              lsn.c_str(), slot.c_str(), pg::JoinTables(tables).c_str(),
               blocking ? "pausing the stream meanwhile" : "in steps between transactions of the stream");
+  return absl::OkStatus();
+}
+
+absl::Status RunStopSnapshot(const Config& config, const std::vector<std::string>& table_names) {
+  CDC_ASSIGN_OR_RETURN(std::vector<TableId> tables, ParseTableNames(table_names));
+  CDC_ASSIGN_OR_RETURN(auto sql, CheckTablesCaptured(config, tables, "stop-snapshot"));
+  const std::string& slot = config.postgres.slot;
+  CDC_ASSIGN_OR_RETURN(std::string lsn, WriteSnapshotSignal(*sql, config, pg::kStopSnapshotPrefix,
+                                                            pg::StopSnapshotSignal(tables, slot)));
+  std::printf("signal written at %s: capture on slot %s stops reading %s in its incremental snapshot when its "
+              "stream reaches it (the log says what it stopped)\n",
+              lsn.c_str(), slot.c_str(), tables.empty() ? "every table" : pg::JoinTables(tables).c_str());
   return absl::OkStatus();
 }
 

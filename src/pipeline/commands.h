@@ -43,6 +43,11 @@ absl::Status RunResetSnapshot(const Config& config, bool kafka_store, const std:
 /// (`blocking`).
 absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::string>& tables, bool blocking);
 
+/// Asks a running capture to stop reading `tables` ("schema.table"; none:
+/// every table) in the incremental snapshot it reads (Debezium's
+/// stop-snapshot signal); the rows read so far stay.
+absl::Status RunStopSnapshot(const Config& config, const std::vector<std::string>& tables);
+
 /// Prints the newest rows of each warehouse table (opens the DuckDB file
 /// read-only: the pipeline must not be running).
 absl::Status RunShow(const Config& config, int limit);

@@ -40,9 +40,12 @@ std::string CreateKeyedTables(const std::string& name, int big_rows) {
   return dsn;
 }
 
-bool WaitForLog(Child& child, const std::string& text, int timeout_s) {
+// Waits for `text` in the log, after the first `after` there when given.
+bool WaitForLog(Child& child, const std::string& text, int timeout_s, const std::string& after = "") {
   for (int i = 0; i < timeout_s * 20; ++i) {
-    if (ReadFile(child.log()).find(text) != std::string::npos) return true;
+    const std::string log = ReadFile(child.log());
+    const size_t from = log.find(after);
+    if (from != std::string::npos && log.find(text, from) != std::string::npos) return true;
     if (!child.Running()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -460,7 +463,7 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
     run->Signal(SIGKILL);
     EXPECT_EQ(run->Wait(30), 128 + SIGKILL);
     const std::string log = ReadFile(run->log());
-    EXPECT_NE(log.find("\"msg\":\"signal ignored: only type execute-snapshot is supported\",\"table\":\"public.cdc_signal\","
+    EXPECT_NE(log.find("\"msg\":\"signal ignored: only types execute-snapshot and stop-snapshot are supported\",\"table\":\"public.cdc_signal\","
                        "\"type\":\"pause-snapshot\""), std::string::npos) << log;
     EXPECT_NE(log.find("for the capture of another slot; not read\",\"signal_slot\":\"another_pipeline\""),
               std::string::npos) << log;
@@ -491,6 +494,98 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
                     f.config), 0);
     EXPECT_EQ(execute("--table public.pairs", &out), 2) << out;
     EXPECT_NE(out.find("source.postgres.snapshot is '" + mode + "'"), std::string::npos) << out;
+  }
+}
+
+// An incremental snapshot stopped by a stop-snapshot signal: the tables
+// stopped keep the rows read, and the rest of their warehouse rows as they
+// were (no sweep); the others are read to the end. A crash after the stop
+// reads again only the tables not stopped; `cdcpipe stop-snapshot` with no
+// table stops every table.
+TEST(Snapshot, IncrementalSnapshotStoppedOnSignal) {
+  const std::string name = "snap_stop";
+  const std::string dsn = CreateKeyedTables(name, 200000);
+  Pg pg(dsn);
+  pg.Exec("CREATE TABLE cdc_signal (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))");
+  PipelineFiles f = WriteConfig(name, dsn, Services::Get().bootstrap,
+                                {.postgres = "    snapshot_chunk_rows: 1000\n"
+                                             "    signal_data_collection: public.cdc_signal\n"});
+  auto command = [&](const std::string& args, std::string* out) {
+    return Shell(CdcpipeBinary() + " " + args + " -c " + f.config + " 2>&1", out);
+  };
+  const std::string swept = "\"msg\":\"rows the new snapshot did not have removed\",\"table\":";
+  const std::string chunk_30 = "\"table\":\"public.big\",\"chunk\":30,";
+  const std::string signaled = "\"msg\":\"execute-snapshot signal received\"";
+  // The snapshot_lsn of the incremental snapshot a log starts, as the
+  // sweeps' log names it.
+  auto incremental_lsn = [](const std::string& log) {
+    const std::string key = "(execute-snapshot signal, incremental)";
+    const size_t at = log.find("\"snapshot_lsn\":", log.find(key));
+    if (log.find(key) == std::string::npos || at == std::string::npos) return std::string("(none)");
+    return log.substr(at, log.find('"', at + 16) + 1 - at);
+  };
+  std::string out;
+  EXPECT_EQ(command("stop-snapshot --table big", &out), 2) << out;
+  EXPECT_NE(out.find("expected schema.table"), std::string::npos) << out;
+  {
+    auto run = StartRun(f, "1", {"--log-level", "debug"});
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    // big stopped while it is read: pairs, after it, is still read and swept.
+    ASSERT_EQ(command("execute-snapshot --table public.big --table public.pairs", &out), 0) << out;
+    ASSERT_TRUE(WaitForLog(*run, chunk_30, 60, signaled)) << ReadFile(run->log());
+    pg.Exec("INSERT INTO cdc_signal VALUES ('stop-big', 'stop-snapshot', "
+            "'{\"data-collections\": [\"public\\\\.b.*\"], \"type\": \"incremental\"}')");
+    ASSERT_TRUE(WaitForLog(*run, swept + "\"public.pairs\"", 60, signaled)) << ReadFile(run->log());
+    // Were big swept, its rows in the chunks not read would be gone.
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+    const std::string log = ReadFile(run->log());
+    EXPECT_NE(log.find("\"msg\":\"incremental snapshot stopped for these tables (stop-snapshot signal): the rows read "
+                       "stay, the rest of the table is not read, and the warehouse removes none of its rows\","
+                       "\"tables\":\"public.big\",\"chunks_not_read\":"), std::string::npos) << log;
+    EXPECT_NE(log.find("\"msg\":\"chosen tables read between transactions of the stream\",\"tables\":\"public.pairs\""),
+              std::string::npos) << log;
+    EXPECT_EQ(log.find(swept + "\"public.big\"," + incremental_lsn(log)), std::string::npos) << log;
+    EXPECT_NE(log.find(swept + "\"public.pairs\"," + incremental_lsn(log)), std::string::npos) << log;
+    EXPECT_EQ(log.find("\"table\":\"public.big\",\"chunk\":199,", log.find(signaled)), std::string::npos)
+        << log;  // its last chunk
+  }
+  // pairs stopped while big is read, then a crash: the next start reads
+  // big alone again.
+  {
+    auto run = StartRun(f, "2", {"--log-level", "debug"});
+    ASSERT_TRUE(WaitForLog(*run, "streaming started", 60)) << ReadFile(run->log());
+    ASSERT_EQ(command("execute-snapshot --table public.big --table public.pairs", &out), 0) << out;
+    ASSERT_TRUE(WaitForLog(*run, chunk_30, 60, signaled)) << ReadFile(run->log());
+    pg.Exec("INSERT INTO cdc_signal VALUES ('stop-pairs', 'stop-snapshot', "
+            "'{\"data-collections\": [\"public.pairs\"]}')");
+    ASSERT_TRUE(WaitForLog(*run, "\"msg\":\"incremental snapshot stopped for these tables", 60)) << ReadFile(run->log());
+    EXPECT_EQ(ReadFile(run->log()).find("snapshot is durable"), std::string::npos)
+        << "snapshot finished before the kill; make the table larger";
+    run->Signal(SIGKILL);
+    EXPECT_EQ(run->Wait(30), 128 + SIGKILL);
+  }
+  pg.Exec("DELETE FROM big WHERE id % 1000 = 0");
+  {
+    auto run = StartRun(f, "3");
+    ASSERT_TRUE(WaitForLog(*run, "streaming started", 60)) << ReadFile(run->log());
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    // Every table of a running incremental snapshot stopped by the command.
+    ASSERT_EQ(command("execute-snapshot --table public.big", &out), 0) << out;
+    ASSERT_TRUE(WaitForLog(*run, "reading chosen tables in steps", 60)) << ReadFile(run->log());
+    ASSERT_EQ(command("stop-snapshot", &out), 0) << out;
+    EXPECT_NE(out.find("stops reading every table"), std::string::npos) << out;
+    ASSERT_TRUE(WaitForLog(*run, "\"msg\":\"incremental snapshot stopped for these tables", 60)) << ReadFile(run->log());
+    ASSERT_EQ(command("stop-snapshot --table public.pairs", &out), 0) << out;
+    ASSERT_TRUE(WaitForLog(*run, "no incremental snapshot is being read; nothing to stop", 60)) << ReadFile(run->log());
+    ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
+    Stop(*run);
+    const std::string log = ReadFile(run->log());
+    EXPECT_NE(log.find("reading chosen tables again before streaming\",\"slot\":\"snap_stop\",\"tables\":\"public.big\"}"),
+              std::string::npos) << log;
+    // Durable with no table: nothing swept.
+    EXPECT_NE(log.find("snapshot is durable", log.find("incremental snapshot stopped")), std::string::npos) << log;
+    EXPECT_EQ(log.find(swept + "\"public.big\"," + incremental_lsn(log)), std::string::npos) << log;
   }
 }
 

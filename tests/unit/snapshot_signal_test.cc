@@ -45,6 +45,33 @@ TEST(ExecuteSnapshotSignal, RefusesWhatItCannotDoAndSaysWhy) {
   }
 }
 
+TEST(StopSnapshotSignal, ReadsDebeziumsDataEveryTableWhenNoneIsNamed) {
+  auto every = ParseStopSnapshotSignal(R"({"type": "incremental"})");
+  ASSERT_TRUE(every.ok()) << every.status();
+  EXPECT_TRUE(every->data_collections.empty());
+  EXPECT_TRUE(ParseStopSnapshotSignal(R"({"data-collections": [], "type": "incremental"})")->data_collections.empty());
+  EXPECT_TRUE(ParseStopSnapshotSignal(R"({"data-collections": null})")->data_collections.empty());
+
+  auto written = ParseStopSnapshotSignal(StopSnapshotSignal({{"public", "items"}}, "orders_slot"));
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->data_collections, std::vector<std::string>{"public.items"});
+  EXPECT_EQ(written->slot, "orders_slot");
+  EXPECT_TRUE(ParseStopSnapshotSignal(StopSnapshotSignal({}, "s"))->data_collections.empty());
+
+  const std::pair<const char*, const char*> refused[] = {
+      {R"({"type": "blocking"})", "stop-snapshot signal: only incremental snapshots can be stopped"},
+      {R"({"data-collections": "public.items"})", "stop-snapshot signal: \"data-collections\" must be an array"},
+      {R"({"data-collections": ["("]})", "\"(\" is not a valid regular expression"},
+      {R"({"data-collections": ["a.b"], "additional-conditions": []})", "is not supported"},
+  };
+  for (const auto& [data, expected] : refused) {
+    auto signal = ParseStopSnapshotSignal(data);
+    ASSERT_FALSE(signal.ok()) << data;
+    EXPECT_NE(std::string(signal.status().message()).find(expected), std::string::npos)
+        << data << ": " << signal.status();
+  }
+}
+
 TEST(MatchDataCollections, WholeNamesByRegularExpressionInCapturesOrder) {
   const std::vector<TableId> captured = {
       {"public", "items"}, {"public", "items_archive"}, {"shop", "order_lines"}, {"shop", "orders"}, {"shop", "x$y"}};

@@ -30,6 +30,9 @@ class IncrementalSnapshot {
   /// The step ended: the stream's share starts.
   void StepEnded(absl::Time now);
 
+  /// Whether a step took chunk `i` of the plan already.
+  bool ChunkTaken(size_t i) const { return i < next_chunk_; }
+
   /// Whether the last step taken reads the plan's last chunks.
   bool LastStepTaken() const { return last_step_; }
 

@@ -25,13 +25,6 @@ int64_t NowPgMicros() { return absl::ToUnixMicros(absl::Now()) - kPgEpochOffsetU
 // long before this many more commits follow it.
 constexpr size_t kRecentCommits = 4096;
 
-// "s.a,s.b", for the log.
-std::string JoinTables(const std::vector<TableId>& tables) {
-  std::vector<std::string> names;
-  for (const TableId& t : tables) names.push_back(t.ToString());
-  return absl::StrJoin(names, ",");
-}
-
 // An incremental snapshot's step reads this many chunks per worker; the
 // stream then has at least as long as the step took (and kMinStreamShare)
 // before the next, unless it has nothing to send.
@@ -63,6 +56,12 @@ SlotWal SlotWalOf(PGresult* r) {
 }
 
 }  // namespace
+
+std::string JoinTables(const std::vector<TableId>& tables) {
+  std::vector<std::string> names;
+  for (const TableId& t : tables) names.push_back(t.ToString());
+  return absl::StrJoin(names, ",");
+}
 
 PostgresSource::PostgresSource(PostgresSourceOptions options, CaptureStateStore& state)
     : options_(std::move(options)), state_(state) {}
@@ -658,6 +657,10 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
       CDC_RETURN_IF_ERROR(OnExecuteSnapshotSignal(m->content, m->lsn, m->transactional ? transaction_.final_lsn : m->lsn));
       return std::nullopt;
     }
+    if (m->prefix == kStopSnapshotPrefix) {
+      CDC_RETURN_IF_ERROR(OnStopSnapshotSignal(m->content, m->lsn));
+      return std::nullopt;
+    }
     // cdcpipe's own markers (heartbeats, verify) are not the application's.
     if (m->prefix.starts_with(kInternalMessagePrefix) || !MessagePrefixWanted(m->prefix)) return std::nullopt;
     DatabaseMessage out;
@@ -690,8 +693,9 @@ absl::Status PostgresSource::OnSignalRow(const Row& row, Lsn lsn) {
     return std::nullopt;
   };
   const std::optional<std::string> type = column("type");
+  if (type == "stop-snapshot") return OnStopSnapshotSignal(column("data").value_or(""), lsn);
   if (type != "execute-snapshot") {
-    log::Warn("capture", "signal ignored: only type execute-snapshot is supported",
+    log::Warn("capture", "signal ignored: only types execute-snapshot and stop-snapshot are supported",
               {{"table", signal_relation_->id.ToString()}, {"type", type.value_or("(none)")},
                {"lsn", lsn.ToString()}});
     return absl::OkStatus();
@@ -746,15 +750,8 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
     CDC_RETURN_IF_ERROR(SaveState(false, TableSnapshotRequest(signaled_tables_).Serialize()));
   } else if (plan_while_streaming_) {
     // Taken after the snapshot in progress, while the stream goes on past
-    // the signal between its steps: its record names these tables too, and
-    // a crash reads them all again (ResumablePlan).
-    SnapshotPlan record = *plan_;
-    for (const TableId& t : signaled_tables_) {
-      if (std::none_of(record.tables.begin(), record.tables.end(), [&](const SnapshotTablePlan& p) { return p.id == t; })) {
-        record.tables.push_back({t, 0});
-      }
-    }
-    CDC_RETURN_IF_ERROR(SaveState(false, record.Serialize()));
+    // the signal between its steps.
+    CDC_RETURN_IF_ERROR(RecordStreamingSnapshot());
   }
   // Otherwise a snapshot taken at start is being delivered, and the stream
   // waits at the signal until it is durable, when SnapshotDurable records
@@ -762,6 +759,86 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
   log::Info("capture", "execute-snapshot signal received", {{"tables", JoinTables(accepted)},
                                                           {"type", request->blocking ? "blocking" : "incremental"},
                                                           {"lsn", lsn.ToString()}});
+  return absl::OkStatus();
+}
+
+// What a crash leaves to the next start while a snapshot taken while
+// streaming is read: its tables (but those stopped) and those asked for
+// after it, to be read again, whole, before streaming (a request: the slot
+// goes on past the snapshot's start meanwhile).
+absl::Status PostgresSource::RecordStreamingSnapshot() {
+  std::vector<TableId> tables;
+  for (const SnapshotTablePlan& t : plan_->tables) {
+    if (!t.skipped) tables.push_back(t.id);
+  }
+  for (const TableId& t : signaled_tables_) {
+    if (std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(t);
+  }
+  return SaveState(false, TableSnapshotRequest(tables).Serialize());
+}
+
+// Stops reading the chosen tables (every table when none is named) of the
+// incremental snapshot in progress, and drops them from the signals waiting
+// behind it. Their rows read so far stay; the snapshot's end leaves them
+// out, so the warehouse does not remove the rows it did not read.
+absl::Status PostgresSource::OnStopSnapshotSignal(std::string_view data, Lsn lsn) {
+  absl::StatusOr<StopSnapshotRequest> request = ParseStopSnapshotSignal(data);
+  if (!request.ok()) {
+    log::Warn("capture", "stop-snapshot signal ignored", {{"lsn", lsn.ToString()},
+                                                          {"reason", std::string(request.status().message())}});
+    return absl::OkStatus();
+  }
+  if (request->slot && *request->slot != options_.slot) {
+    log::Info("capture", "stop-snapshot signal for the capture of another slot; not acted on",
+              {{"signal_slot", *request->slot}, {"lsn", lsn.ToString()}});
+    return absl::OkStatus();
+  }
+  if (!incremental_) {
+    log::Info("capture", "stop-snapshot signal: no incremental snapshot is being read; nothing to stop",
+              {{"lsn", lsn.ToString()}});
+    return absl::OkStatus();
+  }
+  // The tables with chunks no step took yet, then those waiting.
+  std::vector<TableId> stoppable;
+  for (size_t i = 0; i < plan_->chunks.size(); ++i) {
+    const SnapshotChunk& c = plan_->chunks[i];
+    const TableId& t = plan_->tables[c.table].id;
+    if (!c.done && !incremental_->ChunkTaken(i) && std::find(stoppable.begin(), stoppable.end(), t) == stoppable.end()) {
+      stoppable.push_back(t);
+    }
+  }
+  for (const TableId& t : signaled_tables_) {
+    if (std::find(stoppable.begin(), stoppable.end(), t) == stoppable.end()) stoppable.push_back(t);
+  }
+  std::vector<std::string> unmatched;
+  const std::vector<TableId> stopped = request->data_collections.empty()
+                                           ? stoppable
+                                           : MatchDataCollections(request->data_collections, stoppable, unmatched);
+  for (const std::string& pattern : unmatched) {
+    log::Warn("capture", "stop-snapshot signal names no table the incremental snapshot has still to read",
+              {{"data_collection", pattern}, {"lsn", lsn.ToString()}});
+  }
+  if (stopped.empty()) return absl::OkStatus();
+  int64_t chunks_left = 0;
+  for (size_t t = 0; t < plan_->tables.size(); ++t) {
+    if (std::find(stopped.begin(), stopped.end(), plan_->tables[t].id) == stopped.end()) continue;
+    plan_->tables[t].skipped = true;
+    for (size_t i = 0; i < plan_->chunks.size(); ++i) {
+      SnapshotChunk& c = plan_->chunks[i];
+      if (c.table == t && !c.done && !incremental_->ChunkTaken(i)) {
+        c.done = true;
+        chunks_left += 1;
+      }
+    }
+  }
+  std::erase_if(signaled_tables_, [&](const TableId& t) {
+    return std::find(stopped.begin(), stopped.end(), t) != stopped.end();
+  });
+  if (signaled_tables_.empty()) signaled_blocking_ = false;
+  CDC_RETURN_IF_ERROR(RecordStreamingSnapshot());
+  log::Info("capture", "incremental snapshot stopped for these tables (stop-snapshot signal): the rows read stay, "
+            "the rest of the table is not read, and the warehouse removes none of its rows",
+            {{"tables", JoinTables(stopped)}, {"chunks_not_read", chunks_left}, {"lsn", lsn.ToString()}});
   return absl::OkStatus();
 }
 

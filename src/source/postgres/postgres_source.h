@@ -61,6 +61,9 @@ inline constexpr const char* kHeartbeatPrefix = "cdcpipe_heartbeat";
 /// Whether the table include/exclude lists let capture have `table`.
 bool TableCaptured(const PostgresSourceOptions& options, const TableId& table);
 
+/// "s.a,s.b": table names for a log or a message.
+std::string JoinTables(const std::vector<TableId>& tables);
+
 /// The tables of the publication that capture has, by name.
 absl::StatusOr<std::vector<TableId>> CapturedTables(Connection& sql, const PostgresSourceOptions& options);
 
@@ -111,6 +114,8 @@ class PostgresSource final : public ChangeSource {
   absl::StatusOr<Result> ExportSnapshot();
   absl::Status OnSignalRow(const Row& row, Lsn lsn);
   absl::Status OnExecuteSnapshotSignal(std::string_view data, Lsn lsn, Lsn at);
+  absl::Status OnStopSnapshotSignal(std::string_view data, Lsn lsn);
+  absl::Status RecordStreamingSnapshot();
   absl::Status StartSignaledSnapshot();
   absl::Status StartIncrementalStep();
   void EndIncrementalStep();

@@ -10,47 +10,73 @@
 
 namespace cdc::pg {
 
-absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_view data) {
+namespace {
+
+// What the snapshot signals share: Debezium's data-collections and type,
+// and cdcpipe's slot. `signal` names the signal in errors.
+struct SignalData {
+  std::vector<std::string> data_collections;
+  std::optional<std::string> slot;
+  std::string type;  // "" when left out
+};
+
+absl::StatusOr<SignalData> ParseSignalData(std::string_view data, std::string_view signal, bool collections_required) {
+  auto invalid = [&](std::string_view why) { return absl::InvalidArgumentError(StrCat(signal, " signal: ", why)); };
   const nlohmann::json doc = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) return absl::InvalidArgumentError("execute-snapshot signal: data is not a JSON object");
+  if (!doc.is_object()) return invalid("data is not a JSON object");
   for (const auto& [key, value] : doc.items()) {
     if (key == "type") {
       if (!value.is_string() || (value != "blocking" && value != "incremental")) {
-        return absl::InvalidArgumentError(StrCat("execute-snapshot signal: type ", value.dump(),
-                                                 " is not \"blocking\" or \"incremental\""));
+        return invalid(StrCat("type ", value.dump(), " is not \"blocking\" or \"incremental\""));
       }
     } else if (key == "slot") {
-      if (!value.is_string()) return absl::InvalidArgumentError("execute-snapshot signal: slot must be a string");
+      if (!value.is_string()) return invalid("slot must be a string");
     } else if (key != "data-collections") {
-      return absl::InvalidArgumentError(StrCat("execute-snapshot signal: \"", key, "\" is not supported "
-                                               "(only \"data-collections\", \"type\" and \"slot\")"));
+      return invalid(StrCat("\"", key, "\" is not supported (only \"data-collections\", \"type\" and \"slot\")"));
     }
   }
+  SignalData out;
+  if (const auto slot = doc.find("slot"); slot != doc.end()) out.slot = slot->get<std::string>();
+  out.type = doc.value("type", "");
   const auto names = doc.find("data-collections");
-  if (names == doc.end() || !names->is_array() || names->empty()) {
-    return absl::InvalidArgumentError("execute-snapshot signal: \"data-collections\" must be a non-empty array");
+  if (names == doc.end() || names->is_null()) {
+    if (collections_required) return invalid("\"data-collections\" must be a non-empty array");
+    return out;
   }
-  ExecuteSnapshotRequest request;
-  if (const auto slot = doc.find("slot"); slot != doc.end()) request.slot = slot->get<std::string>();
-  request.blocking = doc.value("type", "") == "blocking";
+  if (!names->is_array() || (names->empty() && collections_required)) {
+    return invalid(StrCat("\"data-collections\" must be a", collections_required ? " non-empty" : "n", " array"));
+  }
   for (const nlohmann::json& pattern : *names) {
     if (!pattern.is_string() || pattern.get<std::string>().empty()) {
-      return absl::InvalidArgumentError(StrCat("execute-snapshot signal: data collection ", pattern.dump(),
-                                               " is not a table name or regular expression"));
+      return invalid(StrCat("data collection ", pattern.dump(), " is not a table name or regular expression"));
     }
     const std::string text = pattern.get<std::string>();
     try {
       std::regex check(text);
     } catch (const std::regex_error& e) {
-      return absl::InvalidArgumentError(StrCat("execute-snapshot signal: data collection \"", text,
-                                               "\" is not a valid regular expression: ", e.what()));
+      return invalid(StrCat("data collection \"", text, "\" is not a valid regular expression: ", e.what()));
     }
-    if (std::find(request.data_collections.begin(), request.data_collections.end(), text) ==
-        request.data_collections.end()) {
-      request.data_collections.push_back(text);
+    if (std::find(out.data_collections.begin(), out.data_collections.end(), text) == out.data_collections.end()) {
+      out.data_collections.push_back(text);
     }
   }
-  return request;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_view data) {
+  CDC_ASSIGN_OR_RETURN(SignalData signal, ParseSignalData(data, "execute-snapshot", true));
+  return ExecuteSnapshotRequest{std::move(signal.data_collections), std::move(signal.slot), signal.type == "blocking"};
+}
+
+absl::StatusOr<StopSnapshotRequest> ParseStopSnapshotSignal(std::string_view data) {
+  CDC_ASSIGN_OR_RETURN(SignalData signal, ParseSignalData(data, "stop-snapshot", false));
+  if (signal.type == "blocking") {
+    return absl::InvalidArgumentError("stop-snapshot signal: only incremental snapshots can be stopped (a blocking "
+                                      "one holds the stream until it ends)");
+  }
+  return StopSnapshotRequest{std::move(signal.data_collections), std::move(signal.slot)};
 }
 
 namespace {
@@ -76,6 +102,12 @@ std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std:
   nlohmann::json names = nlohmann::json::array();
   for (const TableId& t : tables) names.push_back(LiteralPattern(t));
   return nlohmann::json{{"data-collections", names}, {"type", blocking ? "blocking" : "incremental"}, {"slot", slot}}.dump();
+}
+
+std::string StopSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const TableId& t : tables) names.push_back(LiteralPattern(t));
+  return nlohmann::json{{"data-collections", names}, {"type", "incremental"}, {"slot", slot}}.dump();
 }
 
 std::vector<TableId> MatchDataCollections(const std::vector<std::string>& data_collections,

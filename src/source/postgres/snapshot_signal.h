@@ -19,6 +19,10 @@ namespace cdc::pg {
 /// It starts with cdcpipe's internal prefix, so it is never published.
 inline constexpr const char* kExecuteSnapshotPrefix = "cdcpipe_execute_snapshot";
 
+/// Prefix of the logical decoding message that stops the incremental
+/// snapshot being read (Debezium's stop-snapshot signal).
+inline constexpr const char* kStopSnapshotPrefix = "cdcpipe_stop_snapshot";
+
 struct ExecuteSnapshotRequest {
   /// Regular expressions (ECMAScript), each matched against the whole
   /// "schema.table" name of every captured table, as Debezium's are.
@@ -43,6 +47,22 @@ absl::StatusOr<ExecuteSnapshotRequest> ParseExecuteSnapshotSignal(std::string_vi
 
 /// The signal's data asking the capture of `slot` for exactly `tables`.
 std::string ExecuteSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot, bool blocking);
+
+struct StopSnapshotRequest {
+  /// As in ExecuteSnapshotRequest; empty: every table of the snapshot.
+  std::vector<std::string> data_collections;
+  std::optional<std::string> slot;
+};
+
+/// A stop-snapshot signal's data, Debezium's form:
+/// {"data-collections": ["public.orders"], "type": "incremental"}, plus
+/// "slot". `data-collections` may be left out or empty (every table);
+/// `type` may be left out, but only incremental snapshots can be stopped.
+absl::StatusOr<StopSnapshotRequest> ParseStopSnapshotSignal(std::string_view data);
+
+/// The signal's data stopping the reading of exactly `tables` (none: of
+/// every table) by the capture of `slot`.
+std::string StopSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot);
 
 /// Of `captured`, in its order, the tables some pattern of
 /// `data_collections` matches whole; each pattern that matches none is
