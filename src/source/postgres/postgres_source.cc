@@ -794,8 +794,10 @@ absl::Status PostgresSource::OnStopSnapshotSignal(std::string_view data, Lsn lsn
     return absl::OkStatus();
   }
   if (!incremental_) {
+    // Tables asked for behind a snapshot not yet durable are named, not
+    // stopped: their incremental snapshot has not started.
     log::Info("capture", "stop-snapshot signal: no incremental snapshot is being read; nothing to stop",
-              {{"lsn", lsn.ToString()}});
+              {{"lsn", lsn.ToString()}, {"tables_waiting", JoinTables(signaled_tables_)}});
     return absl::OkStatus();
   }
   // The tables with chunks no step took yet, then those waiting.
