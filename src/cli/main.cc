@@ -64,12 +64,19 @@ int main(int argc, char** argv) {
       "stop-snapshot", "ask a running capture to stop its incremental snapshot (Debezium's stop-snapshot signal)");
   std::vector<std::string> stop_tables;
   stop_snapshot->add_option("--table", stop_tables, "schema.table to stop reading (repeatable; default: every table)");
+  CLI::App* pause_snapshot = app.add_subcommand(
+      "pause-snapshot", "ask a running capture to pause its incremental snapshot (the stream goes on)");
+  CLI::App* resume_snapshot = app.add_subcommand(
+      "resume-snapshot", "ask a running capture to resume its paused incremental snapshot");
   CLI::App* registry = app.add_subcommand("registry", "run a Confluent-compatible Schema Registry (Avro)");
   std::string registry_listen = "127.0.0.1:8081", registry_store = "cdcpipe-registry.jsonl";
   registry->add_option("--listen", registry_listen, "host:port to serve on (port 0: any free one)")->default_val(registry_listen);
   registry->add_option("--store", registry_store, "file that keeps the schemas (append-only)")->default_val(registry_store);
   CLI::App* settings = app.add_subcommand("config-keys", "list every configuration key");
-  for (CLI::App* s : {run, capture, load, verify, show, preflight, reset, execute, stop_snapshot}) add_config(s);
+  for (CLI::App* s : {run, capture, load, verify, show, preflight, reset, execute, stop_snapshot, pause_snapshot,
+                       resume_snapshot}) {
+    add_config(s);
+  }
   int show_limit = 5;
   show->add_option("--limit", show_limit, "rows per table")->default_val(5);
   std::optional<std::string> http_listen;
@@ -113,7 +120,7 @@ int main(int argc, char** argv) {
 
   cdc::ConfigNeeds needs;
   if (*load || *show) needs.source = false;
-  if (*show || *execute || *stop_snapshot) needs.kafka = false;
+  if (*show || *execute || *stop_snapshot || *pause_snapshot || *resume_snapshot) needs.kafka = false;
   auto config = cdc::LoadConfigFile(config_path, needs);
   if (!config.ok()) {
     std::fprintf(stderr, "cdcpipe: %s\n", std::string(config.status().message()).c_str());
@@ -133,5 +140,7 @@ int main(int argc, char** argv) {
   if (*reset) return ExitCode(cdc::RunResetSnapshot(*config, reset_kafka, reset_tables), "reset-snapshot");
   if (*execute) return ExitCode(cdc::RunExecuteSnapshot(*config, execute_tables, execute_blocking), "execute-snapshot");
   if (*stop_snapshot) return ExitCode(cdc::RunStopSnapshot(*config, stop_tables), "stop-snapshot");
+  if (*pause_snapshot) return ExitCode(cdc::RunPauseSnapshot(*config, true), "pause-snapshot");
+  if (*resume_snapshot) return ExitCode(cdc::RunPauseSnapshot(*config, false), "resume-snapshot");
   return 2;
 }

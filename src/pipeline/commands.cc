@@ -658,6 +658,18 @@ absl::Status RunStopSnapshot(const Config& config, const std::vector<std::string
   return absl::OkStatus();
 }
 
+absl::Status RunPauseSnapshot(const Config& config, bool pause) {
+  CDC_ASSIGN_OR_RETURN(auto sql, CheckTablesCaptured(config, {}, pause ? "pause-snapshot" : "resume-snapshot"));
+  const std::string& slot = config.postgres.slot;
+  CDC_ASSIGN_OR_RETURN(std::string lsn, WriteSnapshotSignal(*sql, config,
+                                                            pause ? pg::kPauseSnapshotPrefix : pg::kResumeSnapshotPrefix,
+                                                            pg::SnapshotControlSignal(slot)));
+  std::printf("signal written at %s: capture on slot %s %s its incremental snapshot when its stream reaches it "
+              "(the log says whether one was being read)\n",
+              lsn.c_str(), slot.c_str(), pause ? "pauses" : "resumes");
+  return absl::OkStatus();
+}
+
 absl::Status RunShow(const Config& config, int limit) {
   auto db = duck::Database::Open(config.sink.duckdb_path, /*read_only=*/true);
   if (!db.ok()) {

@@ -48,6 +48,11 @@ absl::Status RunExecuteSnapshot(const Config& config, const std::vector<std::str
 /// stop-snapshot signal); the rows read so far stay.
 absl::Status RunStopSnapshot(const Config& config, const std::vector<std::string>& tables);
 
+/// Asks a running capture to pause (`pause`) or resume its incremental
+/// snapshot (Debezium's pause-snapshot / resume-snapshot signals); while
+/// paused the stream goes on and no chunk is read.
+absl::Status RunPauseSnapshot(const Config& config, bool pause);
+
 /// Prints the newest rows of each warehouse table (opens the DuckDB file
 /// read-only: the pipeline must not be running).
 absl::Status RunShow(const Config& config, int limit);

@@ -571,7 +571,7 @@ TEST(Snapshot, IncrementalSnapshotStoppedOnSignal) {
   }
   pg.Exec("DELETE FROM big WHERE id % 1000 = 0");
   {
-    auto run = StartRun(f, "3");
+    auto run = StartRun(f, "3", {"--log-level", "debug"});
     ASSERT_TRUE(WaitForLog(*run, "streaming started", 60)) << ReadFile(run->log());
     ASSERT_EQ(Verify(f, &out), 0) << out << ReadFile(run->log());
     // Every table of a running incremental snapshot stopped by the command.
@@ -579,6 +579,15 @@ TEST(Snapshot, IncrementalSnapshotStoppedOnSignal) {
     // (The signals before the crash may come again first, if the slot was
     // not confirmed past them: pairs is then read and stopped again.)
     ASSERT_TRUE(WaitForLog(*run, started("public.big"), 60)) << ReadFile(run->log());
+    // Paused for a second (the command), then resumed (a signal-table row):
+    // no chunk is read in between, while the stream goes on.
+    ASSERT_EQ(command("pause-snapshot", &out), 0) << out;
+    const std::string paused = "\"msg\":\"incremental snapshot paused";
+    const std::string resumed = "\"msg\":\"incremental snapshot resumed";
+    ASSERT_TRUE(WaitForLog(*run, paused, 60)) << ReadFile(run->log());
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    pg.Exec("INSERT INTO cdc_signal VALUES ('resume', 'resume-snapshot', NULL)");
+    ASSERT_TRUE(WaitForLog(*run, resumed, 60)) << ReadFile(run->log());
     ASSERT_EQ(command("stop-snapshot", &out), 0) << out;
     EXPECT_NE(out.find("stops reading every table"), std::string::npos) << out;
     const std::string stopped_big = "\"tables\":\"public.big\",\"chunks_not_read\":";
@@ -590,6 +599,11 @@ TEST(Snapshot, IncrementalSnapshotStoppedOnSignal) {
     const std::string log = ReadFile(run->log());
     EXPECT_NE(log.find("reading chosen tables again before streaming\",\"slot\":\"snap_stop\",\"tables\":\"public.big\"}"),
               std::string::npos) << log;
+    const size_t paused_at = log.find(paused), resumed_at = log.find(resumed);
+    ASSERT_LT(paused_at, resumed_at) << log;
+    EXPECT_EQ(log.substr(paused_at, resumed_at - paused_at).find("\"msg\":\"reading chunk\""), std::string::npos) << log;
+    EXPECT_NE(log.find("\"msg\":\"reading chunk\",\"table\":\"public.big\"", log.find(started("public.big"))),
+              std::string::npos) << log;  // steps were read before the pause
     // Durable with no table: nothing swept.
     EXPECT_EQ(log.find(swept + "\"public.big\"," + incremental_lsn(log, "public.big")), std::string::npos) << log;
   }

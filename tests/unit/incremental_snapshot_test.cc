@@ -44,19 +44,39 @@ TEST(IncrementalSnapshot, TheStreamGetsAsLongAsAStepTookAndAtLeastItsShare) {
   const SnapshotPlan plan = FivePlan();
   const absl::Time t0 = absl::FromUnixSeconds(1000);
   IncrementalSnapshot steps(1, absl::Milliseconds(100), t0);
-  EXPECT_TRUE(steps.StepDue(t0, false));  // the first step at once
+  EXPECT_TRUE(steps.StepDue(plan, t0, false));  // the first step at once
 
   steps.NextStep(plan, Lsn{100}, t0);
   steps.StepEnded(t0 + absl::Milliseconds(400));  // a 400 ms step
-  EXPECT_FALSE(steps.StepDue(t0 + absl::Milliseconds(799), false));
-  EXPECT_TRUE(steps.StepDue(t0 + absl::Milliseconds(799), true));  // an idle stream needs no share
-  EXPECT_TRUE(steps.StepDue(t0 + absl::Milliseconds(800), false));
+  EXPECT_FALSE(steps.StepDue(plan, t0 + absl::Milliseconds(799), false));
+  EXPECT_TRUE(steps.StepDue(plan, t0 + absl::Milliseconds(799), true));  // an idle stream needs no share
+  EXPECT_TRUE(steps.StepDue(plan, t0 + absl::Milliseconds(800), false));
 
   const absl::Time t1 = t0 + absl::Seconds(1);
   steps.NextStep(plan, Lsn{100}, t1);
   steps.StepEnded(t1 + absl::Milliseconds(10));  // a short step: the minimum share
-  EXPECT_FALSE(steps.StepDue(t1 + absl::Milliseconds(109), false));
-  EXPECT_TRUE(steps.StepDue(t1 + absl::Milliseconds(110), false));
+  EXPECT_FALSE(steps.StepDue(plan, t1 + absl::Milliseconds(109), false));
+  EXPECT_TRUE(steps.StepDue(plan, t1 + absl::Milliseconds(110), false));
+}
+
+TEST(IncrementalSnapshot, APausedSnapshotTakesNoStepButTheOneThatEndsIt) {
+  SnapshotPlan plan = FivePlan();
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  IncrementalSnapshot steps(2, absl::Milliseconds(100), t0);
+  steps.NextStep(plan, Lsn{100}, t0);  // chunks 0 and 2
+  steps.StepEnded(t0);
+  const absl::Time later = t0 + absl::Seconds(1);
+  steps.SetPaused(true);
+  EXPECT_FALSE(steps.StepDue(plan, later, false));
+  EXPECT_FALSE(steps.StepDue(plan, later, true));
+  steps.SetPaused(false);
+  EXPECT_TRUE(steps.StepDue(plan, later, false));
+
+  // Stopped while paused: nothing is left to read, and the step that ends
+  // the snapshot may start.
+  plan.chunks[3].done = plan.chunks[4].done = true;
+  steps.SetPaused(true);
+  EXPECT_TRUE(steps.StepDue(plan, later, false));
 }
 
 TEST(IncrementalSnapshot, StepsAreFramedAsOneSnapshotOfIncrementalRows) {

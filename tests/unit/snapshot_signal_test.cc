@@ -72,6 +72,22 @@ TEST(StopSnapshotSignal, ReadsDebeziumsDataEveryTableWhenNoneIsNamed) {
   }
 }
 
+TEST(SnapshotControlSignal, PauseAndResumeTakeNoTables) {
+  EXPECT_EQ(*ParseSnapshotControlSignal("", "pause-snapshot"), std::nullopt);  // a signal-table row without data
+  EXPECT_EQ(*ParseSnapshotControlSignal(R"({"type": "incremental"})", "pause-snapshot"), std::nullopt);
+  EXPECT_EQ(*ParseSnapshotControlSignal(SnapshotControlSignal("orders_slot"), "resume-snapshot"), "orders_slot");
+  const std::pair<const char*, const char*> refused[] = {
+      {R"({"data-collections": ["public.items"]})", "resume-snapshot signal: it acts on the whole incremental snapshot"},
+      {R"({"type": "blocking"})", "only incremental snapshots can be paused and resumed"},
+      {"[]", "resume-snapshot signal: data is not a JSON object"},
+  };
+  for (const auto& [data, expected] : refused) {
+    auto slot = ParseSnapshotControlSignal(data, "resume-snapshot");
+    ASSERT_FALSE(slot.ok()) << data;
+    EXPECT_NE(std::string(slot.status().message()).find(expected), std::string::npos) << data << ": " << slot.status();
+  }
+}
+
 TEST(MatchDataCollections, WholeNamesByRegularExpressionInCapturesOrder) {
   const std::vector<TableId> captured = {
       {"public", "items"}, {"public", "items_archive"}, {"shop", "order_lines"}, {"shop", "orders"}, {"shop", "x$y"}};

@@ -9,6 +9,15 @@ namespace cdc::pg {
 IncrementalSnapshot::IncrementalSnapshot(size_t chunks_per_step, absl::Duration min_stream_share, absl::Time started)
     : chunks_per_step_(std::max<size_t>(chunks_per_step, 1)), min_stream_share_(min_stream_share), started_(started) {}
 
+bool IncrementalSnapshot::StepDue(const SnapshotPlan& plan, absl::Time now, bool stream_idle) const {
+  if (!stream_idle && now < next_step_at_) return false;
+  if (!paused_) return true;
+  for (size_t i = next_chunk_; i < plan.chunks.size(); ++i) {
+    if (!plan.chunks[i].done) return false;
+  }
+  return true;
+}
+
 SnapshotPlan IncrementalSnapshot::NextStep(const SnapshotPlan& plan, Lsn version, absl::Time now) {
   SnapshotPlan step = plan;
   step.consistent_point = version;

@@ -19,9 +19,14 @@ class IncrementalSnapshot {
   /// least as long as the step took, and at least `min_stream_share`.
   IncrementalSnapshot(size_t chunks_per_step, absl::Duration min_stream_share, absl::Time started);
 
-  /// Whether the next step may start: the stream had its share since the
-  /// last step, or has nothing to send.
-  bool StepDue(absl::Time now, bool stream_idle) const { return stream_idle || now >= next_step_at_; }
+  /// Whether the next step of `plan` may start: the stream had its share
+  /// since the last step, or has nothing to send; and the snapshot is not
+  /// paused, unless no chunk is left to read (the last step only ends it).
+  bool StepDue(const SnapshotPlan& plan, absl::Time now, bool stream_idle) const;
+
+  /// Paused, no step starts (pause-snapshot signal) until it is resumed.
+  void SetPaused(bool paused) { paused_ = paused; }
+  bool paused() const { return paused_; }
 
   /// The next step's plan: `plan` at `version`, with every chunk marked done
   /// but the next ones (not done, not taken by an earlier step) it reads.
@@ -52,6 +57,7 @@ class IncrementalSnapshot {
   size_t next_chunk_ = 0;  // the first chunk not taken by a step yet
   bool last_step_ = false;
   bool begin_sent_ = false;  // the first step's begin went out
+  bool paused_ = false;
   absl::Time step_started_, next_step_at_ = absl::InfinitePast();
   int64_t rows_ = 0;
 };

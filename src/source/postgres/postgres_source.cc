@@ -376,7 +376,7 @@ absl::Status PostgresSource::StartStreaming(Lsn from) {
 absl::StatusOr<std::optional<SourceRecord>> PostgresSource::Next(absl::Duration max_wait) {
   const bool between_transactions = !in_transaction_ && pending_.empty() && !snapshotter_;
   if (between_transactions && incremental_) {
-    if (incremental_->StepDue(absl::Now(), stream_idle_)) CDC_RETURN_IF_ERROR(StartIncrementalStep());
+    if (incremental_->StepDue(*plan_, absl::Now(), stream_idle_)) CDC_RETURN_IF_ERROR(StartIncrementalStep());
   } else if (between_transactions && !signaled_tables_.empty()) {
     if (plan_) {
       // The snapshot before is read but not durable yet: the stream stays
@@ -661,6 +661,10 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
       CDC_RETURN_IF_ERROR(OnStopSnapshotSignal(m->content, m->lsn));
       return std::nullopt;
     }
+    if (m->prefix == kPauseSnapshotPrefix || m->prefix == kResumeSnapshotPrefix) {
+      CDC_RETURN_IF_ERROR(OnPauseSnapshotSignal(m->content, m->lsn, m->prefix == kPauseSnapshotPrefix));
+      return std::nullopt;
+    }
     // cdcpipe's own markers (heartbeats, verify) are not the application's.
     if (m->prefix.starts_with(kInternalMessagePrefix) || !MessagePrefixWanted(m->prefix)) return std::nullopt;
     DatabaseMessage out;
@@ -694,8 +698,12 @@ absl::Status PostgresSource::OnSignalRow(const Row& row, Lsn lsn) {
   };
   const std::optional<std::string> type = column("type");
   if (type == "stop-snapshot") return OnStopSnapshotSignal(column("data").value_or(""), lsn);
+  if (type == "pause-snapshot" || type == "resume-snapshot") {
+    return OnPauseSnapshotSignal(column("data").value_or(""), lsn, type == "pause-snapshot");
+  }
   if (type != "execute-snapshot") {
-    log::Warn("capture", "signal ignored: only types execute-snapshot and stop-snapshot are supported",
+    log::Warn("capture", "signal ignored: only types execute-snapshot, stop-snapshot, pause-snapshot and "
+              "resume-snapshot are supported",
               {{"table", signal_relation_->id.ToString()}, {"type", type.value_or("(none)")},
                {"lsn", lsn.ToString()}});
     return absl::OkStatus();
@@ -841,6 +849,37 @@ absl::Status PostgresSource::OnStopSnapshotSignal(std::string_view data, Lsn lsn
   log::Info("capture", "incremental snapshot stopped for these tables (stop-snapshot signal): the rows read stay, "
             "the rest of the table is not read, and the warehouse removes none of its rows",
             {{"tables", JoinTables(stopped)}, {"chunks_not_read", chunks_left}, {"lsn", lsn.ToString()}});
+  return absl::OkStatus();
+}
+
+// Pauses the incremental snapshot in progress (no step starts; the stream
+// goes on), or resumes it. A pause is not recorded: after a crash the next
+// start reads its tables again, whole, as for any snapshot cut short.
+absl::Status PostgresSource::OnPauseSnapshotSignal(std::string_view data, Lsn lsn, bool pause) {
+  const char* signal = pause ? "pause-snapshot" : "resume-snapshot";
+  absl::StatusOr<std::optional<std::string>> slot = ParseSnapshotControlSignal(data, signal);
+  if (!slot.ok()) {
+    log::Warn("capture", StrCat(signal, " signal ignored"), {{"lsn", lsn.ToString()},
+                                                              {"reason", std::string(slot.status().message())}});
+    return absl::OkStatus();
+  }
+  if (*slot && **slot != options_.slot) {
+    log::Info("capture", StrCat(signal, " signal for the capture of another slot; not acted on"),
+              {{"signal_slot", **slot}, {"lsn", lsn.ToString()}});
+    return absl::OkStatus();
+  }
+  if (!incremental_ || incremental_->paused() == pause) {
+    log::Info("capture", StrCat(signal, " signal: ", !incremental_ ? "no incremental snapshot is being read"
+                                                   : pause         ? "the incremental snapshot is paused already"
+                                                                   : "the incremental snapshot is not paused"),
+              {{"lsn", lsn.ToString()}});
+    return absl::OkStatus();
+  }
+  incremental_->SetPaused(pause);
+  log::Info("capture", pause ? "incremental snapshot paused (pause-snapshot signal): the stream goes on, no chunk is "
+                               "read until resume-snapshot"
+                             : "incremental snapshot resumed (resume-snapshot signal)",
+            {{"tables", JoinTables(plan_->End().tables)}, {"lsn", lsn.ToString()}});
   return absl::OkStatus();
 }
 

@@ -115,6 +115,7 @@ class PostgresSource final : public ChangeSource {
   absl::Status OnSignalRow(const Row& row, Lsn lsn);
   absl::Status OnExecuteSnapshotSignal(std::string_view data, Lsn lsn, Lsn at);
   absl::Status OnStopSnapshotSignal(std::string_view data, Lsn lsn);
+  absl::Status OnPauseSnapshotSignal(std::string_view data, Lsn lsn, bool pause);
   absl::Status RecordStreamingSnapshot();
   absl::Status StartSignaledSnapshot();
   absl::Status StartIncrementalStep();

@@ -79,6 +79,23 @@ absl::StatusOr<StopSnapshotRequest> ParseStopSnapshotSignal(std::string_view dat
   return StopSnapshotRequest{std::move(signal.data_collections), std::move(signal.slot)};
 }
 
+absl::StatusOr<std::optional<std::string>> ParseSnapshotControlSignal(std::string_view data, std::string_view signal) {
+  if (data.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::nullopt;
+  CDC_ASSIGN_OR_RETURN(SignalData parsed, ParseSignalData(data, signal, false));
+  if (!parsed.data_collections.empty()) {
+    return absl::InvalidArgumentError(StrCat(signal, " signal: it acts on the whole incremental snapshot; "
+                                             "\"data-collections\" is not supported"));
+  }
+  if (parsed.type == "blocking") {
+    return absl::InvalidArgumentError(StrCat(signal, " signal: only incremental snapshots can be paused and resumed"));
+  }
+  return parsed.slot;
+}
+
+std::string SnapshotControlSignal(const std::string& slot) {
+  return nlohmann::json{{"type", "incremental"}, {"slot", slot}}.dump();
+}
+
 namespace {
 
 // A table name as a pattern matching only itself. The dot between schema

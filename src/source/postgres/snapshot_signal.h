@@ -23,6 +23,12 @@ inline constexpr const char* kExecuteSnapshotPrefix = "cdcpipe_execute_snapshot"
 /// snapshot being read (Debezium's stop-snapshot signal).
 inline constexpr const char* kStopSnapshotPrefix = "cdcpipe_stop_snapshot";
 
+/// Prefixes of the logical decoding messages that pause and resume the
+/// incremental snapshot being read (Debezium's pause-snapshot and
+/// resume-snapshot signals).
+inline constexpr const char* kPauseSnapshotPrefix = "cdcpipe_pause_snapshot";
+inline constexpr const char* kResumeSnapshotPrefix = "cdcpipe_resume_snapshot";
+
 struct ExecuteSnapshotRequest {
   /// Regular expressions (ECMAScript), each matched against the whole
   /// "schema.table" name of every captured table, as Debezium's are.
@@ -63,6 +69,15 @@ absl::StatusOr<StopSnapshotRequest> ParseStopSnapshotSignal(std::string_view dat
 /// The signal's data stopping the reading of exactly `tables` (none: of
 /// every table) by the capture of `slot`.
 std::string StopSnapshotSignal(const std::vector<TableId>& tables, const std::string& slot);
+
+/// A pause-snapshot or resume-snapshot signal's data (`signal` names it):
+/// empty, or {"type": "incremental"} as in Debezium, plus "slot". Returns
+/// the slot, if named. InvalidArgument for anything else (data-collections:
+/// the whole snapshot pauses).
+absl::StatusOr<std::optional<std::string>> ParseSnapshotControlSignal(std::string_view data, std::string_view signal);
+
+/// The data of a pause-snapshot or resume-snapshot signal for `slot`.
+std::string SnapshotControlSignal(const std::string& slot);
 
 /// Of `captured`, in its order, the tables some pattern of
 /// `data_collections` matches whole; each pattern that matches none is
