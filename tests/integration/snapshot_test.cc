@@ -446,7 +446,8 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
     ASSERT_TRUE(WaitForLog(*run, "streaming started", 60)) << ReadFile(run->log());
     pg.Exec("SELECT pg_logical_emit_message(true, 'cdcpipe_execute_snapshot', "
             "'{\"data-collections\": [\"public.pairs\"], \"slot\": \"another_pipeline\"}')");
-    pg.Exec("INSERT INTO cdc_signal VALUES ('other', 'log', '{\"message\": \"hello\"}')");
+    pg.Exec("INSERT INTO cdc_signal VALUES ('log', 'log', '{\"message\": \"hello at {}\"}')");
+    pg.Exec("INSERT INTO cdc_signal VALUES ('other', 'schema-changes', '{}')");
     pg.Exec("INSERT INTO cdc_signal VALUES ('bad', 'execute-snapshot', '{\"data-collections\": [\"public.nope\"]}')");
     // A regular expression, as Debezium's data-collections are.
     pg.Exec("INSERT INTO cdc_signal VALUES ('big', 'execute-snapshot', "
@@ -463,9 +464,10 @@ TEST(Snapshot, ChosenTableReadWhileStreamingOnSignal) {
     run->Signal(SIGKILL);
     EXPECT_EQ(run->Wait(30), 128 + SIGKILL);
     const std::string log = ReadFile(run->log());
-    EXPECT_NE(log.find("\"msg\":\"signal ignored: only types execute-snapshot, stop-snapshot, pause-snapshot and "
-                       "resume-snapshot are supported\",\"table\":\"public.cdc_signal\",\"type\":\"log\""),
-              std::string::npos) << log;
+    EXPECT_NE(log.find("\"msg\":\"signal ignored: only types execute-snapshot, stop-snapshot, pause-snapshot, "
+                       "resume-snapshot and log are supported\",\"table\":\"public.cdc_signal\","
+                       "\"type\":\"schema-changes\""), std::string::npos) << log;
+    EXPECT_NE(log.find("\"msg\":\"log signal\",\"message\":\"hello at 0/"), std::string::npos) << log;
     EXPECT_NE(log.find("for the capture of another slot; not read\",\"signal_slot\":\"another_pipeline\""),
               std::string::npos) << log;
     EXPECT_NE(log.find("names no table capture has (none in the publication matches, or table_include_list / "

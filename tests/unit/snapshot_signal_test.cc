@@ -88,6 +88,17 @@ TEST(SnapshotControlSignal, PauseAndResumeTakeNoTables) {
   }
 }
 
+TEST(LogSignal, TheMessageWithItsPosition) {
+  EXPECT_EQ(*ParseLogSignal(R"({"message": "Signal message at offset {}"})", "0/16B3748"),
+            "Signal message at offset 0/16B3748");
+  EXPECT_EQ(*ParseLogSignal(R"({"message": "no placeholder"})", "0/1"), "no placeholder");
+  for (const char* data : {"", "[]", R"({"msg": "x"})", R"({"message": 3})"}) {
+    auto message = ParseLogSignal(data, "0/1");
+    ASSERT_FALSE(message.ok()) << data;
+    EXPECT_NE(std::string(message.status().message()).find("a string \"message\""), std::string::npos) << data;
+  }
+}
+
 TEST(MatchDataCollections, WholeNamesByRegularExpressionInCapturesOrder) {
   const std::vector<TableId> captured = {
       {"public", "items"}, {"public", "items_archive"}, {"shop", "order_lines"}, {"shop", "orders"}, {"shop", "x$y"}};

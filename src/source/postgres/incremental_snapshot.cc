@@ -11,11 +11,14 @@ IncrementalSnapshot::IncrementalSnapshot(size_t chunks_per_step, absl::Duration 
 
 bool IncrementalSnapshot::StepDue(const SnapshotPlan& plan, absl::Time now, bool stream_idle) const {
   if (!stream_idle && now < next_step_at_) return false;
-  if (!paused_) return true;
+  return !paused_ || !ChunksLeft(plan);
+}
+
+bool IncrementalSnapshot::ChunksLeft(const SnapshotPlan& plan) const {
   for (size_t i = next_chunk_; i < plan.chunks.size(); ++i) {
-    if (!plan.chunks[i].done) return false;
+    if (!plan.chunks[i].done) return true;
   }
-  return true;
+  return false;
 }
 
 SnapshotPlan IncrementalSnapshot::NextStep(const SnapshotPlan& plan, Lsn version, absl::Time now) {
@@ -30,8 +33,7 @@ SnapshotPlan IncrementalSnapshot::NextStep(const SnapshotPlan& plan, Lsn version
       step.chunks[i].done = true;
     }
   }
-  last_step_ = std::none_of(plan.chunks.begin() + static_cast<std::ptrdiff_t>(std::min(next_chunk_, plan.chunks.size())),
-                            plan.chunks.end(), [](const SnapshotChunk& c) { return !c.done; });
+  last_step_ = !ChunksLeft(plan);
   step_started_ = now;
   return step;
 }

@@ -51,6 +51,9 @@ class IncrementalSnapshot {
   absl::Duration elapsed(absl::Time now) const { return now - started_; }
 
  private:
+  // Whether `plan` has chunks not done that no step took yet.
+  bool ChunksLeft(const SnapshotPlan& plan) const;
+
   size_t chunks_per_step_;
   absl::Duration min_stream_share_;
   absl::Time started_;

@@ -701,9 +701,19 @@ absl::Status PostgresSource::OnSignalRow(const Row& row, Lsn lsn) {
   if (type == "pause-snapshot" || type == "resume-snapshot") {
     return OnPauseSnapshotSignal(column("data").value_or(""), lsn, type == "pause-snapshot");
   }
+  if (type == "log") {
+    // Debezium's log signal: a mark in capture's log at this point of the stream.
+    absl::StatusOr<std::string> message = ParseLogSignal(column("data").value_or(""), lsn.ToString());
+    if (!message.ok()) {
+      log::Warn("capture", "log signal ignored", {{"lsn", lsn.ToString()}, {"reason", std::string(message.status().message())}});
+    } else {
+      log::Info("capture", "log signal", {{"message", *message}, {"lsn", lsn.ToString()}});
+    }
+    return absl::OkStatus();
+  }
   if (type != "execute-snapshot") {
-    log::Warn("capture", "signal ignored: only types execute-snapshot, stop-snapshot, pause-snapshot and "
-              "resume-snapshot are supported",
+    log::Warn("capture", "signal ignored: only types execute-snapshot, stop-snapshot, pause-snapshot, "
+              "resume-snapshot and log are supported",
               {{"table", signal_relation_->id.ToString()}, {"type", type.value_or("(none)")},
                {"lsn", lsn.ToString()}});
     return absl::OkStatus();

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "core/strings.h"
 #include "nlohmann/json.hpp"
@@ -90,6 +91,16 @@ absl::StatusOr<std::optional<std::string>> ParseSnapshotControlSignal(std::strin
     return absl::InvalidArgumentError(StrCat(signal, " signal: only incremental snapshots can be paused and resumed"));
   }
   return parsed.slot;
+}
+
+absl::StatusOr<std::string> ParseLogSignal(std::string_view data, std::string_view position) {
+  const nlohmann::json doc = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+  const auto message = doc.is_object() ? doc.find("message") : doc.end();
+  if (!doc.is_object() || message == doc.end() || !message->is_string()) {
+    return absl::InvalidArgumentError("log signal: data must be a JSON object with a string \"message\"");
+  }
+  const absl::string_view at(position.data(), position.size());
+  return absl::StrReplaceAll(message->get<std::string>(), {{"{}", at}});
 }
 
 std::string SnapshotControlSignal(const std::string& slot) {

@@ -79,6 +79,11 @@ absl::StatusOr<std::optional<std::string>> ParseSnapshotControlSignal(std::strin
 /// The data of a pause-snapshot or resume-snapshot signal for `slot`.
 std::string SnapshotControlSignal(const std::string& slot);
 
+/// A log signal's data, Debezium's form: {"message": "..."}. Returns the
+/// message with each "{}" replaced by `position` (the signal's LSN), for
+/// capture's log. InvalidArgument when there is no string message.
+absl::StatusOr<std::string> ParseLogSignal(std::string_view data, std::string_view position);
+
 /// Of `captured`, in its order, the tables some pattern of
 /// `data_collections` matches whole; each pattern that matches none is
 /// added to `unmatched`.
