@@ -79,6 +79,24 @@ TEST(IncrementalSnapshot, APausedSnapshotTakesNoStepButTheOneThatEndsIt) {
   EXPECT_TRUE(steps.StepDue(plan, later, false));
 }
 
+TEST(IncrementalSnapshot, AStoppedTableKeepsItsChunksTakenAndLeavesTheEnd) {
+  SnapshotPlan plan = FivePlan();
+  IncrementalSnapshot steps(2, absl::Milliseconds(100), absl::FromUnixSeconds(0));
+  steps.NextStep(plan, Lsn{100}, absl::FromUnixSeconds(0));  // chunks 0 and 2
+  const TableId a{"public", "a"}, b{"public", "b"};
+  EXPECT_EQ(steps.TablesLeft(plan), std::vector<TableId>{b});  // a has no chunk left to take
+
+  EXPECT_EQ(steps.Stop(plan, {b}), 2);  // chunks 3 and 4
+  EXPECT_TRUE(plan.tables[1].skipped);
+  EXPECT_FALSE(plan.chunks[2].done);  // taken: read, and made durable later
+  EXPECT_TRUE(plan.chunks[3].done && plan.chunks[4].done);
+  EXPECT_EQ(plan.End().tables, std::vector<TableId>{a});  // b is not swept
+  EXPECT_TRUE(steps.TablesLeft(plan).empty());
+  EXPECT_FALSE(steps.LastStepTaken());
+  EXPECT_TRUE(Read(steps.NextStep(plan, Lsn{200}, absl::FromUnixSeconds(1))).empty());
+  EXPECT_TRUE(steps.LastStepTaken());  // the step that ends the snapshot
+}
+
 TEST(IncrementalSnapshot, StepsAreFramedAsOneSnapshotOfIncrementalRows) {
   const SnapshotPlan plan = FivePlan();
   IncrementalSnapshot steps(3, absl::Milliseconds(100), absl::FromUnixSeconds(0));

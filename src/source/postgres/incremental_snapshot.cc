@@ -14,6 +14,33 @@ bool IncrementalSnapshot::StepDue(const SnapshotPlan& plan, absl::Time now, bool
   return !paused_ || !ChunksLeft(plan);
 }
 
+std::vector<TableId> IncrementalSnapshot::TablesLeft(const SnapshotPlan& plan) const {
+  std::vector<TableId> tables;
+  for (size_t i = next_chunk_; i < plan.chunks.size(); ++i) {
+    const TableId& t = plan.tables[plan.chunks[i].table].id;
+    if (!plan.chunks[i].done && std::find(tables.begin(), tables.end(), t) == tables.end()) tables.push_back(t);
+  }
+  return tables;
+}
+
+int64_t IncrementalSnapshot::Stop(SnapshotPlan& plan, const std::vector<TableId>& tables) const {
+  auto stopped = [&](size_t table) {
+    return std::find(tables.begin(), tables.end(), plan.tables[table].id) != tables.end();
+  };
+  for (size_t t = 0; t < plan.tables.size(); ++t) {
+    if (stopped(t)) plan.tables[t].skipped = true;
+  }
+  int64_t not_read = 0;
+  for (size_t i = next_chunk_; i < plan.chunks.size(); ++i) {
+    SnapshotChunk& c = plan.chunks[i];
+    if (!c.done && stopped(c.table)) {
+      c.done = true;
+      not_read += 1;
+    }
+  }
+  return not_read;
+}
+
 bool IncrementalSnapshot::ChunksLeft(const SnapshotPlan& plan) const {
   for (size_t i = next_chunk_; i < plan.chunks.size(); ++i) {
     if (!plan.chunks[i].done) return true;

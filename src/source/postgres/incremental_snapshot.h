@@ -5,6 +5,7 @@
 // runs between steps.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "core/change_source.h"
@@ -35,8 +36,13 @@ class IncrementalSnapshot {
   /// The step ended: the stream's share starts.
   void StepEnded(absl::Time now);
 
-  /// Whether a step took chunk `i` of the plan already.
-  bool ChunkTaken(size_t i) const { return i < next_chunk_; }
+  /// The tables of `plan` with chunks no step took yet, in plan order.
+  std::vector<TableId> TablesLeft(const SnapshotPlan& plan) const;
+
+  /// Stops reading `tables` (stop-snapshot signal): in `plan` they become
+  /// skipped (left out of the snapshot's end, so not swept) and their
+  /// chunks no step took yet done. Returns how many chunks will not be read.
+  int64_t Stop(SnapshotPlan& plan, const std::vector<TableId>& tables) const;
 
   /// Whether the last step taken reads the plan's last chunks.
   bool LastStepTaken() const { return last_step_; }

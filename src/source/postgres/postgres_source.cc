@@ -653,20 +653,15 @@ absl::StatusOr<std::optional<SourceRecord>> PostgresSource::OnPgOutput(const XLo
     return SourceRecord{std::move(first)};
   }
   if (auto* m = std::get_if<LogicalMessage>(&message)) {
-    if (m->prefix == kExecuteSnapshotPrefix) {
-      CDC_RETURN_IF_ERROR(OnExecuteSnapshotSignal(m->content, m->lsn, m->transactional ? transaction_.final_lsn : m->lsn));
+    if (m->prefix.starts_with(kInternalMessagePrefix)) {
+      // cdcpipe's own: signals, and markers (heartbeats, verify) that are
+      // not the application's.
+      if (std::optional<std::string_view> type = SignalTypeOfMessage(m->prefix)) {
+        CDC_RETURN_IF_ERROR(OnSignal(*type, m->content, m->lsn, m->transactional ? transaction_.final_lsn : m->lsn));
+      }
       return std::nullopt;
     }
-    if (m->prefix == kStopSnapshotPrefix) {
-      CDC_RETURN_IF_ERROR(OnStopSnapshotSignal(m->content, m->lsn));
-      return std::nullopt;
-    }
-    if (m->prefix == kPauseSnapshotPrefix || m->prefix == kResumeSnapshotPrefix) {
-      CDC_RETURN_IF_ERROR(OnPauseSnapshotSignal(m->content, m->lsn, m->prefix == kPauseSnapshotPrefix));
-      return std::nullopt;
-    }
-    // cdcpipe's own markers (heartbeats, verify) are not the application's.
-    if (m->prefix.starts_with(kInternalMessagePrefix) || !MessagePrefixWanted(m->prefix)) return std::nullopt;
+    if (!MessagePrefixWanted(m->prefix)) return std::nullopt;
     DatabaseMessage out;
     out.transactional = m->transactional;
     out.prefix = std::move(m->prefix);
@@ -697,13 +692,22 @@ absl::Status PostgresSource::OnSignalRow(const Row& row, Lsn lsn) {
     return std::nullopt;
   };
   const std::optional<std::string> type = column("type");
-  if (type == "stop-snapshot") return OnStopSnapshotSignal(column("data").value_or(""), lsn);
-  if (type == "pause-snapshot" || type == "resume-snapshot") {
-    return OnPauseSnapshotSignal(column("data").value_or(""), lsn, type == "pause-snapshot");
+  if (!type) {
+    log::Warn("capture", "signal ignored: no type", {{"table", signal_relation_->id.ToString()}, {"lsn", lsn.ToString()}});
+    return absl::OkStatus();
   }
+  return OnSignal(*type, column("data").value_or(""), lsn, transaction_.final_lsn);
+}
+
+// A signal of Debezium's `type` (from the signal table or a logical
+// message) at `lsn`, in the transaction that commits at `at`.
+absl::Status PostgresSource::OnSignal(std::string_view type, std::string_view data, Lsn lsn, Lsn at) {
+  if (type == "execute-snapshot") return OnExecuteSnapshotSignal(data, lsn, at);
+  if (type == "stop-snapshot") return OnStopSnapshotSignal(data, lsn);
+  if (type == "pause-snapshot" || type == "resume-snapshot") return OnPauseSnapshotSignal(data, lsn, type == "pause-snapshot");
   if (type == "log") {
     // Debezium's log signal: a mark in capture's log at this point of the stream.
-    absl::StatusOr<std::string> message = ParseLogSignal(column("data").value_or(""), lsn.ToString());
+    absl::StatusOr<std::string> message = ParseLogSignal(data, lsn.ToString());
     if (!message.ok()) {
       log::Warn("capture", "log signal ignored", {{"lsn", lsn.ToString()}, {"reason", std::string(message.status().message())}});
     } else {
@@ -711,14 +715,20 @@ absl::Status PostgresSource::OnSignalRow(const Row& row, Lsn lsn) {
     }
     return absl::OkStatus();
   }
-  if (type != "execute-snapshot") {
-    log::Warn("capture", "signal ignored: only types execute-snapshot, stop-snapshot, pause-snapshot, "
-              "resume-snapshot and log are supported",
-              {{"table", signal_relation_->id.ToString()}, {"type", type.value_or("(none)")},
-               {"lsn", lsn.ToString()}});
-    return absl::OkStatus();
-  }
-  return OnExecuteSnapshotSignal(column("data").value_or(""), lsn, transaction_.final_lsn);
+  log::Warn("capture", "signal ignored: only types execute-snapshot, stop-snapshot, pause-snapshot, "
+            "resume-snapshot and log are supported",
+            {{"table", signal_relation_ ? signal_relation_->id.ToString() : "(none)"}, {"type", type},
+             {"lsn", lsn.ToString()}});
+  return absl::OkStatus();
+}
+
+// Whether a signal naming `slot` (none: every capture) is for this
+// capture; logs it when it is not.
+bool PostgresSource::ForThisCapture(std::string_view signal, const std::optional<std::string>& slot, Lsn lsn) const {
+  if (!slot || *slot == options_.slot) return true;
+  log::Info("capture", StrCat(signal, " signal for the capture of another slot; not acted on"),
+            {{"signal_slot", *slot}, {"lsn", lsn.ToString()}});
+  return false;
 }
 
 absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn lsn, Lsn at) {
@@ -729,11 +739,7 @@ absl::Status PostgresSource::OnExecuteSnapshotSignal(std::string_view data, Lsn 
   if (options_.snapshot == SnapshotMode::kNever) return ignore("source.postgres.snapshot is 'never'");
   absl::StatusOr<ExecuteSnapshotRequest> request = ParseExecuteSnapshotSignal(data);
   if (!request.ok()) return ignore(std::string(request.status().message()));
-  if (request->slot && *request->slot != options_.slot) {
-    log::Info("capture", "execute-snapshot signal for the capture of another slot; not read",
-              {{"signal_slot", *request->slot}, {"lsn", lsn.ToString()}});
-    return absl::OkStatus();
-  }
+  if (!ForThisCapture("execute-snapshot", request->slot, lsn)) return absl::OkStatus();
   CDC_ASSIGN_OR_RETURN(std::vector<TableId> captured, CapturedTables(*sql_, options_));
   std::vector<std::string> unmatched;
   const std::vector<TableId> matched = MatchDataCollections(request->data_collections, captured, unmatched);
@@ -806,11 +812,7 @@ absl::Status PostgresSource::OnStopSnapshotSignal(std::string_view data, Lsn lsn
                                                           {"reason", std::string(request.status().message())}});
     return absl::OkStatus();
   }
-  if (request->slot && *request->slot != options_.slot) {
-    log::Info("capture", "stop-snapshot signal for the capture of another slot; not acted on",
-              {{"signal_slot", *request->slot}, {"lsn", lsn.ToString()}});
-    return absl::OkStatus();
-  }
+  if (!ForThisCapture("stop-snapshot", request->slot, lsn)) return absl::OkStatus();
   if (!incremental_) {
     // Tables asked for behind a snapshot not yet durable are named, not
     // stopped: their incremental snapshot has not started.
@@ -819,14 +821,7 @@ absl::Status PostgresSource::OnStopSnapshotSignal(std::string_view data, Lsn lsn
     return absl::OkStatus();
   }
   // The tables with chunks no step took yet, then those waiting.
-  std::vector<TableId> stoppable;
-  for (size_t i = 0; i < plan_->chunks.size(); ++i) {
-    const SnapshotChunk& c = plan_->chunks[i];
-    const TableId& t = plan_->tables[c.table].id;
-    if (!c.done && !incremental_->ChunkTaken(i) && std::find(stoppable.begin(), stoppable.end(), t) == stoppable.end()) {
-      stoppable.push_back(t);
-    }
-  }
+  std::vector<TableId> stoppable = incremental_->TablesLeft(*plan_);
   for (const TableId& t : signaled_tables_) {
     if (std::find(stoppable.begin(), stoppable.end(), t) == stoppable.end()) stoppable.push_back(t);
   }
@@ -839,18 +834,7 @@ absl::Status PostgresSource::OnStopSnapshotSignal(std::string_view data, Lsn lsn
               {{"data_collection", pattern}, {"lsn", lsn.ToString()}});
   }
   if (stopped.empty()) return absl::OkStatus();
-  int64_t chunks_left = 0;
-  for (size_t t = 0; t < plan_->tables.size(); ++t) {
-    if (std::find(stopped.begin(), stopped.end(), plan_->tables[t].id) == stopped.end()) continue;
-    plan_->tables[t].skipped = true;
-    for (size_t i = 0; i < plan_->chunks.size(); ++i) {
-      SnapshotChunk& c = plan_->chunks[i];
-      if (c.table == t && !c.done && !incremental_->ChunkTaken(i)) {
-        c.done = true;
-        chunks_left += 1;
-      }
-    }
-  }
+  const int64_t chunks_left = incremental_->Stop(*plan_, stopped);
   std::erase_if(signaled_tables_, [&](const TableId& t) {
     return std::find(stopped.begin(), stopped.end(), t) != stopped.end();
   });
@@ -873,11 +857,7 @@ absl::Status PostgresSource::OnPauseSnapshotSignal(std::string_view data, Lsn ls
                                                               {"reason", std::string(slot.status().message())}});
     return absl::OkStatus();
   }
-  if (*slot && **slot != options_.slot) {
-    log::Info("capture", StrCat(signal, " signal for the capture of another slot; not acted on"),
-              {{"signal_slot", **slot}, {"lsn", lsn.ToString()}});
-    return absl::OkStatus();
-  }
+  if (!ForThisCapture(signal, *slot, lsn)) return absl::OkStatus();
   if (!incremental_ || incremental_->paused() == pause) {
     log::Info("capture", StrCat(signal, " signal: ", !incremental_ ? "no incremental snapshot is being read"
                                                    : pause         ? "the incremental snapshot is paused already"

@@ -113,6 +113,8 @@ class PostgresSource final : public ChangeSource {
   absl::Status StartSnapshot(SnapshotPlan plan, const std::string& snapshot_name, Lsn stream_from);
   absl::StatusOr<Result> ExportSnapshot();
   absl::Status OnSignalRow(const Row& row, Lsn lsn);
+  absl::Status OnSignal(std::string_view type, std::string_view data, Lsn lsn, Lsn at);
+  bool ForThisCapture(std::string_view signal, const std::optional<std::string>& slot, Lsn lsn) const;
   absl::Status OnExecuteSnapshotSignal(std::string_view data, Lsn lsn, Lsn at);
   absl::Status OnStopSnapshotSignal(std::string_view data, Lsn lsn);
   absl::Status OnPauseSnapshotSignal(std::string_view data, Lsn lsn, bool pause);

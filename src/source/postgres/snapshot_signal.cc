@@ -11,6 +11,19 @@
 
 namespace cdc::pg {
 
+std::optional<std::string_view> SignalTypeOfMessage(std::string_view prefix) {
+  static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
+      {kExecuteSnapshotPrefix, "execute-snapshot"},
+      {kStopSnapshotPrefix, "stop-snapshot"},
+      {kPauseSnapshotPrefix, "pause-snapshot"},
+      {kResumeSnapshotPrefix, "resume-snapshot"},
+  };
+  for (const auto& [message_prefix, type] : kTypes) {
+    if (prefix == message_prefix) return type;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // What the snapshot signals share: Debezium's data-collections and type,

@@ -29,6 +29,10 @@ inline constexpr const char* kStopSnapshotPrefix = "cdcpipe_stop_snapshot";
 inline constexpr const char* kPauseSnapshotPrefix = "cdcpipe_pause_snapshot";
 inline constexpr const char* kResumeSnapshotPrefix = "cdcpipe_resume_snapshot";
 
+/// The Debezium signal type a logical decoding message with `prefix` is
+/// (the prefixes above), or nullopt for any other message.
+std::optional<std::string_view> SignalTypeOfMessage(std::string_view prefix);
+
 struct ExecuteSnapshotRequest {
   /// Regular expressions (ECMAScript), each matched against the whole
   /// "schema.table" name of every captured table, as Debezium's are.
