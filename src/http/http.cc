@@ -1,4 +1,5 @@
 #include "core/strings.h"
+#include "core/thread_name.h"
 #include "http/http.h"
 
 #include <httplib.h>
@@ -62,6 +63,7 @@ absl::Status Server::Start(const std::string& listen) {
   if (port <= 0) return absl::FailedPreconditionError(StrCat("cannot listen on ", listen, " (in use?)"));
   impl_->port = port;
   impl_->thread = std::thread([this] {
+    NameThisThread("cdc-http");
     impl_->server.listen_after_bind();
     impl_->listen_returned = true;
   });

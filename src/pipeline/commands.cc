@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "format/avro/debezium_avro_decoder.h"
 #include "format/avro/debezium_avro_serializer.h"
 #include "format/debezium_json/debezium_json_decoder.h"
@@ -208,6 +209,7 @@ class Process {
         [this](const Delivery& d) { coordinator_->OnDelivered(d); }, creator));
     publisher_->RecycleValuesInto(serializer_options.value_buffers);
     capture_thread_ = std::thread([this, embedded] {
+      NameThisThread("cdc-capture");
       absl::Duration backoff = absl::Milliseconds(200);
       while (true) {
         CaptureLoop loop(*source_, *serializer_, *publisher_, *coordinator_, capture_stats_,
@@ -329,6 +331,7 @@ class Process {
     checksummer_ = std::make_unique<duck::DuckDbChecksummer>(database_);
     for (auto& loader : loaders_) {
       loader->thread = std::thread([this, l = loader.get()] {
+        NameThisThread("cdc-load");
         l->status = l->loop->Run(StopRequested());
         if (!l->status.ok()) {
           log::Error("load", "load stopped", {{"error", l->status.ToString()}});

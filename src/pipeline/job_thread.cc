@@ -1,8 +1,16 @@
 #include "pipeline/job_thread.h"
 
+#include <string>
+
+#include "core/thread_name.h"
+
 namespace cdc {
 
-JobThread::JobThread() : thread_([this] { Loop(); }) {}
+JobThread::JobThread(std::string_view name)
+    : thread_([this, name = std::string(name)] {
+        NameThisThread(name);
+        Loop();
+      }) {}
 
 JobThread::~JobThread() {
   {

@@ -2,6 +2,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "core/status.h"
@@ -13,7 +14,8 @@ namespace cdc {
 /// applies this one). The first failure sticks: later jobs are not started.
 class JobThread {
  public:
-  JobThread();
+  /// `name` names the thread (NameThisThread).
+  explicit JobThread(std::string_view name);
   /// Waits for the running job, then ends the thread.
   ~JobThread();
   JobThread(const JobThread&) = delete;

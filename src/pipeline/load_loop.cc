@@ -353,7 +353,7 @@ absl::Status LoadLoop::Run(const std::atomic<bool>& stop) {
                 {{"table", table.ToString()}, {"reason", reason}});
     }
   }
-  applier_ = std::make_unique<JobThread>();
+  applier_ = std::make_unique<JobThread>("cdc-apply");
   absl::Status st = Consume(stop);
   if (st.ok()) st = Drain();
   // After a failure an apply still retrying an outage gives up: its batch

@@ -3,11 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
 
+#include "core/thread_name.h"
 #include "pipeline/capture_loop.h"
 
 namespace cdc {
@@ -42,6 +46,38 @@ ChangeEvent SnapshotRow(uint32_t xid) {
   e.xid = xid;
   e.snapshot = true;
   return e;
+}
+
+// How many of this process's threads carry `name` (/proc/self/task/*/comm).
+int ThreadsNamed(const std::string& name) {
+  int n = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) ++n;
+  }
+  return n;
+}
+
+TEST(SerializerPool, NamesItsThreadsSoThatTheirCpuCanBeToldApart) {
+  SerializerPool pool([] { return std::make_unique<XidSerializer>(); }, 3, 7);
+  // Each thread names itself as it starts.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (ThreadsNamed("cdc-serialize") < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(ThreadsNamed("cdc-serialize"), 3);
+}
+
+TEST(NameThisThread, CutsANameToTheKernelsFifteenBytes) {
+  std::string seen;
+  std::thread([&] {
+    NameThisThread("cdc-a-name-longer-than-fifteen");
+    char buf[64] = {};
+    pthread_getname_np(pthread_self(), buf, sizeof(buf));
+    seen = buf;
+  }).join();
+  EXPECT_EQ(seen, "cdc-a-name-long");
 }
 
 TEST(SerializerPool, GivesMessagesBackInTheOrderEventsWereAdded) {

@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "core/thread_name.h"
 #include "source/postgres/copy_text.h"
 #include "source/postgres/type_resolver.h"
 
@@ -83,7 +84,10 @@ absl::StatusOr<std::unique_ptr<Snapshotter>> Snapshotter::Start(const std::strin
            {"consistent_point", s->plan_.consistent_point.ToString()}});
   s->running_workers_ = workers;
   for (auto& conn : s->connections_) {
-    s->threads_.emplace_back([self = s.get(), c = conn.get()] { self->Work(*c); });
+    s->threads_.emplace_back([self = s.get(), c = conn.get()] {
+      NameThisThread("cdc-snapshot");
+      self->Work(*c);
+    });
   }
   return s;
 }
