@@ -7,10 +7,12 @@ namespace cdc {
 SerializerPool::SerializerPool(const Factory& factory, int threads, size_t batch_events)
     : batch_events_(std::max<size_t>(batch_events, 1)) {
   for (int i = 0; i < std::max(threads, 1); ++i) serializers_.push_back(factory());
-  for (auto& s : serializers_) threads_.emplace_back([this, s = s.get()] {
+  for (auto& s : serializers_) {
+    threads_.emplace_back([this, s = s.get()] {
       NameThisThread("cdc-serialize");
       Work(*s);
     });
+  }
 }
 
 SerializerPool::~SerializerPool() {

@@ -156,10 +156,12 @@ absl::Status KafkaSubscriber::Subscribe(const std::vector<std::string>& topics, 
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), list.get());
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && !nudger_.joinable()) nudger_ = std::thread([this] {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && !nudger_.joinable()) {
+    nudger_ = std::thread([this] {
       NameThisThread("cdc-nudge");
       Nudge();
     });
+  }
   return StatusFromKafkaError(err, "subscribe to load topics");
 }
 
