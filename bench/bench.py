@@ -95,12 +95,12 @@ def _stop(work, name, p, wait_s=60):
 TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid):
-    """The fields of /proc/PID/stat after the command name (index 1: the
-    parent PID, 11-12: utime and stime, 13-14: cutime and cstime, in clock
-    ticks), or None when the process is gone."""
+def _stat(pid, tid=None):
+    """The fields of /proc/PID/stat (of thread `tid`: /proc/PID/task/TID/stat)
+    after the command name (index 1: the parent PID, 11-12: utime and stime,
+    13-14: cutime and cstime, in clock ticks), or None when it is gone."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
+        with open(f"/proc/{pid}/stat" if tid is None else f"/proc/{pid}/task/{tid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
@@ -142,11 +142,11 @@ def _sample_threads(pid, seen):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
                 name = f.read().strip()
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        except OSError:
             continue  # the thread ended meanwhile
-        seen[tid] = (name, (int(fields[11]) + int(fields[12])) / TCK)
+        fields = _stat(pid, tid)
+        if fields:
+            seen[tid] = (name, (int(fields[11]) + int(fields[12])) / TCK)
 
 
 def _threads_by_name(seen, process_cpu):
@@ -1335,9 +1335,13 @@ def cores_section(r, w):
     w("")
 
 
+def _is_broker_thread(name):
+    return name.startswith("rdk:broker")
+
+
 # The groups of capture's threads in threads_section, by thread name.
 THREAD_GROUPS = [
-    ("librdkafka broker thread (compresses and sends)", lambda n: n.startswith("rdk:broker")),
+    ("librdkafka broker thread (compresses and sends)", _is_broker_thread),
     ("serializers (write the events)", lambda n: n == "cdc-serialize"),
     ("snapshot readers (COPY)", lambda n: n == "cdc-snapshot"),
     ("capture thread (decodes, hands events on, delivery reports)", lambda n: n == "cdc-capture"),
@@ -1349,12 +1353,11 @@ def threads_section(r, w):
     first round; and, for the default snapshot, the CPU that its broker
     thread, PostgreSQL and Kafka need before cdcpipe writes an event, against
     what two cores have for 500k rows/s."""
-    runs = [(f"cap2{t}", f"snapshot{', ' + fmt if fmt else ''}", r.get("snap_rows"))
-            for t, fmt in [("", "")] + [(t, fmt) for t, fmt, _ in TWINS]]
-    runs += [(f"cap1a{t}_default", f"capture 1a{', ' + fmt if fmt else ''} (round 1)", r.get("rows_1a"))
-             for t, fmt in [("", "")] + [(t, fmt) for t, fmt, _ in TWINS]]
+    formats = [("", "")] + [(t, f", {fmt}") for t, fmt, _ in TWINS]
+    runs = [(f"cap2{t}", f"snapshot{fmt}", r.get("snap_rows")) for t, fmt in formats]
+    runs += [(f"cap1a{t}_default", f"capture 1a{fmt} (round 1)", r.get("rows_1a")) for t, fmt in formats]
     runs = [(n, label, rows) for n, label, rows in runs
-            if rows and ((r.get(n) or {}).get("threads_cpu_s")) and (r.get(n) or {}).get("status") == "ok"]
+            if rows and (r.get(n) or {}).get("threads_cpu_s") and r[n].get("status") == "ok"]
     if not runs:
         return
     w("## Capture's CPU by thread (1a and 2)")
@@ -1379,7 +1382,7 @@ def threads_section(r, w):
     whole = (x.get("cpu_split") or {}).get("whole") or {}
     if x.get("status") == "ok" and x.get("threads_cpu_s") and rows and whole:
         per_m = 1e6 / rows
-        broker = sum(v for n, v in x["threads_cpu_s"].items() if THREAD_GROUPS[0][1](n)) * per_m
+        broker = sum(v for n, v in x["threads_cpu_s"].items() if _is_broker_thread(n)) * per_m
         pg, kafka = whole["postgres_s"] * per_m, whole["kafka_s"] * per_m
         budget = 2 * 1e6 / 500_000
         floor = broker + pg + kafka
