@@ -595,6 +595,8 @@ def cmd_load(a):
     argv = [a.cdcpipe, "--log-format", "json", "load", "-c", a.config]
     if a.callgrind:
         argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={a.callgrind}", "--dump-instr=no"] + argv
+    if a.perf:
+        argv = PERF_RECORD + ["-o", a.perf, "--"] + argv
     start = cpu_snapshot()
     p = _spawn(a.work, a.name, argv, a.log)
     t0 = time.monotonic()
@@ -1030,6 +1032,54 @@ def cmd_top(a):
         print(f"incl {row['pct']:6.2f}%  {row['function'][:150]}", file=sys.stderr)
 
 
+# perf samples every thread on the CPU clock (this VM has no hardware
+# counters) and unwinds user stacks from a copy of them (the build keeps no
+# frame pointers), so that a function's cost includes its callees'.
+PERF_RECORD = ["perf", "record", "-q", "-F", "499", "--call-graph", "dwarf,16384"]
+
+
+def _perf_report(file, *args):
+    out = subprocess.run(["perf", "report", "-i", file, "--stdio", "-g", "none", *args],
+                         capture_output=True, text=True, timeout=900).stdout
+    return [line for line in out.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def cmd_perf_threads(a):
+    """The CPU samples of a perf.data file by thread, and the functions the
+    busiest cdcpipe thread spent them in, with their callees (children)."""
+    threads = []
+    for line in _perf_report(a.file, "--no-children", "--sort", "comm"):
+        m = re.match(r"^\s*([\d.]+)%\s+(\S.*?)\s*$", line)
+        if m:
+            threads.append({"thread": m.group(2), "pct": float(m.group(1))})
+    busiest = next((t["thread"] for t in threads if t["thread"].startswith("cdc-")), None)
+    functions = []
+    if busiest:
+        for line in _perf_report(a.file, "--no-inline", "--children", "--comm", busiest, "--sort", "sym"):
+            m = re.match(r"^\s*([\d.]+)%\s+([\d.]+)%\s+\[(.)\]\s+(.*?)\s*$", line)
+            if not m:
+                continue
+            fn = m.group(4)
+            # Frames every sample of the thread passes through say nothing.
+            if fn.startswith("0x") or fn in ("clone3", "start_thread") or fn.startswith("std::thread::"):
+                continue
+            functions.append({"function": fn, "children": float(m.group(1)), "self": float(m.group(2))})
+            if len(functions) >= a.n:
+                break
+    samples = None
+    for line in subprocess.run(["perf", "report", "-i", a.file, "--stdio", "--header-only"],
+                               capture_output=True, text=True, timeout=300).stdout.splitlines():
+        m = re.search(r"sample duration :\s*([\d.]+) ms", line)
+        if m:
+            samples = float(m.group(1)) / 1000
+    save(a.work, **{a.name: {"threads": threads, "busiest": busiest, "functions": functions,
+                             "seconds": samples, "file": os.path.basename(a.file)}})
+    for t in threads:
+        print(f"{t['pct']:6.2f}%  {t['thread']}", file=sys.stderr)
+    for f in functions:
+        print(f"{f['children']:6.2f}% {f['self']:6.2f}%  {f['function'][:150]}", file=sys.stderr)
+
+
 def cmd_massif(a):
     """Heap at the peak snapshot of a massif output: the allocation tree down
     to --depth levels, branches of at least --min-pct of the peak heap."""
@@ -1390,6 +1440,39 @@ def threads_section(r, w):
           f"librdkafka's broker thread (lz4 and the copy into its blocks), {pg:.2f} s in PostgreSQL and "
           f"{kafka:.2f} s in Kafka: **{floor:.2f} s**. At 500,000 rows/s two cores have {budget:.2f} s of CPU "
           f"for 1M rows, so {'even with free serializers the target cannot be met here' if floor >= budget else f'{budget - floor:.2f} s are left for the rest of capture'}.")
+        w("")
+
+
+def perf_section(r, notes, w):
+    """The perf profile of load by thread (bench/run's profile of figure 3)."""
+    pl = r.get("perf_load")
+    if not pl or not pl.get("threads"):
+        return
+    run = r.get("prof_perf_load") or {}
+    w(f"### {notes.get('perf_load', 'load, sampled by perf')}")
+    w("")
+    w(f"`{' '.join(PERF_RECORD)}` around the load (status {run.get('status')} in {_sec(run.get('seconds'))}; "
+      "perf's unwinding slows it). Unlike callgrind, which runs one thread at a time, perf shows which thread "
+      "the others wait for. Share of the process's samples "
+      f"({pl.get('seconds') or 0:.1f} s of sampling, to its stop) by thread:")
+    w("")
+    w("| thread | share |")
+    w("|---|---|")
+    for t in pl["threads"]:
+        if t["pct"] >= 0.1:
+            w(f"| `{t['thread']}` | {t['pct']:.1f}% |")
+    w("")
+    if pl.get("functions"):
+        w(f"Where `{pl['busiest']}` spent them (shares of all the process's samples; with callees = the function "
+          "and what it calls, so rows nest):")
+        w("")
+        w("| function | with callees | self |")
+        w("|---|---|---|")
+        for f in pl["functions"]:
+            fn = f["function"].replace("|", "\\|")
+            if len(fn) > 120:
+                fn = fn[:117] + "..."
+            w(f"| `{fn}` | {f['children']:.1f}% | {f['self']:.1f}% |")
         w("")
 
 
@@ -2123,6 +2206,7 @@ def cmd_render(a):
                     pct = f"{row['pct']:.2f}" if row["pct"] is not None else "?"
                     w(f"| {i} | {pct} | `{fn}` |")
                 w("")
+        perf_section(r, notes, w)
         ms = r.get("massif_cap1a")
         if ms and ms.get("tree"):
             run = r.get("prof_mem_cap1a") or {}
@@ -2205,6 +2289,7 @@ def main():
         s.add_argument("--bootstrap"); s.add_argument("--topic"); s.add_argument("--expect", type=int, default=0)
         s.add_argument("--listen"); s.add_argument("--callgrind"); s.add_argument("--verify", action="store_true")
         s.add_argument("--slot"); s.add_argument("--dsn"); s.add_argument("--confirm-lsn"); s.add_argument("--massif")
+        s.add_argument("--perf", help="perf record into this file (load only)")
         s.set_defaults(f=fn)
     s = sub.add_parser("debezium"); s.add_argument("name"); s.add_argument("--script", required=True)
     s.add_argument("--dsn", required=True); s.add_argument("--bootstrap", required=True)
@@ -2226,6 +2311,8 @@ def main():
     s.set_defaults(f=cmd_hwm)
     s = sub.add_parser("top"); s.add_argument("name"); s.add_argument("file"); s.add_argument("-n", type=int, default=10)
     s.set_defaults(f=cmd_top)
+    s = sub.add_parser("perf-threads"); s.add_argument("name"); s.add_argument("file")
+    s.add_argument("-n", type=int, default=25); s.set_defaults(f=cmd_perf_threads)
     s = sub.add_parser("massif"); s.add_argument("name"); s.add_argument("file")
     s.add_argument("--depth", type=int, default=5); s.add_argument("--min-pct", type=float, default=4.0)
     s.set_defaults(f=cmd_massif)

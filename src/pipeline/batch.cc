@@ -24,22 +24,42 @@ std::string KeyOf(const RowChange& c) {
   return key;
 }
 
+Batch::TableRows& Batch::RowsOf(const WarehouseTable& table) {
+  if (last_ && last_->schema && (last_->schema.get() == &table || last_->schema->id == table.id)) return *last_;
+  auto [it, added] = tables_.try_emplace(table.id);
+  if (added) {
+    auto previous = previous_sizes_.find(table.id);
+    if (previous != previous_sizes_.end()) {
+      it->second.rows.reserve(previous->second.rows);
+      it->second.by_key.reserve(previous->second.keys);
+    }
+  }
+  last_ = &it->second;
+  return it->second;
+}
+
+bool Batch::IsChangeLog(TableRows& t, const std::shared_ptr<const WarehouseTable>& table) const {
+  if (t.judged != table) {
+    t.change_log = modes_.IsChangeLog(*table);
+    t.judged = table;
+  }
+  return t.change_log;
+}
+
 void Batch::Add(RowChange change) {
-  TableRows& t = tables_[change.table->id];
+  TableRows& t = RowsOf(*change.table);
   ++rows_;
   if (change.op == Op::kTruncate) {
     AddTruncate(t, std::move(change));
     return;
   }
   AdoptSchema(t, change);
-  if (modes_.IsChangeLog(*change.table)) {
+  if (IsChangeLog(t, change.table)) {
     t.rows.push_back(std::move(change));  // a change log keeps every event
     return;
   }
-  std::string key = KeyOf(change);
-  auto it = t.by_key.find(key);
-  if (it == t.by_key.end()) {
-    t.by_key.emplace(std::move(key), t.rows.size());
+  auto [it, added] = t.by_key.try_emplace(KeyOf(change), t.rows.size());
+  if (added) {
     t.rows.push_back(std::move(change));
     return;
   }
@@ -91,7 +111,7 @@ void Batch::AddTruncate(TableRows& t, RowChange change) {
   // the table is a change log is judged from its row events. Without any in
   // the batch it becomes a truncation mark, which the sink records in a
   // change log and applies to a state table.
-  if (t.schema_from_rows && modes_.IsChangeLog(*t.schema)) {
+  if (t.schema_from_rows && IsChangeLog(t, t.schema)) {
     change.values.assign(t.schema->columns.size(), Value::Null());  // no row: nulls in the table's shape
     change.table = t.schema;
     t.rows.push_back(std::move(change));
@@ -115,11 +135,14 @@ void Batch::Truncate(TableRows& t, const Version& at) {
 
 std::vector<TableBatch> Batch::Take() {
   std::vector<TableBatch> out;
+  previous_sizes_.clear();
   for (auto& [id, t] : tables_) {
+    previous_sizes_[id] = {t.rows.size(), t.by_key.size()};
     for (auto& row : t.rows) row.table = t.schema;
     out.push_back(TableBatch{t.schema, std::move(t.rows), t.truncated_at, std::nullopt});
   }
   tables_.clear();
+  last_ = nullptr;
   rows_ = 0;
   return out;
 }

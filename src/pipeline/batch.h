@@ -31,12 +31,25 @@ class Batch {
     std::vector<RowChange> rows;                // keyless tables: every event
     absl::flat_hash_map<std::string, size_t> by_key;  // key text -> index in rows
     std::optional<Version> truncated_at;
+    // Whether `judged` (the table of the latest event) is a change log:
+    // asked once per schema, not per event (append_tables are regexes).
+    std::shared_ptr<const WarehouseTable> judged;
+    bool change_log = false;
   };
+  TableRows& RowsOf(const WarehouseTable& table);
+  bool IsChangeLog(TableRows& t, const std::shared_ptr<const WarehouseTable>& table) const;
   void AdoptSchema(TableRows& t, RowChange& change);
   void AddTruncate(TableRows& t, RowChange change);
   void Truncate(TableRows& t, const Version& at);
   TableModes modes_;
   std::map<TableId, TableRows> tables_;
+  TableRows* last_ = nullptr;  // the table of the latest event: consecutive events mostly share it
+  // Each table's rows and keys in the batch before: the next batch's are
+  // sized for as many, instead of growing (and rehashing) through it.
+  struct Sizes {
+    size_t rows = 0, keys = 0;
+  };
+  std::map<TableId, Sizes> previous_sizes_;
   size_t rows_ = 0;
 };
 

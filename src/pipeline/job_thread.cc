@@ -22,17 +22,13 @@ JobThread::~JobThread() {
   thread_.join();
 }
 
-bool JobThread::Idle() {
-  std::lock_guard lock(mu_);
-  return !job_;
-}
-
 absl::Status JobThread::Start(std::function<absl::Status()> job) {
   {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !job_; });
     if (!status_.ok()) return status_;
     job_ = std::move(job);
+    busy_ = true;
   }
   cv_.notify_all();
   return absl::OkStatus();
@@ -45,6 +41,7 @@ absl::Status JobThread::Wait() {
 }
 
 absl::Status JobThread::status() {
+  if (!failed_.load(std::memory_order_acquire)) return absl::OkStatus();
   std::lock_guard lock(mu_);
   return status_;
 }
@@ -57,8 +54,12 @@ void JobThread::Loop() {
     lock.unlock();
     absl::Status st = job_();
     lock.lock();
-    if (!st.ok() && status_.ok()) status_ = std::move(st);
+    if (!st.ok() && status_.ok()) {
+      status_ = std::move(st);
+      failed_ = true;
+    }
     job_ = nullptr;
+    busy_ = false;
     cv_.notify_all();
   }
 }

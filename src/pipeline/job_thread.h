@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -21,7 +22,9 @@ class JobThread {
   JobThread(const JobThread&) = delete;
   JobThread& operator=(const JobThread&) = delete;
 
-  bool Idle();
+  /// Idle and status are asked by load once a message: they read atomics,
+  /// not the mutex.
+  bool Idle() const { return !busy_.load(std::memory_order_acquire); }
   /// Waits until no job runs, then starts `job` unless an earlier one failed.
   absl::Status Start(std::function<absl::Status()> job);
   /// Waits until no job runs; the first failure, if any.
@@ -37,6 +40,8 @@ class JobThread {
   std::function<absl::Status()> job_;  // set while a job waits or runs
   bool ending_ = false;
   absl::Status status_;
+  std::atomic<bool> busy_ = false;    // job_ is set; written under mu_
+  std::atomic<bool> failed_ = false;  // status_ is an error; written under mu_
   std::thread thread_;  // last: starts once the members above exist
 };
 

@@ -124,5 +124,43 @@ TEST(Batch, ATruncateAloneIsAMarkWhateverItsSchemaSays) {
   EXPECT_EQ(*out[0].truncated_at, (Version{Lsn{30}, Lsn{1}}));
 }
 
+TEST(Batch, EventsOfInterleavedTablesCollapseEachInTheirOwnTable) {
+  // The batch keeps the latest event's table at hand: an event of another
+  // table must not land in it, in this batch or the next.
+  auto t = Table();
+  auto u = Table();
+  u->id = {"public", "u"};
+  Batch b;
+  for (int round = 0; round < 2; ++round) {
+    b.Add(Change(t, Op::kCreate, 1, Value::Text("t1"), 10, 1));
+    b.Add(Change(u, Op::kCreate, 1, Value::Text("u1"), 10, 2));
+    b.Add(Change(t, Op::kUpdate, 1, Value::Text("t2"), 20, 3));
+    b.Add(Change(u, Op::kCreate, 2, Value::Text("u2"), 20, 4));
+    auto out = b.Take();
+    ASSERT_EQ(out.size(), 2u) << "round " << round;
+    ASSERT_EQ(out[0].table->id.table, "t");
+    ASSERT_EQ(out[0].rows.size(), 1u) << "round " << round;
+    EXPECT_EQ(out[0].rows[0].values[1].text, "t2");
+    ASSERT_EQ(out[1].rows.size(), 2u) << "round " << round;
+    EXPECT_EQ(out[1].rows[0].values[1].text, "u1");
+    EXPECT_EQ(out[1].rows[1].values[1].text, "u2");
+  }
+}
+
+TEST(Batch, ATableThatLosesItsKeyInTheBatchKeepsEveryLaterEvent) {
+  // Whether a table is a change log is judged once per schema: a later
+  // schema of the same table without the key is judged again.
+  auto keyed = Table();
+  auto keyless = Table(false);
+  Batch b;
+  b.Add(Change(keyed, Op::kCreate, 1, Value::Text("a"), 10, 1));
+  b.Add(Change(keyless, Op::kCreate, 1, Value::Text("b"), 20, 2));
+  b.Add(Change(keyless, Op::kCreate, 1, Value::Text("c"), 30, 3));
+  auto out = b.Take();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].rows.size(), 3u);
+  EXPECT_EQ(out[0].rows[2].values[1].text, "c");
+}
+
 }  // namespace
 }  // namespace cdc
