@@ -2166,7 +2166,8 @@ def cmd_render(a):
           "`valgrind --tool=callgrind` runs on a smaller workload; cost = instructions executed (Ir), self cost "
           "only (`callgrind_annotate --inclusive=no`). Instruction counts do not show time spent waiting "
           "(I/O, fsync, polling); compare with the CPU figures above (cores on average) to see whether the "
-          "phase is CPU-bound at all.")
+          "phase is CPU-bound at all."
+          + (" The last profile, of load by thread, is perf's, sampling the CPU clock." if r.get("perf_load") else ""))
         w("")
         for k, v in profs:
             w(f"### {notes.get(k, k)}")
