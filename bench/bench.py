@@ -1039,9 +1039,9 @@ PERF_RECORD = ["perf", "record", "-q", "-F", "499", "--call-graph", "dwarf,16384
 
 
 def _perf_report(file, *args):
-    out = subprocess.run(["perf", "report", "-i", file, "--stdio", "-g", "none", *args],
-                         capture_output=True, text=True, timeout=900).stdout
-    return [line for line in out.splitlines() if line.strip() and not line.startswith("#")]
+    """The lines of `perf report --stdio` of `file`, without call graphs."""
+    return subprocess.run(["perf", "report", "-i", file, "--stdio", "-g", "none", *args],
+                          capture_output=True, text=True, timeout=900).stdout.splitlines()
 
 
 def cmd_perf_threads(a):
@@ -1067,8 +1067,7 @@ def cmd_perf_threads(a):
             if len(functions) >= a.n:
                 break
     samples = None
-    for line in subprocess.run(["perf", "report", "-i", a.file, "--stdio", "--header-only"],
-                               capture_output=True, text=True, timeout=300).stdout.splitlines():
+    for line in _perf_report(a.file, "--header-only"):
         m = re.search(r"sample duration :\s*([\d.]+) ms", line)
         if m:
             samples = float(m.group(1)) / 1000

@@ -24,17 +24,17 @@ std::string KeyOf(const RowChange& c) {
   return key;
 }
 
-Batch::TableRows& Batch::RowsOf(const WarehouseTable& table) {
-  if (last_ && last_->schema && (last_->schema.get() == &table || last_->schema->id == table.id)) return *last_;
-  auto [it, added] = tables_.try_emplace(table.id);
+Batch::TableRows& Batch::RowsOf(const TableId& table) {
+  if (last_ && last_->first == table) return last_->second;
+  auto [it, added] = tables_.try_emplace(table);
   if (added) {
-    auto previous = previous_sizes_.find(table.id);
+    auto previous = previous_sizes_.find(table);
     if (previous != previous_sizes_.end()) {
       it->second.rows.reserve(previous->second.rows);
       it->second.by_key.reserve(previous->second.keys);
     }
   }
-  last_ = &it->second;
+  last_ = &*it;
   return it->second;
 }
 
@@ -47,7 +47,7 @@ bool Batch::IsChangeLog(TableRows& t, const std::shared_ptr<const WarehouseTable
 }
 
 void Batch::Add(RowChange change) {
-  TableRows& t = RowsOf(*change.table);
+  TableRows& t = RowsOf(change.table->id);
   ++rows_;
   if (change.op == Op::kTruncate) {
     AddTruncate(t, std::move(change));

@@ -17,6 +17,8 @@ namespace cdc {
 class Batch {
  public:
   explicit Batch(TableModes modes = {}) : modes_(std::move(modes)) {}
+  Batch(const Batch&) = delete;  // last_ points into tables_
+  Batch& operator=(const Batch&) = delete;
   void Add(RowChange change);
   size_t rows() const { return rows_; }
   bool empty() const { return rows_ == 0; }
@@ -36,14 +38,16 @@ class Batch {
     std::shared_ptr<const WarehouseTable> judged;
     bool change_log = false;
   };
-  TableRows& RowsOf(const WarehouseTable& table);
+  TableRows& RowsOf(const TableId& table);
   bool IsChangeLog(TableRows& t, const std::shared_ptr<const WarehouseTable>& table) const;
   void AdoptSchema(TableRows& t, RowChange& change);
   void AddTruncate(TableRows& t, RowChange change);
   void Truncate(TableRows& t, const Version& at);
   TableModes modes_;
   std::map<TableId, TableRows> tables_;
-  TableRows* last_ = nullptr;  // the table of the latest event: consecutive events mostly share it
+  // The table of the latest event, an entry of tables_: consecutive events
+  // mostly share it.
+  std::pair<const TableId, TableRows>* last_ = nullptr;
   // Each table's rows and keys in the batch before: the next batch's are
   // sized for as many, instead of growing (and rehashing) through it.
   struct Sizes {
