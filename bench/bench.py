@@ -129,6 +129,26 @@ def _proc_status(pid):
     return hwm, rss, ((int(fields[11]) + int(fields[12])) / TCK if fields else None)
 
 
+def _proc_counters(pid):
+    """Minor page faults and context switches (voluntary, involuntary) of a
+    live process, or {}: a process that does the same work with more faults
+    or more preemptions than another shows where its extra CPU went."""
+    out = {}
+    fields = _stat(pid)
+    if fields:
+        out["minor_faults"] = int(fields[7])
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    out["voluntary_switches"] = int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    out["involuntary_switches"] = int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        pass
+    return out
+
+
 def _sample_threads(pid, seen):
     """Records in `seen` (thread id -> (name, CPU seconds)) the CPU of each
     live thread of a process by its name (/proc/PID/task/*/comm: cdcpipe
@@ -626,6 +646,7 @@ def cmd_load(a):
     elapsed = time.monotonic() - t0
     end = cpu_snapshot()
     hwm, _, cpu = _proc_status(p.pid)
+    counters = _proc_counters(p.pid)
     if hwm is None:
         hwm, cpu = last[0], last[2]
     rows_total, transactions, waited, work = None, None, {}, {}
@@ -661,12 +682,13 @@ def cmd_load(a):
         "cpu_split": {"whole": cpu_between(start, end, cpu)},
         "rows_per_s": round(a.expect / elapsed) if status == "ok" else None,
         "peak_rss_mb": round(hwm / 1024, 1) if hwm else None, "cpu_seconds": round(cpu, 2) if cpu else None,
+        "counters": counters,
         "exit_code": code, "errors": _log_errors(a.log), "verify": verify, "timeline": samples[-60:],
         "poll_interval_s": a.interval,
     }
     save(a.work, **{a.name: res})
     print(f"{a.name}: {status} in {elapsed:.2f} s, rows metric {rows_total}, peak RSS {res['peak_rss_mb']} MB, "
-          f"cpu {res['cpu_seconds']} s, waited {waited}, work {work}, exit {code}, verify {verify}", file=sys.stderr)
+          f"cpu {res['cpu_seconds']} s, {counters}, waited {waited}, work {work}, exit {code}, verify {verify}", file=sys.stderr)
     sys.exit(0 if status == "ok" else 1)
 
 
@@ -1310,7 +1332,8 @@ def load_work_section(r, w):
     for Kafka or for the warehouse, decoding, and the warehouse's phases."""
     runs = [(name, label) for name, label in (
         ("load3", "1a topic, upsert"), ("load3soft", "1a topic, delete_mode soft"),
-        ("load3append", "1a topic, append mode"), ("load3s", "1a json_schemaless topic, upsert"),
+        ("load3_r2", "1a topic, upsert, round 2"), ("load3append", "1a topic, append mode"),
+        *((f"load3_r{i}", f"1a topic, upsert, round {i}") for i in range(3, (r.get("rounds3") or 1) + 1)), ("load3s", "1a json_schemaless topic, upsert"),
         ("load3v", "1a avro topic, upsert"),
         ("load3m", "change mix, upsert"), ("load3softm", "change mix, delete_mode soft")) if r.get(name)]
     if not runs:
@@ -1666,14 +1689,31 @@ def cmd_render(a):
             ok = tw["status"] == "ok" and rw is not None and rw <= 256
             w(f"| 5 | capture peak RSS during 1a, `format: {fmt}` (round 1) | {rw} MB | — | — | "
               f"(not the default format: reference only) | (would be {'met' if ok else 'missed'}) |")
+    load_rounds = [r.get(f"load3{sfx}") for sfx in _round_suffixes(r.get("rounds3") or 1)]
+    load_rates = [_ok_rate(x) for x in load_rounds]
+    load_median = None if None in load_rates else sorted(load_rates)[len(load_rates) // 2]
+    # What the other loads of figure 3 are compared with.
+    upsert, upsert_what = ((load_median, "median of the rounds") if len(load_rounds) > 1
+                           else (_ok_rate(ld), "above"))
     if ld:
         ref = f"kcat -C: {_fmt_rate(kc_rate)} msgs/s ({_sec(kc)})" if kc_rate else "kcat FAILED"
         cell = _load_cell(ld)
         ratio = _ratio(ld.get("rows_per_s"), kc_rate)
-        met = ld["status"] == "ok" and ld["rows_per_s"] >= 200000
+        met = load_median is not None and load_median >= 200000
         verdict["load"] = met
-        w(f"| 3 | load (Kafka -> DuckDB, upsert), {n3:,} messages of the 1a topic | {cell} | {ref} | "
-          f"{f'{ratio:.2f}x' if ratio else '—'} | >= 200,000 rows/s | {_yes(met)} |")
+        several = len(load_rounds) > 1
+        w(f"| 3 | load (Kafka -> DuckDB, upsert), {n3:,} messages of the 1a topic{', round 1' if several else ''} | "
+          f"{cell} | {ref} | {f'{ratio:.2f}x' if ratio else '—'} | >= 200,000 rows/s | "
+          f"{'(round 1)' if several else _yes(met)} |")
+        if several:
+            # Rounds 2..n: the same topic into fresh warehouses, between the
+            # other modes' loads; the verdict takes the median.
+            w(f"| 3 | load (upsert): {len(load_rounds)} rounds, each into a fresh warehouse with its own consumer "
+              f"group, rounds 2.. between the loads of the other modes below | "
+              f"{' / '.join(_fmt_rate(x) if x else 'FAILED' for x in load_rates)} rows/s; median "
+              f"{_fmt_rate(load_median) if load_median else '— (a round failed)'} | {ref} | "
+              f"{f'{mr:.2f}x (median)' if (mr := _ratio(load_median, kc_rate)) else '—'} | "
+              f">= 200,000 rows/s (median) | {_yes(met)} |")
         w(f"| 5 | load peak RSS during 3 | {ld.get('peak_rss_mb')} MB | — | — | (none stated) | — |")
         for t, fmt, _ in TWINS:
             if (lt := r.get(f"load3{t}")) and lt.get("peak_rss_mb") is not None:
@@ -1683,18 +1723,18 @@ def cmd_render(a):
         w(f"| 3 | load | not measured: {r['load3_skipped']} | — | — | >= 200,000 rows/s | — |")
     ap = r.get("append3")
     if ld and ap:
-        ratio = _ratio(ld.get("rows_per_s"), ap.get("rows_per_s"))
-        w(f"| 3 | load, same rows (reference: plain DuckDB Appender insert, one transaction per 122,880 rows, as load's default batch) | "
-          f"{_fmt_rate(ld.get('rows_per_s'))} rows/s | Appender: {_fmt_rate(ap.get('rows_per_s'))} rows/s "
+        ratio = _ratio(upsert, ap.get("rows_per_s"))
+        w(f"| 3 | load upsert ({upsert_what}), same rows (reference: plain DuckDB Appender insert, one transaction per "
+          f"122,880 rows, as load's default batch) | {_fmt_rate(upsert)} rows/s | Appender: {_fmt_rate(ap.get('rows_per_s'))} rows/s "
           f"({_sec(ap.get('seconds'))}) | {f'{ratio:.2f}x' if ratio else '—'} | (reference only) | — |")
     # 3 in the other table modes, and of the other formats' topics: against upsert
     for name in ("load3soft", "load3append", "load3s", "load3v"):
         x = r.get(name)
         if not (ld and x):
             continue
-        ratio = _ratio(_ok_rate(x), _ok_rate(ld))
-        w(f"| 3 | load, same rows: {r.get(name + '_note')} | {_load_cell(x)} | load upsert (above): "
-          f"{_fmt_rate(_ok_rate(ld))} rows/s | {f'{ratio:.2f}x' if ratio else '—'} | (none stated) | "
+        ratio = _ratio(_ok_rate(x), upsert)
+        w(f"| 3 | load, same rows: {r.get(name + '_note')} | {_load_cell(x)} | load upsert ({upsert_what}): "
+          f"{_fmt_rate(upsert)} rows/s | {f'{ratio:.2f}x' if ratio else '—'} | (none stated) | "
           f"{_would_meet(_ok_rate(x), 200000, '200k')} |")
     mix_rows(r, w)
     c1c = r.get("cap1c_default")
@@ -2013,7 +2053,8 @@ def cmd_render(a):
             w(f"  - {_verify_text(ld['verify'])}")
         for e in ld.get("errors") or []:
             w(f"  - log: `{e[:400]}`")
-    for name in ("load3soft", "load3s", "load3v"):  # the variants of figure 3 that verify checks (append mode: no)
+    # The variants of figure 3 that verify checks (append mode: no).
+    for name in ("load3soft", *(f"load3_r{i}" for i in range(2, (r.get("rounds3") or 1) + 1)), "load3s", "load3v"):
         x = r.get(name)
         if x and x.get("verify"):
             w(f"- {name} ({r.get(name + '_note')}): {_verify_text(x['verify'])}"
