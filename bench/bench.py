@@ -137,15 +137,21 @@ def _proc_counters(pid):
     fields = _stat(pid)
     if fields:
         out["minor_faults"] = int(fields[7])
+    # /proc/PID/status counts the main thread's switches only: sum the threads.
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("voluntary_ctxt_switches:"):
-                    out["voluntary_switches"] = int(line.split()[1])
-                elif line.startswith("nonvoluntary_ctxt_switches:"):
-                    out["involuntary_switches"] = int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        pass
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        tids = []
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    for key, name in (("voluntary_ctxt_switches:", "voluntary_switches"),
+                                      ("nonvoluntary_ctxt_switches:", "involuntary_switches")):
+                        if line.startswith(key):
+                            out[name] = out.get(name, 0) + int(line.split()[1])
+        except (OSError, ValueError):
+            pass
     return out
 
 
