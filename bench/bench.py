@@ -1286,6 +1286,12 @@ def _would_meet(rate, target, label):
     return f"(would meet {label})" if rate >= target else f"(below {label})"
 
 
+def _fmt_x(v, line=0.9):
+    """A ratio to two decimals, or to three where two would round it up onto
+    the target's line (0.899x, not a 0.90x that misses 0.9x)."""
+    return f"{v:.3f}x" if v < line and f"{v:.2f}" == f"{line:.2f}" else f"{v:.2f}x"
+
+
 def _ratio(a, b):
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
         return a / b
@@ -1617,7 +1623,7 @@ def cmd_render(a):
         recvs = [rl_rate] + [_timed_rate(r, f"recv{tag}{sfx}", n) for sfx in sfxs[1:]]
         ratios = [_ratio(_ok_rate(c), x) for c, x in zip(caps, recvs)]
         med = None if any(x is None for x in ratios) else sorted(ratios)[len(ratios) // 2]
-        return caps, recvs, med, ", ".join(f"{x:.2f}x" if x else "—" for x in ratios)
+        return caps, recvs, med, ", ".join(_fmt_x(x) if x else "—" for x in ratios)
 
     def rate_cells(results):
         return " / ".join(_fmt_rate(_ok_rate(c)) if _ok_rate(c) else "FAILED" for c in results)
@@ -1632,7 +1638,7 @@ def cmd_render(a):
                 continue
             if rounds > 1:
                 when, ref, ratio = ("in each round", "pg_recvlogical of the same rounds",
-                                    f"{ratios}; median {f'{med:.2f}x' if med else '—'}")
+                                    f"{ratios}; median {_fmt_x(med) if med else '—'}")
             else:
                 when, ref, ratio = "", "pg_recvlogical (above)", ratios
             if tag == "1c":  # no target of its own
@@ -1654,7 +1660,7 @@ def cmd_render(a):
         verdict[tag] = met
         rounds = r.get(f"rounds{tag}") or 1
         w(f"| {tag} | {label}, default config{', round 1' if rounds > 1 else ''} | {_capture_cell(default)} | "
-          f"{ref} | {f'{ratio:.2f}x' if ratio else '—'} | >= 0.9x | {'(round 1)' if rounds > 1 else _yes(met)} |")
+          f"{ref} | {_fmt_x(ratio) if ratio else '—'} | >= 0.9x | {'(round 1)' if rounds > 1 else _yes(met)} |")
         if rounds > 1:
             # Rounds 2..n on the same WAL, with fresh slots made before the
             # workload; the verdict takes the median of the rounds' ratios.
@@ -1664,7 +1670,7 @@ def cmd_render(a):
             w(f"| {tag} | {label}: {rounds} rounds over the same WAL, pg_recvlogical first in odd rounds and capture "
               f"first in even ones | {rate_cells(caps)} rows/s | pg_recvlogical: "
               f"{' / '.join(_fmt_rate(x) if x else 'FAILED' for x in recvs)} rows/s | "
-              f"{ratios}; median {f'{med:.2f}x' if med else '— (a round failed)'} | >= 0.9x (median) | {_yes(met)} |")
+              f"{ratios}; median {_fmt_x(med) if med else '— (a round failed)'} | >= 0.9x (median) | {_yes(met)} |")
         twin_rows(tag, rounds, rl_rate, n)
         if workaround:
             ratio_w = _ratio(workaround.get("rows_per_s"), rl_rate)
