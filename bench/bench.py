@@ -1319,7 +1319,8 @@ def _hand_written_sections(path):
 
 
 def _round_suffixes(rounds):
-    """The phase suffix of each round of 1a/1b: "" for round 1 (phase 1a),
+    """The phase suffix of each round of 1a/1b (and of 3's loads: load3,
+    load3_r2, ...): "" for round 1 (phase 1a),
     "_r2" for round 2 (1a_r2), ...; the twins of phase 1a_r2 in the other
     formats are 1as_r2 (json_schemaless) and 1av_r2 (avro)."""
     return [""] + [f"_r{i}" for i in range(2, rounds + 1)]
@@ -1536,7 +1537,7 @@ def cmd_render(a):
         w("**This is a BENCH_QUICK=1 run: reduced sizes, not the figures of record.**")
         w("")
     w("Knobs (environment): `BENCH_ROWS_1A` (default 1000000), `BENCH_TX_1B` (200000), "
-      "`BENCH_ROUNDS` (3 alternated rounds of 1a and 1b; the verdict takes the median ratio), "
+      "`BENCH_ROUNDS` (3 alternated rounds of 1a and 1b, and 3 upsert loads; the verdicts take the medians), "
       "`BENCH_TWINS` (\"json_schemaless avro\": 1a and 1b in every round, 1c, 2 and 3 also run in those formats; empty: not), "
       "`BENCH_TOAST_ROWS` (100000), `BENCH_SNAPSHOT_ROWS` (5000000), `BENCH_E2E_SECONDS` (60 per rate), "
       "`BENCH_E2E_RATES` (1000,5000,20000,20000x10: RATExK offers RATE rows/s in transactions of K rows), `BENCH_E2E_FAST_MS` (100: 5k rows/s once more with that `sink.batch.max_ms`; empty: not), `BENCH_PROFILE_ROWS` (100000), `BENCH_NO_PROFILE=1`, "
